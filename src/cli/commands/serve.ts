@@ -1,0 +1,24 @@
+import type { Config } from '../../config/config.js';
+import { startService } from '../../service.js';
+
+/** Runs until SIGTERM/SIGINT; a second signal exits at once. */
+export async function serveCommand(config: Config): Promise<void> {
+  const service = await startService(config);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      service.ctx.logger.warn('second signal: exiting at once', { signal });
+      process.exit(130);
+    }
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        service.ctx.logger.error('shutdown failed', { error: (error as Error).message });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

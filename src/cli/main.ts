@@ -1,0 +1,49 @@
+/**
+ * `referral <command>` (contract §6). Each command reads the configuration the same way the
+ * service does; a configuration error prints its one line and exits 2.
+ */
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { readEnvironment } from '../config/read-environment.js';
+import { auditVerifyCommand } from './commands/audit-verify.js';
+import { keysCreateCommand } from './commands/keys-create.js';
+import { migrateCommand } from './commands/migrate.js';
+import { serveCommand } from './commands/serve.js';
+import { statusCommand } from './commands/status.js';
+
+function config(): Config {
+  return loadConfig(readEnvironment());
+}
+
+const program = new Command('referral').description('Hotline referral router: locate, route, deliver and track confirmed referrals.');
+
+program.command('serve').description('run the HTTP API and the scheduled jobs').action(async () => serveCommand(config()));
+program.command('migrate').description('apply pending database migrations').action(async () => migrateCommand(config()));
+program
+  .command('status')
+  .argument('[handover-id]', 'one handover in detail')
+  .option('--json', 'machine-readable output')
+  .description('counts per state and the oldest outstanding handovers, or one handover')
+  .action(async (id: string | undefined, opts: { json?: boolean }) => statusCommand(config(), id, opts));
+const keys = program.command('keys').description('API keys');
+keys
+  .command('create')
+  .addOption(new Option('--role <role>', 'analyst, supervisor or service').choices(['analyst', 'supervisor', 'service']).makeOptionMandatory())
+  .option('--name <name>', 'a name for the key (shows in the audit trail)')
+  .description('print a new key once, and the API_KEYS entry to add')
+  .action((opts: { role: 'analyst' | 'supervisor' | 'service'; name?: string }) => keysCreateCommand(opts));
+const audit = program.command('audit').description('the audit trail');
+audit
+  .command('verify')
+  .description('check the hash chain of the whole audit trail')
+  .action(async () => auditVerifyCommand(config()));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,217 @@
+/**
+ * Configuration (contract §5), read once at start-up into one typed, frozen object. A missing
+ * or malformed setting stops start-up with one line naming it (ConfigError). Nothing else in
+ * the code base reads process.env.
+ */
+import { z } from 'zod';
+import { DESTINATIONS, type Destination } from '../domain/decision.js';
+import { parseApiKeyEntries, type ApiKeyEntry } from './api-keys.js';
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+  constructor(readonly variable: string, problem: string) {
+    super(`Configuration error: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const ROLES = ['analyst', 'supervisor', 'service'] as const;
+export type Role = (typeof ROLES)[number];
+export const ALL_ROLES: readonly Role[] = ROLES;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const duration = z.coerce.number().int().nonnegative();
+const url = z.url({ protocol: /^https?$/ });
+const countryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in capitals, e.g. BE');
+const cron = z.string().regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression (5 or 6 fields)');
+const csv = z.string().transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Every variable the service reads, with its default; the order is the order of .env.example. */
+const VARIABLES = {
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:PATH or postgres://...')
+    .default('sqlite:var/referrals.db'),
+  DATABASE_POOL_SIZE: positiveInt.default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.default(15_000),
+  API_KEYS: z.string().default(''),
+  HOME_COUNTRY: countryCode.default('BE'),
+  GEOIP_COUNTRY_DB: z.string().min(1).optional(),
+  GEOIP_ASN_DB: z.string().min(1).optional(),
+  GEOIP_MAX_AGE_DAYS: positiveInt.default(45),
+  DNS_SERVERS: csv.pipe(z.array(z.string().regex(/^[0-9a-fA-F.:[\]]+$/, 'must be ip[:port] entries'))).optional(),
+  DNS_TIMEOUT_MS: positiveInt.default(2_000),
+  DNS_TRIES: positiveInt.default(2),
+  RDAP_BOOTSTRAP_URL: url.optional(),
+  RDAP_TIMEOUT_MS: positiveInt.default(5_000),
+  REGISTRY_LOOKUPS: bool.default(true),
+  POLICE_EXPORT_URL: url.optional(),
+  POLICE_EXPORT_TOKEN: z.string().min(1).optional(),
+  ICCAM_URL: url.optional(),
+  ICCAM_USERNAME: z.string().min(1).optional(),
+  ICCAM_PASSWORD: z.string().min(1).optional(),
+  ICCAM_CLIENT_CERT: z.string().min(1).optional(),
+  ICCAM_CLIENT_KEY: z.string().min(1).optional(),
+  DESTINATION_CA_FILE: z.string().min(1).optional(),
+  DESTINATION_TIMEOUT_MS: positiveInt.default(15_000),
+  POLICE_CONCURRENCY: positiveInt.default(4),
+  INHOPE_CONCURRENCY: positiveInt.default(1),
+  ACK_SECRETS: z.string().default(''),
+  RETRY_BASE_MS: positiveInt.default(30_000),
+  RETRY_MAX_DELAY_MS: positiveInt.default(6 * 3_600_000),
+  RETRY_BUDGET_MS: positiveInt.default(3 * 24 * 3_600_000),
+  LEASE_MS: positiveInt.default(120_000),
+  RECHECK_HOSTING_AFTER_MS: duration.default(6 * 3_600_000),
+  LOCATE_GIVE_UP_AFTER_MS: positiveInt.default(24 * 3_600_000),
+  OVERDUE_POLICE_MS: positiveInt.default(2 * 24 * 3_600_000),
+  OVERDUE_INHOPE_MS: positiveInt.default(3 * 24 * 3_600_000),
+  STILL_ONLINE_AFTER_MS: positiveInt.default(7 * 24 * 3_600_000),
+  SCHEDULE_DISPATCH: cron.default('*/5 * * * * *'),
+  SCHEDULE_LOCATE: cron.default('*/5 * * * * *'),
+  SCHEDULE_ACK_POLL: cron.default('*/30 * * * * *'),
+  SCHEDULE_RECONCILE: cron.default('*/5 * * * *'),
+  SCHEDULE_GEOIP_REFRESH: cron.default('0 * * * *'),
+  SCHEDULE_DAILY_SUMMARY: cron.default('0 6 * * *'),
+  JOBS_ENABLED: bool.default(true),
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+} as const;
+
+type Variables = { [K in keyof typeof VARIABLES]: z.output<(typeof VARIABLES)[K]> };
+export const CONFIG_VARIABLES = Object.keys(VARIABLES) as (keyof typeof VARIABLES)[];
+
+export interface DestinationSettings {
+  police: { baseUrl: string; token: string } | null;
+  inhope: { baseUrl: string; username: string; password: string; clientCertFile: string | null; clientKeyFile: string | null } | null;
+  caFile: string | null;
+  timeoutMs: number;
+  concurrency: Record<Destination, number>;
+  overdueMs: Record<Destination, number>;
+}
+
+export interface Config {
+  http: { port: number; host: string; rateLimitPerMinute: number; shutdownGraceMs: number };
+  database: { url: string; poolSize: number; statementTimeoutMs: number };
+  apiKeys: readonly ApiKeyEntry[];
+  homeCountry: string;
+  geoip: { countryDb: string | null; asnDb: string | null; maxAgeDays: number };
+  dns: { servers: string[] | null; timeoutMs: number; tries: number };
+  registry: { enabled: boolean; rdapBootstrapUrl: string | null; timeoutMs: number };
+  destinations: DestinationSettings;
+  ackSecrets: Readonly<Record<Destination, readonly string[]>>;
+  delivery: { retryBaseMs: number; retryMaxDelayMs: number; retryBudgetMs: number; leaseMs: number; recheckHostingAfterMs: number };
+  locating: { giveUpAfterMs: number };
+  stillOnlineAfterMs: number;
+  schedules: { enabled: boolean; dispatch: string; locate: string; ackPoll: string; reconcile: string; geoipRefresh: string; dailySummary: string };
+  logLevel: 'error' | 'warn' | 'info' | 'debug';
+}
+
+function readVariables(env: Record<string, string | undefined>): Variables {
+  const out: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(VARIABLES)) {
+    const raw = env[name];
+    // An empty value means "not set", as in most .env conventions.
+    const result = (schema as z.ZodType).safeParse(raw === '' ? undefined : raw);
+    if (!result.success) {
+      const problem = result.error.issues[0]?.message ?? 'is invalid';
+      throw new ConfigError(name, raw === undefined ? `is required (${problem})` : `is malformed: ${problem}`);
+    }
+    out[name] = result.data;
+  }
+  return out as Variables;
+}
+
+/** Both-or-neither settings: a half-configured destination is an error, not a silent gap. */
+function requireTogether(v: Variables, names: (keyof Variables)[]): boolean {
+  const set = names.filter((n) => v[n] !== undefined);
+  if (set.length === 0) return false;
+  const missing = names.find((n) => v[n] === undefined);
+  if (missing) throw new ConfigError(missing, `is required when ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} set`);
+  return true;
+}
+
+function parseAckSecrets(raw: string): Record<Destination, string[]> {
+  const secrets: Record<Destination, string[]> = { police: [], inhope: [] };
+  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const at = entry.indexOf(':');
+    const destination = entry.slice(0, at) as Destination;
+    const secret = entry.slice(at + 1);
+    if (at < 1 || !DESTINATIONS.includes(destination) || secret.length < 16) {
+      throw new ConfigError('ACK_SECRETS', 'is malformed: entries are destination:secret (police or inhope, secret of 16+ characters)');
+    }
+    secrets[destination].push(secret); // several per destination: secret rotation
+  }
+  return secrets;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const v = readVariables(env);
+  const hasPolice = requireTogether(v, ['POLICE_EXPORT_URL', 'POLICE_EXPORT_TOKEN']);
+  const hasIccam = requireTogether(v, ['ICCAM_URL', 'ICCAM_USERNAME', 'ICCAM_PASSWORD']);
+  requireTogether(v, ['ICCAM_CLIENT_CERT', 'ICCAM_CLIENT_KEY']);
+  let apiKeys: ApiKeyEntry[];
+  try {
+    apiKeys = parseApiKeyEntries(v.API_KEYS);
+  } catch (error) {
+    throw new ConfigError('API_KEYS', `is malformed: ${(error as Error).message}`);
+  }
+  const config: Config = {
+    http: { port: v.PORT, host: v.HOST, rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE, shutdownGraceMs: v.SHUTDOWN_GRACE_MS },
+    database: { url: v.DATABASE_URL, poolSize: v.DATABASE_POOL_SIZE, statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS },
+    apiKeys,
+    homeCountry: v.HOME_COUNTRY,
+    geoip: { countryDb: v.GEOIP_COUNTRY_DB ?? null, asnDb: v.GEOIP_ASN_DB ?? null, maxAgeDays: v.GEOIP_MAX_AGE_DAYS },
+    dns: { servers: v.DNS_SERVERS ?? null, timeoutMs: v.DNS_TIMEOUT_MS, tries: v.DNS_TRIES },
+    registry: { enabled: v.REGISTRY_LOOKUPS, rdapBootstrapUrl: v.RDAP_BOOTSTRAP_URL ?? null, timeoutMs: v.RDAP_TIMEOUT_MS },
+    destinations: {
+      police: hasPolice ? { baseUrl: v.POLICE_EXPORT_URL!, token: v.POLICE_EXPORT_TOKEN! } : null,
+      inhope: hasIccam
+        ? {
+            baseUrl: v.ICCAM_URL!,
+            username: v.ICCAM_USERNAME!,
+            password: v.ICCAM_PASSWORD!,
+            clientCertFile: v.ICCAM_CLIENT_CERT ?? null,
+            clientKeyFile: v.ICCAM_CLIENT_KEY ?? null,
+          }
+        : null,
+      caFile: v.DESTINATION_CA_FILE ?? null,
+      timeoutMs: v.DESTINATION_TIMEOUT_MS,
+      concurrency: { police: v.POLICE_CONCURRENCY, inhope: v.INHOPE_CONCURRENCY },
+      overdueMs: { police: v.OVERDUE_POLICE_MS, inhope: v.OVERDUE_INHOPE_MS },
+    },
+    ackSecrets: parseAckSecrets(v.ACK_SECRETS),
+    delivery: {
+      retryBaseMs: v.RETRY_BASE_MS,
+      retryMaxDelayMs: v.RETRY_MAX_DELAY_MS,
+      retryBudgetMs: v.RETRY_BUDGET_MS,
+      leaseMs: v.LEASE_MS,
+      recheckHostingAfterMs: v.RECHECK_HOSTING_AFTER_MS,
+    },
+    locating: { giveUpAfterMs: v.LOCATE_GIVE_UP_AFTER_MS },
+    stillOnlineAfterMs: v.STILL_ONLINE_AFTER_MS,
+    schedules: {
+      enabled: v.JOBS_ENABLED,
+      dispatch: v.SCHEDULE_DISPATCH,
+      locate: v.SCHEDULE_LOCATE,
+      ackPoll: v.SCHEDULE_ACK_POLL,
+      reconcile: v.SCHEDULE_RECONCILE,
+      geoipRefresh: v.SCHEDULE_GEOIP_REFRESH,
+      dailySummary: v.SCHEDULE_DAILY_SUMMARY,
+    },
+    logLevel: v.LOG_LEVEL,
+  };
+  return deepFreeze(config);
+}

@@ -1,0 +1,89 @@
+/**
+ * What was observed about where one URL is hosted. Evidence is a record for auditors and
+ * courts: every field says where it came from and when, and nothing in it is ever logged.
+ */
+
+/** How the host part of the URL was recognised. */
+export type HostKind = 'domain' | 'ipv4' | 'ipv6' | 'onion' | 'unresolvable-name';
+
+/** The outcome of resolving the host name; each failure is kept distinct for the record. */
+export type DnsOutcome = 'ok' | 'nxdomain' | 'nodata' | 'servfail' | 'timeout' | 'refused' | 'error' | 'not-applicable';
+
+/** ipaddr.js range name ("unicast" is the only publicly routable one). */
+export type AddressRange = string;
+
+export interface GeoObservation {
+  /** ISO 3166-1 alpha-2, upper case; null when the database has no answer. */
+  country: string | null;
+  asn: number | null;
+  asOrganisation: string | null;
+  /** Which database answered, e.g. "dbip-country-lite" or "GeoLite2-Country". */
+  source: string;
+  /** Database build date (ISO 8601). */
+  databaseBuiltAt: string | null;
+}
+
+export type RegistryOutcome = 'ok' | 'not-found' | 'rate-limited' | 'timeout' | 'error' | 'unavailable';
+
+export interface RegistryObservation {
+  outcome: RegistryOutcome;
+  /** 'rdap' or 'whois'; null when neither answered. */
+  protocol: 'rdap' | 'whois' | null;
+  /** The registry that answered: 'arin' | 'ripe' | 'apnic' | 'lacnic' | 'afrinic' | a host name. */
+  registry: string | null;
+  /** The URL or WHOIS server that was asked. */
+  source: string | null;
+  handle: string | null;
+  networkName: string | null;
+  /** The network range as registered, e.g. "193.190.0.0 - 193.191.255.255" or a CIDR. */
+  range: string | null;
+  country: string | null;
+  abuseEmail: string | null;
+  /** Free text detail for a failure (never contains the reported URL). */
+  detail?: string;
+  observedAt: string;
+}
+
+export interface CdnObservation {
+  provider: string;
+  /** What matched: an ASN, an address range, or a CNAME suffix. */
+  matchedBy: 'asn' | 'range' | 'cname';
+  match: string;
+}
+
+export interface AddressEvidence {
+  address: string;
+  family: 4 | 6;
+  range: AddressRange;
+  publiclyRoutable: boolean;
+  geo: GeoObservation;
+  registry: RegistryObservation;
+  cdn: CdnObservation | null;
+}
+
+export interface HostingEvidence {
+  /** The normalised URL (punycode host, no trailing dot). */
+  url: string;
+  host: string;
+  hostKind: HostKind;
+  dns: {
+    outcome: DnsOutcome;
+    cnameChain: string[];
+    /** DNS servers that were asked ('system' when the system resolver was used). */
+    servers: string[];
+    detail?: string;
+    observedAt: string;
+  };
+  addresses: AddressEvidence[];
+  /** When the whole evidence was gathered. */
+  observedAt: string;
+  /** Data versions, so the decision can be explained later. */
+  sources: {
+    geoipCountry: string;
+    geoipCountryBuiltAt: string | null;
+    geoipAsn: string;
+    /** True while the bundled, no-longer-refreshed ip-location-db data is in use. */
+    geoipIsOfflineDefault: boolean;
+    rdapBootstrap: string;
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * What a reported URL must look like to be accepted (contract §3, issue "bad input"): an
+ * absolute http(s) URL of at most 2,048 characters, without credentials. Parsed with the
+ * WHATWG parser, as the locator will parse it later.
+ */
+import { MAX_URL_LENGTH } from './referral.js';
+
+export type IntakeUrlProblem = 'too_long' | 'not_a_url' | 'scheme_not_allowed' | 'credentials_in_url' | 'no_host';
+
+export function checkIntakeUrl(raw: string): IntakeUrlProblem | null {
+  if (raw.length > MAX_URL_LENGTH) return 'too_long';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'not_a_url';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'scheme_not_allowed';
+  if (url.username !== '' || url.password !== '') return 'credentials_in_url';
+  if (url.hostname === '') return 'no_host';
+  return null;
+}
+
+export const INTAKE_URL_MESSAGES: Record<IntakeUrlProblem, string> = {
+  too_long: `must be at most ${MAX_URL_LENGTH} characters`,
+  not_a_url: 'must be an absolute URL',
+  scheme_not_allowed: 'must use http or https',
+  credentials_in_url: 'must not contain a user name or password',
+  no_host: 'must name a host',
+};

@@ -1,0 +1,73 @@
+/**
+ * The HTTP application (contract §3): hardening, request ids, authentication and roles,
+ * per-key rate limits, the routes, and one error middleware.
+ */
+import express, { type Express, type RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import type { Context } from '../context.js';
+import { ServiceError } from '../domain/errors.js';
+import { authenticate } from './middleware/authenticate.js';
+import { errorHandler, notFound } from './middleware/error-handler.js';
+import { requestId } from './middleware/request-id.js';
+import { OpenApiRegistry } from './openapi-registry.js';
+import { handoverRoutes } from './routes/handovers.js';
+import { operationsRoutes } from './routes/operations.js';
+import { referralRoutes } from './routes/referrals.js';
+import { statsRoutes } from './routes/stats.js';
+
+export const API_INFO = { title: 'hotline-referral-router', version: '1' };
+export const BODY_LIMIT = '256kb';
+
+/** Counts and logs every answer by route pattern (ids only; never the body or full URL). */
+function observe(ctx: Context): RequestHandler {
+  const log = ctx.logger.child({ component: 'http' });
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      ctx.metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      ctx.metrics.httpDuration.observe({ method: req.method, route }, seconds);
+      log.info('request', { requestId: req.requestId, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000), key: req.caller?.keyName });
+    });
+    next();
+  };
+}
+
+export function createApp(ctx: Context, extraRoutes: ((ctx: Context, openapi: OpenApiRegistry) => express.Router)[] = []): Express {
+  const app = express();
+  const openapi = new OpenApiRegistry();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestId());
+  app.use(helmet());
+  app.use(observe(ctx));
+  app.use(operationsRoutes(ctx, openapi, API_INFO));
+
+  // Signed callbacks authenticate by signature, not by key: they need the raw body, so they
+  // are mounted before the JSON parser and the key check.
+  const v1 = express.Router();
+  for (const route of extraRoutes) v1.use(route(ctx, openapi));
+  app.use(v1);
+
+  app.use('/v1', express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use('/v1', authenticate(ctx.config.apiKeys));
+  app.use(
+    '/v1',
+    rateLimit({
+      windowMs: 60_000,
+      limit: ctx.config.http.rateLimitPerMinute,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator: (req) => `key:${req.caller?.keyName ?? 'anonymous'}`,
+      handler: (_req, _res, next) => next(new ServiceError('rate_limited', 429, 'Too many requests for this API key; slow down.')),
+    }),
+  );
+  app.use(referralRoutes(ctx, openapi));
+  app.use(handoverRoutes(ctx, openapi));
+  app.use(statsRoutes(ctx, openapi));
+  app.use(notFound());
+  app.use(errorHandler(ctx.logger.child({ component: 'http' })));
+  return app;
+}

@@ -1,0 +1,137 @@
+/**
+ * The handover endpoints (contract §3): list with filters and cursor pagination, the full
+ * record of one, and the supervisor's route / retry / cancel.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Context } from '../../context.js';
+import { DESTINATIONS } from '../../domain/decision.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import { HANDOVER_STATES } from '../../domain/handover-states.js';
+import { cancelHandover, retryFailed, routeByHand } from '../../services/supervisor-actions.js';
+import { allowRoles } from '../middleware/authenticate.js';
+import { parseBody, parseParams, parseQuery, parseWith } from '../middleware/validate.js';
+import type { OpenApiRegistry } from '../openapi-registry.js';
+import { actorOf, requireCaller } from '../request-context.js';
+import { ackView, attemptView, auditView, handoverSummary } from '../views.js';
+import { errorSchema, READ_ROLES, SUPERVISOR_ONLY } from './shared-schemas.js';
+
+const listQuery = z.strictObject({
+  state: z.enum(HANDOVER_STATES).optional(),
+  destination: z.enum(DESTINATIONS as ['police', 'inhope']).optional(),
+  country: z.string().regex(/^[A-Za-z]{2}$/).transform((c) => c.toUpperCase()).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+  cursor: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+const idParams = z.object({ id: z.uuid() });
+const reasonText = z.string().trim().min(3).max(2000);
+const routeBody = z
+  .strictObject({ destination: z.enum(DESTINATIONS as ['police', 'inhope']), country: z.string().optional(), reason: reasonText })
+  .meta({ id: 'ManualRoute' });
+const retryBody = z.strictObject({ reason: reasonText.optional() }).meta({ id: 'Retry' });
+const cancelBody = z.strictObject({ reason: reasonText }).meta({ id: 'Cancel' });
+
+/** The cursor is the last seq seen, opaque to callers. */
+function encodeCursor(seq: number): string {
+  return Buffer.from(`s${seq}`).toString('base64url');
+}
+function decodeCursor(cursor: string): number {
+  const match = /^s(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new ValidationError('The cursor is not valid.', [{ path: 'cursor', code: 'invalid_cursor', message: 'use nextCursor from a previous page' }]);
+  return Number(match[1]);
+}
+
+export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
+  const router = Router();
+
+  openapi.register({
+    method: 'get',
+    path: '/v1/handovers',
+    summary: 'Handovers, filtered by state, destination, country or overdue; cursor pagination',
+    tags: ['handovers'],
+    roles: READ_ROLES,
+    query: listQuery,
+    responses: { 200: { description: '`{ items, nextCursor }`' }, 400: { description: 'Invalid filter', schema: errorSchema } },
+  });
+  router.get('/v1/handovers', allowRoles(READ_ROLES), async (req, res) => {
+    const q = parseQuery(listQuery, req);
+    const items = await ctx.store.listHandovers({
+      ...(q.state ? { state: q.state } : {}),
+      ...(q.destination ? { destination: q.destination } : {}),
+      ...(q.country ? { country: q.country } : {}),
+      ...(q.overdue ? { overdue: q.overdue === 'true' } : {}),
+      afterSeq: q.cursor ? decodeCursor(q.cursor) : 0,
+      limit: q.limit + 1,
+    });
+    const page = items.slice(0, q.limit);
+    res.json({ items: page.map(handoverSummary), nextCursor: items.length > q.limit ? encodeCursor(page.at(-1)!.seq) : null });
+  });
+
+  openapi.register({
+    method: 'get',
+    path: '/v1/handovers/:id',
+    summary: 'One handover: state, evidence, decision, attempts, acknowledgements, audit trail',
+    tags: ['handovers'],
+    roles: READ_ROLES,
+    params: idParams,
+    responses: { 200: { description: 'The handover' }, 404: { description: 'Unknown handover', schema: errorSchema } },
+  });
+  router.get('/v1/handovers/:id', allowRoles(READ_ROLES), async (req, res) => {
+    const { id } = parseParams(idParams, req);
+    const handover = await ctx.store.getHandover(id);
+    if (!handover) throw new NotFoundError(`Handover ${id}`);
+    const [attempts, acks, audit] = await Promise.all([ctx.store.listAttempts(id), ctx.store.listAcks(id), ctx.store.listAuditEvents(id)]);
+    res.json({
+      ...handoverSummary(handover),
+      classification: handover.classification,
+      evidence: handover.evidence,
+      decision: handover.decision,
+      attempts: attempts.map(attemptView),
+      acknowledgements: acks.map(ackView),
+      audit: audit.map(auditView),
+    });
+  });
+
+  const supervisorAction = (path: string, summary: string, body: z.ZodType) =>
+    openapi.register({
+      method: 'post',
+      path,
+      summary,
+      tags: ['supervisor'],
+      roles: SUPERVISOR_ONLY,
+      params: idParams,
+      body,
+      responses: {
+        200: { description: 'The handover after the change' },
+        400: { description: 'Invalid body', schema: errorSchema },
+        403: { description: 'Not a supervisor', schema: errorSchema },
+        404: { description: 'Unknown handover', schema: errorSchema },
+        409: { description: 'Not allowed from the handover’s current state', schema: errorSchema },
+      },
+    });
+
+  supervisorAction('/v1/handovers/:id/route', 'Set the destination by hand, with a reason (recorded as an override)', routeBody);
+  router.post('/v1/handovers/:id/route', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
+    const { id } = parseParams(idParams, req);
+    const body = parseBody(routeBody, req);
+    res.json(handoverSummary(await routeByHand(ctx, id, body, actorOf(requireCaller(req)))));
+  });
+
+  supervisorAction('/v1/handovers/:id/retry', 'Send a failed handover back for delivery', retryBody);
+  router.post('/v1/handovers/:id/retry', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
+    const { id } = parseParams(idParams, req);
+    const body = parseWith(retryBody, req.body ?? {}, 'request body');
+    res.json(handoverSummary(await retryFailed(ctx, id, actorOf(requireCaller(req)), body.reason ?? null)));
+  });
+
+  supervisorAction('/v1/handovers/:id/cancel', 'Withdraw a handover, with a reason', cancelBody);
+  router.post('/v1/handovers/:id/cancel', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
+    const { id } = parseParams(idParams, req);
+    const body = parseBody(cancelBody, req);
+    res.json(handoverSummary(await cancelHandover(ctx, id, actorOf(requireCaller(req)), body.reason)));
+  });
+
+  return router;
+}

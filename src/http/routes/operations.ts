@@ -1,0 +1,46 @@
+/**
+ * Open endpoints for operators and orchestrators: liveness, readiness, Prometheus metrics and
+ * the OpenAPI document. None needs a key, none shows case data.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Context } from '../../context.js';
+import { collectReadiness } from '../../services/readiness.js';
+import type { OpenApiRegistry } from '../openapi-registry.js';
+
+const health = z.object({ status: z.literal('ok') });
+
+export function operationsRoutes(ctx: Context, openapi: OpenApiRegistry, info: { title: string; version: string }): Router {
+  const router = Router();
+  const open = { tags: ['operations'], roles: [] as const };
+
+  openapi.register({ ...open, method: 'get', path: '/healthz', summary: 'Liveness: the process answers', responses: { 200: { description: 'Alive', schema: health } } });
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  openapi.register({
+    ...open,
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: store reachable, GeoIP loaded, destinations configured, circuit breakers',
+    responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready; checks say why' } },
+  });
+  router.get('/readyz', async (_req, res) => {
+    const report = await collectReadiness(ctx.probes);
+    res.status(report.ready ? 200 : 503).json(report);
+  });
+
+  openapi.register({ ...open, method: 'get', path: '/metrics', summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', schema: z.string(), contentType: 'text/plain' } } });
+  router.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', ctx.metrics.registry.contentType);
+    res.send(await ctx.metrics.registry.metrics());
+  });
+
+  openapi.register({ ...open, method: 'get', path: '/openapi.json', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } });
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openapi.document(info));
+  });
+
+  return router;
+}

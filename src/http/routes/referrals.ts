@@ -1,0 +1,89 @@
+/**
+ * POST /v1/referrals and GET /v1/referrals/:reportId (contract §3).
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Context } from '../../context.js';
+import { NotFoundError } from '../../domain/errors.js';
+import { INTAKE_URL_MESSAGES, checkIntakeUrl } from '../../domain/intake-url.js';
+import { MAX_URLS_PER_REFERRAL, classificationSchema, contentTypeSchema } from '../../domain/referral.js';
+import { submitReferral } from '../../services/intake.js';
+import { allowRoles } from '../middleware/authenticate.js';
+import { parseBody, parseParams } from '../middleware/validate.js';
+import type { OpenApiRegistry } from '../openapi-registry.js';
+import { actorOf, requireCaller } from '../request-context.js';
+import { referralView } from '../views.js';
+import { errorSchema, READ_ROLES } from './shared-schemas.js';
+
+const reportedUrl = z.string().superRefine((value, check) => {
+  const problem = checkIntakeUrl(value);
+  if (problem) check.addIssue({ code: 'custom', message: `url ${INTAKE_URL_MESSAGES[problem]}`, params: { reason: problem } });
+});
+
+export const referralBody = z
+  .strictObject({
+    reportId: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
+    urls: z
+      .array(z.strictObject({ url: reportedUrl, contentType: contentTypeSchema.optional() }))
+      .min(1, 'at least one URL is required')
+      .max(MAX_URLS_PER_REFERRAL, `at most ${MAX_URLS_PER_REFERRAL} URLs per referral`),
+    classification: classificationSchema,
+    reportedAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .meta({ id: 'ReferralRequest' });
+
+const accepted = z
+  .object({
+    referralId: z.string(),
+    handovers: z.array(z.object({ id: z.string(), url: z.string(), state: z.string() })),
+  })
+  .meta({ id: 'ReferralAccepted' });
+
+const reportParams = z.object({ reportId: z.string().min(1).max(128) });
+
+export function referralRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
+  const router = Router();
+  const submitRoles = ['analyst', 'service'] as const;
+
+  openapi.register({
+    method: 'post',
+    path: '/v1/referrals',
+    summary: 'Refer a confirmed report: one handover per URL, located and routed in the background',
+    tags: ['referrals'],
+    roles: submitRoles,
+    body: referralBody,
+    responses: {
+      202: { description: 'Accepted; handovers start in locating', schema: accepted },
+      200: { description: 'The same report with the same body was referred before: the same answer', schema: accepted },
+      400: { description: 'Invalid body', schema: errorSchema },
+      409: { description: 'The report was referred before with a different body', schema: errorSchema },
+    },
+  });
+  router.post('/v1/referrals', allowRoles(submitRoles), async (req, res) => {
+    const body = parseBody(referralBody, req);
+    const result = await submitReferral(ctx, body, actorOf(requireCaller(req)));
+    res.status(result.created ? 202 : 200).json({
+      referralId: result.referral.id,
+      handovers: result.handovers.map((h) => ({ id: h.id, url: h.url, state: h.state })),
+    });
+  });
+
+  openapi.register({
+    method: 'get',
+    path: '/v1/referrals/:reportId',
+    summary: 'The referral and its handovers',
+    tags: ['referrals'],
+    roles: READ_ROLES,
+    params: reportParams,
+    responses: { 200: { description: 'The referral' }, 404: { description: 'Unknown report', schema: errorSchema } },
+  });
+  router.get('/v1/referrals/:reportId', allowRoles(READ_ROLES), async (req, res) => {
+    const { reportId } = parseParams(reportParams, req);
+    const found = await ctx.store.getReferralByReportId(reportId);
+    if (!found) throw new NotFoundError(`Referral for report ${reportId}`);
+    res.json(referralView(found.referral, found.handovers));
+  });
+
+  return router;
+}
+

@@ -1,0 +1,33 @@
+/** GET /v1/stats: counts per state and destination, and the time figures hotlines publish. */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Context } from '../../context.js';
+import { computeHandoverStats } from '../../domain/handover-stats.js';
+import { allowRoles } from '../middleware/authenticate.js';
+import { parseQuery } from '../middleware/validate.js';
+import type { OpenApiRegistry } from '../openapi-registry.js';
+import { READ_ROLES } from './shared-schemas.js';
+
+const statsQuery = z.strictObject({
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+
+export function statsRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
+  const router = Router();
+  openapi.register({
+    method: 'get',
+    path: '/v1/stats',
+    summary: 'Handovers per state and destination; time to delivery, acknowledgement and removal (median, p90) per destination and country',
+    tags: ['statistics'],
+    roles: READ_ROLES,
+    query: statsQuery,
+    responses: { 200: { description: 'Figures; durations in milliseconds' } },
+  });
+  router.get('/v1/stats', allowRoles(READ_ROLES), async (req, res) => {
+    const q = parseQuery(statsQuery, req);
+    const rows = await ctx.store.listTimings({ ...(q.from ? { from: Date.parse(q.from) } : {}), ...(q.to ? { to: Date.parse(q.to) } : {}) });
+    res.json({ generatedAt: ctx.clock.now().toISOString(), ...computeHandoverStats(rows) });
+  });
+  return router;
+}

@@ -1,0 +1,91 @@
+/**
+ * How records look in API answers: ISO times, nulls kept (a missing field and an unknown value
+ * are different things to an auditor).
+ */
+import type { AuditEvent } from '../domain/audit-chain.js';
+import type { AckRecord, AttemptRecord, HandoverRecord, ReferralRecord } from '../store/store.js';
+
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function handoverSummary(h: HandoverRecord) {
+  return {
+    id: h.id,
+    referralId: h.referralId,
+    reportId: h.reportId,
+    url: h.url,
+    contentType: h.contentType,
+    state: h.state,
+    destination: h.destination,
+    country: h.country,
+    targetHotline: h.targetHotline,
+    assignedCountry: h.assignedCountry,
+    reference: h.reference,
+    attempts: h.attemptCount,
+    nextAttemptAt: iso(h.nextAttemptAt),
+    overdue: h.overdueAt !== null,
+    outcome: h.outcome,
+    failureReason: h.failureReason,
+    parentId: h.parentId,
+    createdAt: iso(h.createdAt),
+    locatedAt: iso(h.locatedAt),
+    deliveredAt: iso(h.deliveredAt),
+    acknowledgedAt: iso(h.acknowledgedAt),
+    closedAt: iso(h.closedAt),
+    updatedAt: iso(h.updatedAt),
+  };
+}
+
+export function referralView(referral: ReferralRecord, handovers: HandoverRecord[]) {
+  return {
+    referralId: referral.id,
+    reportId: referral.reportId,
+    classification: referral.classification,
+    reportedAt: iso(referral.reportedAt),
+    createdAt: iso(referral.createdAt),
+    createdBy: referral.createdBy,
+    handovers: handovers.map(handoverSummary),
+  };
+}
+
+export function attemptView(a: AttemptRecord) {
+  return {
+    attempt: a.attemptNo,
+    destination: a.destination,
+    startedAt: iso(a.startedAt),
+    finishedAt: iso(a.finishedAt),
+    durationMs: a.durationMs,
+    outcome: a.outcome,
+    statusCode: a.statusCode,
+    errorClass: a.errorClass,
+    requestHash: a.requestHash,
+    responseDigest: a.responseDigest,
+    detail: a.detail,
+  };
+}
+
+export function ackView(a: AckRecord) {
+  return {
+    destination: a.destination,
+    source: a.source,
+    status: a.status,
+    reference: a.reference,
+    reason: a.reason,
+    applied: a.applied,
+    note: a.note,
+    receivedAt: iso(a.receivedAt),
+  };
+}
+
+export function auditView(e: AuditEvent) {
+  return {
+    seq: e.seq,
+    at: iso(e.at),
+    actor: e.actor,
+    kind: e.kind,
+    from: e.fromState,
+    to: e.toState,
+    reason: e.reason,
+    data: e.data,
+    hash: e.hash,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Starts and stops the whole service: store (migrated), HTTP listener, background jobs.
+ * Shutdown order: stop intake, let in-flight requests finish, stop jobs (each waits for its
+ * run in progress), close the store.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/config.js';
+import { createContext, type Context, type ContextOverrides } from './context.js';
+import { createApp } from './http/app.js';
+
+export interface RunningService {
+  ctx: Context;
+  server: Server;
+  /** The port actually bound (PORT=0 picks a free one). */
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, overrides: ContextOverrides = {}): Promise<RunningService> {
+  const ctx = createContext(config, overrides);
+  const log = ctx.logger.child({ component: 'service' });
+  const applied = await ctx.store.migrate();
+  if (applied.length) log.info('migrations applied', { migrations: applied });
+  if (config.apiKeys.length === 0) {
+    log.warn('no API keys configured: every /v1 call is refused with 401', {
+      hint: 'create one with `npx referral keys create --role analyst --name NAME` and add the printed entry to API_KEYS',
+    });
+  }
+
+  const app = createApp(ctx);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  // Idle keep-alive connections must not hold shutdown open.
+  server.keepAliveTimeout = 5_000;
+  const port = (server.address() as AddressInfo).port;
+  log.info('listening', { bind: `${config.http.host}:${port}`, store: ctx.store.dialect });
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info('shutting down');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), config.http.shutdownGraceMs);
+      await closed;
+      clearTimeout(grace);
+      await ctx.store.close();
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+  return { ctx, server, port, stop };
+}

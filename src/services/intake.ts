@@ -1,0 +1,48 @@
+/**
+ * Intake: a confirmed report becomes a referral with one handover per URL, idempotently by
+ * reportId (the same body again returns the same answer; a different body is a conflict).
+ */
+import type { Context } from '../context.js';
+import { canonicalJson, sha256Hex } from '../domain/canonical-json.js';
+import { ServiceError } from '../domain/errors.js';
+import type { Classification, ContentType } from '../domain/referral.js';
+import type { HandoverRecord, ReferralRecord } from '../store/store.js';
+
+export interface ReferralSubmission {
+  reportId: string;
+  urls: { url: string; contentType?: ContentType | undefined }[];
+  classification: Classification;
+  reportedAt?: string | undefined;
+}
+
+export async function submitReferral(
+  ctx: Context,
+  submission: ReferralSubmission,
+  actor: string,
+): Promise<{ created: boolean; referral: ReferralRecord; handovers: HandoverRecord[] }> {
+  const bodyHash = sha256Hex(canonicalJson(submission));
+  let result;
+  try {
+    result = await ctx.store.createReferral(
+      {
+        id: ctx.newId(),
+        reportId: submission.reportId,
+        bodyHash,
+        classification: submission.classification,
+        reportedAt: submission.reportedAt ? Date.parse(submission.reportedAt) : null,
+        urls: submission.urls.map((u) => ({ handoverId: ctx.newId(), url: u.url, contentType: u.contentType ?? null })),
+      },
+      actor,
+      ctx.clock.now().getTime(),
+    );
+  } catch (error) {
+    if (error instanceof ServiceError && error.code === 'referral_conflict') ctx.metrics.referralsAccepted.inc({ outcome: 'conflict' });
+    throw error;
+  }
+  ctx.metrics.referralsAccepted.inc({ outcome: result.created ? 'created' : 'repeated' });
+  if (result.created) {
+    ctx.logger.info('referral accepted', { component: 'intake', referralId: result.referral.id, handovers: result.handovers.length });
+    ctx.wakeups.locate.notify();
+  }
+  return result;
+}

@@ -1,0 +1,165 @@
+/**
+ * Mapping between database rows (snake_case, JSON as text, times as epoch ms) and records.
+ * PostgreSQL returns BIGINT as strings unless told otherwise; numbers are coerced here too.
+ */
+import type { AuditEvent } from '../domain/audit-chain.js';
+import type { HandoverState } from '../domain/handover-states.js';
+import type { AckRecord, AttemptRecord, HandoverPatch, HandoverRecord, ReferralRecord } from './store.js';
+
+type Row = Record<string, unknown>;
+
+const num = (v: unknown): number => Number(v);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
+
+/** The SELECT list for handovers joined with their referral. */
+export const HANDOVER_COLUMNS = `h.*, r.report_id AS report_id, r.classification AS classification`;
+export const HANDOVER_FROM = `handovers h JOIN referrals r ON r.id = h.referral_id`;
+
+export function toReferral(row: Row): ReferralRecord {
+  return {
+    id: String(row.id),
+    reportId: String(row.report_id),
+    bodyHash: String(row.body_hash),
+    classification: json(row.classification)!,
+    reportedAt: numOrNull(row.reported_at),
+    createdAt: num(row.created_at),
+    createdBy: String(row.created_by),
+  };
+}
+
+export function toHandover(row: Row): HandoverRecord {
+  return {
+    id: String(row.id),
+    seq: num(row.seq),
+    referralId: String(row.referral_id),
+    reportId: String(row.report_id),
+    position: num(row.position),
+    url: String(row.url),
+    contentType: strOrNull(row.content_type) as HandoverRecord['contentType'],
+    classification: json(row.classification)!,
+    state: String(row.state) as HandoverState,
+    destination: strOrNull(row.destination) as HandoverRecord['destination'],
+    country: strOrNull(row.country),
+    targetHotline: strOrNull(row.target_hotline),
+    assignedCountry: strOrNull(row.assigned_country),
+    evidence: json(row.evidence),
+    decision: json(row.decision),
+    locatedAt: numOrNull(row.located_at),
+    locateAttempts: num(row.locate_attempts),
+    nextAttemptAt: numOrNull(row.next_attempt_at),
+    attemptCount: num(row.attempt_count),
+    firstAttemptAt: numOrNull(row.first_attempt_at),
+    leaseToken: strOrNull(row.lease_token),
+    leaseExpiresAt: numOrNull(row.lease_expires_at),
+    reference: strOrNull(row.reference),
+    secondaryReference: strOrNull(row.secondary_reference),
+    deliveredAt: numOrNull(row.delivered_at),
+    acknowledgedAt: numOrNull(row.acknowledged_at),
+    closedAt: numOrNull(row.closed_at),
+    lastPolledAt: numOrNull(row.last_polled_at),
+    outcome: strOrNull(row.outcome),
+    failureReason: strOrNull(row.failure_reason),
+    overdueAt: numOrNull(row.overdue_at),
+    resentAt: numOrNull(row.resent_at),
+    recheckedAt: numOrNull(row.rechecked_at),
+    parentId: strOrNull(row.parent_id),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+/** Column name for each patchable field; JSON fields are serialised on the way in. */
+const PATCH_COLUMNS: Record<keyof HandoverPatch, string> = {
+  destination: 'destination',
+  country: 'country',
+  targetHotline: 'target_hotline',
+  assignedCountry: 'assigned_country',
+  evidence: 'evidence',
+  decision: 'decision',
+  locatedAt: 'located_at',
+  locateAttempts: 'locate_attempts',
+  nextAttemptAt: 'next_attempt_at',
+  attemptCount: 'attempt_count',
+  firstAttemptAt: 'first_attempt_at',
+  leaseToken: 'lease_token',
+  leaseExpiresAt: 'lease_expires_at',
+  reference: 'reference',
+  secondaryReference: 'secondary_reference',
+  deliveredAt: 'delivered_at',
+  acknowledgedAt: 'acknowledged_at',
+  closedAt: 'closed_at',
+  lastPolledAt: 'last_polled_at',
+  outcome: 'outcome',
+  failureReason: 'failure_reason',
+  overdueAt: 'overdue_at',
+  resentAt: 'resent_at',
+  recheckedAt: 'rechecked_at',
+};
+
+/** Builds `col = ?, ...` and its parameters for a patch. */
+export function patchAssignments(patch: HandoverPatch): { sql: string[]; params: unknown[] } {
+  const sql: string[] = [];
+  const params: unknown[] = [];
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const column = PATCH_COLUMNS[key as keyof HandoverPatch];
+    if (!column) throw new Error(`not a patchable handover field: ${key}`);
+    sql.push(`${column} = ?`);
+    params.push(key === 'evidence' || key === 'decision' ? (value === null ? null : JSON.stringify(value)) : value);
+  }
+  return { sql, params };
+}
+
+export function toAttempt(row: Row): AttemptRecord {
+  return {
+    id: num(row.id),
+    handoverId: String(row.handover_id),
+    attemptNo: num(row.attempt_no),
+    destination: String(row.destination) as AttemptRecord['destination'],
+    claimToken: String(row.claim_token),
+    startedAt: num(row.started_at),
+    finishedAt: numOrNull(row.finished_at),
+    durationMs: numOrNull(row.duration_ms),
+    outcome: String(row.outcome),
+    statusCode: numOrNull(row.status_code),
+    errorClass: strOrNull(row.error_class),
+    requestHash: strOrNull(row.request_hash),
+    responseDigest: strOrNull(row.response_digest),
+    detail: strOrNull(row.detail),
+  };
+}
+
+export function toAck(row: Row): AckRecord {
+  return {
+    id: num(row.id),
+    handoverId: strOrNull(row.handover_id),
+    destination: String(row.destination) as AckRecord['destination'],
+    source: String(row.source) as AckRecord['source'],
+    status: String(row.status),
+    reference: strOrNull(row.reference),
+    reason: strOrNull(row.reason),
+    applied: Boolean(Number(row.applied)),
+    note: strOrNull(row.note),
+    webhookId: strOrNull(row.webhook_id),
+    receivedAt: num(row.received_at),
+  };
+}
+
+export function toAuditEvent(row: Row): AuditEvent {
+  return {
+    seq: num(row.seq),
+    handoverId: strOrNull(row.handover_id),
+    referralId: strOrNull(row.referral_id),
+    at: num(row.at),
+    actor: String(row.actor),
+    kind: String(row.kind),
+    fromState: strOrNull(row.from_state),
+    toState: strOrNull(row.to_state),
+    reason: strOrNull(row.reason),
+    data: json(row.data),
+    prevHash: String(row.prev_hash),
+    hash: String(row.hash),
+  };
+}

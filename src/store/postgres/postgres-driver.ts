@@ -1,0 +1,141 @@
+/**
+ * PostgreSQL through `pg`: the store for several replicas. `?` placeholders are numbered here
+ * so queries stay one text for both dialects. BIGINT comes back as a JS number (our values are
+ * epoch milliseconds and counters, far below 2^53).
+ */
+import pg from 'pg';
+import { readMigrations } from '../migration-files.js';
+import type { SqlDriver, SqlRunner } from '../sql-driver.js';
+
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+type Params = readonly unknown[];
+
+/** Numbers `?` placeholders as $1, $2... (our SQL never holds a literal question mark). */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+const placeholderCache = new Map<string, string>();
+function toPg(sql: string): string {
+  let out = placeholderCache.get(sql);
+  if (out === undefined) {
+    out = numberPlaceholders(sql);
+    placeholderCache.set(sql, out);
+  }
+  return out;
+}
+
+function runnerFor(client: pg.Pool | pg.PoolClient): SqlRunner {
+  return {
+    all: async <T>(sql: string, params: Params = []) => (await client.query(toPg(sql), params as unknown[])).rows as T[],
+    get: async <T>(sql: string, params: Params = []) => (await client.query(toPg(sql), params as unknown[])).rows[0] as T | undefined,
+    run: async (sql: string, params: Params = []) => (await client.query(toPg(sql), params as unknown[])).rowCount ?? 0,
+  };
+}
+
+export interface PostgresOptions {
+  connectionString: string;
+  poolSize: number;
+  statementTimeoutMs: number;
+  /** Schema to work in (tests give each run its own); created when missing. */
+  schema?: string;
+  onError?: (error: Error) => void;
+}
+
+/** Every migration run takes this advisory lock, so replicas starting together apply each once. */
+const MIGRATION_LOCK = 4_823_117;
+
+export class PostgresDriver implements SqlDriver {
+  readonly dialect = 'postgres' as const;
+  readonly forUpdate = ' FOR UPDATE';
+  readonly forUpdateSkipLocked = ' FOR UPDATE SKIP LOCKED';
+  private readonly pool: pg.Pool;
+  private readonly runner: SqlRunner;
+  private readonly schema: string | undefined;
+
+  constructor(options: PostgresOptions) {
+    this.schema = options.schema;
+    if (this.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) throw new Error('invalid schema name');
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize,
+      statement_timeout: options.statementTimeoutMs,
+      connectionTimeoutMillis: 5_000,
+      ...(this.schema ? { options: `-c search_path=${this.schema}` } : {}),
+    });
+    // An idle client losing its connection (server restart) must not crash the process.
+    this.pool.on('error', (error) => options.onError?.(error));
+    this.runner = runnerFor(this.pool);
+  }
+
+  all<T>(sql: string, params?: Params): Promise<T[]> {
+    return this.runner.all<T>(sql, params);
+  }
+  get<T>(sql: string, params?: Params): Promise<T | undefined> {
+    return this.runner.get<T>(sql, params);
+  }
+  run(sql: string, params?: Params): Promise<number> {
+    return this.runner.run(sql, params);
+  }
+
+  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(runnerFor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true; // the connection itself is gone: do not return it to the pool
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  isUniqueViolation(error: unknown): boolean {
+    return (error as { code?: string } | null)?.code === '23505';
+  }
+
+  async migrate(): Promise<string[]> {
+    const client = await this.pool.connect();
+    try {
+      if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      try {
+        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+        const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+        const done: string[] = [];
+        for (const migration of readMigrations('postgres')) {
+          if (applied.has(migration.version)) continue;
+          await client.query('BEGIN');
+          try {
+            await client.query(migration.sql);
+            await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, Date.now()]);
+            await client.query('COMMIT');
+          } catch (error) {
+            await client.query('ROLLBACK');
+            throw error;
+          }
+          done.push(migration.name);
+        }
+        return done;
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * SQLite through better-sqlite3: the embedded default. WAL lets readers in other processes go
+ * on while one writes; synchronous=FULL because this is a ledger — a referral answered 2xx must
+ * survive a power cut, not just a process crash. Transactions take the write lock at BEGIN
+ * (IMMEDIATE) so two processes on one file never both read-then-write the same row.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AsyncMutex } from '../async-mutex.js';
+import { readMigrations } from '../migration-files.js';
+import type { SqlDriver, SqlRunner } from '../sql-driver.js';
+
+type Params = readonly unknown[];
+
+function toSqliteParams(params: Params): unknown[] {
+  // better-sqlite3 binds numbers, strings, bigint, buffers and null only.
+  return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p));
+}
+
+export class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite' as const;
+  readonly forUpdate = '';
+  readonly forUpdateSkipLocked = '';
+  private readonly db: Database.Database;
+  private readonly mutex = new AsyncMutex();
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly runner: SqlRunner;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    // Another process holding the write lock makes us wait, not fail.
+    this.db.pragma('busy_timeout = 10000');
+    this.runner = {
+      all: async <T>(sql: string, params: Params = []) => this.prepare(sql).all(...toSqliteParams(params)) as T[],
+      get: async <T>(sql: string, params: Params = []) => this.prepare(sql).get(...toSqliteParams(params)) as T | undefined,
+      run: async (sql: string, params: Params = []) => this.prepare(sql).run(...toSqliteParams(params)).changes,
+    };
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  all<T>(sql: string, params?: Params): Promise<T[]> {
+    return this.mutex.run(() => this.runner.all<T>(sql, params));
+  }
+  get<T>(sql: string, params?: Params): Promise<T | undefined> {
+    return this.mutex.run(() => this.runner.get<T>(sql, params));
+  }
+  run(sql: string, params?: Params): Promise<number> {
+    return this.mutex.run(() => this.runner.run(sql, params));
+  }
+
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.runner);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  isUniqueViolation(error: unknown): boolean {
+    const code = (error as { code?: string } | null)?.code;
+    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  }
+
+  async migrate(): Promise<string[]> {
+    return this.mutex.run(async () => {
+      this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+      const done: string[] = [];
+      for (const migration of readMigrations('sqlite')) {
+        // Checked inside the write lock: two processes starting on one file apply it once.
+        const applied = this.db
+          .transaction(() => {
+            if (this.db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version)) return false;
+            this.db.exec(migration.sql);
+            this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+            return true;
+          })
+          .immediate();
+        if (applied) done.push(migration.name);
+      }
+      return done;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.run(async () => {
+      this.statements.clear();
+      if (this.db.open) this.db.close();
+    });
+  }
+}

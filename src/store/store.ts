@@ -1,0 +1,262 @@
+/**
+ * The store interface: everything the service keeps, behind one narrow contract that the
+ * SQLite and PostgreSQL drivers both satisfy (test/store/store-contract.ts runs against both).
+ * Every change of a handover's state goes through `transition`, which checks the state machine
+ * and appends the audit event in the same transaction.
+ */
+import type { AuditEvent, AuditVerification } from '../domain/audit-chain.js';
+import type { Destination, RoutingDecision } from '../domain/decision.js';
+import type { HostingEvidence } from '../domain/evidence.js';
+import type { HandoverState } from '../domain/handover-states.js';
+import type { HandoverTiming } from '../domain/handover-stats.js';
+import type { Classification, ContentType } from '../domain/referral.js';
+
+export interface ReferralRecord {
+  id: string;
+  reportId: string;
+  bodyHash: string;
+  classification: Classification;
+  reportedAt: number | null;
+  createdAt: number;
+  createdBy: string;
+}
+
+export interface HandoverRecord {
+  id: string;
+  /** Insertion order; the cursor of list pagination. */
+  seq: number;
+  referralId: string;
+  reportId: string;
+  position: number;
+  url: string;
+  contentType: ContentType | null;
+  classification: Classification;
+  state: HandoverState;
+  destination: Destination | null;
+  country: string | null;
+  targetHotline: string | null;
+  assignedCountry: string | null;
+  evidence: HostingEvidence | null;
+  decision: RoutingDecision | null;
+  locatedAt: number | null;
+  locateAttempts: number;
+  nextAttemptAt: number | null;
+  attemptCount: number;
+  firstAttemptAt: number | null;
+  leaseToken: string | null;
+  leaseExpiresAt: number | null;
+  reference: string | null;
+  secondaryReference: string | null;
+  deliveredAt: number | null;
+  acknowledgedAt: number | null;
+  closedAt: number | null;
+  lastPolledAt: number | null;
+  outcome: string | null;
+  failureReason: string | null;
+  overdueAt: number | null;
+  resentAt: number | null;
+  recheckedAt: number | null;
+  parentId: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The columns a transition or update may set besides the state. */
+export type HandoverPatch = Partial<
+  Pick<
+    HandoverRecord,
+    | 'destination'
+    | 'country'
+    | 'targetHotline'
+    | 'assignedCountry'
+    | 'evidence'
+    | 'decision'
+    | 'locatedAt'
+    | 'locateAttempts'
+    | 'nextAttemptAt'
+    | 'attemptCount'
+    | 'firstAttemptAt'
+    | 'leaseToken'
+    | 'leaseExpiresAt'
+    | 'reference'
+    | 'secondaryReference'
+    | 'deliveredAt'
+    | 'acknowledgedAt'
+    | 'closedAt'
+    | 'lastPolledAt'
+    | 'outcome'
+    | 'failureReason'
+    | 'overdueAt'
+    | 'resentAt'
+    | 'recheckedAt'
+  >
+>;
+
+export interface AttemptRecord {
+  id: number;
+  handoverId: string;
+  attemptNo: number;
+  destination: Destination;
+  claimToken: string;
+  startedAt: number;
+  finishedAt: number | null;
+  durationMs: number | null;
+  /** delivered | retry | failed | unknown (lease lost, outcome never recorded) | skipped */
+  outcome: string;
+  statusCode: number | null;
+  errorClass: string | null;
+  requestHash: string | null;
+  responseDigest: string | null;
+  detail: string | null;
+}
+
+export interface AckRecord {
+  id: number;
+  handoverId: string | null;
+  destination: Destination;
+  source: 'poll' | 'callback';
+  status: string;
+  reference: string | null;
+  reason: string | null;
+  applied: boolean;
+  note: string | null;
+  webhookId: string | null;
+  receivedAt: number;
+}
+
+export interface NewReferral {
+  id: string;
+  reportId: string;
+  bodyHash: string;
+  classification: Classification;
+  reportedAt: number | null;
+  urls: { handoverId: string; url: string; contentType: ContentType | null }[];
+}
+
+export interface HandoverFilter {
+  state?: HandoverState;
+  destination?: Destination;
+  country?: string;
+  overdue?: boolean;
+  /** Only handovers with seq greater than this (the decoded cursor). */
+  afterSeq?: number;
+  limit: number;
+}
+
+export interface Transition {
+  to: HandoverState;
+  actor: string;
+  reason: string | null;
+  /** Audit event kind; 'transition' unless it is something more specific (an override). */
+  kind?: string;
+  /** Refuse unless the handover is in one of these states (optimistic check). */
+  expectState?: HandoverState | readonly HandoverState[];
+  /** Fencing: refuse unless the handover's lease is still held with this token. */
+  expectLeaseToken?: string;
+  set?: HandoverPatch;
+  data?: unknown;
+  now: number;
+}
+
+export interface Annotation {
+  actor: string;
+  kind: string;
+  reason: string | null;
+  set?: HandoverPatch;
+  data?: unknown;
+  expectState?: HandoverState | readonly HandoverState[];
+  now: number;
+}
+
+export interface ClaimRequest {
+  destination: Destination;
+  now: number;
+  limit: number;
+  leaseMs: number;
+  token: string;
+  actor: string;
+}
+
+export interface NewAttempt {
+  handoverId: string;
+  attemptNo: number;
+  destination: Destination;
+  claimToken: string;
+  startedAt: number;
+  finishedAt: number | null;
+  durationMs: number | null;
+  outcome: string;
+  statusCode: number | null;
+  errorClass: string | null;
+  requestHash: string | null;
+  responseDigest: string | null;
+  detail: string | null;
+}
+
+export type NewAck = Omit<AckRecord, 'id'>;
+
+export interface CountRow {
+  state: HandoverState;
+  destination: Destination | null;
+  count: number;
+}
+
+/** Which handovers a scheduled job wants to look at; every bound is optional. */
+export interface HandoverQuery {
+  states: readonly HandoverState[];
+  destination?: Destination;
+  /** nextAttemptAt is null or at/before this. */
+  dueBy?: number;
+  leaseExpiredBy?: number;
+  createdBefore?: number;
+  deliveredBefore?: number;
+  acknowledgedBefore?: number;
+  lastPolledBefore?: number;
+  notOverdue?: boolean;
+  notResent?: boolean;
+  recheckedBefore?: number;
+  limit: number;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  migrate(): Promise<string[]>;
+  /** Throws when the store cannot be reached (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Creates the referral and its handovers, or returns the existing one for the same body. */
+  createReferral(input: NewReferral, actor: string, now: number): Promise<{ created: boolean; referral: ReferralRecord; handovers: HandoverRecord[] }>;
+  getReferralByReportId(reportId: string): Promise<{ referral: ReferralRecord; handovers: HandoverRecord[] } | null>;
+
+  getHandover(id: string): Promise<HandoverRecord | null>;
+  listHandovers(filter: HandoverFilter): Promise<HandoverRecord[]>;
+  findHandovers(query: HandoverQuery): Promise<HandoverRecord[]>;
+  listAttempts(handoverId: string): Promise<AttemptRecord[]>;
+  listAcks(handoverId: string): Promise<AckRecord[]>;
+  listAuditEvents(handoverId: string): Promise<AuditEvent[]>;
+  countByStateAndDestination(): Promise<CountRow[]>;
+  /** The timestamps statistics are computed from, for handovers created in [from, to). */
+  listTimings(range?: { from?: number; to?: number }): Promise<HandoverTiming[]>;
+
+  /** Changes the state (checked against contract §1) and writes its audit event atomically. */
+  transition(handoverId: string, change: Transition): Promise<HandoverRecord>;
+  /** Changes fields without a state change, with an audit event (e.g. flagged overdue). */
+  annotate(handoverId: string, note: Annotation): Promise<HandoverRecord>;
+  /** Creates a handover linked to a parent (content moved), in `locating`, with its audit event. */
+  createLinkedHandover(parentId: string, input: { id: string; actor: string; reason: string; now: number }): Promise<HandoverRecord>;
+
+  /** Moves up to `limit` due `routed` handovers of a destination to `delivering` under a lease. */
+  claimDue(request: ClaimRequest): Promise<HandoverRecord[]>;
+  recordAttempt(attempt: NewAttempt): Promise<void>;
+  recordAck(ack: NewAck, audit?: { actor: string; kind: string; reason: string | null; now: number }): Promise<void>;
+  /** Remembers a callback's webhook-id; false when it was seen before (a replay). */
+  rememberWebhookId(destination: Destination, webhookId: string, now: number): Promise<boolean>;
+
+  /** Takes or renews a named lease; true when the caller now holds it. */
+  acquireJobLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
+  releaseJobLease(name: string, holder: string): Promise<void>;
+
+  /** Reads the whole audit chain in order and checks it against the stored head. */
+  verifyAudit(): Promise<AuditVerification>;
+}

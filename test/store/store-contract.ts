@@ -1,0 +1,216 @@
+/**
+ * The store contract: one suite, run against SQLite and PostgreSQL alike, so both drivers keep
+ * the same promises (idempotent intake, checked transitions, fencing, claims, audit chain).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { SqlStore } from '../../src/store/sql-store.js';
+import type { SqlDriver } from '../../src/store/sql-driver.js';
+import type { NewReferral, Store } from '../../src/store/store.js';
+
+export interface StoreHarness {
+  driver: SqlDriver;
+  /** Runs SQL around the store's rules, as someone with file or database access could. */
+  tamper(sql: string, params?: unknown[]): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+const classification = { category: 'baseline', ageGroup: 'prepubescent' } as const;
+
+export function newReferral(reportId: string, urls = ['https://a.example/1', 'https://b.example/2'], bodyHash = 'hash-1'): NewReferral {
+  return {
+    id: randomUUID(),
+    reportId,
+    bodyHash,
+    classification,
+    reportedAt: 1_000,
+    urls: urls.map((url) => ({ handoverId: randomUUID(), url, contentType: 'image' as const })),
+  };
+}
+
+export function describeStoreContract(name: string, makeHarness: () => Promise<StoreHarness>): void {
+  describe(`store contract: ${name}`, () => {
+    let harness: StoreHarness;
+    let store: Store;
+
+    beforeEach(async () => {
+      harness = await makeHarness();
+      store = new SqlStore(harness.driver);
+      await store.migrate();
+    });
+    afterEach(async () => {
+      await store.close();
+      await harness.cleanup();
+    });
+
+    async function routedHandover(reportId = 'R-route', destination: 'police' | 'inhope' = 'police') {
+      const { handovers } = await store.createReferral(newReferral(reportId, ['https://x.example/']), 'key:test', 10);
+      return store.transition(handovers[0]!.id, { to: 'routed', actor: 'system:test', reason: 'test', set: { destination, country: 'BE' }, now: 20 });
+    }
+
+    it('applies migrations once', async () => {
+      expect(await store.migrate()).toEqual([]);
+    });
+
+    it('creates a referral with one handover per URL, in locating, each with an intake event', async () => {
+      const input = newReferral('R-1');
+      const result = await store.createReferral(input, 'key:alice', 100);
+      expect(result.created).toBe(true);
+      expect(result.handovers.map((h) => [h.url, h.state, h.reportId])).toEqual([
+        ['https://a.example/1', 'locating', 'R-1'],
+        ['https://b.example/2', 'locating', 'R-1'],
+      ]);
+      const audit = await store.listAuditEvents(result.handovers[0]!.id);
+      expect(audit).toMatchObject([{ kind: 'intake', actor: 'key:alice', toState: 'locating', at: 100 }]);
+    });
+
+    it('returns the same referral for the same body and refuses a different body', async () => {
+      const first = await store.createReferral(newReferral('R-2'), 'key:alice', 100);
+      const again = await store.createReferral(newReferral('R-2'), 'key:alice', 200);
+      expect(again.created).toBe(false);
+      expect(again.handovers.map((h) => h.id)).toEqual(first.handovers.map((h) => h.id));
+      await expect(store.createReferral(newReferral('R-2', undefined, 'other-hash'), 'key:alice', 300)).rejects.toMatchObject({ code: 'referral_conflict', status: 409 });
+    });
+
+    it('creates one referral when identical requests race', async () => {
+      const results = await Promise.all(Array.from({ length: 8 }, () => store.createReferral(newReferral('R-race'), 'key:alice', 100)));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.referral.id)).size).toBe(1);
+      const listed = await store.listHandovers({ limit: 100 });
+      expect(listed).toHaveLength(2);
+    });
+
+    it('allows a transition from the table and records who, when, from, to and why', async () => {
+      const h = await routedHandover();
+      expect(h).toMatchObject({ state: 'routed', destination: 'police', country: 'BE', updatedAt: 20 });
+      const audit = await store.listAuditEvents(h.id);
+      expect(audit.at(-1)).toMatchObject({ actor: 'system:test', fromState: 'locating', toState: 'routed', reason: 'test', at: 20 });
+    });
+
+    it('refuses a transition outside the table and changes nothing', async () => {
+      const h = await routedHandover();
+      await expect(store.transition(h.id, { to: 'acknowledged', actor: 'x', reason: null, now: 30 })).rejects.toMatchObject({ code: 'invalid_transition' });
+      expect((await store.getHandover(h.id))!.state).toBe('routed');
+      expect(await store.listAuditEvents(h.id)).toHaveLength(2);
+    });
+
+    it('refuses when the handover is no longer in the expected state', async () => {
+      const h = await routedHandover();
+      await expect(store.transition(h.id, { to: 'cancelled', actor: 'x', reason: null, expectState: 'failed', now: 30 })).rejects.toMatchObject({ code: 'invalid_transition' });
+    });
+
+    it('reports an unknown handover as not found', async () => {
+      await expect(store.transition(randomUUID(), { to: 'routed', actor: 'x', reason: null, now: 1 })).rejects.toMatchObject({ status: 404 });
+    });
+
+    it('claims only due, routed handovers of the asked destination, under a lease', async () => {
+      const due = await routedHandover('R-due');
+      const later = await routedHandover('R-later');
+      await store.annotate(later.id, { actor: 'x', kind: 'scheduled', reason: null, set: { nextAttemptAt: 10_000 }, now: 25 });
+      await routedHandover('R-inhope', 'inhope');
+      const claimed = await store.claimDue({ destination: 'police', now: 1_000, limit: 10, leaseMs: 500, token: 'tok-1', actor: 'system:dispatcher' });
+      expect(claimed.map((h) => h.id)).toEqual([due.id]);
+      expect(await store.getHandover(due.id)).toMatchObject({ state: 'delivering', leaseToken: 'tok-1', leaseExpiresAt: 1_500 });
+      expect(await store.claimDue({ destination: 'police', now: 1_000, limit: 10, leaseMs: 500, token: 'tok-2', actor: 'system:dispatcher' })).toEqual([]);
+    });
+
+    it('never hands the same handover to two concurrent claimers', async () => {
+      for (let i = 0; i < 20; i++) await routedHandover(`R-c${i}`);
+      const batches = await Promise.all(
+        ['a', 'b', 'c', 'd'].map((t) => store.claimDue({ destination: 'police', now: 1_000, limit: 7, leaseMs: 500, token: t, actor: 'system:dispatcher' })),
+      );
+      const ids = batches.flat().map((h) => h.id);
+      expect(ids).toHaveLength(20);
+      expect(new Set(ids).size).toBe(20);
+    });
+
+    it('fences a completion from a worker whose lease was taken over', async () => {
+      const h = await routedHandover();
+      await store.claimDue({ destination: 'police', now: 100, limit: 1, leaseMs: 50, token: 'old', actor: 'w1' });
+      await store.transition(h.id, { to: 'routed', actor: 'system:reaper', reason: 'lease expired', expectState: 'delivering', set: { leaseToken: null }, now: 200 });
+      await store.claimDue({ destination: 'police', now: 300, limit: 1, leaseMs: 50, token: 'new', actor: 'w2' });
+      await expect(store.transition(h.id, { to: 'delivered', actor: 'w1', reason: null, expectLeaseToken: 'old', now: 310 })).rejects.toMatchObject({ code: 'lease_lost' });
+      const done = await store.transition(h.id, { to: 'delivered', actor: 'w2', reason: null, expectLeaseToken: 'new', set: { reference: 'RCPT-1' }, now: 320 });
+      expect(done).toMatchObject({ state: 'delivered', reference: 'RCPT-1' });
+    });
+
+    it('lists with filters and a cursor that pages through everything once', async () => {
+      for (let i = 0; i < 5; i++) await routedHandover(`R-p${i}`, i % 2 ? 'inhope' : 'police');
+      const police = await store.listHandovers({ destination: 'police', limit: 100 });
+      expect(police).toHaveLength(3);
+      const seen: string[] = [];
+      let afterSeq = 0;
+      for (;;) {
+        const page = await store.listHandovers({ state: 'routed', afterSeq, limit: 2 });
+        if (page.length === 0) break;
+        seen.push(...page.map((h) => h.id));
+        afterSeq = page.at(-1)!.seq;
+      }
+      expect(seen).toHaveLength(5);
+      expect(new Set(seen).size).toBe(5);
+      await store.annotate(police[0]!.id, { actor: 'system:overdue', kind: 'overdue', reason: 'no ack', set: { overdueAt: 50 }, now: 50 });
+      expect((await store.listHandovers({ overdue: true, limit: 10 })).map((h) => h.id)).toEqual([police[0]!.id]);
+    });
+
+    it('records attempts and acknowledgements for the detail view', async () => {
+      const h = await routedHandover();
+      await store.recordAttempt({ handoverId: h.id, attemptNo: 1, destination: 'police', claimToken: 't', startedAt: 1, finishedAt: 2, durationMs: 1, outcome: 'retry', statusCode: 503, errorClass: 'http_5xx', requestHash: 'abc', responseDigest: null, detail: null });
+      await store.recordAck({ handoverId: h.id, destination: 'police', source: 'poll', status: 'registered', reference: 'C-1', reason: null, applied: true, note: null, webhookId: null, receivedAt: 3 });
+      expect(await store.listAttempts(h.id)).toMatchObject([{ attemptNo: 1, statusCode: 503, requestHash: 'abc' }]);
+      expect(await store.listAcks(h.id)).toMatchObject([{ status: 'registered', applied: true }]);
+    });
+
+    it('accepts a webhook-id once per destination', async () => {
+      expect(await store.rememberWebhookId('police', 'msg_1', 1)).toBe(true);
+      expect(await store.rememberWebhookId('police', 'msg_1', 2)).toBe(false);
+      expect(await store.rememberWebhookId('inhope', 'msg_1', 3)).toBe(true);
+    });
+
+    it('gives a job lease to one holder until it expires', async () => {
+      expect(await store.acquireJobLease('reconcile', 'p1', 1_000, 100)).toBe(true);
+      expect(await store.acquireJobLease('reconcile', 'p2', 1_050, 100)).toBe(false);
+      expect(await store.acquireJobLease('reconcile', 'p1', 1_060, 100)).toBe(true);
+      expect(await store.acquireJobLease('reconcile', 'p2', 1_161, 100)).toBe(true);
+    });
+
+    it('creates a linked successor for moved content', async () => {
+      const h = await routedHandover();
+      const successor = await store.createLinkedHandover(h.id, { id: randomUUID(), actor: 'system:ack', reason: 'moved', now: 40 });
+      expect(successor).toMatchObject({ state: 'locating', parentId: h.id, url: h.url, referralId: h.referralId });
+    });
+
+    it('counts handovers per state and destination', async () => {
+      await routedHandover('R-a');
+      await routedHandover('R-b', 'inhope');
+      await store.createReferral(newReferral('R-c', ['https://c.example/']), 'k', 1);
+      expect(await store.countByStateAndDestination()).toEqual(
+        expect.arrayContaining([
+          { state: 'routed', destination: 'police', count: 1 },
+          { state: 'routed', destination: 'inhope', count: 1 },
+          { state: 'locating', destination: null, count: 1 },
+        ]),
+      );
+    });
+
+    it('keeps one intact audit chain across concurrent writers', async () => {
+      const hs = await Promise.all(Array.from({ length: 6 }, (_, i) => routedHandover(`R-ch${i}`)));
+      await Promise.all(hs.map((h) => store.transition(h.id, { to: 'cancelled', actor: 'key:sup', reason: 'duplicate report', now: 99 })));
+      expect(await store.verifyAudit()).toMatchObject({ ok: true, events: 18 });
+    });
+
+    it('refuses to edit audit events, and the chain exposes an edit made around that', async () => {
+      const h = await routedHandover();
+      await expect(harness.tamper("UPDATE audit_events SET reason = 'x'")).rejects.toThrow(/append-only/);
+      await harness.tamper(harness.driver.dialect === 'sqlite' ? 'DROP TRIGGER audit_events_no_update' : 'ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change');
+      await harness.tamper("UPDATE audit_events SET actor = 'key:mallory' WHERE handover_id = ? AND to_state = 'routed'", [h.id]);
+      expect(await store.verifyAudit()).toMatchObject({ ok: false, problem: 'hash_mismatch' });
+    });
+
+    it('exposes a removed audit event', async () => {
+      await routedHandover();
+      await harness.tamper(harness.driver.dialect === 'sqlite' ? 'DROP TRIGGER audit_events_no_delete' : 'ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change');
+      await harness.tamper('DELETE FROM audit_events WHERE seq = 1');
+      expect(await store.verifyAudit()).toMatchObject({ ok: false, problem: 'sequence_gap' });
+    });
+  });
+}
