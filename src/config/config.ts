@@ -3,8 +3,10 @@
  * or malformed setting stops start-up with one line naming it (ConfigError). Nothing else in
  * the code base reads process.env.
  */
+import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { DESTINATIONS, type Destination } from '../domain/decision.js';
+import { decodeWebhookSecret } from '../domain/webhook-signature.js';
 import { parseApiKeyEntries, type ApiKeyEntry } from './api-keys.js';
 
 export class ConfigError extends Error {
@@ -24,7 +26,7 @@ const positiveInt = z.coerce.number().int().positive();
 const duration = z.coerce.number().int().nonnegative();
 const url = z.url({ protocol: /^https?$/ });
 const countryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in capitals, e.g. BE');
-const cron = z.string().regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression (5 or 6 fields)');
+const cron = z.string().refine((v) => validateCron(v), 'must be a cron expression (5 or 6 fields)');
 const csv = z.string().transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
@@ -143,6 +145,11 @@ function parseAckSecrets(raw: string): Record<Destination, string[]> {
     const secret = entry.slice(at + 1);
     if (at < 1 || !DESTINATIONS.includes(destination) || secret.length < 16) {
       throw new ConfigError('ACK_SECRETS', 'is malformed: entries are destination:secret (police or inhope, secret of 16+ characters)');
+    }
+    try {
+      decodeWebhookSecret(secret);
+    } catch (error) {
+      throw new ConfigError('ACK_SECRETS', `is malformed: ${(error as Error).message}`);
     }
     secrets[destination].push(secret); // several per destination: secret rotation
   }

@@ -29,7 +29,7 @@ export class RoutingPolicyError extends Error {
 }
 
 const countryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an upper-case ISO 3166-1 alpha-2 code');
-const isoDate = z.iso.date({ message: 'must be a date (YYYY-MM-DD)' });
+const isoDate = z.iso.date({ error: 'must be a date (YYYY-MM-DD)' });
 
 const policyFileSchema = z.strictObject({
   $comment: z.string().optional(),

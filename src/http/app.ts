@@ -15,6 +15,9 @@ import { handoverRoutes } from './routes/handovers.js';
 import { operationsRoutes } from './routes/operations.js';
 import { referralRoutes } from './routes/referrals.js';
 import { statsRoutes } from './routes/stats.js';
+import { ackRoutes } from './routes/acks.js';
+import { locateRoutes } from './routes/locate.js';
+import type { HostingLocator } from '../services/locate-and-route.js';
 
 export const API_INFO = { title: 'hotline-referral-router', version: '1' };
 export const BODY_LIMIT = '256kb';
@@ -35,7 +38,12 @@ function observe(ctx: Context): RequestHandler {
   };
 }
 
-export function createApp(ctx: Context, extraRoutes: ((ctx: Context, openapi: OpenApiRegistry) => express.Router)[] = []): Express {
+/** What the app needs besides the context; absent parts leave their routes out (unit tests). */
+export interface AppParts {
+  locator?: HostingLocator;
+}
+
+export function createApp(ctx: Context, parts: AppParts = {}): Express {
   const app = express();
   const openapi = new OpenApiRegistry();
   app.disable('x-powered-by');
@@ -47,9 +55,7 @@ export function createApp(ctx: Context, extraRoutes: ((ctx: Context, openapi: Op
 
   // Signed callbacks authenticate by signature, not by key: they need the raw body, so they
   // are mounted before the JSON parser and the key check.
-  const v1 = express.Router();
-  for (const route of extraRoutes) v1.use(route(ctx, openapi));
-  app.use(v1);
+  app.use(ackRoutes(ctx, openapi));
 
   app.use('/v1', express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use('/v1', authenticate(ctx.config.apiKeys));
@@ -67,6 +73,7 @@ export function createApp(ctx: Context, extraRoutes: ((ctx: Context, openapi: Op
   app.use(referralRoutes(ctx, openapi));
   app.use(handoverRoutes(ctx, openapi));
   app.use(statsRoutes(ctx, openapi));
+  if (parts.locator) app.use(locateRoutes(ctx, openapi, parts.locator));
   app.use(notFound());
   app.use(errorHandler(ctx.logger.child({ component: 'http' })));
   return app;

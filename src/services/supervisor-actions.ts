@@ -20,8 +20,8 @@ export async function routeByHand(
     actor,
     kind: 'override',
     reason: input.reason,
-    // From review, from a failure, or to unstick one that could not be located.
-    expectState: ['needs_review', 'failed', 'locating'],
+    // From review or from a failure; a handover still locating has no evidence to send yet.
+    expectState: ['needs_review', 'failed'],
     set: {
       destination: decision.destination,
       country: decision.country,

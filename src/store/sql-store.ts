@@ -181,6 +181,7 @@ export class SqlStore implements Store {
     if (q.acknowledgedBefore !== undefined) bound('h.acknowledged_at <= ?', q.acknowledgedBefore);
     if (q.lastPolledBefore !== undefined) bound('(h.last_polled_at IS NULL OR h.last_polled_at <= ?)', q.lastPolledBefore);
     if (q.recheckedBefore !== undefined) bound('(h.rechecked_at IS NULL OR h.rechecked_at <= ?)', q.recheckedBefore);
+    if (q.locatedBefore !== undefined) bound('h.located_at <= ?', q.locatedBefore);
     if (q.notOverdue) where.push('h.overdue_at IS NULL');
     if (q.notResent) where.push('h.resent_at IS NULL');
     params.push(q.limit);
@@ -322,6 +323,11 @@ export class SqlStore implements Store {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [a.handoverId, a.attemptNo, a.destination, a.claimToken, a.startedAt, a.finishedAt, a.durationMs, a.outcome, a.statusCode, a.errorClass, a.requestHash, a.responseDigest, a.detail],
     );
+  }
+
+  async markPolled(handoverIds: readonly string[], now: number): Promise<void> {
+    if (handoverIds.length === 0) return;
+    await this.db.run(`UPDATE handovers SET last_polled_at = ? WHERE id IN (${handoverIds.map(() => '?').join(', ')})`, [now, ...handoverIds]);
   }
 
   async recordAck(ack: NewAck, audit?: { actor: string; kind: string; reason: string | null; now: number }): Promise<void> {

@@ -215,6 +215,7 @@ export interface HandoverQuery {
   notOverdue?: boolean;
   notResent?: boolean;
   recheckedBefore?: number;
+  locatedBefore?: number;
   limit: number;
 }
 
@@ -249,6 +250,8 @@ export interface Store {
   /** Moves up to `limit` due `routed` handovers of a destination to `delivering` under a lease. */
   claimDue(request: ClaimRequest): Promise<HandoverRecord[]>;
   recordAttempt(attempt: NewAttempt): Promise<void>;
+  /** Notes that a destination was asked for news (no audit event: nothing changed). */
+  markPolled(handoverIds: readonly string[], now: number): Promise<void>;
   recordAck(ack: NewAck, audit?: { actor: string; kind: string; reason: string | null; now: number }): Promise<void>;
   /** Remembers a callback's webhook-id; false when it was seen before (a replay). */
   rememberWebhookId(destination: Destination, webhookId: string, now: number): Promise<boolean>;

@@ -1,0 +1,130 @@
+/**
+ * Applies what a destination said about a case — from polling or from a signed callback — to
+ * its handover (contract §4). Final outcomes are never overwritten, and nothing moves a state
+ * backwards: such news is recorded as refused, not applied.
+ */
+import type { Context } from '../context.js';
+import type { AckObservation } from '../domain/ack-mapping.js';
+import { InvalidTransitionError } from '../domain/errors.js';
+import type { HandoverState } from '../domain/handover-states.js';
+import type { HandoverRecord } from '../store/store.js';
+
+export type AckResult =
+  | { applied: true; state: HandoverState; successorId?: string }
+  | { applied: false; reason: 'no_change' | 'changed_meanwhile' | 'already_final' | 'not_delivered' };
+
+const NOT_YET_DELIVERED: readonly HandoverState[] = ['locating', 'needs_review', 'routed', 'delivering'];
+
+interface AckSource {
+  source: 'poll' | 'callback';
+  webhookId?: string | null;
+  actor: string;
+}
+
+/** Which states each effect may be applied from, and where it leads. */
+const EFFECT_FROM: Record<Exclude<AckObservation['effect'], 'none'>, readonly HandoverState[]> = {
+  acknowledge: ['delivered'],
+  close: ['delivered', 'acknowledged'],
+  moved: ['delivered', 'acknowledged'],
+  fail: ['delivered', 'acknowledged'],
+};
+
+export async function applyAcknowledgement(ctx: Context, handover: HandoverRecord, observation: AckObservation, from: AckSource): Promise<AckResult> {
+  const now = ctx.clock.now().getTime();
+  const record = async (applied: boolean, note: string | null, refused?: string) => {
+    await ctx.store.recordAck(
+      {
+        handoverId: handover.id,
+        destination: observation.destination,
+        source: from.source,
+        status: observation.status,
+        reference: observation.reference ?? null,
+        reason: observation.reason ?? null,
+        applied,
+        note,
+        webhookId: from.webhookId ?? null,
+        receivedAt: now,
+      },
+      refused ? { actor: from.actor, kind: 'ack_refused', reason: refused, now } : undefined,
+    );
+    ctx.metrics.acknowledgements.inc({ destination: observation.destination, source: from.source, applied: String(applied) });
+  };
+
+  if (observation.effect === 'none') {
+    return { applied: false, reason: 'no_change' };
+  }
+  const allowedFrom = EFFECT_FROM[observation.effect];
+  if (!allowedFrom.includes(handover.state)) {
+    // A repeat of what we already know is simply noted; anything else is refused and recorded.
+    if (handover.state === 'acknowledged' && observation.effect === 'acknowledge') return { applied: false, reason: 'no_change' };
+    const reason = NOT_YET_DELIVERED.includes(handover.state) ? 'not_delivered' : 'already_final';
+    await record(false, `not applied: handover is ${handover.state}`, `${observation.destination} said ${observation.status} while the handover is ${handover.state}`);
+    return { applied: false, reason };
+  }
+
+  const actor = from.actor;
+  const data = { destination: observation.destination, status: observation.status, source: from.source, at: observation.at ?? null };
+  try {
+    switch (observation.effect) {
+      case 'acknowledge':
+        await ctx.store.transition(handover.id, {
+          to: 'acknowledged',
+          actor,
+          reason: `${observation.destination} took the case (${observation.status})`,
+          expectState: allowedFrom,
+          set: { acknowledgedAt: now, overdueAt: null },
+          data,
+          now,
+        });
+        break;
+      case 'close':
+        await ctx.store.transition(handover.id, {
+          to: 'closed',
+          actor,
+          reason: `${observation.destination}: ${observation.status}`,
+          expectState: allowedFrom,
+          set: { closedAt: now, outcome: observation.outcome ?? 'closed', acknowledgedAt: handover.acknowledgedAt ?? now, overdueAt: null },
+          data,
+          now,
+        });
+        break;
+      case 'fail':
+        // From `delivered` the destination refused the case: it fails, for a person to see.
+        // Once acknowledged the state machine only allows closing: the verdict is the outcome.
+        await ctx.store.transition(handover.id, {
+          to: handover.state === 'delivered' ? 'failed' : 'closed',
+          actor,
+          reason: `${observation.destination}: ${observation.status}${observation.reason ? ` — ${observation.reason}` : ''}`,
+          expectState: allowedFrom,
+          set: handover.state === 'delivered' ? { failureReason: observation.reason ?? observation.outcome ?? observation.status, outcome: observation.outcome ?? null } : { closedAt: now, outcome: observation.outcome ?? observation.status },
+          data,
+          now,
+        });
+        break;
+      case 'moved': {
+        await ctx.store.transition(handover.id, {
+          to: 'closed',
+          actor,
+          reason: `${observation.destination}: content moved; located again as a new handover`,
+          expectState: allowedFrom,
+          set: { closedAt: now, outcome: 'moved', acknowledgedAt: handover.acknowledgedAt ?? now, overdueAt: null },
+          data,
+          now,
+        });
+        const successor = await ctx.store.createLinkedHandover(handover.id, { id: ctx.newId(), actor, reason: 'content moved (MO)', now });
+        await record(true, `successor ${successor.id}`);
+        ctx.wakeups.locate.notify();
+        return { applied: true, state: 'closed', successorId: successor.id };
+      }
+    }
+  } catch (error) {
+    if (error instanceof InvalidTransitionError) {
+      await record(false, 'not applied: the handover changed meanwhile', `${observation.destination} said ${observation.status} but the handover changed meanwhile`);
+      return { applied: false, reason: 'changed_meanwhile' };
+    }
+    throw error;
+  }
+  await record(true, null);
+  const after = await ctx.store.getHandover(handover.id);
+  return { applied: true, state: after!.state };
+}

@@ -1,0 +1,119 @@
+/**
+ * The one narrow interface both destinations (contract §4) sit behind. The dispatcher hands an
+ * adapter a DeliveryRequest and gets back a classified outcome; it never sees HTTP. The
+ * reconciler asks the same adapter where a delivered case stands.
+ */
+import type { AckObservation } from '../../domain/ack-mapping.js';
+import type { Destination, RoutingDecision } from '../../domain/decision.js';
+import type { HostingEvidence } from '../../domain/evidence.js';
+import type { Classification, ContentType } from '../../domain/referral.js';
+
+export interface DeliveryRequest {
+  /** Also the Idempotency-Key of every attempt, so the destination can drop duplicates. */
+  handoverId: string;
+  /** Our own hotline id, as the destination knows us. */
+  hotlineId: string;
+  url: string;
+  contentType: ContentType | null;
+  classification: Classification;
+  evidence: HostingEvidence;
+  /** For `inhope`, `assignedCountry` null means an ICCAM orphan (sent unassigned). */
+  decision: RoutingDecision;
+}
+
+/**
+ * What one attempt came to. `requestHash` is the SHA-256 of the exact body sent and
+ * `responseDigest` that of the body received: proof of what was exchanged, without keeping
+ * the bodies (they hold the reported URL).
+ */
+export type DeliveryOutcome =
+  | {
+      kind: 'delivered';
+      /** The destination's reference: police receiptId, ICCAM reportId. */
+      reference: string;
+      /** ICCAM contentId (needed to ask for the content's status later). */
+      secondaryReference?: string;
+      statusCode: number;
+      requestHash: string;
+      responseDigest: string;
+      durationMs: number;
+      /** True when the destination said it already had this handover (a repeat attempt). */
+      duplicate: boolean;
+    }
+  | {
+      kind: 'retry';
+      statusCode: number | null;
+      errorClass: DeliveryErrorClass;
+      /** What the destination asked for (Retry-After), in ms from now; null when it did not say. */
+      retryAfterMs: number | null;
+      requestHash: string;
+      responseDigest: string | null;
+      durationMs: number;
+    }
+  | {
+      kind: 'failed';
+      statusCode: number | null;
+      errorClass: DeliveryErrorClass;
+      /** A short, log-safe explanation (never the URL or the response body). */
+      detail: string;
+      requestHash: string;
+      responseDigest: string | null;
+      durationMs: number;
+    };
+
+/**
+ * Stable names for why an attempt did not deliver (metrics labels and attempt records):
+ * - retry: `timeout`, `connect_timeout`, `connection`, `tls` (certificate or handshake
+ *   failure), `rate_limited` (429), `server_error` (5xx), `request_timeout` (408), `too_early`
+ *   (425), `bad_response` (a 2xx without the destination's reference: repeating under the same
+ *   Idempotency-Key is safe), `auth_rejected` (ICCAM refused our
+ *   credentials: the handover itself was never refused, so it waits for the fix);
+ * - failed: `redirect` (3xx, never followed), `rejected` (other 4xx), `duplicate_mismatch`
+ *   (a 409 that names another handover), `client` (the request could not be built).
+ */
+export type DeliveryErrorClass =
+  | 'timeout'
+  | 'connect_timeout'
+  | 'connection'
+  | 'rate_limited'
+  | 'server_error'
+  | 'request_timeout'
+  | 'too_early'
+  | 'redirect'
+  | 'rejected'
+  | 'auth_rejected'
+  | 'duplicate_mismatch'
+  | 'bad_response'
+  | 'tls'
+  | 'client';
+
+/** A status query that got no usable answer; `retryable` says whether asking later may help. */
+export interface StatusFetchError {
+  kind: 'status-error';
+  retryable: boolean;
+  statusCode: number | null;
+  errorClass: DeliveryErrorClass | 'not_found' | 'missing_reference';
+  detail: string;
+}
+
+export interface StatusReference {
+  handoverId: string;
+  reference: string;
+  secondaryReference?: string | null;
+}
+
+export interface DestinationAdapter {
+  readonly destination: Destination;
+  deliver(req: DeliveryRequest): Promise<DeliveryOutcome>;
+  /**
+   * Ask the destination where the case stands. "Nothing new" is an observation whose effect
+   * is 'none'; a failed query is a StatusFetchError (never thrown).
+   */
+  fetchStatus(ref: StatusReference): Promise<AckObservation | StatusFetchError>;
+  /** Release keep-alive sockets (shutdown). */
+  close(): void;
+}
+
+export function isStatusFetchError(value: AckObservation | StatusFetchError): value is StatusFetchError {
+  return (value as StatusFetchError).kind === 'status-error';
+}

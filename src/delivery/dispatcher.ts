@@ -1,0 +1,202 @@
+/**
+ * The dispatcher: claims due `routed` handovers under a lease, sends each to its destination,
+ * and records what happened. Exactly once as far as the destination can tell: every attempt
+ * carries the same Idempotency-Key, a completion that no longer holds the lease changes nothing
+ * (fencing), and a lease that expires returns the handover for another attempt (the reaper).
+ */
+import type { Context } from '../context.js';
+import { DEFAULT_RETRY_SCHEDULE, nextAttemptDelay, type RetrySchedule } from '../domain/backoff.js';
+import { CIRCUIT_STATE_VALUE, type CircuitBreakers } from '../domain/circuit-breaker.js';
+import { DESTINATIONS, type Destination } from '../domain/decision.js';
+import { LeaseLostError, coerceError } from '../domain/errors.js';
+import type { HandoverRecord } from '../store/store.js';
+import type { DeliveryOutcome, DestinationAdapter } from './destinations/destination-adapter.js';
+import { recheckStaleHosting } from './hosting-recheck.js';
+import type { HostingLocator } from '../services/locate-and-route.js';
+
+export type Adapters = Partial<Record<Destination, DestinationAdapter>>;
+
+export interface DispatchSummary {
+  claimed: number;
+  delivered: number;
+  retried: number;
+  failed: number;
+  leaseLost: number;
+  rechecked: number;
+  /** Destinations skipped this run and why (not configured, circuit open). */
+  held: Partial<Record<Destination, string>>;
+}
+
+const ACTOR = 'system:dispatcher';
+
+/** Runs fn over items with at most `limit` in flight. */
+async function withConcurrency<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+export class Dispatcher {
+  private readonly log;
+  readonly schedule: RetrySchedule;
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly adapters: Adapters,
+    private readonly breakers: CircuitBreakers<Destination>,
+    private readonly locator: HostingLocator,
+  ) {
+    this.log = ctx.logger.child({ component: 'dispatcher' });
+    const d = ctx.config.delivery;
+    this.schedule = { ...DEFAULT_RETRY_SCHEDULE, baseMs: d.retryBaseMs, capMs: d.retryMaxDelayMs, budgetMs: d.retryBudgetMs };
+  }
+
+  /** One pass: re-check stale hosting, then claim and deliver for every destination. */
+  async runOnce(): Promise<DispatchSummary> {
+    const summary: DispatchSummary = { claimed: 0, delivered: 0, retried: 0, failed: 0, leaseLost: 0, rechecked: 0, held: {} };
+    summary.rechecked = await recheckStaleHosting(this.ctx, this.locator);
+    await Promise.all(DESTINATIONS.map((destination) => this.dispatchDestination(destination, summary)));
+    return summary;
+  }
+
+  private async dispatchDestination(destination: Destination, summary: DispatchSummary): Promise<void> {
+    const adapter = this.adapters[destination];
+    if (!adapter) {
+      // Not configured: its handovers wait in `routed`; /readyz says so.
+      summary.held[destination] = 'not configured';
+      return;
+    }
+    const breaker = this.breakers.for(destination);
+    const admission = breaker.tryAcquire();
+    this.ctx.metrics.circuitOpen.set({ destination }, CIRCUIT_STATE_VALUE[breaker.state().state] === 2 ? 1 : 0);
+    if (!admission.allowed) {
+      summary.held[destination] = `circuit open until ${admission.retryAt.toISOString()}`;
+      return;
+    }
+    const concurrency = this.ctx.config.destinations.concurrency[destination];
+    const now = this.ctx.clock.now().getTime();
+    const token = this.ctx.newId();
+    const claimed = await this.ctx.store.claimDue({
+      destination,
+      now,
+      // A trial after an outage sends one handover, not a batch.
+      limit: admission.trial ? 1 : concurrency * 4,
+      leaseMs: this.ctx.config.delivery.leaseMs,
+      token,
+      actor: ACTOR,
+    });
+    summary.claimed += claimed.length;
+    await withConcurrency(claimed, concurrency, (h) => this.deliverOne(adapter, h, token, summary));
+  }
+
+  private async deliverOne(adapter: DestinationAdapter, handover: HandoverRecord, token: string, summary: DispatchSummary): Promise<void> {
+    const destination = adapter.destination;
+    const startedAt = this.ctx.clock.now().getTime();
+    const attemptNo = handover.attemptCount + 1;
+    let outcome: DeliveryOutcome;
+    try {
+      if (!handover.evidence || !handover.decision) throw new Error('routed without evidence or decision');
+      outcome = await adapter.deliver({
+        handoverId: handover.id,
+        hotlineId: this.ctx.policy.hotlineId,
+        url: handover.url,
+        contentType: handover.contentType,
+        classification: handover.classification,
+        evidence: handover.evidence,
+        decision: handover.decision,
+      });
+    } catch (error) {
+      // Adapters classify HTTP themselves; anything thrown is our own fault: keep trying
+      // rather than lose the case, and let the record show it.
+      outcome = { kind: 'retry', statusCode: null, errorClass: 'client', retryAfterMs: null, requestHash: '', responseDigest: null, durationMs: 0 };
+      this.log.error('delivery attempt threw', { handoverId: handover.id, error: coerceError(error).message });
+    }
+    const finishedAt = this.ctx.clock.now().getTime();
+    const breaker = this.breakers.for(destination);
+    if (outcome.kind === 'retry') breaker.recordFailure();
+    else breaker.recordSuccess();
+    this.ctx.metrics.deliveryAttempts.inc({ destination, outcome: outcome.kind });
+    this.ctx.metrics.deliveryDuration.observe({ destination }, outcome.durationMs / 1000);
+
+    await this.ctx.store.recordAttempt({
+      handoverId: handover.id,
+      attemptNo,
+      destination,
+      claimToken: token,
+      startedAt,
+      finishedAt,
+      durationMs: outcome.durationMs,
+      outcome: outcome.kind,
+      statusCode: outcome.statusCode,
+      errorClass: outcome.kind === 'delivered' ? (outcome.duplicate ? 'duplicate' : null) : outcome.errorClass,
+      requestHash: outcome.requestHash || null,
+      responseDigest: outcome.responseDigest,
+      detail: outcome.kind === 'failed' ? outcome.detail : null,
+    });
+
+    const firstAttemptAt = handover.firstAttemptAt ?? startedAt;
+    const common = { attemptCount: attemptNo, firstAttemptAt, leaseToken: null, leaseExpiresAt: null };
+    try {
+      if (outcome.kind === 'delivered') {
+        await this.ctx.store.transition(handover.id, {
+          to: 'delivered',
+          actor: ACTOR,
+          reason: outcome.duplicate ? 'the destination already had it (same Idempotency-Key)' : `accepted by ${destination}`,
+          expectLeaseToken: token,
+          set: { ...common, reference: outcome.reference, secondaryReference: outcome.secondaryReference ?? null, deliveredAt: finishedAt, nextAttemptAt: null, lastPolledAt: null },
+          data: { attempt: attemptNo, statusCode: outcome.statusCode, requestHash: outcome.requestHash },
+          now: finishedAt,
+        });
+        summary.delivered++;
+        return;
+      }
+      if (outcome.kind === 'failed') {
+        await this.fail(handover, token, common, `${destination} refused it: ${outcome.detail}`, { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass }, finishedAt);
+        summary.failed++;
+        return;
+      }
+      const next = nextAttemptDelay({
+        attempt: attemptNo,
+        firstAttemptAt: new Date(firstAttemptAt),
+        now: new Date(finishedAt),
+        retryAfterMs: outcome.retryAfterMs,
+        random: this.ctx.random,
+        schedule: this.schedule,
+      });
+      if (next.exhausted) {
+        await this.fail(handover, token, common, `attempts exhausted (${next.reason}) after ${outcome.errorClass}`, { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass }, finishedAt);
+        summary.failed++;
+        return;
+      }
+      await this.ctx.store.transition(handover.id, {
+        to: 'routed',
+        actor: ACTOR,
+        reason: `retry later: ${outcome.errorClass}${outcome.statusCode ? ` (${outcome.statusCode})` : ''}`,
+        expectLeaseToken: token,
+        set: { ...common, nextAttemptAt: next.at.getTime() },
+        data: { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass, nextAttemptAt: next.at.toISOString() },
+        now: finishedAt,
+      });
+      summary.retried++;
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      // Someone else holds it now; their attempt decides. Ours is in the attempt record.
+      summary.leaseLost++;
+      this.log.warn('lease lost before the outcome was recorded', { handoverId: handover.id, outcome: outcome.kind });
+    }
+  }
+
+  private async fail(handover: HandoverRecord, token: string, common: object, reason: string, data: object, now: number): Promise<void> {
+    await this.ctx.store.transition(handover.id, {
+      to: 'failed',
+      actor: ACTOR,
+      reason,
+      expectLeaseToken: token,
+      set: { ...common, failureReason: reason, nextAttemptAt: null },
+      data,
+      now,
+    });
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * POST /v1/locate: the evidence and the decision for one URL, as a handover would get them,
+ * with nothing stored. For analysts who want to know before they refer.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Context } from '../../context.js';
+import { INTAKE_URL_MESSAGES, checkIntakeUrl } from '../../domain/intake-url.js';
+import { decideRoute } from '../../domain/routing/decide-route.js';
+import type { HostingLocator } from '../../services/locate-and-route.js';
+import { allowRoles } from '../middleware/authenticate.js';
+import { parseBody } from '../middleware/validate.js';
+import type { OpenApiRegistry } from '../openapi-registry.js';
+import { errorSchema, READ_ROLES } from './shared-schemas.js';
+
+export const locateBody = z
+  .strictObject({
+    url: z.string().superRefine((value, check) => {
+      const problem = checkIntakeUrl(value);
+      if (problem) check.addIssue({ code: 'custom', message: `url ${INTAKE_URL_MESSAGES[problem]}` });
+    }),
+  })
+  .meta({ id: 'LocateRequest' });
+
+export function locateRoutes(ctx: Context, openapi: OpenApiRegistry, locator: HostingLocator): Router {
+  const router = Router();
+  openapi.register({
+    method: 'post',
+    path: '/v1/locate',
+    summary: 'Hosting evidence and routing decision for one URL; nothing is stored',
+    tags: ['locate'],
+    roles: READ_ROLES,
+    body: locateBody,
+    responses: { 200: { description: '`{ evidence, decision }`' }, 400: { description: 'Invalid URL', schema: errorSchema } },
+  });
+  router.post('/v1/locate', allowRoles(READ_ROLES), async (req, res) => {
+    const { url } = parseBody(locateBody, req);
+    const evidence = await locator.locate(url);
+    res.json({ evidence, decision: decideRoute(evidence, ctx.policy, ctx.clock.now()) });
+  });
+  return router;
+}

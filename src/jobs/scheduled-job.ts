@@ -1,0 +1,117 @@
+/**
+ * A scheduled job: a named unit with start(), runOnce() and stop(). A run never overlaps
+ * itself; with `exclusive`, a run happens in one process per period across replicas (a lease
+ * row in the store); each run logs one line and counts in metrics; a failing run is logged and
+ * tried again next time, never crashing the service.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Context } from '../context.js';
+import { coerceError } from '../domain/errors.js';
+import type { Wakeup } from './wakeup.js';
+
+export type JobReport = Record<string, unknown>;
+
+export interface JobDefinition {
+  name: string;
+  /** node-cron expression (5 or 6 fields). */
+  schedule: string;
+  /** Run in one process at a time across replicas. */
+  exclusive: boolean;
+  /** How long an exclusive holder keeps the job without renewing it. */
+  leaseMs?: number;
+  run(): Promise<JobReport>;
+  /** Nudges that should bring the next run forward. */
+  wakeups?: Wakeup[];
+}
+
+export type JobRunResult =
+  | { job: string; status: 'ok'; report: JobReport; ms: number }
+  | { job: string; status: 'failed'; error: string; ms: number }
+  | { job: string; status: 'skipped'; reason: 'overlap' | 'not-leader' | 'stopped' };
+
+export class ScheduledJob {
+  private task: ScheduledTask | null = null;
+  private running: Promise<JobRunResult> | null = null;
+  private rerunRequested = false;
+  private stopped = false;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    private readonly ctx: Context,
+    readonly definition: JobDefinition,
+  ) {}
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.task = cron.schedule(this.definition.schedule, () => this.runOnce().then(() => undefined), { name: this.name, noOverlap: true });
+    for (const wakeup of this.definition.wakeups ?? []) this.unsubscribe.push(wakeup.subscribe(() => this.nudge()));
+  }
+
+  /** Runs soon; if a run is in progress, once more right after it. */
+  private nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.rerunRequested = true;
+      return;
+    }
+    setImmediate(() => void this.runOnce());
+  }
+
+  /** One run now (tests and `referral reconcile` call this directly). */
+  async runOnce(options: { ignoreLease?: boolean } = {}): Promise<JobRunResult> {
+    if (this.running) return { job: this.name, status: 'skipped', reason: 'overlap' };
+    this.running = this.execute(options);
+    try {
+      return await this.running;
+    } finally {
+      this.running = null;
+      if (this.rerunRequested && !this.stopped) {
+        this.rerunRequested = false;
+        setImmediate(() => void this.runOnce());
+      }
+    }
+  }
+
+  private async execute(options: { ignoreLease?: boolean }): Promise<JobRunResult> {
+    const log = this.ctx.logger.child({ component: 'job', job: this.name });
+    const started = Date.now();
+    try {
+      if (this.definition.exclusive && !options.ignoreLease) {
+        const leader = await this.ctx.store.acquireJobLease(this.name, this.ctx.processId, this.ctx.clock.now().getTime(), this.definition.leaseMs ?? 60_000);
+        if (!leader) {
+          this.ctx.metrics.jobRuns.inc({ job: this.name, outcome: 'skipped' });
+          return { job: this.name, status: 'skipped', reason: 'not-leader' };
+        }
+      }
+      const report = await this.definition.run();
+      const ms = Date.now() - started;
+      this.ctx.metrics.jobRuns.inc({ job: this.name, outcome: 'ok' });
+      this.ctx.metrics.jobLastSuccess.set({ job: this.name }, Date.now() / 1000);
+      // Quiet runs (nothing to do) log at debug, so a 5-second schedule does not flood the log.
+      const busy = Object.values(report).some((v) => typeof v === 'number' && v > 0);
+      log.log(busy ? 'info' : 'debug', 'job run', { ms, ...report });
+      return { job: this.name, status: 'ok', report, ms };
+    } catch (thrown) {
+      const error = coerceError(thrown);
+      this.ctx.metrics.jobRuns.inc({ job: this.name, outcome: 'failed' });
+      log.error('job run failed', { error: error.message, ms: Date.now() - started });
+      return { job: this.name, status: 'failed', error: error.message, ms: Date.now() - started };
+    }
+  }
+
+  /** Stops the schedule and waits for the run in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const off of this.unsubscribe.splice(0)) off();
+    if (this.task) {
+      await this.task.destroy();
+      this.task = null;
+    }
+    if (this.running) await this.running;
+    if (this.definition.exclusive) await this.ctx.store.releaseJobLease(this.name, this.ctx.processId).catch(() => undefined);
+  }
+}
