@@ -1,24 +1,32 @@
 /**
- * Starts and stops the whole service: store (migrated), HTTP listener, background jobs.
- * Shutdown order: stop intake, let in-flight requests finish, stop jobs (each waits for its
- * run in progress), close the store.
+ * Starts and stops the whole service: store (migrated), locator, destinations, HTTP listener,
+ * background jobs. Shutdown order: stop intake, let in-flight requests finish, stop jobs (each
+ * waits for its run in progress), release clients, close the store.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createComponents, type ComponentOverrides, type Components, type LocatorFactory } from './components.js';
 import type { Config } from './config/config.js';
 import { createContext, type Context, type ContextOverrides } from './context.js';
 import { createApp } from './http/app.js';
 
 export interface RunningService {
   ctx: Context;
+  components: Components;
   server: Server;
   /** The port actually bound (PORT=0 picks a free one). */
   port: number;
   stop(): Promise<void>;
 }
 
-export async function startService(config: Config, overrides: ContextOverrides = {}): Promise<RunningService> {
-  const ctx = createContext(config, overrides);
+export interface ServiceOptions {
+  context?: ContextOverrides;
+  components?: ComponentOverrides;
+  locatorFactory: LocatorFactory;
+}
+
+export async function startService(config: Config, options: ServiceOptions): Promise<RunningService> {
+  const ctx = createContext(config, options.context);
   const log = ctx.logger.child({ component: 'service' });
   const applied = await ctx.store.migrate();
   if (applied.length) log.info('migrations applied', { migrations: applied });
@@ -27,8 +35,12 @@ export async function startService(config: Config, overrides: ContextOverrides =
       hint: 'create one with `npx referral keys create --role analyst --name NAME` and add the printed entry to API_KEYS',
     });
   }
+  const components = await createComponents(ctx, options.locatorFactory, options.components);
+  for (const d of ['police', 'inhope'] as const) {
+    if (!components.adapters[d]) log.warn('destination not configured: its handovers wait in routed', { destination: d });
+  }
 
-  const app = createApp(ctx);
+  const app = createApp(ctx, { locator: components.locator });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.once('error', reject);
@@ -36,7 +48,8 @@ export async function startService(config: Config, overrides: ContextOverrides =
   // Idle keep-alive connections must not hold shutdown open.
   server.keepAliveTimeout = 5_000;
   const port = (server.address() as AddressInfo).port;
-  log.info('listening', { bind: `${config.http.host}:${port}`, store: ctx.store.dialect });
+  if (config.schedules.enabled) components.jobs.start();
+  log.info('listening', { bind: `${config.http.host}:${port}`, store: ctx.store.dialect, jobs: config.schedules.enabled });
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
@@ -47,10 +60,13 @@ export async function startService(config: Config, overrides: ContextOverrides =
       const grace = setTimeout(() => server.closeAllConnections(), config.http.shutdownGraceMs);
       await closed;
       clearTimeout(grace);
+      await components.jobs.stop();
+      for (const adapter of Object.values(components.adapters)) adapter.close();
+      await components.locator.close();
       await ctx.store.close();
       log.info('stopped');
     })();
     return stopping;
   };
-  return { ctx, server, port, stop };
+  return { ctx, components, server, port, stop };
 }

@@ -72,6 +72,7 @@ export async function startPoliceStandin(options: PoliceStandinOptions = {}): Pr
   const random = options.random ?? seededRandom(options.seed ?? 1);
   const now = options.now ?? (() => new Date());
   const cases = new Map<string, PoliceCase>();
+  const byHandoverId = new Map<string, PoliceCase>();
   const callbacks: CallbackRecord[] = [];
   const requests = { exports: 0, status: 0 };
   const timers = new Set<NodeJS.Timeout>();
@@ -158,6 +159,7 @@ export async function startPoliceStandin(options: PoliceStandinOptions = {}): Pr
       notifiedStatus: null,
     };
     cases.set(key, created);
+    byHandoverId.set(handoverId, created);
     scheduleCallbacks();
     if (random() < behaviour.lostReplyRate) return { status: 201, dropConnection: true };
     return { status: 201, body: { receiptId: created.receiptId, handoverId } };
@@ -167,7 +169,7 @@ export async function startPoliceStandin(options: PoliceStandinOptions = {}): Pr
     if (!authorised(req)) return { status: 401, body: { error: 'unauthorized' } };
     const chaos = await applyChaos(behaviour, random);
     if (chaos) return chaos;
-    const found = [...cases.values()].find((c) => c.handoverId === handoverId);
+    const found = byHandoverId.get(handoverId);
     if (!found) return { status: 404, body: { error: 'not_found' } };
     const status = statusOf(found);
     return {

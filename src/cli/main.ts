@@ -8,6 +8,8 @@ import { readEnvironment } from '../config/read-environment.js';
 import { auditVerifyCommand } from './commands/audit-verify.js';
 import { keysCreateCommand } from './commands/keys-create.js';
 import { migrateCommand } from './commands/migrate.js';
+import { reconcileCommand } from './commands/reconcile.js';
+import { defaultLocatorFactory } from '../locator-factory.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 
@@ -19,6 +21,15 @@ const program = new Command('referral').description('Hotline referral router: lo
 
 program.command('serve').description('run the HTTP API and the scheduled jobs').action(async () => serveCommand(config()));
 program.command('migrate').description('apply pending database migrations').action(async () => migrateCommand(config()));
+program
+  .command('reconcile')
+  .option('--json', 'machine-readable output')
+  .option('--job <name...>', 'only these jobs (lease-reaper, locate, ack-poll, overdue, still-online, geoip-refresh, daily-summary)')
+  .description('run every reconciliation job once now and print what each did')
+  .action(async (opts: { json?: boolean; job?: string[] }) => {
+    const results = await reconcileCommand(config(), opts, { locatorFactory: defaultLocatorFactory });
+    if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
+  });
 program
   .command('status')
   .argument('[handover-id]', 'one handover in detail')

@@ -71,6 +71,7 @@ const VARIABLES = {
   LOCATE_GIVE_UP_AFTER_MS: positiveInt.default(24 * 3_600_000),
   OVERDUE_POLICE_MS: positiveInt.default(2 * 24 * 3_600_000),
   OVERDUE_INHOPE_MS: positiveInt.default(3 * 24 * 3_600_000),
+  OVERDUE_RESEND_FACTOR: z.coerce.number().min(1, 'must be 1 or more').default(2),
   STILL_ONLINE_AFTER_MS: positiveInt.default(7 * 24 * 3_600_000),
   SCHEDULE_DISPATCH: cron.default('*/5 * * * * *'),
   SCHEDULE_LOCATE: cron.default('*/5 * * * * *'),
@@ -94,6 +95,8 @@ export interface DestinationSettings {
   timeoutMs: number;
   concurrency: Record<Destination, number>;
   overdueMs: Record<Destination, number>;
+  /** Delivered this long ago and never answered: sent once more (OVERDUE_RESEND_FACTOR × overdueMs). */
+  resendAfterMs: Record<Destination, number>;
 }
 
 export interface Config {
@@ -198,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       timeoutMs: v.DESTINATION_TIMEOUT_MS,
       concurrency: { police: v.POLICE_CONCURRENCY, inhope: v.INHOPE_CONCURRENCY },
       overdueMs: { police: v.OVERDUE_POLICE_MS, inhope: v.OVERDUE_INHOPE_MS },
+      resendAfterMs: { police: Math.round(v.OVERDUE_POLICE_MS * v.OVERDUE_RESEND_FACTOR), inhope: Math.round(v.OVERDUE_INHOPE_MS * v.OVERDUE_RESEND_FACTOR) },
     },
     ackSecrets: parseAckSecrets(v.ACK_SECRETS),
     delivery: {

@@ -4,6 +4,8 @@
  * again next time.
  */
 import type { Context } from '../context.js';
+import { DESTINATIONS } from '../domain/decision.js';
+import { forEachConcurrently } from '../jobs/bounded-concurrency.js';
 import { isStatusFetchError } from './destinations/destination-adapter.js';
 import { applyAcknowledgement } from './apply-acknowledgement.js';
 import type { Adapters } from './dispatcher.js';
@@ -18,22 +20,33 @@ export interface PollSummary {
 export async function pollAcknowledgements(ctx: Context, adapters: Adapters, options: { intervalMs: number; limit?: number; handoverIds?: string[] }): Promise<PollSummary> {
   const now = ctx.clock.now().getTime();
   const summary: PollSummary = { asked: 0, applied: 0, unchanged: 0, errors: 0 };
+  const limit = options.limit ?? 200;
+  // Delivered cases wait for their acknowledgement and are asked every interval; acknowledged
+  // ones wait for an outcome that takes days, and are asked ten times less often. The least
+  // recently asked go first, so a long queue is worked through rather than starved.
   const due = options.handoverIds
     ? (await Promise.all(options.handoverIds.map((id) => ctx.store.getHandover(id)))).filter((h) => h !== null)
-    : await ctx.store.findHandovers({ states: ['delivered', 'acknowledged'], lastPolledBefore: now - options.intervalMs, limit: options.limit ?? 200 });
-  for (const handover of due) {
-    const adapter = handover.destination ? adapters[handover.destination] : undefined;
-    if (!adapter || !handover.reference) continue;
-    summary.asked++;
-    const answer = await adapter.fetchStatus({ handoverId: handover.id, reference: handover.reference, secondaryReference: handover.secondaryReference });
-    await ctx.store.markPolled([handover.id], now);
-    if (isStatusFetchError(answer)) {
-      summary.errors++;
-      continue;
-    }
-    const result = await applyAcknowledgement(ctx, handover, answer, { source: 'poll', actor: 'system:ack-poller' });
-    if (result.applied) summary.applied++;
-    else summary.unchanged++;
+    : [
+        ...(await ctx.store.findHandovers({ states: ['delivered'], lastPolledBefore: now - options.intervalMs, order: 'least-recently-polled', limit })),
+        ...(await ctx.store.findHandovers({ states: ['acknowledged'], lastPolledBefore: now - 10 * options.intervalMs, order: 'least-recently-polled', limit })),
+      ];
+  // Each destination is asked with its own delivery concurrency (ICCAM prefers one at a time).
+  for (const destination of DESTINATIONS) {
+    const adapter = adapters[destination];
+    const mine = due.filter((h) => h.destination === destination && h.reference);
+    if (!adapter || mine.length === 0) continue;
+    await forEachConcurrently(mine, ctx.config.destinations.concurrency[destination], async (handover) => {
+      summary.asked++;
+      const answer = await adapter.fetchStatus({ handoverId: handover.id, reference: handover.reference!, secondaryReference: handover.secondaryReference });
+      await ctx.store.markPolled([handover.id], now);
+      if (isStatusFetchError(answer)) {
+        summary.errors++;
+        return;
+      }
+      const result = await applyAcknowledgement(ctx, handover, answer, { source: 'poll', actor: 'system:ack-poller' });
+      if (result.applied) summary.applied++;
+      else summary.unchanged++;
+    });
   }
   return summary;
 }

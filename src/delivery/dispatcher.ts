@@ -13,6 +13,7 @@ import type { HandoverRecord } from '../store/store.js';
 import type { DeliveryOutcome, DestinationAdapter } from './destinations/destination-adapter.js';
 import { recheckStaleHosting } from './hosting-recheck.js';
 import type { HostingLocator } from '../services/locate-and-route.js';
+import { forEachConcurrently } from '../jobs/bounded-concurrency.js';
 
 export type Adapters = Partial<Record<Destination, DestinationAdapter>>;
 
@@ -28,15 +29,6 @@ export interface DispatchSummary {
 }
 
 const ACTOR = 'system:dispatcher';
-
-/** Runs fn over items with at most `limit` in flight. */
-async function withConcurrency<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
-}
 
 export class Dispatcher {
   private readonly log;
@@ -88,7 +80,7 @@ export class Dispatcher {
       actor: ACTOR,
     });
     summary.claimed += claimed.length;
-    await withConcurrency(claimed, concurrency, (h) => this.deliverOne(adapter, h, token, summary));
+    await forEachConcurrently(claimed, concurrency, (h) => this.deliverOne(adapter, h, token, summary));
   }
 
   private async deliverOne(adapter: DestinationAdapter, handover: HandoverRecord, token: string, summary: DispatchSummary): Promise<void> {

@@ -8,6 +8,7 @@
  */
 import { GENESIS_HASH, sealAuditEvent, verifyAuditChain, type AuditEvent, type AuditEventBody, type AuditVerification } from '../domain/audit-chain.js';
 import { ConflictError, InvalidTransitionError, LeaseLostError, NotFoundError } from '../domain/errors.js';
+import type { Destination } from '../domain/decision.js';
 import type { HandoverTiming } from '../domain/handover-stats.js';
 import { canTransition, type HandoverState } from '../domain/handover-states.js';
 import { HANDOVER_COLUMNS, HANDOVER_FROM, patchAssignments, toAck, toAttempt, toAuditEvent, toHandover, toReferral } from './handover-rows.js';
@@ -184,8 +185,10 @@ export class SqlStore implements Store {
     if (q.locatedBefore !== undefined) bound('h.located_at <= ?', q.locatedBefore);
     if (q.notOverdue) where.push('h.overdue_at IS NULL');
     if (q.notResent) where.push('h.resent_at IS NULL');
+    if (q.noSuccessor) where.push('NOT EXISTS (SELECT 1 FROM handovers s WHERE s.parent_id = h.id)');
     params.push(q.limit);
-    const rows = await this.db.all(`SELECT ${HANDOVER_COLUMNS} FROM ${HANDOVER_FROM} WHERE ${where.join(' AND ')} ORDER BY h.seq LIMIT ?`, params);
+    const order = q.order === 'least-recently-polled' ? 'COALESCE(h.last_polled_at, 0), h.seq' : 'h.seq';
+    const rows = await this.db.all(`SELECT ${HANDOVER_COLUMNS} FROM ${HANDOVER_FROM} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`, params);
     return rows.map(toHandover);
   }
 
@@ -206,6 +209,13 @@ export class SqlStore implements Store {
       'SELECT state, destination, COUNT(*) AS n FROM handovers GROUP BY state, destination ORDER BY state, destination',
     );
     return rows.map((r) => ({ state: r.state as HandoverState, destination: r.destination as CountRow['destination'], count: Number(r.n) }));
+  }
+
+  async countOverdueByDestination(): Promise<{ destination: Destination; count: number }[]> {
+    const rows = await this.db.all<{ destination: string; n: number | string }>(
+      'SELECT destination, COUNT(*) AS n FROM handovers WHERE overdue_at IS NOT NULL AND destination IS NOT NULL GROUP BY destination ORDER BY destination',
+    );
+    return rows.map((r) => ({ destination: r.destination as Destination, count: Number(r.n) }));
   }
 
   async listTimings(range: { from?: number; to?: number } = {}): Promise<HandoverTiming[]> {

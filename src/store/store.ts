@@ -216,6 +216,10 @@ export interface HandoverQuery {
   notResent?: boolean;
   recheckedBefore?: number;
   locatedBefore?: number;
+  /** Only handovers no linked successor was created for (content moved, hosting changed). */
+  noSuccessor?: boolean;
+  /** 'seq' (oldest first, the default) or the ones asked least recently first (polling). */
+  order?: 'seq' | 'least-recently-polled';
   limit: number;
 }
 
@@ -237,6 +241,8 @@ export interface Store {
   listAcks(handoverId: string): Promise<AckRecord[]>;
   listAuditEvents(handoverId: string): Promise<AuditEvent[]>;
   countByStateAndDestination(): Promise<CountRow[]>;
+  /** Handovers flagged overdue (overdueAt set), per destination: the overdue gauge. */
+  countOverdueByDestination(): Promise<{ destination: Destination; count: number }[]>;
   /** The timestamps statistics are computed from, for handovers created in [from, to). */
   listTimings(range?: { from?: number; to?: number }): Promise<HandoverTiming[]>;
 

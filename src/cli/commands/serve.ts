@@ -1,9 +1,10 @@
 import type { Config } from '../../config/config.js';
+import { defaultLocatorFactory } from '../../locator-factory.js';
 import { startService } from '../../service.js';
 
 /** Runs until SIGTERM/SIGINT; a second signal exits at once. */
 export async function serveCommand(config: Config): Promise<void> {
-  const service = await startService(config);
+  const service = await startService(config, { locatorFactory: defaultLocatorFactory });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

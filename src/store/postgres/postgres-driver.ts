@@ -4,6 +4,7 @@
  * epoch milliseconds and counters, far below 2^53).
  */
 import pg from 'pg';
+import { StoreUnavailableError } from '../../domain/errors.js';
 import { readMigrations } from '../migration-files.js';
 import type { SqlDriver, SqlRunner } from '../sql-driver.js';
 
@@ -27,12 +28,33 @@ function toPg(sql: string): string {
   return out;
 }
 
+/**
+ * Errors that mean "the database is not there right now" (server restarting, network gone)
+ * rather than "this statement is wrong": the API answers 503 and jobs try again next run.
+ */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+
+export function isConnectionError(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && CONNECTION_ERROR_CODES.has(e.code)) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|Cannot use a pool after calling end/i.test(e.message ?? '');
+}
+
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw isConnectionError(error) ? new StoreUnavailableError(error) : error;
+  }
+}
+
 function runnerFor(client: pg.Pool | pg.PoolClient): SqlRunner {
   return {
-    all: async <T>(sql: string, params: Params = []) => (await client.query(toPg(sql), params as unknown[])).rows as T[],
-    get: async <T>(sql: string, params: Params = []) => (await client.query(toPg(sql), params as unknown[])).rows[0] as T | undefined,
-    run: async (sql: string, params: Params = []) => (await client.query(toPg(sql), params as unknown[])).rowCount ?? 0,
-  };
+    all: (sql: string, params: Params = []) => guarded(async () => (await client.query(toPg(sql), params as unknown[])).rows),
+    get: (sql: string, params: Params = []) => guarded(async () => (await client.query(toPg(sql), params as unknown[])).rows[0]),
+    run: (sql: string, params: Params = []) => guarded(async () => (await client.query(toPg(sql), params as unknown[])).rowCount ?? 0),
+  } as SqlRunner;
 }
 
 export interface PostgresOptions {
@@ -81,7 +103,7 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await guarded(() => this.pool.connect());
     let broken = false;
     try {
       await client.query('BEGIN');

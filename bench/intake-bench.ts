@@ -1,0 +1,67 @@
+/**
+ * Intake throughput: referrals per second over loopback HTTP, with p50/p99 latency, against
+ * the real app on a fresh store. Each request carries a new reportId, so every one writes a
+ * referral, its handovers and their audit events.
+ */
+import autocannon from 'autocannon';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashKeySecret } from '../src/config/api-keys.js';
+import { loadConfig } from '../src/config/config.js';
+import { createContext } from '../src/context.js';
+import { createApp } from '../src/http/app.js';
+import { createLogger } from '../src/logging/logger.js';
+import { createMetrics } from '../src/metrics/metrics.js';
+import type { BenchFigure } from './figures.js';
+
+const SECRET = 'bench-analyst-secret-0001';
+
+export async function benchIntake(options: { databaseUrl?: string; label: string; durationSeconds?: number; connections?: number; schema?: string }): Promise<BenchFigure[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'hrr-bench-'));
+  const config = loadConfig({
+    DATABASE_URL: options.databaseUrl ?? `sqlite:${join(dir, 'bench.db')}`,
+    API_KEYS: `bench:analyst:${hashKeySecret(SECRET).toString('hex')}`,
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    JOBS_ENABLED: 'false',
+  });
+  const ctx = createContext(config, { logger: createLogger({ level: 'error', silent: true }), metrics: createMetrics() });
+  await ctx.store.migrate();
+  const app = createApp(ctx);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const port = (server.address() as AddressInfo).port;
+  let n = 0;
+  const run = Math.random().toString(36).slice(2, 8);
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: options.connections ?? 16,
+    duration: options.durationSeconds ?? 10,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/referrals',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({
+            reportId: `BENCH-${run}-${++n}`,
+            urls: [{ url: `https://host-${n % 97}.bench.test/a/${n}.jpg`, contentType: 'image' }, { url: `https://host-${n % 89}.bench.test/b/${n}` }],
+            classification: { category: 'baseline', ageGroup: 'prepubescent' },
+          }),
+        }),
+      },
+    ],
+  });
+  server.close();
+  await ctx.store.close();
+  rmSync(dir, { recursive: true, force: true });
+  const ok = result['2xx'];
+  return [
+    { name: `intake ${options.label}: referrals/s (2 URLs each)`, value: Math.round(ok / result.duration), unit: 'req/s' },
+    { name: `intake ${options.label}: latency p50`, value: result.latency.p50, unit: 'ms' },
+    { name: `intake ${options.label}: latency p99`, value: result.latency.p99, unit: 'ms' },
+    { name: `intake ${options.label}: non-2xx answers`, value: result.non2xx + result.errors, unit: 'count' },
+  ];
+}

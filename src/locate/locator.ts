@@ -1,0 +1,241 @@
+/**
+ * The hosting-evidence pipeline for one URL: parse, resolve, then for every address the
+ * range check, GeoIP country, ASN, CDN membership and registry (RDAP, WHOIS fallback).
+ * Only DNS servers, local database files and registries are contacted: never the reported
+ * host itself. Registry trouble never holds a locate up beyond its deadline; it is recorded
+ * as "registry unknown" instead.
+ */
+import type { Logger } from 'winston';
+import type { Clock } from '../domain/clock.js';
+import type { AddressEvidence, HostingEvidence, RegistryObservation } from '../domain/evidence.js';
+import { checkAddress, type CheckedAddress } from './address-check.js';
+import { loadAsnIndex, openAsnMmdb, type AsnLookup } from './asn-index.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
+import { CdnDetector, loadCdnDetector } from './cdn-detect.js';
+import { DnsResolver, type DnsResolution, type HostResolver } from './dns-resolver.js';
+import { GeoipCountryDb } from './geoip-country.js';
+import { parseReportedUrl } from './parse-reported-url.js';
+import { fetchBootstrap, loadBundledBootstrap, type RdapBootstrap } from './rdap-bootstrap.js';
+import { RdapClient } from './rdap-client.js';
+import { DEFAULT_WHOIS_SERVERS, WhoisClient, type WhoisServers } from './whois-client.js';
+
+export interface LocatorOptions {
+  /** `ip[:port]` DNS servers; null for the system's. */
+  dnsServers: string[] | null;
+  dnsTimeoutMs: number;
+  dnsTries: number;
+  /** Country .mmdb; null for the bundled DB-IP lite file (an offline default only). */
+  geoipCountryDb: string | null;
+  /** MaxMind ASN .mmdb; null for the bundled ip-location-db CSVs (loaded in the background). */
+  geoipAsnDb: string | null;
+  /** Base URL of the IANA bootstrap files; null for the bundled snapshot. */
+  rdapBootstrapUrl: string | null;
+  rdapTimeoutMs: number;
+  /** False: offline, every registry outcome is 'unavailable'. */
+  registryEnabled: boolean;
+  /** Registry → WHOIS `host:port`; `{}` turns the WHOIS fallback off. Default: the five RIRs. */
+  whoisServers?: WhoisServers;
+  clock: Clock;
+  logger: Logger;
+  /** Overrides for tests: another CDN list, other ASN CSVs. */
+  cdnNetworksPath?: string;
+  asnCsvPaths?: { ipv4: string; ipv6: string };
+  /** Most addresses examined per host (round-robin DNS can return dozens). */
+  maxAddresses?: number;
+  /** Registry lookups in flight at once for one locate(). */
+  registryParallelism?: number;
+}
+
+export interface LocatorReadiness {
+  geoipLoaded: boolean;
+  asnLoaded: boolean;
+  geoipIsOfflineDefault: boolean;
+  geoipBuiltAt: string | null;
+}
+
+export interface Locator {
+  locate(url: string): Promise<HostingEvidence>;
+  readiness(): LocatorReadiness;
+  /** Reopens the GeoIP country file if it changed on disk; true when a new one was loaded. */
+  refreshGeoip(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Registry outcomes after which the WHOIS server of the same registry is asked instead. */
+const WHOIS_FALLBACK_OUTCOMES = new Set(['timeout', 'error', 'rate-limited']);
+/** When RDAP_BOOTSTRAP_URL cannot be read, the bundled snapshot is used and the URL retried after this. */
+const BOOTSTRAP_RETRY_MS = 5 * 60_000;
+
+function unavailable(observedAt: string, detail: string): RegistryObservation {
+  return { outcome: 'unavailable', protocol: null, registry: null, source: null, handle: null, networkName: null, range: null, country: null, abuseEmail: null, detail, observedAt };
+}
+
+export async function createLocator(options: LocatorOptions): Promise<Locator> {
+  const { clock } = options;
+  const logger = options.logger.child({ component: 'locator' });
+  const geoip = await GeoipCountryDb.open(options.geoipCountryDb);
+  const cdn: CdnDetector = await loadCdnDetector(options.cdnNetworksPath);
+
+  // ASN data: an .mmdb opens at once; the CSV index loads in the background and lookups
+  // meanwhile carry asn null with the source marked 'loading'.
+  let asn: AsnLookup | null = null;
+  let asnSource = 'loading';
+  if (options.geoipAsnDb) {
+    asn = await openAsnMmdb(options.geoipAsnDb);
+    asnSource = asn.source;
+  } else {
+    const started = Date.now();
+    void loadAsnIndex(options.asnCsvPaths)
+      .then((index) => {
+        asn = index;
+        asnSource = index.source;
+        logger.info('asn index loaded', { ms: Date.now() - started, ...index.size });
+      })
+      .catch((error: unknown) => {
+        asnSource = 'unavailable';
+        logger.error('asn index failed to load', { error: error instanceof Error ? error.message : String(error) });
+      });
+  }
+
+  let bootstrapSource = options.rdapBootstrapUrl ?? 'iana-bootstrap-snapshot';
+  let bootstrapPromise: Promise<RdapBootstrap> | null = null;
+  let bootstrapRetryAt = Infinity;
+  const bootstrap = (): Promise<RdapBootstrap> => {
+    if (bootstrapPromise && clock.now().getTime() < bootstrapRetryAt) return bootstrapPromise;
+    bootstrapRetryAt = Infinity;
+    bootstrapPromise = (async () => {
+      if (options.rdapBootstrapUrl) {
+        try {
+          return await fetchBootstrap(options.rdapBootstrapUrl, options.rdapTimeoutMs);
+        } catch {
+          logger.warn('rdap bootstrap url unreachable; using the bundled snapshot');
+          bootstrapRetryAt = clock.now().getTime() + BOOTSTRAP_RETRY_MS;
+        }
+      }
+      return loadBundledBootstrap();
+    })().then((b) => {
+      bootstrapSource = b.source;
+      return b;
+    });
+    return bootstrapPromise;
+  };
+
+  const dns: HostResolver = new DnsResolver({ servers: options.dnsServers, timeoutMs: options.dnsTimeoutMs, tries: options.dnsTries, clock });
+  const rdap = new RdapClient({ bootstrap, timeoutMs: options.rdapTimeoutMs, clock, logger });
+  const whois = new WhoisClient({ servers: options.whoisServers ?? DEFAULT_WHOIS_SERVERS, timeoutMs: options.rdapTimeoutMs, clock, logger });
+  // Whatever happens inside, a registry answer is given up on after this long.
+  const registryDeadlineMs = options.rdapTimeoutMs * 2 + 500;
+  const maxAddresses = options.maxAddresses ?? 16;
+  let closed = false;
+
+  async function registryLookup(address: string): Promise<RegistryObservation> {
+    const { observation, service } = await rdap.lookup(address);
+    if (!service || !WHOIS_FALLBACK_OUTCOMES.has(observation.outcome)) return observation;
+    const fallback = await whois.lookup(address, service.registry);
+    return fallback.outcome === 'ok' || fallback.outcome === 'not-found' ? fallback : { ...observation, detail: `${observation.detail ?? observation.outcome}; WHOIS: ${fallback.detail ?? fallback.outcome}` };
+  }
+
+  function registryWithDeadline(address: string): Promise<RegistryObservation> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<RegistryObservation>((resolve) => {
+      timer = setTimeout(() => resolve({ ...unavailable(clock.now().toISOString(), 'registry did not answer in time: registry unknown'), outcome: 'timeout' }), registryDeadlineMs);
+      timer.unref();
+    });
+    return Promise.race([registryLookup(address), deadline]).finally(() => clearTimeout(timer));
+  }
+
+  async function examine(checked: CheckedAddress, names: string[], limit: ConcurrencyLimit): Promise<AddressEvidence> {
+    const observedAt = clock.now().toISOString();
+    const asAnswer = asn?.lookup(checked.address) ?? null;
+    const geo = {
+      country: geoip.country(checked.address),
+      asn: asAnswer?.asn ?? null,
+      asOrganisation: asAnswer?.organisation ?? null,
+      source: geoip.source,
+      databaseBuiltAt: geoip.builtAt,
+    };
+    let registry: RegistryObservation;
+    if (!options.registryEnabled) registry = unavailable(observedAt, 'registry lookups disabled (offline)');
+    else if (!checked.publiclyRoutable) registry = unavailable(observedAt, `not publicly routable (${checked.range})`);
+    else registry = await limit.run(() => registryWithDeadline(checked.address));
+    return {
+      address: checked.address,
+      family: checked.family,
+      range: checked.range,
+      publiclyRoutable: checked.publiclyRoutable,
+      geo,
+      registry,
+      cdn: checked.publiclyRoutable ? cdn.detect({ address: checked.address, asn: geo.asn, names }) : null,
+    };
+  }
+
+  async function locate(raw: string): Promise<HostingEvidence> {
+    if (closed) throw new Error('locator is closed');
+    const parsed = parseReportedUrl(raw);
+    const dnsObservedAt = clock.now().toISOString();
+    let resolution: DnsResolution;
+    let servers: string[] = [];
+    if (parsed.hostKind === 'domain') {
+      resolution = await dns.resolve(parsed.host);
+      servers = dns.servers;
+    } else if (parsed.hostKind === 'ipv4' || parsed.hostKind === 'ipv6') {
+      resolution = { outcome: 'not-applicable', cnameChain: [], addresses: [{ address: parsed.host, family: parsed.hostKind === 'ipv4' ? 4 : 6, ttl: 0 }], detail: 'address literal' };
+    } else {
+      resolution = { outcome: 'not-applicable', cnameChain: [], addresses: [], detail: parsed.hostKind === 'onion' ? 'Tor onion service' : 'name not resolvable in the public DNS' };
+    }
+
+    const seen = new Set<string>();
+    const checkedAddresses: CheckedAddress[] = [];
+    for (const a of resolution.addresses) {
+      const checked = checkAddress(a.address);
+      if (!checked || seen.has(checked.address)) continue;
+      seen.add(checked.address);
+      checkedAddresses.push(checked);
+      if (checkedAddresses.length >= maxAddresses) break;
+    }
+    const names = [parsed.host, ...resolution.cnameChain];
+    const limit = new ConcurrencyLimit(options.registryParallelism ?? 4);
+    const addresses = await Promise.all(checkedAddresses.map((c) => examine(c, names, limit)));
+
+    return {
+      url: parsed.url,
+      host: parsed.host,
+      hostKind: parsed.hostKind,
+      dns: {
+        outcome: resolution.outcome,
+        cnameChain: resolution.cnameChain,
+        servers,
+        ...(resolution.detail !== undefined ? { detail: resolution.detail } : {}),
+        observedAt: dnsObservedAt,
+      },
+      addresses,
+      observedAt: clock.now().toISOString(),
+      sources: {
+        geoipCountry: geoip.source,
+        geoipCountryBuiltAt: geoip.builtAt,
+        geoipAsn: asnSource,
+        geoipIsOfflineDefault: geoip.isOfflineDefault,
+        rdapBootstrap: options.registryEnabled ? bootstrapSource : 'disabled',
+      },
+    };
+  }
+
+  return {
+    locate,
+    readiness: () => ({ geoipLoaded: true, asnLoaded: asn !== null, geoipIsOfflineDefault: geoip.isOfflineDefault, geoipBuiltAt: geoip.builtAt }),
+    async refreshGeoip() {
+      try {
+        const changed = await geoip.reloadIfChanged();
+        if (changed) logger.info('geoip country database reloaded', { builtAt: geoip.builtAt });
+        return changed;
+      } catch (error) {
+        logger.error('geoip country database reload failed; keeping the previous one', { error: error instanceof Error ? error.message : String(error) });
+        return false;
+      }
+    },
+    async close() {
+      closed = true;
+      dns.close();
+    },
+  };
+}
