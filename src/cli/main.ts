@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { readEnvironment } from '../config/read-environment.js';
 import { auditVerifyCommand } from './commands/audit-verify.js';
 import { keysCreateCommand } from './commands/keys-create.js';
+import { locateCommand } from './commands/locate.js';
 import { migrateCommand } from './commands/migrate.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { defaultLocatorFactory } from '../locator-factory.js';
@@ -20,6 +21,14 @@ function config(): Config {
 const program = new Command('referral').description('Hotline referral router: locate, route, deliver and track confirmed referrals.');
 
 program.command('serve').description('run the HTTP API and the scheduled jobs').action(async () => serveCommand(config()));
+program
+  .command('locate')
+  .argument('[urls...]', 'reported URLs')
+  .option('--json', 'machine-readable output')
+  .option('--file <file>', 'read URLs from a file, one per line')
+  .option('--concurrency <n>', 'URLs located at once', '8')
+  .description('evidence and routing decision for each URL; nothing is stored')
+  .action(async (urls: string[], opts: { json?: boolean; file?: string; concurrency?: string }) => locateCommand(config(), urls, opts));
 program.command('migrate').description('apply pending database migrations').action(async () => migrateCommand(config()));
 program
   .command('reconcile')

@@ -17,7 +17,7 @@ export function checkIntakeUrl(raw: string): IntakeUrlProblem | null {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'scheme_not_allowed';
   if (url.username !== '' || url.password !== '') return 'credentials_in_url';
-  if (url.hostname === '') return 'no_host';
+  if (url.hostname === '' || url.hostname === '.') return 'no_host';
   return null;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseReportedUrl, ReportedUrlError, validateUrlForIntake } from './parse-reported-url.js';
+import { checkIntakeUrl as validateUrlForIntake } from '../domain/intake-url.js';
+import { parseReportedUrl, ReportedUrlError } from './parse-reported-url.js';
 
 describe('parseReportedUrl', () => {
   it.each([

@@ -5,13 +5,10 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { HostKind } from '../domain/evidence.js';
-
-export const MAX_REPORTED_URL_LENGTH = 2048;
-
-export type UrlIntakeProblem = 'too_long' | 'not_a_url' | 'scheme_not_allowed' | 'credentials_in_url' | 'no_host';
+import { checkIntakeUrl, type IntakeUrlProblem } from '../domain/intake-url.js';
 
 export class ReportedUrlError extends Error {
-  constructor(readonly code: UrlIntakeProblem, options?: { cause?: unknown }) {
+  constructor(readonly code: IntakeUrlProblem, options?: { cause?: unknown }) {
     super(`The reported URL is not acceptable: ${code}`, options);
     this.name = 'ReportedUrlError';
   }
@@ -37,23 +34,9 @@ function hasSuffix(host: string, suffix: string): boolean {
 }
 
 /** Checks a URL for intake: the reason code on failure, null when acceptable. */
-export function validateUrlForIntake(raw: string): UrlIntakeProblem | null {
-  if (raw.length > MAX_REPORTED_URL_LENGTH) return 'too_long';
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return 'not_a_url';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'scheme_not_allowed';
-  if (url.username !== '' || url.password !== '') return 'credentials_in_url';
-  if (url.hostname === '' || url.hostname === '.') return 'no_host';
-  return null;
-}
-
 /** Parses a reported URL; throws ReportedUrlError (with the intake reason code) when it cannot be used. */
 export function parseReportedUrl(raw: string): ReportedUrl {
-  const problem = validateUrlForIntake(raw);
+  const problem = checkIntakeUrl(raw);
   if (problem) throw new ReportedUrlError(problem);
   const url = new URL(raw);
   let host = url.hostname;
