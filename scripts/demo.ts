@@ -1,0 +1,123 @@
+/**
+ * `npm run demo`: the whole journey on loopback. Starts stand-ins for DNS, RDAP, the police
+ * export and ICCAM, starts the service against them (SQLite in a temporary folder, the bundled
+ * GeoIP data), refers sample reports — Belgian, Dutch, American, Kazakh (no INHOPE hotline),
+ * CDN-hosted and unresolvable — and prints every handover's state as it changes, to the end.
+ * Sample hosts end in `.test`; the addresses they resolve to are never contacted.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApiKey } from '../src/config/api-keys.js';
+import { loadConfig } from '../src/config/config.js';
+import { createLogger } from '../src/logging/logger.js';
+import { defaultLocatorFactory } from '../src/locator-factory.js';
+import { startService } from '../src/service.js';
+import { startDnsStandin } from './sandbox/dns-standin.js';
+import { startIccamStandin } from './sandbox/iccam-standin.js';
+import { startPoliceStandin } from './sandbox/police-standin.js';
+import { readRdapFixtures, startRdapStandin } from './sandbox/rdap-standin.js';
+
+const RDAP_FIXTURES = fileURLToPath(new URL('../test/locate/fixtures/rdap/', import.meta.url));
+const ACK_SECRET = 'demo-callback-secret-0123456789';
+const FINAL = new Set(['closed', 'cancelled', 'failed', 'needs_review']);
+
+const SAMPLES = [
+  { label: 'Belgian host', url: 'https://images.belgian-host.test/gallery/1.jpg' },
+  { label: 'Dutch host', url: 'https://cdn-free.dutch-host.test/v/2.mp4' },
+  { label: 'American host', url: 'https://files.us-host.test/3' },
+  { label: 'Kazakh host (no INHOPE hotline)', url: 'https://kz-host.test/4' },
+  { label: 'behind Cloudflare', url: 'https://proxied.cdn-site.test/5' },
+  { label: 'unresolvable', url: 'https://gone.test/6' },
+];
+
+const dir = mkdtempSync(join(tmpdir(), 'hrr-demo-'));
+const dns = await startDnsStandin({
+  'images.belgian-host.test': { a: ['193.190.198.10'] },
+  'cdn-free.dutch-host.test': { a: ['145.100.0.1'] },
+  'files.us-host.test': { a: ['12.0.0.1'] },
+  'kz-host.test': { a: ['2.72.0.1'] },
+  'proxied.cdn-site.test': { cname: 'proxied.cdn-site.test.cdn.cloudflare.net' },
+  'proxied.cdn-site.test.cdn.cloudflare.net': { a: ['104.16.0.1'] },
+  'gone.test': { behaviour: 'nxdomain' },
+});
+const rdap = await startRdapStandin({ networks: readRdapFixtures(RDAP_FIXTURES) });
+// The stand-ins acknowledge after two seconds and close (content removed) after six.
+const police = await startPoliceStandin({ token: 'demo-police-token', behaviour: { ackAfterMs: 2_000, closeAfterMs: 6_000 } });
+const iccam = await startIccamStandin({ username: 'demo', password: 'demo-password', behaviour: { ackAfterMs: 2_000, closeAfterMs: 6_000 } });
+const key = createApiKey('demo-analyst', 'analyst');
+
+const config = loadConfig({
+  PORT: '0',
+  DATABASE_URL: `sqlite:${join(dir, 'demo.db')}`,
+  API_KEYS: key.entry,
+  DNS_SERVERS: dns.server,
+  RDAP_BOOTSTRAP_URL: rdap.bootstrapUrl,
+  RDAP_TIMEOUT_MS: '1000',
+  POLICE_EXPORT_URL: police.url,
+  POLICE_EXPORT_TOKEN: 'demo-police-token',
+  ICCAM_URL: iccam.url,
+  ICCAM_USERNAME: 'demo',
+  ICCAM_PASSWORD: 'demo-password',
+  ACK_SECRETS: `police:${ACK_SECRET},inhope:${ACK_SECRET}`,
+  SCHEDULE_DISPATCH: '* * * * * *',
+  SCHEDULE_LOCATE: '* * * * * *',
+  SCHEDULE_ACK_POLL: '* * * * * *',
+  LOG_LEVEL: 'warn',
+});
+const service = await startService(config, {
+  locatorFactory: defaultLocatorFactory,
+  context: { logger: createLogger({ level: 'error' }) },
+});
+const base = `http://127.0.0.1:${service.port}`;
+// The stand-ins tell the service as a case advances, with signed callbacks (contract §4);
+// polling, once a minute per case, would find the same.
+police.setBehaviour({ callback: { url: `${base}/v1/acks/police`, secret: ACK_SECRET } });
+iccam.setBehaviour({ callback: { url: `${base}/v1/acks/inhope`, secret: ACK_SECRET } });
+const headers = { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' };
+
+console.log(`service on ${base}; police stand-in ${police.url}; ICCAM stand-in ${iccam.url}\n`);
+const referral = await fetch(`${base}/v1/referrals`, {
+  method: 'POST',
+  headers,
+  body: JSON.stringify({
+    reportId: 'DEMO-2026-0001',
+    urls: SAMPLES.map((s) => ({ url: s.url, contentType: 'image' })),
+    classification: { category: 'baseline', ageGroup: 'prepubescent', siteType: 'image-host' },
+  }),
+});
+const accepted = (await referral.json()) as { referralId: string; handovers: { id: string; url: string; state: string }[] };
+console.log(`POST /v1/referrals → ${referral.status}, referral ${accepted.referralId}\n`);
+
+const labelOf = new Map(accepted.handovers.map((h, i) => [h.id, SAMPLES[i]!.label]));
+const seen = new Map<string, string>();
+const started = Date.now();
+type Summary = { id: string; state: string; destination: string | null; country: string | null; targetHotline: string | null; outcome: string | null };
+for (;;) {
+  const res = await fetch(`${base}/v1/referrals/DEMO-2026-0001`, { headers });
+  const body = (await res.json()) as { handovers: Summary[] };
+  for (const h of body.handovers) {
+    const line = `${h.state}${h.destination ? ` → ${h.destination}` : ''}${h.country ? ` (${h.country}${h.targetHotline ? `, ${h.targetHotline}` : ''})` : ''}${h.outcome ? ` outcome ${h.outcome}` : ''}`;
+    if (seen.get(h.id) !== line) {
+      seen.set(h.id, line);
+      const label = labelOf.get(h.id) ?? `successor of a moved case`;
+      console.log(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${label.padEnd(32)} ${line}`);
+    }
+  }
+  if (body.handovers.every((h) => FINAL.has(h.state)) || Date.now() - started > 60_000) break;
+  // The demo's own poll of its API; the service's jobs run on their own schedules.
+  await new Promise((r) => setTimeout(r, 250));
+}
+
+const first = accepted.handovers[0]!.id;
+const detail = (await (await fetch(`${base}/v1/handovers/${first}`, { headers })).json()) as { audit: { at: string; actor: string; from: string; to: string; reason: string }[] };
+console.log(`\naudit trail of the Belgian handover ${first}:`);
+for (const e of detail.audit) console.log(`  ${e.at}  ${(e.from ?? '-').padEnd(12)} → ${(e.to ?? '-').padEnd(12)} ${e.actor.padEnd(22)} ${e.reason ?? ''}`);
+const stats = (await (await fetch(`${base}/v1/stats`, { headers })).json()) as { byState: Record<string, number> };
+console.log(`\nGET /v1/stats byState: ${JSON.stringify(stats.byState)}`);
+console.log(`cases at the police stand-in: ${police.cases.size}; at the ICCAM stand-in: ${iccam.cases.size}`);
+
+await service.stop();
+await Promise.all([police.close(), iccam.close(), dns.close(), rdap.close()]);
+rmSync(dir, { recursive: true, force: true });
