@@ -9,24 +9,24 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashKeySecret } from '../src/config/api-keys.js';
-import { loadConfig } from '../src/config/config.js';
-import { createContext } from '../src/context.js';
 import { createApp } from '../src/http/app.js';
-import { createLogger } from '../src/logging/logger.js';
-import { createMetrics } from '../src/metrics/metrics.js';
+import { benchConfig, benchContext, dropSchema, newSchemaName, openBenchStore, type BenchDatabase } from './bench-support.js';
 import type { BenchFigure } from './figures.js';
 
 const SECRET = 'bench-analyst-secret-0001';
 
-export async function benchIntake(options: { databaseUrl?: string; label: string; durationSeconds?: number; connections?: number; schema?: string }): Promise<BenchFigure[]> {
+/**
+ * `postgres: true` runs on the machine's PostgreSQL in a schema of its own, dropped afterwards;
+ * otherwise on a SQLite file in a temporary directory.
+ */
+export async function benchIntake(options: { label: string; postgres?: boolean; durationSeconds?: number; connections?: number }): Promise<BenchFigure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'hrr-bench-'));
-  const config = loadConfig({
-    DATABASE_URL: options.databaseUrl ?? `sqlite:${join(dir, 'bench.db')}`,
+  const db: BenchDatabase = options.postgres ? { kind: 'postgres', schema: newSchemaName('intake') } : { kind: 'sqlite', file: join(dir, 'bench.db') };
+  const config = benchConfig(db, {
     API_KEYS: `bench:analyst:${hashKeySecret(SECRET).toString('hex')}`,
     RATE_LIMIT_PER_MINUTE: '100000000',
-    JOBS_ENABLED: 'false',
   });
-  const ctx = createContext(config, { logger: createLogger({ level: 'error', silent: true }), metrics: createMetrics() });
+  const ctx = benchContext(config, openBenchStore(db));
   await ctx.store.migrate();
   const app = createApp(ctx);
   const server = app.listen(0, '127.0.0.1');
@@ -54,8 +54,10 @@ export async function benchIntake(options: { databaseUrl?: string; label: string
       },
     ],
   });
-  server.close();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
   await ctx.store.close();
+  if (db.kind === 'postgres') await dropSchema(db.schema);
   rmSync(dir, { recursive: true, force: true });
   const ok = result['2xx'];
   return [

@@ -9,6 +9,7 @@ import { createComponents, type ComponentOverrides, type Components, type Locato
 import type { Config } from './config/config.js';
 import { createContext, type Context, type ContextOverrides } from './context.js';
 import { createApp } from './http/app.js';
+import { reconciliationJobs } from './jobs/reconciliation-jobs.js';
 
 export interface RunningService {
   ctx: Context;
@@ -35,7 +36,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       hint: 'create one with `npx referral keys create --role analyst --name NAME` and add the printed entry to API_KEYS',
     });
   }
-  const components = await createComponents(ctx, options.locatorFactory, options.components);
+  const components = await createComponents(ctx, options.locatorFactory, { extraJobs: reconciliationJobs, ...options.components });
   for (const d of ['police', 'inhope'] as const) {
     if (!components.adapters[d]) log.warn('destination not configured: its handovers wait in routed', { destination: d });
   }
@@ -61,6 +62,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
       await closed;
       clearTimeout(grace);
       await components.jobs.stop();
+      await components.dispatcher.drain();
       for (const adapter of Object.values(components.adapters)) adapter.close();
       await components.locator.close();
       await ctx.store.close();

@@ -234,6 +234,7 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
     cases.set(key, report);
     byContentId.set(report.contentId, report);
     scheduleCallbacks();
+    if (behaviour.hangAfterRecording) return 'hang';
     if (random() < behaviour.lostReplyRate) return { status: 201, dropConnection: true };
     return { status: 201, body: { reportId: report.reportId, contentId: report.contentId } };
   }

@@ -161,6 +161,7 @@ export async function startPoliceStandin(options: PoliceStandinOptions = {}): Pr
     cases.set(key, created);
     byHandoverId.set(handoverId, created);
     scheduleCallbacks();
+    if (behaviour.hangAfterRecording) return 'hang';
     if (random() < behaviour.lostReplyRate) return { status: 201, dropConnection: true };
     return { status: 201, body: { receiptId: created.receiptId, handoverId } };
   }

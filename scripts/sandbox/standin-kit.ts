@@ -28,6 +28,11 @@ export interface ChaosBehaviour {
    * the worst case for duplicates, since the client cannot know the case exists.
    */
   lostReplyRate: number;
+  /**
+   * Record each new case, then never answer: the sender is stuck after the destination got it
+   * (crash tests kill the sender then).
+   */
+  hangAfterRecording: boolean;
   /** Delay before every answer. */
   delayMs: number;
   /** When set, every new delivery is refused with this 4xx status. */
@@ -48,6 +53,7 @@ export const DEFAULT_CHAOS: ChaosBehaviour = {
   rateLimitRate: 0,
   retryAfterSeconds: 1,
   lostReplyRate: 0,
+  hangAfterRecording: false,
   delayMs: 0,
   reject: false,
   dropAcks: false,

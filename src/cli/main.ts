@@ -10,6 +10,7 @@ import { keysCreateCommand } from './commands/keys-create.js';
 import { locateCommand } from './commands/locate.js';
 import { migrateCommand } from './commands/migrate.js';
 import { reconcileCommand } from './commands/reconcile.js';
+import { RECONCILIATION_JOB_NAMES } from '../jobs/reconciliation-jobs.js';
 import { defaultLocatorFactory } from '../locator-factory.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
@@ -33,7 +34,7 @@ program.command('migrate').description('apply pending database migrations').acti
 program
   .command('reconcile')
   .option('--json', 'machine-readable output')
-  .option('--job <name...>', 'only these jobs (lease-reaper, locate, ack-poll, overdue, still-online, geoip-refresh, daily-summary)')
+  .addOption(new Option('--job <name...>', 'only these jobs').choices(RECONCILIATION_JOB_NAMES))
   .description('run every reconciliation job once now and print what each did')
   .action(async (opts: { json?: boolean; job?: string[] }) => {
     const results = await reconcileCommand(config(), opts, { locatorFactory: defaultLocatorFactory });

@@ -73,6 +73,7 @@ const VARIABLES = {
   OVERDUE_INHOPE_MS: positiveInt.default(3 * 24 * 3_600_000),
   OVERDUE_RESEND_FACTOR: z.coerce.number().min(1, 'must be 1 or more').default(2),
   STILL_ONLINE_AFTER_MS: positiveInt.default(7 * 24 * 3_600_000),
+  ACK_POLL_INTERVAL_MS: positiveInt.default(60_000),
   SCHEDULE_DISPATCH: cron.default('*/5 * * * * *'),
   SCHEDULE_LOCATE: cron.default('*/5 * * * * *'),
   SCHEDULE_ACK_POLL: cron.default('*/30 * * * * *'),
@@ -112,6 +113,8 @@ export interface Config {
   delivery: { retryBaseMs: number; retryMaxDelayMs: number; retryBudgetMs: number; leaseMs: number; recheckHostingAfterMs: number };
   locating: { giveUpAfterMs: number };
   stillOnlineAfterMs: number;
+  /** A delivered case is asked for news at most this often (acknowledged ones ten times less). */
+  ackPollIntervalMs: number;
   schedules: { enabled: boolean; dispatch: string; locate: string; ackPoll: string; reconcile: string; geoipRefresh: string; dailySummary: string };
   logLevel: 'error' | 'warn' | 'info' | 'debug';
 }
@@ -213,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     locating: { giveUpAfterMs: v.LOCATE_GIVE_UP_AFTER_MS },
     stillOnlineAfterMs: v.STILL_ONLINE_AFTER_MS,
+    ackPollIntervalMs: v.ACK_POLL_INTERVAL_MS,
     schedules: {
       enabled: v.JOBS_ENABLED,
       dispatch: v.SCHEDULE_DISPATCH,

@@ -96,7 +96,7 @@ export async function applyAcknowledgement(ctx: Context, handover: HandoverRecor
           actor,
           reason: `${observation.destination}: ${observation.status}${observation.reason ? ` — ${observation.reason}` : ''}`,
           expectState: allowedFrom,
-          set: handover.state === 'delivered' ? { failureReason: observation.reason ?? observation.outcome ?? observation.status, outcome: observation.outcome ?? null } : { closedAt: now, outcome: observation.outcome ?? observation.status },
+          set: handover.state === 'delivered' ? { failureReason: observation.reason ?? observation.outcome ?? observation.status, outcome: observation.outcome ?? null, overdueAt: null } : { closedAt: now, outcome: observation.outcome ?? observation.status, overdueAt: null },
           data,
           now,
         });

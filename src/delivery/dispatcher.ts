@@ -6,14 +6,13 @@
  */
 import type { Context } from '../context.js';
 import { DEFAULT_RETRY_SCHEDULE, nextAttemptDelay, type RetrySchedule } from '../domain/backoff.js';
-import { CIRCUIT_STATE_VALUE, type CircuitBreakers } from '../domain/circuit-breaker.js';
+import type { CircuitBreakers } from '../domain/circuit-breaker.js';
 import { DESTINATIONS, type Destination } from '../domain/decision.js';
 import { LeaseLostError, coerceError } from '../domain/errors.js';
 import type { HandoverRecord } from '../store/store.js';
 import type { DeliveryOutcome, DestinationAdapter } from './destinations/destination-adapter.js';
 import { recheckStaleHosting } from './hosting-recheck.js';
 import type { HostingLocator } from '../services/locate-and-route.js';
-import { forEachConcurrently } from '../jobs/bounded-concurrency.js';
 
 export type Adapters = Partial<Record<Destination, DestinationAdapter>>;
 
@@ -45,42 +44,69 @@ export class Dispatcher {
     this.schedule = { ...DEFAULT_RETRY_SCHEDULE, baseMs: d.retryBaseMs, capMs: d.retryMaxDelayMs, budgetMs: d.retryBudgetMs };
   }
 
-  /** One pass: re-check stale hosting, then claim and deliver for every destination. */
-  async runOnce(): Promise<DispatchSummary> {
+  /** Deliveries under way, per destination: a hung destination must not hold up the other. */
+  private readonly inFlight: Record<Destination, Set<Promise<void>>> = { police: new Set(), inhope: new Set() };
+
+  /**
+   * One pass: re-check stale hosting, then for every destination claim as many due handovers
+   * as it has free delivery slots and start sending them. With `waitForDeliveries` (tests,
+   * benchmarks) the pass returns when those attempts are recorded; the scheduled job does not
+   * wait, so the next pass can fill slots that free up meanwhile.
+   */
+  async runOnce(options: { waitForDeliveries?: boolean } = {}): Promise<DispatchSummary> {
     const summary: DispatchSummary = { claimed: 0, delivered: 0, retried: 0, failed: 0, leaseLost: 0, rechecked: 0, held: {} };
     summary.rechecked = await recheckStaleHosting(this.ctx, this.locator);
-    await Promise.all(DESTINATIONS.map((destination) => this.dispatchDestination(destination, summary)));
+    const started = await Promise.all(DESTINATIONS.map((destination) => this.dispatchDestination(destination, summary)));
+    if (options.waitForDeliveries ?? true) await Promise.all(started.flat());
     return summary;
   }
 
-  private async dispatchDestination(destination: Destination, summary: DispatchSummary): Promise<void> {
+  /** Waits for every delivery under way (shutdown: their outcomes are recorded before the store closes). */
+  async drain(): Promise<void> {
+    await Promise.all(DESTINATIONS.flatMap((d) => [...this.inFlight[d]]));
+  }
+
+  private async dispatchDestination(destination: Destination, summary: DispatchSummary): Promise<Promise<void>[]> {
     const adapter = this.adapters[destination];
     if (!adapter) {
       // Not configured: its handovers wait in `routed`; /readyz says so.
       summary.held[destination] = 'not configured';
-      return;
+      return [];
+    }
+    const slots = this.ctx.config.destinations.concurrency[destination] - this.inFlight[destination].size;
+    if (slots <= 0) {
+      summary.held[destination] = 'all delivery slots busy';
+      return [];
     }
     const breaker = this.breakers.for(destination);
     const admission = breaker.tryAcquire();
-    this.ctx.metrics.circuitOpen.set({ destination }, CIRCUIT_STATE_VALUE[breaker.state().state] === 2 ? 1 : 0);
+    this.ctx.metrics.circuitOpen.set({ destination }, breaker.state().state === 'open' ? 1 : 0);
     if (!admission.allowed) {
       summary.held[destination] = `circuit open until ${admission.retryAt.toISOString()}`;
-      return;
+      return [];
     }
-    const concurrency = this.ctx.config.destinations.concurrency[destination];
-    const now = this.ctx.clock.now().getTime();
     const token = this.ctx.newId();
     const claimed = await this.ctx.store.claimDue({
       destination,
-      now,
-      // A trial after an outage sends one handover, not a batch.
-      limit: admission.trial ? 1 : concurrency * 4,
+      now: this.ctx.clock.now().getTime(),
+      // Only what can be sent at once, so no claimed handover waits while its lease runs;
+      // a trial after an outage sends one handover, not a batch.
+      limit: admission.trial ? 1 : slots,
       leaseMs: this.ctx.config.delivery.leaseMs,
       token,
       actor: ACTOR,
     });
     summary.claimed += claimed.length;
-    await forEachConcurrently(claimed, concurrency, (h) => this.deliverOne(adapter, h, token, summary));
+    return claimed.map((handover) => {
+      const delivery = this.deliverOne(adapter, handover, token, summary).catch((error: unknown) => {
+        // The outcome could not be recorded (store down): the lease expires and the reaper
+        // returns the handover, so it is sent again under the same Idempotency-Key.
+        this.log.error('recording a delivery outcome failed', { handoverId: handover.id, error: coerceError(error).message });
+      });
+      this.inFlight[destination].add(delivery);
+      void delivery.finally(() => this.inFlight[destination].delete(delivery));
+      return delivery;
+    });
   }
 
   private async deliverOne(adapter: DestinationAdapter, handover: HandoverRecord, token: string, summary: DispatchSummary): Promise<void> {

@@ -8,6 +8,7 @@ import helmet from 'helmet';
 import type { Context } from '../context.js';
 import { ServiceError } from '../domain/errors.js';
 import { authenticate } from './middleware/authenticate.js';
+import { closeConnectionsWhenStopping } from './middleware/close-when-stopping.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { requestId } from './middleware/request-id.js';
 import { OpenApiRegistry } from './openapi-registry.js';
@@ -49,6 +50,7 @@ export function createApp(ctx: Context, parts: AppParts = {}): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestId());
+  app.use(closeConnectionsWhenStopping());
   app.use(helmet());
   app.use(observe(ctx));
   app.use(operationsRoutes(ctx, openapi, API_INFO));

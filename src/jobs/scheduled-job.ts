@@ -17,7 +17,10 @@ export interface JobDefinition {
   schedule: string;
   /** Run in one process at a time across replicas. */
   exclusive: boolean;
-  /** How long an exclusive holder keeps the job without renewing it. */
+  /**
+   * How long an exclusive holder keeps the job without renewing it. Default: two periods of
+   * the schedule, so a replica that dies hands its jobs over within two ticks.
+   */
   leaseMs?: number;
   run(): Promise<JobReport>;
   /** Nudges that should bring the next run forward. */
@@ -28,6 +31,14 @@ export type JobRunResult =
   | { job: string; status: 'ok'; report: JobReport; ms: number }
   | { job: string; status: 'failed'; error: string; ms: number }
   | { job: string; status: 'skipped'; reason: 'overlap' | 'not-leader' | 'stopped' };
+
+/** The time between two runs of a cron schedule (from its next two occurrences). */
+export function schedulePeriodMs(schedule: string): number {
+  const probe = cron.createTask(schedule, () => undefined);
+  const [first, second] = probe.getNextRuns(2);
+  void probe.destroy();
+  return first && second ? second.getTime() - first.getTime() : 60_000;
+}
 
 export class ScheduledJob {
   private task: ScheduledTask | null = null;
@@ -44,6 +55,14 @@ export class ScheduledJob {
   get name(): string {
     return this.definition.name;
   }
+
+  /** The lease an exclusive run takes: as configured, or two periods of the schedule. */
+  get leaseMs(): number {
+    if (this.definition.leaseMs !== undefined) return this.definition.leaseMs;
+    this.derivedLeaseMs ??= 2 * schedulePeriodMs(this.definition.schedule);
+    return this.derivedLeaseMs;
+  }
+  private derivedLeaseMs: number | undefined;
 
   start(): void {
     this.stopped = false;
@@ -81,7 +100,7 @@ export class ScheduledJob {
     const started = Date.now();
     try {
       if (this.definition.exclusive && !options.ignoreLease) {
-        const leader = await this.ctx.store.acquireJobLease(this.name, this.ctx.processId, this.ctx.clock.now().getTime(), this.definition.leaseMs ?? 60_000);
+        const leader = await this.ctx.store.acquireJobLease(this.name, this.ctx.processId, this.ctx.clock.now().getTime(), this.leaseMs);
         if (!leader) {
           this.ctx.metrics.jobRuns.inc({ job: this.name, outcome: 'skipped' });
           return { job: this.name, status: 'skipped', reason: 'not-leader' };

@@ -18,16 +18,13 @@ export interface JobComponents {
   extra?: JobDefinition[];
 }
 
-/** How often a delivered case is asked for news, at most. */
-export const ACK_POLL_INTERVAL_MS = 60_000;
-
 export function serviceJobDefinitions(ctx: Context, c: JobComponents): JobDefinition[] {
   const s = ctx.config.schedules;
   return [
-    { name: 'dispatch', schedule: s.dispatch, exclusive: false, wakeups: [ctx.wakeups.dispatch], run: async () => ({ ...(await c.dispatcher.runOnce()) }) },
-    { name: 'locate', schedule: s.locate, exclusive: true, leaseMs: 60_000, wakeups: [ctx.wakeups.locate], run: async () => ({ ...(await locatePending(ctx, c.locator)) }) },
-    { name: 'ack-poll', schedule: s.ackPoll, exclusive: true, leaseMs: 120_000, run: async () => ({ ...(await pollAcknowledgements(ctx, c.adapters, { intervalMs: ACK_POLL_INTERVAL_MS })) }) },
-    { name: 'lease-reaper', schedule: s.dispatch, exclusive: true, leaseMs: 60_000, run: async () => ({ returned: await reapExpiredLeases(ctx) }) },
+    { name: 'dispatch', schedule: s.dispatch, exclusive: false, wakeups: [ctx.wakeups.dispatch], run: async () => ({ ...(await c.dispatcher.runOnce({ waitForDeliveries: false })) }) },
+    { name: 'locate', schedule: s.locate, exclusive: true, wakeups: [ctx.wakeups.locate], run: async () => ({ ...(await locatePending(ctx, c.locator)) }) },
+    { name: 'ack-poll', schedule: s.ackPoll, exclusive: true, run: async () => ({ ...(await pollAcknowledgements(ctx, c.adapters, { intervalMs: ctx.config.ackPollIntervalMs })) }) },
+    { name: 'lease-reaper', schedule: s.dispatch, exclusive: true, run: async () => ({ returned: await reapExpiredLeases(ctx) }) },
     ...(c.extra ?? []),
   ];
 }

@@ -66,8 +66,10 @@ describe('from referral to acknowledgement', () => {
     expect((await byId(cdn!)).decision?.reviewReasons).toContain('behind_cdn');
     expect((await byId(gone!)).decision?.reviewReasons).toContain('host_unresolvable');
 
-    const summary = await parts.dispatcher.runOnce();
-    expect(summary).toMatchObject({ claimed: 4, delivered: 4 });
+    // ICCAM takes one call at a time: passes continue until nothing is due.
+    let delivered = 0;
+    for (let pass = 0; pass < 5; pass++) delivered += (await parts.dispatcher.runOnce()).delivered;
+    expect(delivered).toBe(4);
     expect([...police.cases.keys()].sort()).toEqual([be, kz].sort());
     expect([...iccam.cases.keys()].sort()).toEqual([nl, us].sort());
     for (const c of [...police.cases.values(), ...iccam.cases.values()]) expect(c.posts).toBe(1);

@@ -179,6 +179,26 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       expect(successor).toMatchObject({ state: 'locating', parentId: h.id, url: h.url, referralId: h.referralId });
     });
 
+    it('finds only handovers without a successor when asked', async () => {
+      const parent = await routedHandover('R-parent');
+      const lone = await routedHandover('R-lone');
+      await store.createLinkedHandover(parent.id, { id: randomUUID(), actor: 'system:test', reason: 'moved', now: 40 });
+      const found = await store.findHandovers({ states: ['routed'], noSuccessor: true, limit: 10 });
+      expect(found.map((h) => h.id)).toEqual([lone.id]);
+      expect(await store.findHandovers({ states: ['routed'], limit: 10 })).toHaveLength(2);
+    });
+
+    it('counts overdue handovers per destination', async () => {
+      const a = await routedHandover('R-od-1');
+      const b = await routedHandover('R-od-2', 'inhope');
+      await routedHandover('R-od-3', 'inhope');
+      for (const h of [a, b]) await store.annotate(h.id, { actor: 'system:test', kind: 'overdue', reason: 'test', set: { overdueAt: 50 }, now: 50 });
+      expect(await store.countOverdueByDestination()).toEqual([
+        { destination: 'inhope', count: 1 },
+        { destination: 'police', count: 1 },
+      ]);
+    });
+
     it('counts handovers per state and destination', async () => {
       await routedHandover('R-a');
       await routedHandover('R-b', 'inhope');

@@ -33,6 +33,15 @@ export function operationsRoutes(ctx: Context, openapi: OpenApiRegistry, info: {
 
   openapi.register({ ...open, method: 'get', path: '/metrics', summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', schema: z.string(), contentType: 'text/plain' } } });
   router.get('/metrics', async (_req, res) => {
+    // Counts per state come from the store at scrape time, so every replica reports the same
+    // truth rather than what it happened to change itself.
+    try {
+      const counts = await ctx.store.countByStateAndDestination();
+      ctx.metrics.handoversByState.reset();
+      for (const c of counts) ctx.metrics.handoversByState.set({ state: c.state, destination: c.destination ?? 'none' }, c.count);
+    } catch {
+      // Store down: the other metrics still matter (readiness says what is wrong).
+    }
     res.set('Content-Type', ctx.metrics.registry.contentType);
     res.send(await ctx.metrics.registry.metrics());
   });

@@ -1,0 +1,80 @@
+/**
+ * One service process of the delivery benchmark (started by delivery-bench.ts): a real
+ * context and Dispatcher on the shared store, the real police and ICCAM adapters pointed at
+ * the parent's stand-ins, looping dispatch + acknowledgement polling until no handover of the
+ * run is left routed, delivering or delivered.
+ */
+import { createComponents } from '../src/components.js';
+import { pollAcknowledgements } from '../src/delivery/ack-poller.js';
+import { createIccamAdapter } from '../src/delivery/destinations/iccam-exchange.js';
+import { createPoliceAdapter } from '../src/delivery/destinations/police-export.js';
+import { systemClock } from '../src/domain/clock.js';
+import { benchConfig, benchContext, benchLocator, openBenchStore, type BenchDatabase } from './bench-support.js';
+import { serveWorker } from './worker-processes.js';
+
+export interface DeliveryTask {
+  db: BenchDatabase;
+  processId: string;
+  policeUrl: string;
+  iccamUrl: string;
+  /** Deliveries in flight per destination in this process. */
+  concurrency: number;
+}
+
+export interface DeliveryReport {
+  processId: string;
+  claimed: number;
+  delivered: number;
+  acknowledged: number;
+  retried: number;
+  leaseLost: number;
+  rounds: number;
+  /** ms since the epoch of this process's last delivery. */
+  lastDeliveredAt: number;
+}
+
+const OUTSTANDING = new Set(['locating', 'routed', 'delivering', 'delivered']);
+
+serveWorker<DeliveryTask, DeliveryReport>(async (task) => {
+  const concurrency = String(task.concurrency);
+  const config = benchConfig(task.db, { POLICE_CONCURRENCY: concurrency, INHOPE_CONCURRENCY: concurrency, LEASE_MS: '60000' });
+  const ctx = benchContext(config, openBenchStore(task.db, task.concurrency * 2 + 2), task.processId);
+  const locator = benchLocator();
+  const parts = await createComponents(ctx, async () => locator, {
+    locator,
+    adapters: {
+      police: createPoliceAdapter({ baseUrl: task.policeUrl, token: 'bench-police', timeoutMs: 10_000, clock: systemClock }),
+      inhope: createIccamAdapter({ baseUrl: task.iccamUrl, username: 'bench', password: 'bench', timeoutMs: 10_000, clock: systemClock }),
+    },
+  });
+  await ctx.store.ping();
+  return {
+    async run() {
+      const report: DeliveryReport = { processId: task.processId, claimed: 0, delivered: 0, acknowledged: 0, retried: 0, leaseLost: 0, rounds: 0, lastDeliveredAt: 0 };
+      for (;;) {
+        report.rounds += 1;
+        const sent = await parts.dispatcher.runOnce();
+        report.claimed += sent.claimed;
+        report.delivered += sent.delivered;
+        report.retried += sent.retried;
+        report.leaseLost += sent.leaseLost;
+        if (sent.delivered > 0) report.lastDeliveredAt = Date.now();
+        // The stand-ins acknowledge at once; the default interval only keeps acknowledged
+        // cases from being asked again while the run lasts.
+        const polled = await pollAcknowledgements(ctx, parts.adapters, { intervalMs: config.ackPollIntervalMs, limit: 64 });
+        report.acknowledged += polled.applied;
+        if (sent.claimed === 0 && polled.asked === 0) {
+          const counts = await ctx.store.countByStateAndDestination();
+          if (!counts.some((c) => OUTSTANDING.has(c.state) && c.count > 0)) return report;
+          // Others hold the rest under their leases: wait a moment for them.
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      }
+    },
+    async close() {
+      parts.adapters.police?.close();
+      parts.adapters.inhope?.close();
+      await ctx.store.close();
+    },
+  };
+});

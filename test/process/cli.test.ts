@@ -1,0 +1,142 @@
+/**
+ * The `referral` command line (contract §6), run as an operator runs it: a process of its own
+ * with nothing but its environment.
+ */
+import Database from 'better-sqlite3';
+import { createHash, randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readMigrations } from '../../src/store/migration-files.js';
+import { openStore } from '../../src/store/open-store.js';
+import { runCli, tempDatabase } from '../support/child-service.js';
+
+let db: ReturnType<typeof tempDatabase>;
+beforeEach(() => {
+  db = tempDatabase();
+});
+afterEach(() => db.remove());
+
+/** Three handovers: two still locating, one routed to the police. */
+async function seedLedger(): Promise<string[]> {
+  const store = openStore({ url: db.databaseUrl, poolSize: 1, statementTimeoutMs: 5_000 });
+  try {
+    await store.migrate();
+    const { handovers } = await store.createReferral(
+      {
+        id: randomUUID(),
+        reportId: 'CF-CLI',
+        bodyHash: 'h',
+        classification: { category: 'baseline', ageGroup: 'unknown' },
+        reportedAt: null,
+        urls: ['a', 'b', 'c'].map((p) => ({ handoverId: randomUUID(), url: `https://be-host.test/${p}`, contentType: null })),
+      },
+      'key:test',
+      Date.parse('2026-03-01T10:00:00Z'),
+    );
+    await store.transition(handovers[0]!.id, { to: 'routed', actor: 'system:test', reason: 'test', set: { destination: 'police', country: 'BE' }, now: Date.parse('2026-03-01T10:01:00Z') });
+    return handovers.map((h) => h.id);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('referral keys create', () => {
+  it('prints a new key once and an API_KEYS entry whose hash is that key’s', async () => {
+    const res = await runCli(['keys', 'create', '--role', 'supervisor', '--name', 'x'], {});
+    expect(res.code).toBe(0);
+    const secret = /key \(shown once[^)]*\): (\S+)/.exec(res.stdout)?.[1];
+    const entry = /add to API_KEYS[^:]*: (\S+)/.exec(res.stdout)?.[1];
+    expect(secret).toMatch(/^hrr_/);
+    const [name, role, hash] = entry!.split(':');
+    expect([name, role]).toEqual(['x', 'supervisor']);
+    expect(hash).toBe(createHash('sha256').update(secret!).digest('hex'));
+  });
+
+  it('refuses an unknown role', async () => {
+    const res = await runCli(['keys', 'create', '--role', 'admin'], {});
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(/admin/);
+    expect(res.stdout).not.toMatch(/hrr_/);
+  });
+});
+
+describe('referral migrate', () => {
+  it('applies the migrations once; the second run says the database is up to date', async () => {
+    const first = await runCli(['migrate'], { DATABASE_URL: db.databaseUrl });
+    const all = readMigrations('sqlite').map((m) => m.name);
+    expect(all[0]).toBe('0001_ledger');
+    expect([first.code, first.stdout]).toEqual([0, `applied: ${all.join(', ')}\n`]);
+    const second = await runCli(['migrate'], { DATABASE_URL: db.databaseUrl });
+    expect([second.code, second.stdout]).toEqual([0, 'the database is up to date\n']);
+  });
+});
+
+describe('referral status', () => {
+  it('prints the counts per state and destination, and the oldest outstanding handovers', async () => {
+    const ids = await seedLedger();
+    const [table, json] = await Promise.all([runCli(['status'], { DATABASE_URL: db.databaseUrl }), runCli(['status', '--json'], { DATABASE_URL: db.databaseUrl })]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^locating\s+-\s+2$/m);
+    expect(table.stdout).toMatch(/^routed\s+police\s+1$/m);
+    for (const id of ids) expect(table.stdout).toContain(id);
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { counts: { state: string; destination: string | null; count: number }[] };
+    expect(parsed.counts).toEqual(
+      expect.arrayContaining([
+        { state: 'locating', destination: null, count: 2 },
+        { state: 'routed', destination: 'police', count: 1 },
+      ]),
+    );
+    // Status never shows what was reported.
+    expect(table.stdout + json.stdout).not.toContain('be-host.test');
+  });
+
+  it('prints one handover with its audit trail, and exits 1 for an unknown one', async () => {
+    const [routed] = await seedLedger();
+    const one = await runCli(['status', routed!], { DATABASE_URL: db.databaseUrl });
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain(`handover ${routed}: routed  destination police  country BE`);
+    expect(one.stdout).toMatch(/locating → routed\s+transition\s+by system:test/);
+    const unknown = await runCli(['status', randomUUID()], { DATABASE_URL: db.databaseUrl });
+    expect(unknown.code).toBe(1);
+  });
+});
+
+describe('a malformed setting', () => {
+  const cases: [string, string[], Record<string, string>][] = [
+    ['PORT', ['serve'], { PORT: 'abc' }],
+    ['DATABASE_URL', ['migrate'], { DATABASE_URL: 'mysql://x' }],
+    ['HOME_COUNTRY', ['status'], { HOME_COUNTRY: 'be' }],
+    ['API_KEYS', ['audit', 'verify'], { API_KEYS: 'alice:analyst' }],
+    ['ACK_SECRETS', ['reconcile'], { ACK_SECRETS: 'europol:0123456789abcdef0123' }],
+    ['POLICE_EXPORT_TOKEN', ['locate', 'https://be-host.test/'], { POLICE_EXPORT_URL: 'https://police.example' }],
+  ];
+  it('makes every command that reads the configuration exit 2 with one line naming the variable', async () => {
+    const results = await Promise.all(cases.map(([, args, env]) => runCli(args, { DATABASE_URL: db.databaseUrl, ...env })));
+    for (const [i, [variable, args]] of cases.entries()) {
+      const res = results[i]!;
+      expect({ args, code: res.code }).toEqual({ args, code: 2 });
+      expect(res.stderr).toMatch(new RegExp(`^Configuration error: ${variable} [^\\n]+\\n$`));
+      expect(res.stdout).toBe('');
+    }
+  });
+});
+
+describe('referral audit verify', () => {
+  it('exits 0 on an intact trail and 1 after an event was edited behind the store’s back', async () => {
+    await seedLedger();
+    const intact = await runCli(['audit', 'verify'], { DATABASE_URL: db.databaseUrl });
+    expect(intact.code).toBe(0);
+    expect(intact.stdout).toMatch(/^audit trail intact: 4 events, head [0-9a-f]{64}\n$/);
+
+    // The append-only trigger refuses the edit; someone with the file drops it first.
+    const sqlite = new Database(db.file);
+    expect(() => sqlite.prepare("UPDATE audit_events SET reason = 'nothing to see' WHERE seq = 2").run()).toThrow(/append-only/);
+    sqlite.exec('DROP TRIGGER audit_events_no_update');
+    sqlite.prepare("UPDATE audit_events SET reason = 'nothing to see' WHERE seq = 2").run();
+    sqlite.close();
+
+    const broken = await runCli(['audit', 'verify'], { DATABASE_URL: db.databaseUrl });
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/^audit trail BROKEN at event 2 /);
+  });
+});
