@@ -1,19 +1,128 @@
 /**
  * `npm run bench`: every benchmark in one run, printed as a table and written to
- * bench/results/latest.json with the machine it ran on. Figures, never assertions.
+ * bench/results/latest.json with the machine it ran on. Figures, never assertions — except
+ * that delivery must be exact (every handover acknowledged, every stand-in case posted once),
+ * since a fast wrong answer is no figure at all.
+ *
+ * One part: `npm run bench -- intake|locate|delivery|queues|memory|growth` (several allowed).
+ * PostgreSQL: the machine's server (BENCH_DATABASE_URL overrides), a schema per run, dropped.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { benchIntake } from './intake-bench.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { round } from './bench-support.js';
+import { benchDelivery, type DeliveryRun } from './delivery-bench.js';
 import { printFigures, type BenchFigure } from './figures.js';
+import { benchGrowth } from './growth-bench.js';
+import { benchIntake } from './intake-bench.js';
+import { benchJobQueue } from './job-queue-bench.js';
+import { benchLocate } from './locate-bench.js';
+import { benchMemory } from './memory-bench.js';
 
+const PARTS = ['intake', 'locate', 'delivery', 'queues', 'memory', 'growth'] as const;
 const only = process.argv.slice(2);
-const wanted = (name: string) => only.length === 0 || only.includes(name);
+const unknown = only.filter((p) => !(PARTS as readonly string[]).includes(p));
+if (unknown.length) {
+  console.error(`unknown part(s): ${unknown.join(', ')}; choose from ${PARTS.join(', ')}`);
+  process.exit(2);
+}
+const wanted = (name: (typeof PARTS)[number]) => only.length === 0 || only.includes(name);
+
+/** Handovers (and no-op jobs) per delivery run; process counts on PostgreSQL. */
+const DELIVERY_N = 1_000;
+const PROCESS_COUNTS = [1, 2, 4] as const;
+const GROWTH_SIZES = [1_000, 10_000, 100_000] as const;
+const MEMORY_HANDOVERS = 100_000;
+
 const figures: BenchFigure[] = [];
+const failures: string[] = [];
+const scratch = mkdtempSync(join(tmpdir(), 'hrr-bench-run-'));
+const startedAll = performance.now();
 
-if (wanted('intake')) figures.push(...(await benchIntake({ label: 'SQLite' })));
+async function part(name: string, work: () => Promise<void>): Promise<void> {
+  const started = performance.now();
+  process.stderr.write(`bench: ${name}...\n`);
+  try {
+    await work();
+  } catch (error) {
+    failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`bench: ${name} failed`, error);
+  }
+  process.stderr.write(`bench: ${name} took ${round((performance.now() - started) / 1000, 1)} s\n`);
+}
 
+function deliveryFigures(label: string, run: DeliveryRun): BenchFigure[] {
+  const exact = run.acknowledged === run.handovers && run.standinCases === run.handovers && run.duplicatePosts === 0;
+  if (!exact) failures.push(`delivery ${label}: ${run.acknowledged} acknowledged, ${run.standinCases} stand-in cases, ${run.duplicatePosts} posted more than once (of ${run.handovers})`);
+  return [
+    { name: `delivery ${label}: handovers/s claimed→delivered→acknowledged`, value: round(run.perSecond, 1), unit: 'handovers/s' },
+    { name: `delivery ${label}: time to all delivered / all acknowledged`, value: round(run.deliveredMs / 1000, 2), unit: `/ ${round(run.ms / 1000, 2)} s` },
+    { name: `delivery ${label}: check (acknowledged, stand-in cases, each posted once)`, value: exact ? 1 : 0, unit: exact ? `ok: ${run.handovers} of ${run.handovers}` : 'FAILED' },
+  ];
+}
+
+if (wanted('intake')) {
+  await part('intake SQLite', async () => void figures.push(...(await benchIntake({ label: 'SQLite', durationSeconds: 8 }))));
+  await part('intake PostgreSQL', async () => void figures.push(...(await benchIntake({ label: 'PostgreSQL', postgres: true, durationSeconds: 8 }))));
+}
+
+if (wanted('locate')) await part('locate', async () => void figures.push(...(await benchLocate())));
+
+const servicePerSecond = new Map<number, number>();
+if (wanted('delivery')) {
+  await part('delivery SQLite 1 process', async () => {
+    figures.push(...deliveryFigures('SQLite, 1 process', await benchDelivery({ store: 'sqlite', processes: 1, handovers: DELIVERY_N })));
+  });
+  for (const processes of PROCESS_COUNTS) {
+    await part(`delivery PostgreSQL ${processes} process(es)`, async () => {
+      const run = await benchDelivery({ store: 'postgres', processes, handovers: DELIVERY_N });
+      servicePerSecond.set(processes, run.perSecond);
+      figures.push(...deliveryFigures(`PostgreSQL, ${processes} process${processes > 1 ? 'es' : ''}`, run));
+    });
+  }
+}
+
+if (wanted('delivery') || wanted('queues')) {
+  for (const queue of ['pg-boss', 'graphile-worker'] as const) {
+    for (const processes of PROCESS_COUNTS) {
+      await part(`${queue} ${processes} process(es)`, async () => {
+        const run = await benchJobQueue(queue, processes, DELIVERY_N);
+        const label = `${queue === 'pg-boss' ? 'pg-boss 10' : 'graphile-worker 0.16'}, ${processes} process${processes > 1 ? 'es' : ''}`;
+        figures.push({ name: `queue ${label}: no-op jobs/s`, value: round(run.perSecond, 1), unit: 'jobs/s' });
+        const ours = servicePerSecond.get(processes);
+        if (ours !== undefined) figures.push({ name: `ratio: service delivery / ${label}`, value: round(ours / run.perSecond, 3), unit: '×' });
+      });
+    }
+  }
+}
+
+let growthFile: string | undefined;
+let growthHandovers = 0;
+if (wanted('growth')) {
+  await part('growth', async () => {
+    growthFile = join(scratch, 'growth.db');
+    const result = await benchGrowth({ file: growthFile, sizes: GROWTH_SIZES });
+    growthHandovers = result.handovers;
+    figures.push(...result.figures);
+  });
+}
+
+if (wanted('memory')) {
+  await part('memory', async () => {
+    // The growth run leaves a store of about the right size; otherwise seed one.
+    const reuse = growthFile && growthHandovers >= MEMORY_HANDOVERS ? growthFile : undefined;
+    figures.push(...(await benchMemory({ handovers: MEMORY_HANDOVERS, ...(reuse ? { sqliteFile: reuse } : {}) })));
+  });
+}
+
+rmSync(scratch, { recursive: true, force: true });
+figures.push({ name: 'total benchmark time', value: round((performance.now() - startedAll) / 1000, 1), unit: 's' });
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 console.log(`\nmachine: ${machine}\n${printFigures(figures)}`);
+if (failures.length) console.log(`\nFAILED:\n${failures.map((f) => `  ${f}`).join('\n')}`);
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.json', JSON.stringify({ at: new Date().toISOString(), machine, figures }, null, 2));
+const file = only.length === 0 ? 'bench/results/latest.json' : `bench/results/latest-${only.join('-')}.json`;
+writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), machine, parts: only.length ? only : 'all', figures, failures }, null, 2) + '\n');
+console.log(`\nwritten to ${file}`);
+process.exitCode = failures.length ? 1 : 0;

@@ -12,11 +12,27 @@ export function newSchemaName(): string {
 }
 
 export async function dropSchema(schema: string): Promise<void> {
+  await admin((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await client.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    return await fn(client);
   } finally {
     await client.end();
   }
+}
+
+/** A database of its own, for tests whose service processes read DATABASE_URL as it is. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `hrr_${randomBytes(6).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(TEST_POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
 }
