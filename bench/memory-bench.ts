@@ -28,7 +28,7 @@ export async function benchMemory(options: { handovers: number; sqliteFile?: str
     const r = reports[0]!;
     const k = (n: number) => `${round(n / 1000, 1)}k`;
     return [
-      { name: 'memory: RSS, the service's modules loaded (baseline)', value: round(r.baselineRssMb, 1), unit: 'MiB' },
+      { name: "memory: RSS, the service's modules loaded (baseline)", value: round(r.baselineRssMb, 1), unit: 'MiB' },
       { name: `memory: RSS, context + app on SQLite holding ${k(options.handovers)} handovers`, value: round(r.contextRssMb, 1), unit: 'MiB' },
       { name: 'memory: RSS, plus a locator with its ASN index and these caches filled', value: round(r.fullRssMb, 1), unit: 'MiB' },
       { name: `memory: ASN index (${round(r.asnEntries / 1000, 0)}k ranges), total`, value: round(r.asnTotalMb, 1), unit: 'MiB' },

@@ -5,11 +5,18 @@
  */
 import winston from 'winston';
 import type { Writable } from 'node:stream';
+import { currentRequestId } from './request-scope.js';
 
 export type Logger = winston.Logger;
 
 /** Keys whose values must never reach a log line, wherever they appear. */
 const SENSITIVE_KEYS = new Set(['url', 'urls', 'classification', 'evidence', 'host', 'hostname', 'body', 'authorization', 'password', 'token', 'secret']);
+
+const withRequestId = winston.format((info) => {
+  const requestId = currentRequestId();
+  if (requestId !== undefined && info.requestId === undefined) info.requestId = requestId;
+  return info;
+});
 
 const redact = winston.format((info) => {
   for (const key of Object.keys(info)) {
@@ -30,7 +37,7 @@ export function createLogger(options: LoggerOptions): Logger {
   return winston.createLogger({
     level: options.level,
     silent: options.silent ?? false,
-    format: winston.format.combine(redact(), winston.format.timestamp(), winston.format.errors({ stack: false }), winston.format.json()),
+    format: winston.format.combine(withRequestId(), redact(), winston.format.timestamp(), winston.format.errors({ stack: false }), winston.format.json()),
     defaultMeta: { service: 'hotline-referral-router' },
     transports: [transport],
   });

@@ -150,6 +150,12 @@ describe('logs', () => {
     for (const secret of ['be-host.test', 'nl-host.test', 'bad-host.test', 'gallery', 'prepubescent', 'image-host', 'baseline']) expect(text).not.toContain(secret);
   });
 
+  it('carry the request id on every line written while answering', async () => {
+    await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).set('X-Request-Id', 'req-intake-1').send(sampleReferral());
+    const accepted = svc.logs.lines.map((l) => JSON.parse(l)).find((l) => l.message === 'referral accepted');
+    expect(accepted).toMatchObject({ requestId: 'req-intake-1', component: 'intake' });
+  });
+
   it('carry the request id of each answer', async () => {
     const res = await request(app).get('/v1/referrals/NOPE').set('Authorization', bearer('analyst')).set('X-Request-Id', 'req-12345');
     expect(res.headers['x-request-id']).toBe('req-12345');
