@@ -11,6 +11,7 @@ import { DESTINATIONS, type Destination } from '../domain/decision.js';
 import { LeaseLostError, coerceError } from '../domain/errors.js';
 import type { HandoverRecord } from '../store/store.js';
 import type { DeliveryOutcome, DestinationAdapter } from './destinations/destination-adapter.js';
+import { attemptRecord, outcomeOfThrownAttempt } from './attempt-record.js';
 import { recheckStaleHosting } from './hosting-recheck.js';
 import type { HostingLocator } from '../services/locate-and-route.js';
 
@@ -126,9 +127,7 @@ export class Dispatcher {
         decision: handover.decision,
       });
     } catch (error) {
-      // Adapters classify HTTP themselves; anything thrown is our own fault: keep trying
-      // rather than lose the case, and let the record show it.
-      outcome = { kind: 'retry', statusCode: null, errorClass: 'client', retryAfterMs: null, requestHash: '', responseDigest: null, durationMs: 0 };
+      outcome = outcomeOfThrownAttempt();
       this.log.error('delivery attempt threw', { handoverId: handover.id, error: coerceError(error).message });
     }
     const finishedAt = this.ctx.clock.now().getTime();
@@ -138,21 +137,7 @@ export class Dispatcher {
     this.ctx.metrics.deliveryAttempts.inc({ destination, outcome: outcome.kind });
     this.ctx.metrics.deliveryDuration.observe({ destination }, outcome.durationMs / 1000);
 
-    await this.ctx.store.recordAttempt({
-      handoverId: handover.id,
-      attemptNo,
-      destination,
-      claimToken: token,
-      startedAt,
-      finishedAt,
-      durationMs: outcome.durationMs,
-      outcome: outcome.kind,
-      statusCode: outcome.statusCode,
-      errorClass: outcome.kind === 'delivered' ? (outcome.duplicate ? 'duplicate' : null) : outcome.errorClass,
-      requestHash: outcome.requestHash || null,
-      responseDigest: outcome.responseDigest,
-      detail: outcome.kind === 'failed' ? outcome.detail : null,
-    });
+    await this.ctx.store.recordAttempt(attemptRecord({ handoverId: handover.id, attemptNo, destination, claimToken: token, startedAt, finishedAt, outcome }));
 
     const firstAttemptAt = handover.firstAttemptAt ?? startedAt;
     const common = { attemptCount: attemptNo, firstAttemptAt, leaseToken: null, leaseExpiresAt: null };

@@ -13,6 +13,7 @@
  */
 import type { Context } from '../context.js';
 import { pollAcknowledgements } from '../delivery/ack-poller.js';
+import { attemptRecord, outcomeOfThrownAttempt } from '../delivery/attempt-record.js';
 import type { Adapters } from '../delivery/dispatcher.js';
 import type { DeliveryOutcome, DestinationAdapter } from '../delivery/destinations/destination-adapter.js';
 import type { CircuitBreakers } from '../domain/circuit-breaker.js';
@@ -133,25 +134,13 @@ async function resendOne(ctx: Context, adapter: DestinationAdapter, handover: Ha
   } catch (error) {
     // Adapters classify HTTP themselves: a throw is our own fault; try again next run.
     ctx.logger.error('re-send threw', { component: 'overdue-check', handoverId: handover.id, error: coerceError(error).message });
-    outcome = { kind: 'retry', statusCode: null, errorClass: 'client', retryAfterMs: null, requestHash: '', responseDigest: null, durationMs: 0 };
+    outcome = outcomeOfThrownAttempt();
   }
   const finishedAt = ctx.clock.now().getTime();
   ctx.metrics.deliveryAttempts.inc({ destination, outcome: outcome.kind });
-  await ctx.store.recordAttempt({
-    handoverId: handover.id,
-    attemptNo,
-    destination,
-    claimToken: `resend:${ctx.newId()}`,
-    startedAt,
-    finishedAt,
-    durationMs: outcome.durationMs,
-    outcome: outcome.kind,
-    statusCode: outcome.statusCode,
-    errorClass: outcome.kind === 'delivered' ? (outcome.duplicate ? 'duplicate' : null) : outcome.errorClass,
-    requestHash: outcome.requestHash || null,
-    responseDigest: outcome.responseDigest,
-    detail: outcome.kind === 'failed' ? outcome.detail : 're-sent: no answer long after delivery',
-  });
+  await ctx.store.recordAttempt(
+    attemptRecord({ handoverId: handover.id, attemptNo, destination, claimToken: `resend:${ctx.newId()}`, startedAt, finishedAt, outcome, note: 're-sent: no answer long after delivery' }),
+  );
   const days = Math.round(((finishedAt - (handover.deliveredAt ?? finishedAt)) / (24 * HOUR_MS)) * 10) / 10;
   const data = { attempt: attemptNo, statusCode: outcome.statusCode, requestHash: outcome.requestHash || null, daysSinceDelivery: days };
   try {

@@ -1,14 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createComponents, type Components } from '../../src/components.js';
-import { createIccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
-import { createPoliceAdapter } from '../../src/delivery/destinations/police-export.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
 import { reapExpiredLeases } from '../../src/delivery/lease-reaper.js';
 import { locatePending } from '../../src/jobs/locate-pending.js';
 import { submitReferral } from '../../src/services/intake.js';
-import { startIccamStandin, type IccamStandin } from '../../scripts/sandbox/iccam-standin.js';
-import { startPoliceStandin, type PoliceStandin } from '../../scripts/sandbox/police-standin.js';
+import type { IccamStandin } from '../../scripts/sandbox/iccam-standin.js';
+import type { PoliceStandin } from '../../scripts/sandbox/police-standin.js';
 import { createTestService, type TestService } from '../support/test-service.js';
+import { startStandinDestinations, type StandinDestinations } from '../support/standin-destinations.js';
 import { TableLocator } from '../support/table-locator.js';
 
 const classification = { category: 'baseline', ageGroup: 'prepubescent' } as const;
@@ -18,12 +17,12 @@ let police: PoliceStandin;
 let iccam: IccamStandin;
 let locator: TableLocator;
 let parts: Components;
+let destinations: StandinDestinations;
 
 beforeEach(async () => {
   svc = await createTestService({ LEASE_MS: '60000' });
-  const now = () => svc.clock.now();
-  police = await startPoliceStandin({ token: 'police-token', now, behaviour: { ackAfterMs: 0 } });
-  iccam = await startIccamStandin({ username: 'u', password: 'p', now, behaviour: { ackAfterMs: 0 } });
+  destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: 0 } }, iccam: { behaviour: { ackAfterMs: 0 } } });
+  ({ police, iccam } = destinations);
   locator = new TableLocator({
     'be-host.test': { geo: 'BE' },
     'nl-host.test': { geo: 'NL' },
@@ -33,17 +32,12 @@ beforeEach(async () => {
   });
   parts = await createComponents(svc.ctx, async () => locator, {
     locator,
-    adapters: {
-      police: createPoliceAdapter({ baseUrl: police.url, token: 'police-token', timeoutMs: 2_000, clock: svc.clock }),
-      inhope: createIccamAdapter({ baseUrl: iccam.url, username: 'u', password: 'p', timeoutMs: 2_000, clock: svc.clock }),
-    },
+    adapters: destinations.adapters(),
   });
 });
 
 afterEach(async () => {
-  parts.adapters.police?.close();
-  parts.adapters.inhope?.close();
-  await Promise.all([police.close(), iccam.close()]);
+  await destinations.close();
   await svc.close();
 });
 

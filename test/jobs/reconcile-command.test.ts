@@ -6,15 +6,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatReconciliationTable, reconcileCommand } from '../../src/cli/commands/reconcile.js';
 import { createComponents, type Components } from '../../src/components.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
-import { createIccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
-import { createPoliceAdapter } from '../../src/delivery/destinations/police-export.js';
 import { locatePending } from '../../src/jobs/locate-pending.js';
 import { RECONCILIATION_JOB_NAMES } from '../../src/jobs/reconciliation-jobs.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { submitReferral } from '../../src/services/intake.js';
-import { startIccamStandin, type IccamStandin } from '../../scripts/sandbox/iccam-standin.js';
-import { startPoliceStandin, type PoliceStandin } from '../../scripts/sandbox/police-standin.js';
+import type { PoliceStandin } from '../../scripts/sandbox/police-standin.js';
+import { startStandinDestinations, type StandinDestinations } from '../support/standin-destinations.js';
 import { TableLocator } from '../support/table-locator.js';
 import { LogCapture, createTestService, type TestService } from '../support/test-service.js';
 
@@ -22,32 +20,22 @@ const DAY = 24 * 3_600_000;
 
 let svc: TestService;
 let police: PoliceStandin;
-let iccam: IccamStandin;
 let locator: TableLocator;
 let parts: Components;
+let destinations: StandinDestinations;
 
 beforeEach(async () => {
   svc = await createTestService();
-  const now = () => svc.clock.now();
-  police = await startPoliceStandin({ token: 't', now, behaviour: { ackAfterMs: null } });
-  iccam = await startIccamStandin({ username: 'u', password: 'p', now, behaviour: { ackAfterMs: 0 } });
+  destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: null } }, iccam: { behaviour: { ackAfterMs: 0 } } });
+  ({ police } = destinations);
   locator = new TableLocator({ 'be-host.test': { geo: 'BE' }, 'nl-host.test': { geo: 'NL' }, 'late-dns.test': { dns: 'timeout' } });
-  parts = await createComponents(svc.ctx, async () => locator, { locator, adapters: adapters() });
+  parts = await createComponents(svc.ctx, async () => locator, { locator, adapters: destinations.adapters() });
 });
 
 afterEach(async () => {
-  parts.adapters.police?.close();
-  parts.adapters.inhope?.close();
-  await Promise.all([police.close(), iccam.close()]);
+  await destinations.close();
   await svc.close();
 });
-
-function adapters() {
-  return {
-    police: createPoliceAdapter({ baseUrl: police.url, token: 't', timeoutMs: 2_000, clock: svc.clock }),
-    inhope: createIccamAdapter({ baseUrl: iccam.url, username: 'u', password: 'p', timeoutMs: 2_000, clock: svc.clock }),
-  };
-}
 
 async function refer(reportId: string, host: string): Promise<string> {
   const { handovers } = await submitReferral(svc.ctx, { reportId, urls: [{ url: `https://${host}/${reportId}` }], classification: { category: 'baseline', ageGroup: 'unknown' } }, 'key:test');
@@ -61,7 +49,7 @@ function capture() {
       locatorFactory: async () => locator,
       out,
       context: { clock: svc.clock, logger: createLogger({ level: 'warn', stream: new LogCapture() }), metrics: createMetrics() },
-      components: { locator, adapters: adapters() },
+      components: { locator, adapters: destinations.adapters() },
     });
   return { out, run };
 }

@@ -6,17 +6,16 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createComponents, type Components } from '../../src/components.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
-import { createIccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
 import type { DestinationAdapter } from '../../src/delivery/destinations/destination-adapter.js';
-import { createPoliceAdapter } from '../../src/delivery/destinations/police-export.js';
 import { createApp } from '../../src/http/app.js';
 import { checkOverdue } from '../../src/jobs/overdue-check.js';
 import { locatePending } from '../../src/jobs/locate-pending.js';
 import { reconciliationJobs } from '../../src/jobs/reconciliation-jobs.js';
 import { collectReadiness } from '../../src/services/readiness.js';
 import { submitReferral } from '../../src/services/intake.js';
-import { startIccamStandin, type IccamStandin } from '../../scripts/sandbox/iccam-standin.js';
-import { startPoliceStandin, type PoliceStandin } from '../../scripts/sandbox/police-standin.js';
+import type { IccamStandin } from '../../scripts/sandbox/iccam-standin.js';
+import type { PoliceStandin } from '../../scripts/sandbox/police-standin.js';
+import { startStandinDestinations, type StandinDestinations } from '../support/standin-destinations.js';
 import { TableLocator } from '../support/table-locator.js';
 import { bearer, createTestService, type TestService } from '../support/test-service.js';
 
@@ -29,28 +28,23 @@ let police: PoliceStandin;
 let iccam: IccamStandin;
 let locator: TableLocator;
 let parts: Components;
+let destinations: StandinDestinations;
 
 beforeEach(async () => {
   svc = await createTestService({ LOCATE_GIVE_UP_AFTER_MS: String(10 * 60_000), GEOIP_MAX_AGE_DAYS: '45' });
-  const now = () => svc.clock.now();
   // Neither destination answers by itself: each test says when they acknowledge.
-  police = await startPoliceStandin({ token: 'police-token', now, behaviour: { ackAfterMs: null } });
-  iccam = await startIccamStandin({ username: 'u', password: 'p', now, behaviour: { ackAfterMs: null } });
+  destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: null } }, iccam: { behaviour: { ackAfterMs: null } } });
+  ({ police, iccam } = destinations);
   locator = new TableLocator({ 'be-host.test': { geo: 'BE' }, 'nl-host.test': { geo: 'NL' }, 'slow-dns.test': { dns: 'timeout' } });
   parts = await createComponents(svc.ctx, async () => locator, {
     locator,
-    adapters: {
-      police: createPoliceAdapter({ baseUrl: police.url, token: 'police-token', timeoutMs: 2_000, clock: svc.clock }),
-      inhope: createIccamAdapter({ baseUrl: iccam.url, username: 'u', password: 'p', timeoutMs: 2_000, clock: svc.clock }),
-    },
+    adapters: destinations.adapters(),
     extraJobs: reconciliationJobs,
   });
 });
 
 afterEach(async () => {
-  parts.adapters.police?.close();
-  parts.adapters.inhope?.close();
-  await Promise.all([police.close(), iccam.close()]);
+  await destinations.close();
   await svc.close();
 });
 

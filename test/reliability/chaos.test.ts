@@ -6,13 +6,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createComponents, type Components } from '../../src/components.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
-import { createIccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
-import { createPoliceAdapter } from '../../src/delivery/destinations/police-export.js';
 import { reapExpiredLeases } from '../../src/delivery/lease-reaper.js';
 import { locatePending } from '../../src/jobs/locate-pending.js';
 import { submitReferral } from '../../src/services/intake.js';
-import { startIccamStandin, type IccamStandin } from '../../scripts/sandbox/iccam-standin.js';
-import { startPoliceStandin, type PoliceStandin } from '../../scripts/sandbox/police-standin.js';
+import type { IccamStandin } from '../../scripts/sandbox/iccam-standin.js';
+import type { PoliceStandin } from '../../scripts/sandbox/police-standin.js';
+import { startStandinDestinations, type StandinDestinations } from '../support/standin-destinations.js';
 import { TableLocator } from '../support/table-locator.js';
 import { createTestService, type TestService } from '../support/test-service.js';
 
@@ -23,27 +22,22 @@ let svc: TestService;
 let police: PoliceStandin;
 let iccam: IccamStandin;
 let parts: Components;
+let destinations: StandinDestinations;
 
 beforeEach(async () => {
   svc = await createTestService({ POLICE_CONCURRENCY: '8', INHOPE_CONCURRENCY: '4', RETRY_BASE_MS: '1000' });
-  const now = () => svc.clock.now();
-  police = await startPoliceStandin({ token: 't', now, seed: 7, behaviour: chaos });
-  iccam = await startIccamStandin({ username: 'u', password: 'p', now, seed: 11, behaviour: chaos });
+  // A short client timeout so hung requests cost little real time.
+  destinations = await startStandinDestinations(svc.clock, { police: { seed: 7, behaviour: chaos }, iccam: { seed: 11, behaviour: chaos }, timeoutMs: 150 });
+  ({ police, iccam } = destinations);
   const locator = new TableLocator({ 'be.test': { geo: 'BE' }, 'nl.test': { geo: 'NL' }, 'de.test': { geo: 'DE' } });
   parts = await createComponents(svc.ctx, async () => locator, {
     locator,
-    adapters: {
-      // A short client timeout so hung requests cost little real time.
-      police: createPoliceAdapter({ baseUrl: police.url, token: 't', timeoutMs: 150, clock: svc.clock }),
-      inhope: createIccamAdapter({ baseUrl: iccam.url, username: 'u', password: 'p', timeoutMs: 150, clock: svc.clock }),
-    },
+    adapters: destinations.adapters(),
   });
 });
 
 afterEach(async () => {
-  parts.adapters.police?.close();
-  parts.adapters.inhope?.close();
-  await Promise.all([police.close(), iccam.close()]);
+  await destinations.close();
   await svc.close();
 });
 

@@ -1,0 +1,45 @@
+/**
+ * What is written down about one delivery attempt, whoever made it (the dispatcher, or the
+ * overdue check re-sending a case): the outcome class, status, timing and the digests that
+ * prove what was exchanged.
+ */
+import type { Destination } from '../domain/decision.js';
+import type { NewAttempt } from '../store/store.js';
+import type { DeliveryOutcome } from './destinations/destination-adapter.js';
+
+/**
+ * Adapters classify every HTTP answer themselves; something thrown is our own fault. It is
+ * kept as a retry rather than lose the case, and the record shows it as `client`.
+ */
+export function outcomeOfThrownAttempt(): DeliveryOutcome {
+  return { kind: 'retry', statusCode: null, errorClass: 'client', retryAfterMs: null, requestHash: '', responseDigest: null, durationMs: 0 };
+}
+
+export function attemptRecord(input: {
+  handoverId: string;
+  attemptNo: number;
+  destination: Destination;
+  claimToken: string;
+  startedAt: number;
+  finishedAt: number;
+  outcome: DeliveryOutcome;
+  /** For attempts that were not refused: why this attempt was made, if not the usual. */
+  note?: string;
+}): NewAttempt {
+  const { outcome } = input;
+  return {
+    handoverId: input.handoverId,
+    attemptNo: input.attemptNo,
+    destination: input.destination,
+    claimToken: input.claimToken,
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    durationMs: outcome.durationMs,
+    outcome: outcome.kind,
+    statusCode: outcome.statusCode,
+    errorClass: outcome.kind === 'delivered' ? (outcome.duplicate ? 'duplicate' : null) : outcome.errorClass,
+    requestHash: outcome.requestHash || null,
+    responseDigest: outcome.responseDigest,
+    detail: outcome.kind === 'failed' ? outcome.detail : (input.note ?? null),
+  };
+}
