@@ -35,10 +35,11 @@ export async function pollAcknowledgements(ctx: Context, adapters: Adapters, opt
     const adapter = adapters[destination];
     const mine = due.filter((h) => h.destination === destination && h.reference);
     if (!adapter || mine.length === 0) continue;
+    // Marked asked in one statement up front: a query that fails is asked again next interval.
+    await ctx.store.markPolled(mine.map((h) => h.id), now);
     await forEachConcurrently(mine, ctx.config.destinations.concurrency[destination], async (handover) => {
       summary.asked++;
       const answer = await adapter.fetchStatus({ handoverId: handover.id, reference: handover.reference!, secondaryReference: handover.secondaryReference });
-      await ctx.store.markPolled([handover.id], now);
       if (isStatusFetchError(answer)) {
         summary.errors++;
         return;

@@ -4,15 +4,31 @@
  * prove what was exchanged.
  */
 import type { Destination } from '../domain/decision.js';
-import type { NewAttempt } from '../store/store.js';
-import type { DeliveryOutcome } from './destinations/destination-adapter.js';
+import { coerceError } from '../domain/errors.js';
+import type { HandoverRecord, NewAttempt } from '../store/store.js';
+import type { DeliveryOutcome, DestinationAdapter } from './destinations/destination-adapter.js';
 
 /**
- * Adapters classify every HTTP answer themselves; something thrown is our own fault. It is
- * kept as a retry rather than lose the case, and the record shows it as `client`.
+ * Sends a handover to its destination under its own id as Idempotency-Key. Adapters classify
+ * every HTTP answer themselves; something thrown is our own fault: it is kept as a retry
+ * rather than lose the case, the record shows it as `client`, and `onThrown` hears why.
  */
-export function outcomeOfThrownAttempt(): DeliveryOutcome {
-  return { kind: 'retry', statusCode: null, errorClass: 'client', retryAfterMs: null, requestHash: '', responseDigest: null, durationMs: 0 };
+export async function sendHandover(adapter: DestinationAdapter, handover: HandoverRecord, hotlineId: string, onThrown: (error: Error) => void): Promise<DeliveryOutcome> {
+  try {
+    if (!handover.evidence || !handover.decision) throw new Error('no evidence or decision to send');
+    return await adapter.deliver({
+      handoverId: handover.id,
+      hotlineId,
+      url: handover.url,
+      contentType: handover.contentType,
+      classification: handover.classification,
+      evidence: handover.evidence,
+      decision: handover.decision,
+    });
+  } catch (error) {
+    onThrown(coerceError(error));
+    return { kind: 'retry', statusCode: null, errorClass: 'client', retryAfterMs: null, requestHash: '', responseDigest: null, durationMs: 0 };
+  }
 }
 
 export function attemptRecord(input: {

@@ -10,8 +10,8 @@ import type { CircuitBreakers } from '../domain/circuit-breaker.js';
 import { DESTINATIONS, type Destination } from '../domain/decision.js';
 import { LeaseLostError, coerceError } from '../domain/errors.js';
 import type { HandoverRecord } from '../store/store.js';
-import type { DeliveryOutcome, DestinationAdapter } from './destinations/destination-adapter.js';
-import { attemptRecord, outcomeOfThrownAttempt } from './attempt-record.js';
+import type { DestinationAdapter } from './destinations/destination-adapter.js';
+import { attemptRecord, sendHandover } from './attempt-record.js';
 import { recheckStaleHosting } from './hosting-recheck.js';
 import type { HostingLocator } from '../services/locate-and-route.js';
 
@@ -114,22 +114,9 @@ export class Dispatcher {
     const destination = adapter.destination;
     const startedAt = this.ctx.clock.now().getTime();
     const attemptNo = handover.attemptCount + 1;
-    let outcome: DeliveryOutcome;
-    try {
-      if (!handover.evidence || !handover.decision) throw new Error('routed without evidence or decision');
-      outcome = await adapter.deliver({
-        handoverId: handover.id,
-        hotlineId: this.ctx.policy.hotlineId,
-        url: handover.url,
-        contentType: handover.contentType,
-        classification: handover.classification,
-        evidence: handover.evidence,
-        decision: handover.decision,
-      });
-    } catch (error) {
-      outcome = outcomeOfThrownAttempt();
-      this.log.error('delivery attempt threw', { handoverId: handover.id, error: coerceError(error).message });
-    }
+    const outcome = await sendHandover(adapter, handover, this.ctx.policy.hotlineId, (error) =>
+      this.log.error('delivery attempt threw', { handoverId: handover.id, error: error.message }),
+    );
     const finishedAt = this.ctx.clock.now().getTime();
     const breaker = this.breakers.for(destination);
     if (outcome.kind === 'retry') breaker.recordFailure();

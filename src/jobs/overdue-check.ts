@@ -13,12 +13,12 @@
  */
 import type { Context } from '../context.js';
 import { pollAcknowledgements } from '../delivery/ack-poller.js';
-import { attemptRecord, outcomeOfThrownAttempt } from '../delivery/attempt-record.js';
+import { attemptRecord, sendHandover } from '../delivery/attempt-record.js';
 import type { Adapters } from '../delivery/dispatcher.js';
 import type { DeliveryOutcome, DestinationAdapter } from '../delivery/destinations/destination-adapter.js';
 import type { CircuitBreakers } from '../domain/circuit-breaker.js';
 import { DESTINATIONS, type Destination } from '../domain/decision.js';
-import { InvalidTransitionError, coerceError } from '../domain/errors.js';
+import { InvalidTransitionError } from '../domain/errors.js';
 import type { HandoverRecord } from '../store/store.js';
 
 export interface OverdueSummary {
@@ -120,22 +120,9 @@ async function resendOne(ctx: Context, adapter: DestinationAdapter, handover: Ha
   if (!handover.evidence || !handover.decision) return 'skipped';
   const startedAt = ctx.clock.now().getTime();
   const attemptNo = handover.attemptCount + 1;
-  let outcome: DeliveryOutcome;
-  try {
-    outcome = await adapter.deliver({
-      handoverId: handover.id,
-      hotlineId: ctx.policy.hotlineId,
-      url: handover.url,
-      contentType: handover.contentType,
-      classification: handover.classification,
-      evidence: handover.evidence,
-      decision: handover.decision,
-    });
-  } catch (error) {
-    // Adapters classify HTTP themselves: a throw is our own fault; try again next run.
-    ctx.logger.error('re-send threw', { component: 'overdue-check', handoverId: handover.id, error: coerceError(error).message });
-    outcome = outcomeOfThrownAttempt();
-  }
+  const outcome = await sendHandover(adapter, handover, ctx.policy.hotlineId, (error) =>
+    ctx.logger.error('re-send threw', { component: 'overdue-check', handoverId: handover.id, error: error.message }),
+  );
   const finishedAt = ctx.clock.now().getTime();
   ctx.metrics.deliveryAttempts.inc({ destination, outcome: outcome.kind });
   await ctx.store.recordAttempt(
