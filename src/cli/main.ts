@@ -3,7 +3,7 @@
  * service does; a configuration error prints its one line and exits 2.
  */
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { ConfigError, loadConfig, unknownSettings, type Config } from '../config/config.js';
 import { readEnvironment } from '../config/read-environment.js';
 import { auditVerifyCommand } from './commands/audit-verify.js';
 import { keysCreateCommand } from './commands/keys-create.js';
@@ -21,7 +21,10 @@ function config(): Config {
 
 const program = new Command('referral').description('Hotline referral router: locate, route, deliver and track confirmed referrals.');
 
-program.command('serve').description('run the HTTP API and the scheduled jobs').action(async () => serveCommand(config()));
+program
+  .command('serve')
+  .description('run the HTTP API and the scheduled jobs')
+  .action(async () => serveCommand(config(), unknownSettings(readEnvironment())));
 program
   .command('locate')
   .argument('[urls...]', 'reported URLs')

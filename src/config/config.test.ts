@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, unknownSettings } from './config.js';
 
 const HASH = 'a'.repeat(64);
 
@@ -120,5 +120,11 @@ describe('loadConfig refuses a malformed setting with one line naming it', () =>
   it('never repeats a secret value in the message', () => {
     const error = configError({ POLICE_EXPORT_TOKEN: 'very-secret-token-value' });
     expect(error.message).not.toContain('very-secret-token-value');
+  });
+});
+
+describe('unknownSettings', () => {
+  it('names variables that look like ours but are not read, and ignores everything else', () => {
+    expect(unknownSettings({ POLICE_EXPORT_ULR: 'x', SCHEDULE_DISPATH: 'y', POLICE_EXPORT_URL: 'z', PATH: '/bin', NODE_ENV: 'test', HOME: '/root' })).toEqual(['POLICE_EXPORT_ULR', 'SCHEDULE_DISPATH']);
   });
 });

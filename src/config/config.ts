@@ -86,6 +86,16 @@ const VARIABLES = {
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
 } as const;
 
+/** Prefixes of our settings: an unknown variable with one of these is most likely a typo. */
+const OUR_PREFIXES = [...new Set(Object.keys(VARIABLES).map((name) => name.split('_')[0]!))];
+
+/** Variables that look like ours but are not read (e.g. POLICE_EXPORT_ULR), for a start-up warning. */
+export function unknownSettings(env: Record<string, string | undefined>): string[] {
+  return Object.keys(env)
+    .filter((name) => OUR_PREFIXES.some((prefix) => name.startsWith(`${prefix}_`)) && !(name in VARIABLES))
+    .sort();
+}
+
 type Variables = { [K in keyof typeof VARIABLES]: z.output<(typeof VARIABLES)[K]> };
 export const CONFIG_VARIABLES = Object.keys(VARIABLES) as (keyof typeof VARIABLES)[];
 

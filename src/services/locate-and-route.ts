@@ -70,11 +70,10 @@ export async function applyEvidence(ctx: Context, handover: HandoverRecord, evid
     }
     const decision = decideRoute(evidence, ctx.policy, now);
     if (decision.destination === null) {
-      const reasons = isTransientFailure(evidence) ? [...new Set([...decision.reviewReasons])] : decision.reviewReasons;
       await ctx.store.transition(handover.id, {
         to: 'needs_review',
         actor: ACTOR,
-        reason: reasons.join(', ') || 'no safe automatic decision',
+        reason: decision.reviewReasons.join(', ') || 'no safe automatic decision',
         expectState: 'locating',
         set: { ...decisionFields(evidence, decision, at), locateAttempts: handover.locateAttempts + 1, nextAttemptAt: null },
         data: auditData(decision),
