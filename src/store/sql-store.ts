@@ -60,16 +60,19 @@ export class SqlStore implements Store {
     if (!head) throw new Error('audit_head row is missing: the store was not migrated');
     let seq = Number(head.seq);
     let prevHash = head.hash;
+    const rows: unknown[][] = [];
     for (const input of events) {
       seq++;
       const event = sealAuditEvent(prevHash, { ...input, seq });
-      await tx.run(
-        `INSERT INTO audit_events (seq, handover_id, referral_id, at, actor, kind, from_state, to_state, reason, data, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [event.seq, event.handoverId, event.referralId, event.at, event.actor, event.kind, event.fromState, event.toState, event.reason, event.data === null || event.data === undefined ? null : JSON.stringify(event.data), event.prevHash, event.hash],
-      );
+      rows.push([event.seq, event.handoverId, event.referralId, event.at, event.actor, event.kind, event.fromState, event.toState, event.reason, event.data === null || event.data === undefined ? null : JSON.stringify(event.data), event.prevHash, event.hash]);
       prevHash = event.hash;
     }
+    // One statement for all of them: the head row is locked from the SELECT to the commit, so
+    // every round trip saved here is time other writers do not wait.
+    await tx.run(
+      `INSERT INTO audit_events (seq, handover_id, referral_id, at, actor, kind, from_state, to_state, reason, data, prev_hash, hash) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      rows.flat(),
+    );
     await tx.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [seq, prevHash]);
   }
 
@@ -106,8 +109,8 @@ export class SqlStore implements Store {
           );
           audit.push({ handoverId: u.handoverId, referralId: input.id, at: now, actor, kind: 'intake', fromState: null, toState: 'locating', reason: 'referred by the hotline', data: { reportId: input.reportId, position } });
         }
-        await this.appendAudit(tx, audit);
         const created = await this.referralWithHandovers(tx, input.reportId);
+        await this.appendAudit(tx, audit);
         return { created: true, ...created! };
       });
     } catch (error) {
@@ -271,10 +274,11 @@ export class SqlStore implements Store {
         throw new InvalidTransitionError(`A handover cannot go from ${current.state} to ${change.to}.`, { from: current.state, to: change.to });
       }
       await this.writePatch(tx, handoverId, change.to, change.set, change.now);
+      const result = await this.lockHandover(tx, handoverId);
       await this.appendAudit(tx, [
         { handoverId, referralId: current.referralId, at: change.now, actor: change.actor, kind: change.kind ?? 'transition', fromState: current.state, toState: change.to, reason: change.reason, data: change.data ?? null },
       ]);
-      return this.lockHandover(tx, handoverId);
+      return result;
     });
   }
 
@@ -283,10 +287,11 @@ export class SqlStore implements Store {
       const current = await this.lockHandover(tx, handoverId);
       this.checkExpectations(current, note.expectState);
       await this.writePatch(tx, handoverId, current.state, note.set, note.now);
+      const result = await this.lockHandover(tx, handoverId);
       await this.appendAudit(tx, [
         { handoverId, referralId: current.referralId, at: note.now, actor: note.actor, kind: note.kind, fromState: current.state, toState: current.state, reason: note.reason, data: note.data ?? null },
       ]);
-      return this.lockHandover(tx, handoverId);
+      return result;
     });
   }
 
@@ -298,11 +303,12 @@ export class SqlStore implements Store {
         `INSERT INTO handovers (id, referral_id, position, url, content_type, state, parent_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'locating', ?, ?, ?)`,
         [input.id, parent.referralId, Number(siblings?.n ?? 0), parent.url, parent.contentType, parentId, input.now, input.now],
       );
+      const result = await this.lockHandover(tx, input.id);
       await this.appendAudit(tx, [
         { handoverId: input.id, referralId: parent.referralId, at: input.now, actor: input.actor, kind: 'linked', fromState: null, toState: 'locating', reason: input.reason, data: { parentId } },
         { handoverId: parentId, referralId: parent.referralId, at: input.now, actor: input.actor, kind: 'successor', fromState: parent.state, toState: parent.state, reason: input.reason, data: { successorId: input.id } },
       ]);
-      return this.lockHandover(tx, input.id);
+      return result;
     });
   }
 
@@ -337,7 +343,12 @@ export class SqlStore implements Store {
 
   async markPolled(handoverIds: readonly string[], now: number): Promise<void> {
     if (handoverIds.length === 0) return;
-    await this.db.run(`UPDATE handovers SET last_polled_at = ? WHERE id IN (${handoverIds.map(() => '?').join(', ')})`, [now, ...handoverIds]);
+    // Best effort, and never waiting: rows another transaction holds are skipped (asked again
+    // next interval), and the rest are locked in one order, so two pollers cannot deadlock.
+    await this.db.run(
+      `UPDATE handovers SET last_polled_at = ? WHERE id IN (SELECT id FROM handovers WHERE id IN (${handoverIds.map(() => '?').join(', ')}) ORDER BY id${this.db.forUpdateSkipLocked})`,
+      [now, ...handoverIds],
+    );
   }
 
   async recordAck(ack: NewAck, audit?: { actor: string; kind: string; reason: string | null; now: number }): Promise<void> {
