@@ -104,7 +104,13 @@ describe('SIGTERM', () => {
 
     child.kill('SIGTERM');
     await child.waitForLog((l) => l.message === 'shutting down');
-    await expect(httpJson(child.port, 'GET', '/healthz')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    // Refused, or reset when it reached the kernel's backlog in the instant before the
+    // listening socket closed: either way it is not served.
+    const late = await httpJson(child.port, 'GET', '/healthz').then(
+      () => 'served',
+      (error: NodeJS.ErrnoException) => error.code,
+    );
+    expect(['ECONNREFUSED', 'ECONNRESET']).toContain(late);
 
     expect(await held.finish()).toBe(202);
     // The connection ends with its answer instead of idling open until keepAliveTimeout.
