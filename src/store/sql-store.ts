@@ -262,8 +262,12 @@ export class SqlStore implements Store {
   }
 
   private async writePatch(tx: SqlRunner, id: string, state: HandoverState, patch: Transition['set'], now: number): Promise<void> {
-    const { sql, params } = patchAssignments(patch ?? {});
-    await tx.run(`UPDATE handovers SET state = ?, updated_at = ?${sql.length ? ', ' + sql.join(', ') : ''} WHERE id = ?`, [state, now, ...params, id]);
+    // A routed handover always has a due time (now, if nobody set one): the claim query can
+    // then walk the (state, destination, next_attempt_at) index instead of sorting.
+    const routedPatch = state === 'routed' && (patch?.nextAttemptAt ?? null) === null ? { ...patch, nextAttemptAt: undefined } : patch;
+    const { sql, params } = patchAssignments(routedPatch ?? {});
+    const due = routedPatch !== patch ? ', next_attempt_at = COALESCE(next_attempt_at, ?)' : '';
+    await tx.run(`UPDATE handovers SET state = ?, updated_at = ?${sql.length ? ', ' + sql.join(', ') : ''}${due} WHERE id = ?`, [state, now, ...params, ...(due ? [now] : []), id]);
   }
 
   async transition(handoverId: string, change: Transition): Promise<HandoverRecord> {
@@ -315,8 +319,8 @@ export class SqlStore implements Store {
   async claimDue(request: ClaimRequest): Promise<HandoverRecord[]> {
     return this.db.transaction(async (tx) => {
       const rows = await tx.all<{ id: string }>(
-        `SELECT id FROM handovers WHERE state = 'routed' AND destination = ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-         ORDER BY COALESCE(next_attempt_at, 0), seq LIMIT ?${this.db.forUpdateSkipLocked}`,
+        `SELECT id FROM handovers WHERE state = 'routed' AND destination = ? AND next_attempt_at <= ?
+         ORDER BY next_attempt_at, seq LIMIT ?${this.db.forUpdateSkipLocked}`,
         [request.destination, request.now, request.limit],
       );
       if (rows.length === 0) return [];
