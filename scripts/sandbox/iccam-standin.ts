@@ -12,6 +12,7 @@
  */
 import type { Random } from '../../src/domain/clock.js';
 import {
+  CallbackTimers,
   DEFAULT_CHAOS,
   INVALID_JSON,
   applyChaos,
@@ -103,7 +104,6 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
   const refreshTokens = new Set<string>();
   const callbacks: CallbackRecord[] = [];
   const stats: IccamStandinStats = { authentications: 0, refreshes: 0, unauthorised: 0, reports: 0, contentQueries: 0 };
-  const timers = new Set<NodeJS.Timeout>();
   let sequence = 0;
   let tokenSequence = 0;
 
@@ -155,18 +155,7 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
       callbacks.push({ handoverId: report.reportingHotlineReference, status: latest.type, answeredWith, at: now().toISOString() });
     }
   }
-
-  function scheduleCallbacks(): void {
-    for (const delay of [behaviour.ackAfterMs, behaviour.closeAfterMs]) {
-      if (delay === null || behaviour.callback === null) continue;
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        void flushCallbacks();
-      }, delay + 5);
-      timer.unref();
-      timers.add(timer);
-    }
-  }
+  const callbackTimers = new CallbackTimers(flushCallbacks);
 
   async function handle(req: StandinRequest): Promise<StandinReply | 'hang'> {
     if (req.method === 'POST' && req.path === '/Authentication') return authenticate(req);
@@ -233,7 +222,7 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
     };
     cases.set(key, report);
     byContentId.set(report.contentId, report);
-    scheduleCallbacks();
+    callbackTimers.schedule(behaviour);
     if (behaviour.hangAfterRecording) return 'hang';
     if (random() < behaviour.lostReplyRate) return { status: 201, dropConnection: true };
     return { status: 201, body: { reportId: report.reportId, contentId: report.contentId } };
@@ -270,8 +259,7 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
     },
     flushCallbacks,
     async close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
+      callbackTimers.clear();
       await server.close();
     },
   };

@@ -10,6 +10,7 @@
 import type { Random } from '../../src/domain/clock.js';
 import { policeExportBodyHash } from '../../src/delivery/destinations/police-export-body.js';
 import {
+  CallbackTimers,
   DEFAULT_CHAOS,
   INVALID_JSON,
   applyChaos,
@@ -75,7 +76,6 @@ export async function startPoliceStandin(options: PoliceStandinOptions = {}): Pr
   const byHandoverId = new Map<string, PoliceCase>();
   const callbacks: CallbackRecord[] = [];
   const requests = { exports: 0, status: 0 };
-  const timers = new Set<NodeJS.Timeout>();
   let sequence = 0;
 
   function statusOf(c: PoliceCase): 'received' | 'registered' | 'closed' {
@@ -97,18 +97,7 @@ export async function startPoliceStandin(options: PoliceStandinOptions = {}): Pr
       callbacks.push({ handoverId: c.handoverId, status, answeredWith, at: now().toISOString() });
     }
   }
-
-  function scheduleCallbacks(): void {
-    for (const delay of [behaviour.ackAfterMs, behaviour.closeAfterMs]) {
-      if (delay === null || behaviour.callback === null) continue;
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        void flushCallbacks();
-      }, delay + 5);
-      timer.unref();
-      timers.add(timer);
-    }
-  }
+  const callbackTimers = new CallbackTimers(flushCallbacks);
 
   function authorised(req: StandinRequest): boolean {
     return options.token === undefined || headerValue(req.headers, 'authorization') === `Bearer ${options.token}`;
@@ -160,7 +149,7 @@ export async function startPoliceStandin(options: PoliceStandinOptions = {}): Pr
     };
     cases.set(key, created);
     byHandoverId.set(handoverId, created);
-    scheduleCallbacks();
+    callbackTimers.schedule(behaviour);
     if (behaviour.hangAfterRecording) return 'hang';
     if (random() < behaviour.lostReplyRate) return { status: 201, dropConnection: true };
     return { status: 201, body: { receiptId: created.receiptId, handoverId } };
@@ -190,8 +179,7 @@ export async function startPoliceStandin(options: PoliceStandinOptions = {}): Pr
     },
     flushCallbacks,
     async close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
+      callbackTimers.clear();
       await server.close();
     },
   };

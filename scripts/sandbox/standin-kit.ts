@@ -278,3 +278,32 @@ export function isEntryPoint(moduleUrl: string): boolean {
   const entry = process.argv[1];
   return entry !== undefined && pathToFileURL(resolve(entry)).href === moduleUrl;
 }
+
+/**
+ * Timers that send a stand-in's due callbacks when a new case reaches its acknowledgement
+ * and closing times; cleared on close so a stopped stand-in sends nothing more.
+ */
+export class CallbackTimers {
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly flush: () => Promise<void>) {}
+
+  /** One timer per delay that is set; nothing when no callback target is configured. */
+  schedule(behaviour: Pick<ChaosBehaviour, 'ackAfterMs' | 'closeAfterMs' | 'callback'>): void {
+    if (behaviour.callback === null) return;
+    for (const delay of [behaviour.ackAfterMs, behaviour.closeAfterMs]) {
+      if (delay === null) continue;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        void this.flush();
+      }, delay + 5);
+      timer.unref();
+      this.timers.add(timer);
+    }
+  }
+
+  clear(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}

@@ -1,7 +1,6 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.js';
+import { startCallbackReceiver } from './callback-receiver.js';
 import { verifyWebhook } from '../../src/domain/webhook-signature.js';
 import { createIccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
 import { startIccamStandin } from '../../scripts/sandbox/iccam-standin.js';
@@ -96,18 +95,8 @@ describe('ICCAM adapter against the ICCAM stand-in', () => {
   });
 
   it('sends signed callbacks as actions appear', async () => {
-    const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
-    const target = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => target.close(() => resolve())));
-    const { port } = target.address() as AddressInfo;
+    const { port, received, close } = await startCallbackReceiver();
+    cleanups.push(close);
     const secret = 'whsec_' + Buffer.from('iccam-ack-secret-bytes').toString('base64');
     const { standin, iccam, clock } = await setup({
       behaviour: { ackAfterMs: 1_000, closeAfterMs: 2_000, callback: { url: `http://127.0.0.1:${port}/v1/acks/inhope`, secret } },

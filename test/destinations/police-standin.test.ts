@@ -1,7 +1,6 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.js';
+import { startCallbackReceiver } from './callback-receiver.js';
 import { verifyWebhook } from '../../src/domain/webhook-signature.js';
 import { createPoliceAdapter } from '../../src/delivery/destinations/police-export.js';
 import { startPoliceStandin } from '../../scripts/sandbox/police-standin.js';
@@ -99,18 +98,8 @@ describe('police adapter against the police stand-in', () => {
   });
 
   it('sends a signed acknowledgement callback when the case is registered', async () => {
-    const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
-    const target = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => target.close(() => resolve())));
-    const { port } = target.address() as AddressInfo;
+    const { port, received, close } = await startCallbackReceiver();
+    cleanups.push(close);
     const { standin, police, clock } = await setup({
       behaviour: { ackAfterMs: 60_000, callback: { url: `http://127.0.0.1:${port}/v1/acks/police`, secret: 'police-ack-secret' } },
     });
