@@ -35,7 +35,7 @@ export interface RegistryObservation {
   source: string | null;
   handle: string | null;
   networkName: string | null;
-  /** The network range as registered, e.g. "193.190.0.0 - 193.191.255.255" or a CIDR. */
+  /** The network range holding the address, as "start - end" in canonical text (e.g. "193.190.0.0 - 193.191.255.255"); null when the answer named none that holds it. */
   range: string | null;
   country: string | null;
   abuseEmail: string | null;

@@ -92,6 +92,29 @@ export class RdapBootstrap {
     return this.entries.length;
   }
 
+  /** Every RDAP base URL the bootstrap names (the one chosen per service). */
+  get baseUrls(): string[] {
+    return [...new Set(this.entries.map((e) => e.service.baseUrl))];
+  }
+
+  /**
+   * Whether a registry may send us to `url`: only to a service this bootstrap names, by the
+   * same scheme, host, port and base path (so https stays https, and no redirect can point
+   * the client at a loopback or any other host).
+   */
+  allowsRedirectTo(url: string): boolean {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return false;
+    }
+    return this.baseUrls.some((base) => {
+      const b = new URL(base);
+      return target.protocol === b.protocol && target.host === b.host && target.pathname.startsWith(b.pathname);
+    });
+  }
+
   /** The registry service for a canonical address; null when no entry covers it. */
   serviceFor(address: string): RegistryService | null {
     if (!ipaddr.isValid(address)) return null;

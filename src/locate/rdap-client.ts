@@ -27,6 +27,20 @@ export interface RdapClientOptions {
   /** Back-off after a 429 without a usable Retry-After. */
   defaultRetryAfterMs?: number;
   http?: AxiosInstance;
+  /** Largest answer read (bytes); a larger one is an error, never parsed. */
+  maxAnswerBytes?: number;
+  /** RDAP base URL asked when the bootstrap has no entry for an address; null: give up. */
+  fallbackBaseUrl?: string | null;
+}
+
+/** RDAP network answers are a few kB; 1 MiB leaves room and stops a 150 MB answer. */
+const DEFAULT_MAX_ANSWER_BYTES = 1024 * 1024;
+
+class RedirectRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedirectRefused';
+  }
 }
 
 /** An observation plus the registry the bootstrap chose (for the WHOIS fallback). */
@@ -72,7 +86,9 @@ export class RdapClient {
       options.http ??
       axios.create({
         timeout: options.timeoutMs,
-        maxRedirects: options.maxRedirects ?? 3,
+        // Redirects are followed by hand (fetchFollowing), each one checked.
+        maxRedirects: 0,
+        maxContentLength: options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
         headers: { Accept: 'application/rdap+json, application/json;q=0.8' },
         // Every status is an answer to interpret, not an exception.
         validateStatus: () => true,
@@ -111,7 +127,15 @@ export class RdapClient {
     } catch {
       return { observation: failure('unavailable', observedAt, 'RDAP bootstrap unavailable', null, null), service: null };
     }
-    const service = bootstrap.serviceFor(address);
+    let service = bootstrap.serviceFor(address);
+    let note: string | undefined;
+    if (!service && this.options.fallbackBaseUrl) {
+      // Not in the bootstrap (a block newer than the file): registries redirect queries for
+      // addresses they do not hold, so one configured registry can still find the right one.
+      const baseUrl = this.options.fallbackBaseUrl.endsWith('/') ? this.options.fallbackBaseUrl : `${this.options.fallbackBaseUrl}/`;
+      service = { registry: registryOfUrl(baseUrl), baseUrl };
+      note = 'no entry in the RDAP bootstrap: asked the fallback registry';
+    }
     if (!service) return { observation: failure('unavailable', observedAt, 'no RDAP service for this address in the bootstrap', null, null), service: null };
 
     const until = this.backoffUntil.get(service.registry) ?? 0;
@@ -120,15 +144,34 @@ export class RdapClient {
     }
 
     const url = `${service.baseUrl}ip/${address}`;
-    const observation = await this.limitFor(service.registry).run(() => this.query(url, service, observedAt));
-    return { observation, service };
+    const chosen = service;
+    const observation = await this.limitFor(chosen.registry).run(() => this.query(url, chosen, observedAt, key, bootstrap));
+    return { observation: note && observation.outcome === 'ok' ? { ...observation, detail: note } : observation, service };
   }
 
-  private async query(url: string, service: RegistryService, observedAt: string): Promise<RegistryObservation> {
+  /** GET with redirects followed by hand: each hop must stay within the bootstrap's registries. */
+  private async fetchFollowing(url: string, bootstrap: RdapBootstrap) {
+    const maxRedirects = this.options.maxRedirects ?? 3;
+    let current = url;
+    for (let hop = 0; ; hop += 1) {
+      const response = await this.http.get(current, {
+        signal: AbortSignal.timeout(this.options.timeoutMs + 250),
+        maxRedirects: 0,
+        maxContentLength: this.options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
+      });
+      const location = response.headers.location;
+      if (response.status < 300 || response.status >= 400 || typeof location !== 'string') return { response, finalUrl: current };
+      if (hop >= maxRedirects) throw new RedirectRefused('too many redirects');
+      const next = new URL(location, current).href;
+      if (!bootstrap.allowsRedirectTo(next)) throw new RedirectRefused('redirect to a service the RDAP bootstrap does not name');
+      current = next;
+    }
+  }
+
+  private async query(url: string, service: RegistryService, observedAt: string, asked: bigint, bootstrap: RdapBootstrap): Promise<RegistryObservation> {
     const log = this.options.logger;
     try {
-      const response = await this.http.get(url, { signal: AbortSignal.timeout(this.options.timeoutMs + 250) });
-      const finalUrl: string = response.request?.res?.responseUrl ?? url;
+      const { response, finalUrl } = await this.fetchFollowing(url, bootstrap);
       const answered = { ...service, registry: registryOfUrl(finalUrl) };
       if (response.status === 429) {
         const now = this.options.clock.now().getTime();
@@ -143,6 +186,9 @@ export class RdapClient {
       let body: unknown = response.data;
       if (typeof body === 'string') body = JSON.parse(body);
       const facts = parseRdapNetwork(body);
+      // A range that does not hold the address asked about is not an answer about it: it is
+      // neither cached (it would answer for unrelated addresses) nor recorded as the network.
+      const holds = facts.bounds !== null && facts.bounds.start <= asked && asked <= facts.bounds.end;
       const observation: RegistryObservation = {
         outcome: 'ok',
         protocol: 'rdap',
@@ -150,19 +196,25 @@ export class RdapClient {
         source: finalUrl,
         handle: facts.handle,
         networkName: facts.networkName,
-        range: facts.range,
+        range: holds ? facts.range : null,
         country: facts.country,
         abuseEmail: facts.abuseEmail,
+        ...(facts.bounds !== null && !holds ? { detail: 'the registry named a range that does not hold this address' } : {}),
         observedAt,
       };
-      if (facts.bounds) this.cache.set(facts.bounds.start, facts.bounds.end, observation);
+      if (holds && facts.bounds) this.cache.set(facts.bounds.start, facts.bounds.end, observation);
       return observation;
     } catch (error) {
       if (isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' || error.code === 'ERR_CANCELED')) {
         log.warn('rdap query timed out', { registry: service.registry });
         return failure('timeout', observedAt, 'RDAP query timed out: registry unknown', service, url);
       }
-      const code = isAxiosError(error) ? (error.code ?? 'HTTP') : error instanceof SyntaxError || error instanceof TypeError ? 'unparseable answer' : 'error';
+      if (error instanceof RedirectRefused) {
+        log.warn('rdap redirect refused', { registry: service.registry });
+        return failure('error', observedAt, `RDAP ${error.message}`, service, url);
+      }
+      const tooLarge = isAxiosError(error) && /maxContentLength/.test(error.message);
+      const code = tooLarge ? 'answer too large' : isAxiosError(error) ? (error.code ?? 'HTTP') : error instanceof SyntaxError || error instanceof TypeError ? 'unparseable answer' : 'error';
       log.warn('rdap query failed', { registry: service.registry, code });
       return failure('error', observedAt, `RDAP query failed: ${code}`, service, url);
     }

@@ -27,9 +27,9 @@ describe('parseRdapNetwork for each registry shape', () => {
     expect(parseRdapNetwork(fixture('lacnic-200.160.0.1.json'))).toMatchObject({ country: 'BR', abuseEmail: null, range: '200.160.0.0 - 200.160.15.255' });
   });
 
-  it('AFRINIC: no abuse entity, range only as cidr0', () => {
+  it('AFRINIC: no abuse entity, range only as cidr0 (written out as start - end)', () => {
     const facts = parseRdapNetwork(fixture('afrinic-196.216.2.1.json'));
-    expect(facts).toMatchObject({ country: 'MU', abuseEmail: null, range: '196.216.2.0/23' });
+    expect(facts).toMatchObject({ country: 'MU', abuseEmail: null, range: '196.216.2.0 - 196.216.3.255' });
     expect(facts.bounds?.end! - facts.bounds?.start!).toBe(511n);
   });
 

@@ -5,7 +5,7 @@
  * registrant; the others put both at the top level. Entities are therefore walked
  * breadth-first, so a top-level abuse contact wins over a nested one.
  */
-import { boundsOfRange, cleanAbuseEmail, countryCode, type NetworkFacts } from './registry-network.js';
+import { boundsOfRange, capText, cleanAbuseEmail, countryCode, formatBounds, type NetworkFacts } from './registry-network.js';
 
 type Json = Record<string, unknown>;
 
@@ -67,7 +67,8 @@ function countryOfVcard(entity: Json): string | null {
     }
     const label = str(params.label);
     if (label) {
-      const lines = label.split('\n').map((l) => l.trim()).filter(Boolean);
+      // Some registries send the two characters `\n` instead of a line break.
+      const lines = label.split(/\r?\n|\\n/).map((l) => l.trim()).filter(Boolean);
       const fromLabel = countryCode(lines[lines.length - 1]);
       if (fromLabel) return fromLabel;
     }
@@ -75,7 +76,8 @@ function countryOfVcard(entity: Json): string | null {
   return null;
 }
 
-function rangeOf(body: Json): string | null {
+/** The range as registered (start/end, else the first cidr0 prefix), before any reading. */
+function registeredRange(body: Json): string | null {
   const start = str(body.startAddress);
   const end = str(body.endAddress);
   if (start && end) return `${start} - ${end}`;
@@ -88,7 +90,12 @@ function rangeOf(body: Json): string | null {
   return null;
 }
 
-/** Parses an RDAP `ip network` object; throws when the body is not one. */
+/**
+ * Parses an RDAP `ip network` object; throws when the body is not one. The range comes out
+ * in canonical text ("74.125.0.0 - 74.125.255.255"). A range of one single address (old
+ * LACNIC answers that echo the address asked about) names no network: range and bounds are
+ * null, so nothing is cached from it.
+ */
 export function parseRdapNetwork(body: unknown): NetworkFacts {
   if (!isObject(body) || (body.objectClassName !== undefined && body.objectClassName !== 'ip network')) {
     throw new TypeError('not an RDAP ip network object');
@@ -96,13 +103,15 @@ export function parseRdapNetwork(body: unknown): NetworkFacts {
   const entities = walkEntities(body);
   const registrant = entities.find((e) => hasRole(e, 'registrant'));
   const abuse = entities.filter((e) => hasRole(e, 'abuse')).map(emailOf).find((e) => e !== null) ?? null;
-  const range = rangeOf(body);
+  const registered = registeredRange(body);
+  let bounds = registered ? boundsOfRange(registered) : null;
+  if (bounds && bounds.start === bounds.end) bounds = null;
   return {
-    handle: str(body.handle),
-    networkName: str(body.name),
-    range,
+    handle: capText(str(body.handle)),
+    networkName: capText(str(body.name)),
+    range: bounds ? formatBounds(bounds, bounds.family) : null,
     country: countryCode(str(body.country)) ?? (registrant ? countryOfVcard(registrant) : null),
     abuseEmail: abuse,
-    bounds: range ? boundsOfRange(range) : null,
+    bounds,
   };
 }

@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { Logger } from 'winston';
 import type { Clock } from '../domain/clock.js';
 import type { RegistryObservation } from '../domain/evidence.js';
-import { boundsOfRange, cleanAbuseEmail, countryCode, type NetworkFacts } from './registry-network.js';
+import { boundsOfRange, capText, cleanAbuseEmail, countryCode, formatBounds, type NetworkFacts } from './registry-network.js';
 
 /** Registry → `host[:port]` of its WHOIS server. */
 export type WhoisServers = Record<string, string>;
@@ -95,13 +95,16 @@ export function parseWhoisNetwork(text: string): NetworkFacts | null {
   if (!range) return null;
   // LACNIC writes a CIDR as "200.160/19"-style abbreviations; CIDR is read as given when valid.
   const abuse = [values.get('orgabuseemail'), values.get('abuse-mailbox'), values.get('abuse-comment'), values.get('abuse-c-email')].map(cleanAbuseEmail).find((e) => e !== null) ?? null;
+  let bounds = boundsOfRange(range);
+  // A "range" of the single address asked about names no network: nothing to cache.
+  if (bounds && bounds.start === bounds.end) bounds = null;
   return {
-    handle: values.get('nethandle') ?? values.get('ownerid') ?? values.get('aut-num') ?? null,
-    networkName: values.get('netname') ?? values.get('owner') ?? null,
-    range,
+    handle: capText(values.get('nethandle') ?? values.get('ownerid') ?? values.get('aut-num') ?? null),
+    networkName: capText(values.get('netname') ?? values.get('owner') ?? null),
+    range: bounds ? formatBounds(bounds, bounds.family) : capText(range),
     country: countryCode(values.get('country') ?? null),
     abuseEmail: abuse,
-    bounds: boundsOfRange(range),
+    bounds,
   };
 }
 

@@ -56,7 +56,8 @@ describe('RdapClient', () => {
     nock('https://rdap.db.ripe.net').get('/ip/12.0.0.1').reply(301, '', { location: 'https://rdap.arin.net/registry/ip/12.0.0.1' });
     nock('https://rdap.arin.net').get('/registry/ip/12.0.0.1').reply(200, arin as object);
     const lone = new RdapClient({
-      bootstrap: async () => ({ serviceFor: () => ({ registry: 'ripe', baseUrl: 'https://rdap.db.ripe.net/' }), source: 'test' }) as unknown as RdapBootstrap,
+      // Sends every address to RIPE; redirects are checked against the real bootstrap.
+      bootstrap: async () => ({ serviceFor: () => ({ registry: 'ripe', baseUrl: 'https://rdap.db.ripe.net/' }), allowsRedirectTo: (url: string) => bootstrap.allowsRedirectTo(url), source: 'test' }) as unknown as RdapBootstrap,
       timeoutMs: 2_000,
       clock: new ManualClock(),
       logger: silentLogger,
@@ -91,11 +92,10 @@ describe('RdapClient', () => {
   });
 
   it('turns a registry that does not answer in time into a timeout, not an exception', async () => {
-    nock('https://rdap.db.ripe.net').get('/ip/193.190.198.10').delay(2_000).reply(200, ripe as object);
-    const started = Date.now();
+    // The answer would come after the test's own timeout: only the client's timeout can end it.
+    nock('https://rdap.db.ripe.net').get('/ip/193.190.198.10').delay(60_000).reply(200, ripe as object);
     const { observation } = await client(undefined, 200).lookup('193.190.198.10');
     expect(observation).toMatchObject({ outcome: 'timeout', country: null, detail: expect.stringMatching(/registry unknown/) });
-    expect(Date.now() - started).toBeLessThan(1_500);
   });
 
   it('reports 404 as not-found and 503 as error', async () => {
