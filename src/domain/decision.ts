@@ -11,7 +11,9 @@ export type ReviewReasonCode =
   | 'country_disagreement' // sources disagree on the country
   | 'onion_or_unresolvable_name' // Tor .onion or another name that cannot resolve publicly
   | 'non_public_address' // private, loopback, link-local, CGNAT, reserved, multicast...
-  | 'country_unknown'; // no source gave a country at all
+  | 'country_unknown' // no source gave a country at all
+  | 'anycast' // a GeoIP database marks an address anycast: its country is wherever the nearest site is
+  | 'locate_failed'; // locating threw on every attempt: no evidence could be gathered
 
 export type RuleId =
   | 'home-country'

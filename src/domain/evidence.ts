@@ -7,7 +7,8 @@
 export type HostKind = 'domain' | 'ipv4' | 'ipv6' | 'onion' | 'unresolvable-name';
 
 /** The outcome of resolving the host name; each failure is kept distinct for the record. */
-export type DnsOutcome = 'ok' | 'nxdomain' | 'nodata' | 'servfail' | 'timeout' | 'refused' | 'error' | 'not-applicable';
+/** `bad-name`: the DNS refuses the name as malformed (EBADNAME: a label over 63 characters, over 253 in all, an empty label); final, never retried. */
+export type DnsOutcome = 'ok' | 'nxdomain' | 'nodata' | 'servfail' | 'timeout' | 'refused' | 'error' | 'bad-name' | 'not-applicable';
 
 /** ipaddr.js range name ("unicast" is the only publicly routable one). */
 export type AddressRange = string;
@@ -21,6 +22,8 @@ export interface GeoObservation {
   source: string;
   /** Database build date (ISO 8601). */
   databaseBuiltAt: string | null;
+  /** True when the GeoIP database marks the address anycast (`traits.is_anycast`); absent when it says nothing. */
+  anycast?: boolean;
 }
 
 export type RegistryOutcome = 'ok' | 'not-found' | 'rate-limited' | 'timeout' | 'error' | 'unavailable';
@@ -64,6 +67,8 @@ export interface AddressEvidence {
 export interface HostingEvidence {
   /** The normalised URL (punycode host, no trailing dot). */
   url: string;
+  /** The URL exactly as the back office sent it, when it differs from the stored (WHATWG-serialised) one. */
+  reportedUrl?: string;
   host: string;
   hostKind: HostKind;
   dns: {

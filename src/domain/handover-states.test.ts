@@ -3,7 +3,7 @@ import { HANDOVER_STATES, allowedNextStates, canTransition, isFinalState, type H
 
 // The contract's table, written out again independently so a slip in either copy shows.
 const CONTRACT: Record<HandoverState, HandoverState[]> = {
-  locating: ['routed', 'needs_review'],
+  locating: ['routed', 'needs_review', 'cancelled'],
   needs_review: ['routed', 'locating', 'cancelled'],
   routed: ['delivering', 'locating', 'cancelled'],
   delivering: ['delivered', 'routed', 'failed'],

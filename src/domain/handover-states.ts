@@ -17,7 +17,8 @@ export const HANDOVER_STATES = [
 export type HandoverState = (typeof HANDOVER_STATES)[number];
 
 const TRANSITIONS: Readonly<Record<HandoverState, readonly HandoverState[]>> = {
-  locating: ['routed', 'needs_review'],
+  // A supervisor may cancel a handover still locating (one that cannot be located blocks nothing then).
+  locating: ['routed', 'needs_review', 'cancelled'],
   needs_review: ['routed', 'locating', 'cancelled'],
   routed: ['delivering', 'locating', 'cancelled'],
   delivering: ['delivered', 'routed', 'failed'],

@@ -17,8 +17,18 @@ export function checkIntakeUrl(raw: string): IntakeUrlProblem | null {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'scheme_not_allowed';
   if (url.username !== '' || url.password !== '') return 'credentials_in_url';
-  if (url.hostname === '' || url.hostname === '.') return 'no_host';
+  // Dots only (`http://../`, `http://%E3%80%82./`, ideographic full stops): no name at all.
+  if (/^\.*$/.test(url.hostname)) return 'no_host';
   return null;
+}
+
+/**
+ * The URL as the WHATWG parser serialises it: what is stored and delivered, so every later
+ * reader (the locator, ICCAM, the police) parses the same host. `http://a.test\@b.test/`
+ * becomes `http://a.test/@b.test/`. Call only on a URL checkIntakeUrl accepted.
+ */
+export function serialiseIntakeUrl(raw: string): string {
+  return new URL(raw).href;
 }
 
 export const INTAKE_URL_MESSAGES: Record<IntakeUrlProblem, string> = {

@@ -1,11 +1,88 @@
 /**
  * Locates handovers waiting in `locating`: new ones within seconds of intake (intake wakes
- * this job), and those whose DNS failed, again after their backoff.
+ * this job), and those whose DNS failed, again after their backoff. A handover whose locating
+ * throws is one bad case, not an outage: it gets backoff like a DNS failure, and after a few
+ * attempts goes to a supervisor with the reason `locate_failed`, so it can never block the
+ * others or fill the log every run.
  */
 import type { Context } from '../context.js';
-import { coerceError } from '../domain/errors.js';
+import type { RoutingDecision } from '../domain/decision.js';
+import { InvalidTransitionError } from '../domain/errors.js';
+import type { HandoverRecord } from '../store/store.js';
 import { forEachConcurrently } from './bounded-concurrency.js';
-import { locateAndRoute, type HostingLocator, type LocateResult } from '../services/locate-and-route.js';
+import { locateAndRoute, locateRetryDelayMs, type HostingLocator, type LocateResult } from '../services/locate-and-route.js';
+
+/** Attempts that throw before the handover goes to review (sooner if LOCATE_GIVE_UP_AFTER_MS passes). */
+export const MAX_THROWING_LOCATE_ATTEMPTS = 3;
+
+const ACTOR = 'system:locator';
+
+/**
+ * A name for what was thrown that is safe for logs and the audit trail: an error's code or
+ * class name, never its message (a URL parser's message can hold the reported URL).
+ */
+export function errorKind(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[\w.-]{1,64}$/.test(code)) return code;
+    const name = (error as { name?: unknown }).name;
+    if (typeof name === 'string' && /^\w{1,64}$/.test(name)) return name;
+  }
+  return 'unknown_error';
+}
+
+function failedDecision(kind: string, attempts: number, now: Date): RoutingDecision {
+  return {
+    destination: null,
+    country: null,
+    targetHotline: null,
+    assignedCountry: null,
+    rule: 'needs-review',
+    confidence: 0,
+    reviewReasons: ['locate_failed'],
+    reasons: [`Locating failed ${attempts} time(s) (${kind}): no evidence could be gathered.`],
+    dataVersions: {},
+    decidedAt: now.toISOString(),
+  };
+}
+
+/** Backoff, or review once the attempts or the give-up time have run out. */
+export async function recordLocateFailure(ctx: Context, handover: HandoverRecord, error: unknown): Promise<'retry_later' | 'needs_review' | 'skipped'> {
+  const now = ctx.clock.now();
+  const at = now.getTime();
+  const attempts = handover.locateAttempts + 1;
+  const kind = errorKind(error);
+  try {
+    if (attempts < MAX_THROWING_LOCATE_ATTEMPTS && at - handover.createdAt < ctx.config.locating.giveUpAfterMs) {
+      await ctx.store.annotate(handover.id, {
+        actor: ACTOR,
+        kind: 'locate_retry',
+        reason: `locating failed (${kind}): will try again`,
+        expectState: 'locating',
+        set: { locateAttempts: attempts, nextAttemptAt: at + locateRetryDelayMs(attempts) },
+        data: { error: kind, attempts },
+        now: at,
+      });
+      return 'retry_later';
+    }
+    const decision = failedDecision(kind, attempts, now);
+    await ctx.store.transition(handover.id, {
+      to: 'needs_review',
+      actor: ACTOR,
+      reason: 'locate_failed',
+      expectState: 'locating',
+      set: { decision, destination: null, country: null, targetHotline: null, assignedCountry: null, locateAttempts: attempts, nextAttemptAt: null },
+      data: { rule: decision.rule, reviewReasons: decision.reviewReasons, error: kind, attempts },
+      now: at,
+    });
+    ctx.metrics.locateRuns.inc({ outcome: 'needs_review' });
+    return 'needs_review';
+  } catch (failure) {
+    // A supervisor cancelled it meanwhile: their change stands.
+    if (failure instanceof InvalidTransitionError) return 'skipped';
+    throw failure;
+  }
+}
 
 export async function locatePending(ctx: Context, locator: HostingLocator, options: { limit?: number; concurrency?: number } = {}): Promise<Record<LocateResult | 'errors', number>> {
   const now = ctx.clock.now().getTime();
@@ -16,7 +93,12 @@ export async function locatePending(ctx: Context, locator: HostingLocator, optio
       counts[await locateAndRoute(ctx, locator, handover)]++;
     } catch (error) {
       counts.errors++;
-      ctx.logger.error('locating failed', { component: 'locator', handoverId: handover.id, error: coerceError(error).message });
+      ctx.logger.error('locating failed', { component: 'locator', handoverId: handover.id, error: errorKind(error) });
+      try {
+        counts[await recordLocateFailure(ctx, handover, error)]++;
+      } catch (recordError) {
+        ctx.logger.error('recording a locate failure failed', { component: 'locator', handoverId: handover.id, error: errorKind(recordError) });
+      }
     }
   });
   return counts;

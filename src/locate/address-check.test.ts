@@ -13,6 +13,12 @@ describe('checkAddress', () => {
     ['::1', 6, 'loopback', false],
     ['2001:db8::1', 6, 'reserved', false],
     ['224.0.0.1', 4, 'multicast', false],
+    // IPv4-compatible IPv6 ([::127.0.0.1], [::10.0.0.1], even of a public IPv4): never routed.
+    ['::127.0.0.1', 6, 'ipv4Compatible', false],
+    ['::10.0.0.1', 6, 'ipv4Compatible', false],
+    ['::8.8.8.8', 6, 'ipv4Compatible', false],
+    // Outside 2000::/3 nothing is allocated as global unicast.
+    ['4000::1', 6, 'reserved', false],
   ])('%s is %s', (address, family, range, publiclyRoutable) => {
     expect(checkAddress(address)).toMatchObject({ family, range, publiclyRoutable });
   });

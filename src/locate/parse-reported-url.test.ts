@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkIntakeUrl as validateUrlForIntake } from '../domain/intake-url.js';
+import { checkIntakeUrl as validateUrlForIntake, serialiseIntakeUrl } from '../domain/intake-url.js';
 import { parseReportedUrl, ReportedUrlError } from './parse-reported-url.js';
 
 describe('parseReportedUrl', () => {
@@ -27,6 +27,11 @@ describe('parseReportedUrl', () => {
     ['https://user:pw@hosting.example/', 'credentials_in_url'],
     ['not a url', 'not_a_url'],
     [`https://hosting.example/${'a'.repeat(2048)}`, 'too_long'],
+    // Dot-only hosts: nothing to locate. They once made every locate run throw.
+    ['http://../', 'no_host'],
+    ['http://%E3%80%82./', 'no_host'],
+    ['http://\u3002\u3002/', 'no_host'],
+    ['http://./x', 'no_host'],
   ])('rejects %s with %s', (raw, code) => {
     expect(validateUrlForIntake(raw)).toBe(code);
     expect(() => parseReportedUrl(raw)).toThrow(ReportedUrlError);
@@ -35,6 +40,11 @@ describe('parseReportedUrl', () => {
     } catch (error) {
       expect((error as ReportedUrlError).code).toBe(code);
     }
+  });
+
+  it('serialises the URL as the WHATWG parser does, so every reader sees the same host', () => {
+    expect(serialiseIntakeUrl('http://a.test\\@b.test/')).toBe('http://a.test/@b.test/');
+    expect(serialiseIntakeUrl('HTTP://Hosting.Example/a b')).toBe('http://hosting.example/a%20b');
   });
 
   it('accepts an ordinary https URL for intake', () => {

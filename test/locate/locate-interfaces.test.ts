@@ -94,4 +94,25 @@ describe('POST /v1/locate', () => {
     const res = await request(app).post('/v1/locate').set('Authorization', bearer('service')).send({ url: 'javascript:alert(1)' });
     expect(res.status).toBe(400);
   });
+
+  it.each(['http://../', 'http://%E3%80%82./'])('answers 400, not 500, for the dot-only host %s', async (url) => {
+    const app = createApp(svc.ctx, { locator });
+    const res = await request(app).post('/v1/locate').set('Authorization', bearer('analyst')).send({ url });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+  });
+
+  it.each([
+    ['a 64-character label', `http://${'a'.repeat(64)}.example/`],
+    ['an empty label', 'http://a..b.example/'],
+    ['more than 253 characters', `http://${Array.from({ length: 5 }, () => 'b'.repeat(60)).join('.')}.example/`],
+  ])('sends a name the DNS refuses as malformed (%s) to review at once, without asking the DNS', async (_label, url) => {
+    const app = createApp(svc.ctx, { locator });
+    const before = dns.queries.length;
+    const res = await request(app).post('/v1/locate').set('Authorization', bearer('analyst')).send({ url });
+    expect(res.status).toBe(200);
+    expect(res.body.evidence.dns).toMatchObject({ outcome: 'bad-name' });
+    expect(res.body.decision).toMatchObject({ destination: null, reviewReasons: ['host_unresolvable'] });
+    expect(dns.queries.length).toBe(before);
+  });
 });

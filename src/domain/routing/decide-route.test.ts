@@ -309,3 +309,28 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+describe('signals beyond the country', () => {
+  it('an address the GeoIP database marks anycast sends the case to review with reason anycast', () => {
+    const anycast = { ...address({ geo: 'NL' }), geo: { ...address({ geo: 'NL' }).geo, anycast: true } };
+    const decision = decideRoute(evidence({ addresses: [anycast] }), policy(), now);
+    expect(decision).toMatchObject({ destination: null, reviewReasons: ['anycast'] });
+    expect(decision.reasons.join(' ')).toMatch(/anycast/);
+  });
+
+  it('a registry region code (EU, AP) is named in the reasons and counts as no registry country', () => {
+    for (const region of ['EU', 'AP']) {
+      const decision = decideRoute(evidence({ addresses: [address({ geo: 'NL', registry: region })] }), policy(), now);
+      expect(decision).toMatchObject({ destination: 'inhope', country: 'NL', confidence: 0.7 });
+      expect(decision.reasons.join(' ')).toContain(`region, not a country (${region})`);
+    }
+    // Alone, a region places nothing: review, not a route.
+    const alone = decideRoute(evidence({ addresses: [address({ geo: null, registry: 'EU' })] }), policy(), now);
+    expect(alone.reviewReasons).toEqual(['country_unknown']);
+  });
+
+  it('a host name the DNS refuses as malformed goes to review at once', () => {
+    const decision = decideRoute(evidence({ dnsOutcome: 'bad-name', addresses: [] }), policy(), now);
+    expect(decision.reviewReasons).toEqual(['host_unresolvable']);
+  });
+});

@@ -14,10 +14,18 @@ const REVIEW_REASON_ORDER: readonly ReviewReasonCode[] = [
   'onion_or_unresolvable_name',
   'host_unresolvable',
   'non_public_address',
+  'anycast',
   'behind_cdn',
   'country_disagreement',
   'country_unknown',
+  'locate_failed',
 ];
+
+/**
+ * Registry "countries" that name a region: RIRs register some blocks to `EU` (RIPE) or `AP`
+ * (APNIC). They place nothing, so they neither agree nor disagree with GeoIP.
+ */
+const REGION_CODES: ReadonlySet<string> = new Set(['EU', 'AP']);
 
 /**
  * Confidence of one counted address: both sources name the same country; only one source
@@ -65,6 +73,16 @@ export function decideRoute(evidence: HostingEvidence, policy: RoutingPolicy, no
     review.add('non_public_address');
     const ranges = distinct(nonPublic.map((a) => a.range)).join(', ');
     reasons.push(`${nonPublic.length} of ${total} address(es) are not publicly routable (${ranges}).`);
+  }
+
+  const anycast = publicAddresses.filter((a) => a.geo.anycast === true);
+  if (anycast.length > 0) {
+    review.add('anycast');
+    reasons.push(`${anycast.length} of ${publicAddresses.length} public address(es) are anycast (${anycast.map((a) => a.address).join(', ')}): answered from many places, the hosting country is unknown.`);
+  }
+  const regions = distinct(publicAddresses.flatMap((a) => (a.registry.outcome === 'ok' && a.registry.country !== null && REGION_CODES.has(a.registry.country.toUpperCase()) ? [a.registry.country.toUpperCase()] : [])));
+  if (regions.length > 0) {
+    reasons.push(`The registry names a region, not a country (${regions.join(', ')}): not counted as a registry country.`);
   }
 
   const behindCdn = publicAddresses.filter((a) => a.cdn !== null);
@@ -148,6 +166,7 @@ export function decideRoute(evidence: HostingEvidence, policy: RoutingPolicy, no
 function judgeAddress(address: AddressEvidence, policy: RoutingPolicy): AddressVerdict {
   const geo = normaliseCountry(address.geo.country);
   // A registry that did not answer contributes nothing; that is not a disagreement.
+  // normaliseCountry drops region codes (EU, AP): they are named in the reasons instead.
   const registry = address.registry.outcome === 'ok' ? normaliseCountry(address.registry.country) : null;
   if (geo !== null && registry !== null && geo !== registry) {
     const country = policy.disagreement === 'prefer-geoip' ? geo : policy.disagreement === 'prefer-registry' ? registry : null;

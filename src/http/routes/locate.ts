@@ -6,7 +6,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../context.js';
 import { INTAKE_URL_MESSAGES, checkIntakeUrl } from '../../domain/intake-url.js';
+import { ValidationError } from '../../domain/errors.js';
 import { decideRoute } from '../../domain/routing/decide-route.js';
+import { ReportedUrlError } from '../../locate/parse-reported-url.js';
 import type { HostingLocator } from '../../services/locate-and-route.js';
 import { allowRoles } from '../middleware/authenticate.js';
 import { parseBody } from '../middleware/validate.js';
@@ -35,7 +37,14 @@ export function locateRoutes(ctx: Context, openapi: OpenApiRegistry, locator: Ho
   });
   router.post('/v1/locate', allowRoles(READ_ROLES), async (req, res) => {
     const { url } = parseBody(locateBody, req);
-    const evidence = await locator.locate(url);
+    let evidence;
+    try {
+      evidence = await locator.locate(url);
+    } catch (error) {
+      // Whatever the intake check let through but the locator cannot read is bad input, not a fault.
+      if (error instanceof ReportedUrlError) throw new ValidationError(`url ${INTAKE_URL_MESSAGES[error.code]}`, { reason: error.code });
+      throw error;
+    }
     res.json({ evidence, decision: decideRoute(evidence, ctx.policy, ctx.clock.now()) });
   });
   return router;

@@ -1,0 +1,86 @@
+/**
+ * One bad URL is one case for a supervisor, never an outage: a handover whose locating
+ * throws gets backoff and then review, the others are located meanwhile, and a supervisor
+ * can cancel a handover that is still locating.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HostingEvidence } from '../../src/domain/evidence.js';
+import { locatePending, MAX_THROWING_LOCATE_ATTEMPTS } from '../../src/jobs/locate-pending.js';
+import { locateRetryDelayMs, type HostingLocator } from '../../src/services/locate-and-route.js';
+import { submitReferral } from '../../src/services/intake.js';
+import { cancelHandover } from '../../src/services/supervisor-actions.js';
+import { createTestService, type TestService } from '../support/test-service.js';
+import { TableLocator } from '../support/table-locator.js';
+
+const classification = { category: 'baseline', ageGroup: 'prepubescent' } as const;
+
+/** Throws for hosts named "poison-*", with a message holding the URL (as URL parsers do). */
+class PoisonLocator implements HostingLocator {
+  constructor(private readonly inner: TableLocator) {}
+  async locate(url: string): Promise<HostingEvidence> {
+    if (new URL(url).hostname.startsWith('poison-')) throw new TypeError(`Invalid URL: ${url}`);
+    return this.inner.locate(url);
+  }
+}
+
+let svc: TestService;
+let locator: PoisonLocator;
+beforeEach(async () => {
+  svc = await createTestService();
+  locator = new PoisonLocator(new TableLocator({ 'be-host.test': { geo: 'BE' } }));
+});
+afterEach(async () => {
+  await svc.close();
+});
+
+async function refer(reportId: string, urls: string[]) {
+  const { handovers } = await submitReferral(svc.ctx, { reportId, urls: urls.map((url) => ({ url })), classification }, 'key:test');
+  return handovers.map((h) => h.id);
+}
+
+describe('a handover whose locating throws', () => {
+  it('gets backoff, then goes to review with reason locate_failed, while the others are located', async () => {
+    const poison = Array.from({ length: 20 }, (_, i) => `https://poison-${i}.test/x`);
+    const ids = await refer('R-poison', [...poison, 'https://be-host.test/ok']);
+    const good = ids.at(-1)!;
+
+    const first = await locatePending(svc.ctx, locator);
+    expect(first).toMatchObject({ routed: 1, retry_later: 20, errors: 20 });
+    expect((await svc.ctx.store.getHandover(good))!.state).toBe('routed');
+    const waiting = (await svc.ctx.store.getHandover(ids[0]!))!;
+    expect(waiting).toMatchObject({ state: 'locating', locateAttempts: 1, nextAttemptAt: svc.clock.now().getTime() + locateRetryDelayMs(1) });
+
+    // Not due yet: the next run leaves them alone instead of throwing again.
+    expect(await locatePending(svc.ctx, locator)).toMatchObject({ errors: 0, retry_later: 0 });
+
+    for (let attempt = 2; attempt <= MAX_THROWING_LOCATE_ATTEMPTS; attempt++) {
+      svc.clock.advance(locateRetryDelayMs(attempt - 1));
+      await locatePending(svc.ctx, locator);
+    }
+    const reviewed = (await svc.ctx.store.getHandover(ids[0]!))!;
+    expect(reviewed).toMatchObject({ state: 'needs_review', locateAttempts: MAX_THROWING_LOCATE_ATTEMPTS, nextAttemptAt: null });
+    expect(reviewed.decision).toMatchObject({ destination: null, reviewReasons: ['locate_failed'] });
+    expect((await svc.ctx.store.findHandovers({ states: ['locating'], dueBy: Number.MAX_SAFE_INTEGER, limit: 100 })).length).toBe(0);
+  });
+
+  it('never writes the reported URL into the log or the audit trail', async () => {
+    const [id] = await refer('R-quiet', ['https://poison-secret.test/hidden-path']);
+    await locatePending(svc.ctx, locator);
+    expect(svc.logs.text).toContain('locating failed');
+    expect(svc.logs.text).not.toContain('hidden-path');
+    const events = await svc.ctx.store.listAuditEvents(id!);
+    expect(JSON.stringify(events)).not.toContain('hidden-path');
+    expect(events.at(-1)).toMatchObject({ kind: 'locate_retry', data: { error: 'TypeError', attempts: 1 } });
+  });
+});
+
+describe('a supervisor and a handover still locating', () => {
+  it('can cancel it, and the locate job leaves it alone afterwards', async () => {
+    const [id] = await refer('R-cancel', ['https://poison-stuck.test/x']);
+    await locatePending(svc.ctx, locator);
+    const cancelled = await cancelHandover(svc.ctx, id!, 'key:supervisor', 'cannot be located; withdrawn');
+    expect(cancelled).toMatchObject({ state: 'cancelled', nextAttemptAt: null });
+    svc.clock.advance(3_600_000);
+    expect(await locatePending(svc.ctx, locator)).toMatchObject({ errors: 0, routed: 0, needs_review: 0 });
+  });
+});
