@@ -9,7 +9,14 @@ import { createRequire } from 'node:module';
 import maxmind, { type CountryResponse, type Reader } from 'maxmind';
 import { normaliseAddress } from './address-check.js';
 
-type CountryRecord = CountryResponse & { country_code?: string };
+type CountryRecord = CountryResponse & { country_code?: string; traits?: { is_anycast?: boolean } };
+
+/** What the country database says about one address. */
+export interface GeoipAnswer {
+  country: string | null;
+  /** GeoIP2's `traits.is_anycast`: the address is announced from many places. */
+  anycast: boolean;
+}
 
 export class GeoipOpenError extends Error {
   readonly code = 'geoip_open_failed';
@@ -29,6 +36,11 @@ export function countryOfRecord(record: CountryRecord | null): string | null {
   if (!record) return null;
   const code = record.country_code ?? record.country?.iso_code ?? record.registered_country?.iso_code;
   return typeof code === 'string' && /^[A-Za-z]{2}$/.test(code) ? code.toUpperCase() : null;
+}
+
+/** Country and GeoIP2's anycast trait from one record of either shape. */
+export function answerOfRecord(record: CountryRecord | null): GeoipAnswer {
+  return { country: countryOfRecord(record), anycast: record?.traits?.is_anycast === true };
 }
 
 interface Loaded {
@@ -77,6 +89,11 @@ export class GeoipCountryDb {
     const normal = normaliseAddress(address);
     if (normal === null) return null;
     return countryOfRecord(this.loaded.reader.get(normal));
+  }
+
+  /** Country and anycast flag in one lookup, for an address already in canonical form. */
+  lookupCanonical(address: string): GeoipAnswer {
+    return answerOfRecord(this.loaded.reader.get(address));
   }
 
   /** The raw lookup, for benchmarks: no normalisation. */

@@ -147,12 +147,14 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
   async function examine(checked: CheckedAddress, names: string[], limit: ConcurrencyLimit): Promise<AddressEvidence> {
     const observedAt = clock.now().toISOString();
     const asAnswer = asn?.lookup(checked.address) ?? null;
+    const answer = geoip.lookupCanonical(checked.address);
     const geo = {
-      country: geoip.country(checked.address),
+      country: answer.country,
       asn: asAnswer?.asn ?? null,
       asOrganisation: asAnswer?.organisation ?? null,
       source: geoip.source,
       databaseBuiltAt: geoip.builtAt,
+      ...(answer.anycast ? { anycast: true } : {}),
     };
     let registry: RegistryObservation;
     if (!options.registryEnabled) registry = unavailable(observedAt, 'registry lookups disabled (offline)');

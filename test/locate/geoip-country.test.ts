@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultCountryDbPath, GeoipCountryDb, GeoipOpenError } from '../../src/locate/geoip-country.js';
+import { answerOfRecord, defaultCountryDbPath, GeoipCountryDb, GeoipOpenError } from '../../src/locate/geoip-country.js';
 import { GEOIP_FIXTURES } from './support.js';
 
 const dirs: string[] = [];
@@ -59,5 +59,14 @@ describe('GeoipCountryDb', () => {
 
   it('fails with a coded error for a missing file', async () => {
     await expect(GeoipCountryDb.open('/nonexistent/country.mmdb')).rejects.toBeInstanceOf(GeoipOpenError);
+  });
+});
+
+describe('answerOfRecord', () => {
+  it('reads GeoIP2 traits.is_anycast beside the country', () => {
+    expect(answerOfRecord({ country: { iso_code: 'US' }, traits: { is_anycast: true } } as never)).toEqual({ country: 'US', anycast: true });
+    expect(answerOfRecord({ country: { iso_code: 'NL' }, traits: {} } as never)).toEqual({ country: 'NL', anycast: false });
+    expect(answerOfRecord({ country_code: 'BE' } as never)).toEqual({ country: 'BE', anycast: false });
+    expect(answerOfRecord(null)).toEqual({ country: null, anycast: false });
   });
 });
