@@ -17,6 +17,8 @@ export function createConfiguredLocator(config: Config, clock: Clock, logger: Lo
     rdapBootstrapUrl: config.registry.rdapBootstrapUrl,
     rdapTimeoutMs: config.registry.timeoutMs,
     registryEnabled: config.registry.enabled,
+    rdapFallbackUrl: config.registry.fallbackUrl,
+    publishedDataDir: config.publishedDataDir,
     clock,
     logger,
   });

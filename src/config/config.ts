@@ -50,6 +50,8 @@ const VARIABLES = {
   DNS_TRIES: positiveInt.default(2),
   RDAP_BOOTSTRAP_URL: url.optional(),
   RDAP_TIMEOUT_MS: positiveInt.default(5_000),
+  RDAP_FALLBACK_URL: z.union([z.literal(''), url]).default('https://rdap.arin.net/registry/'),
+  PUBLISHED_DATA_DIR: z.string().default('var/published-data'),
   REGISTRY_LOOKUPS: bool.default(true),
   POLICE_EXPORT_URL: url.optional(),
   POLICE_EXPORT_TOKEN: z.string().min(1).optional(),
@@ -117,7 +119,9 @@ export interface Config {
   homeCountry: string;
   geoip: { countryDb: string | null; asnDb: string | null; maxAgeDays: number };
   dns: { servers: string[] | null; timeoutMs: number; tries: number };
-  registry: { enabled: boolean; rdapBootstrapUrl: string | null; timeoutMs: number };
+  registry: { enabled: boolean; rdapBootstrapUrl: string | null; timeoutMs: number; fallbackUrl: string | null };
+  /** Where `referral data update` writes published data (CDN lists, RDAP bootstrap); null: bundled copies only. */
+  publishedDataDir: string | null;
   destinations: DestinationSettings;
   ackSecrets: Readonly<Record<Destination, readonly string[]>>;
   delivery: { retryBaseMs: number; retryMaxDelayMs: number; retryBudgetMs: number; leaseMs: number; recheckHostingAfterMs: number };
@@ -198,7 +202,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     homeCountry: v.HOME_COUNTRY,
     geoip: { countryDb: v.GEOIP_COUNTRY_DB ?? null, asnDb: v.GEOIP_ASN_DB ?? null, maxAgeDays: v.GEOIP_MAX_AGE_DAYS },
     dns: { servers: v.DNS_SERVERS ?? null, timeoutMs: v.DNS_TIMEOUT_MS, tries: v.DNS_TRIES },
-    registry: { enabled: v.REGISTRY_LOOKUPS, rdapBootstrapUrl: v.RDAP_BOOTSTRAP_URL ?? null, timeoutMs: v.RDAP_TIMEOUT_MS },
+    registry: { enabled: v.REGISTRY_LOOKUPS, rdapBootstrapUrl: v.RDAP_BOOTSTRAP_URL ?? null, timeoutMs: v.RDAP_TIMEOUT_MS, fallbackUrl: v.RDAP_FALLBACK_URL === '' ? null : v.RDAP_FALLBACK_URL },
+    publishedDataDir: v.PUBLISHED_DATA_DIR === '' ? null : v.PUBLISHED_DATA_DIR,
     destinations: {
       police: hasPolice ? { baseUrl: v.POLICE_EXPORT_URL!, token: v.POLICE_EXPORT_TOKEN! } : null,
       inhope: hasIccam

@@ -89,6 +89,9 @@ export interface HostingEvidence {
     geoipAsn: string;
     /** True while the bundled, no-longer-refreshed ip-location-db data is in use. */
     geoipIsOfflineDefault: boolean;
+    /** Which RDAP bootstrap was used and its date, e.g. "iana-bootstrap 2025-11-25 (bundled)". */
     rdapBootstrap: string;
+    /** The published CDN lists read, each with its date (absent in evidence from before they were recorded). */
+    cdnLists?: string;
   };
 }

@@ -1,13 +1,19 @@
 /**
- * Whether an address sits behind a network that hides the origin (config/cdn-networks.json).
- * Anycast CDN addresses geolocate to arbitrary countries, so membership is decided by ASN,
- * published range and CNAME suffix, never by country.
+ * Whether an address sits behind a network that hides the origin: the hand-kept list in
+ * config/cdn-networks.json (ASNs, CNAME suffixes) plus the providers' own published range
+ * lists (data/cdn/, refreshed by `referral data update`). Anycast CDN addresses geolocate to
+ * arbitrary countries, so membership is decided by ASN, published range and CNAME suffix,
+ * never by country.
+ *
+ * Thousands of ranges are looked up per locate, so ranges sit in one hash table per prefix
+ * length (longest prefix first) and suffixes in a map walked label by label.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { CdnObservation } from '../domain/evidence.js';
+import { type DataVersion, loadDataSources, readPublishedSource } from './published-data.js';
 
 const ProviderSchema = z.object({
   name: z.string().min(1),
@@ -15,7 +21,13 @@ const ProviderSchema = z.object({
   cnameSuffixes: z.array(z.string().min(1)),
   ranges: z.array(z.string()),
 });
-const CdnNetworksSchema = z.object({ providers: z.array(ProviderSchema) });
+const PublishedSchema = z.object({
+  sources: z.record(z.string(), z.string()),
+  cdncheckNames: z.record(z.string(), z.string()),
+  cdncheckExcluded: z.array(z.string()),
+  excludedSuffixes: z.array(z.string()),
+});
+const CdnNetworksSchema = z.object({ providers: z.array(ProviderSchema), published: PublishedSchema.optional() });
 export type CdnNetworks = z.infer<typeof CdnNetworksSchema>;
 
 export class CdnListError extends Error {
@@ -38,23 +50,120 @@ export interface CdnInput {
   names: string[];
 }
 
+/** Published ranges and suffixes, by provider as this service names them. */
+export interface PublishedCdnData {
+  ranges: { provider: string; cidrs: string[] }[];
+  suffixes: { provider: string; suffixes: string[] }[];
+  versions: DataVersion[];
+}
+
+interface RangeHit {
+  provider: string;
+  cidr: string;
+}
+
+/** Longest-prefix match over many CIDRs: one map per prefix length, keyed by the masked network. */
+class PrefixTable {
+  private readonly v4 = new Map<number, Map<number, RangeHit>>();
+  private readonly v6 = new Map<number, Map<bigint, RangeHit>>();
+  private v4Lengths: number[] = [];
+  private v6Lengths: number[] = [];
+
+  add(cidr: string, provider: string): void {
+    const [net, length] = ipaddr.parseCIDR(cidr);
+    if (net.kind() === 'ipv4') {
+      const key = v4Number(net.toByteArray()) & v4Mask(length);
+      let table = this.v4.get(length);
+      if (!table) this.v4.set(length, (table = new Map()));
+      if (!table.has(key >>> 0)) table.set(key >>> 0, { provider, cidr });
+      this.v4Lengths = [...this.v4.keys()].sort((a, b) => b - a);
+    } else {
+      const key = v6Number(net.toByteArray()) & v6Mask(length);
+      let table = this.v6.get(length);
+      if (!table) this.v6.set(length, (table = new Map()));
+      if (!table.has(key)) table.set(key, { provider, cidr });
+      this.v6Lengths = [...this.v6.keys()].sort((a, b) => b - a);
+    }
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const t of this.v4.values()) n += t.size;
+    for (const t of this.v6.values()) n += t.size;
+    return n;
+  }
+
+  lookup(address: string): RangeHit | null {
+    if (!ipaddr.isValid(address)) return null;
+    const parsed = ipaddr.process(address);
+    if (parsed.kind() === 'ipv4') {
+      const value = v4Number(parsed.toByteArray());
+      for (const length of this.v4Lengths) {
+        const hit = this.v4.get(length)!.get((value & v4Mask(length)) >>> 0);
+        if (hit) return hit;
+      }
+      return null;
+    }
+    const value = v6Number(parsed.toByteArray());
+    for (const length of this.v6Lengths) {
+      const hit = this.v6.get(length)!.get(value & v6Mask(length));
+      if (hit) return hit;
+    }
+    return null;
+  }
+}
+
+function v4Number(bytes: number[]): number {
+  return ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+}
+function v4Mask(length: number): number {
+  return length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
+}
+function v6Number(bytes: number[]): bigint {
+  let value = 0n;
+  for (const b of bytes) value = (value << 8n) | BigInt(b);
+  return value;
+}
+const V6_ALL = (1n << 128n) - 1n;
+function v6Mask(length: number): bigint {
+  return length === 0 ? 0n : (V6_ALL >> BigInt(128 - length)) << BigInt(128 - length);
+}
+
+function cleanSuffix(s: string): string {
+  return s.toLowerCase().replace(/^\.|\.$/g, '');
+}
+
 export class CdnDetector {
   private readonly byAsn = new Map<number, string>();
-  private readonly ranges: { network: [ipaddr.IPv4 | ipaddr.IPv6, number]; cidr: string; provider: string }[] = [];
-  private readonly suffixes: { suffix: string; provider: string }[] = [];
+  private readonly table = new PrefixTable();
+  private readonly suffixes = new Map<string, string>();
+  /** Which published lists were read (id, date, bundled or updated), for the evidence. */
+  readonly versions: DataVersion[];
 
-  constructor(list: CdnNetworks) {
+  constructor(list: CdnNetworks, published: PublishedCdnData = { ranges: [], suffixes: [], versions: [] }) {
+    this.versions = published.versions;
+    const excluded = new Set((list.published?.excludedSuffixes ?? []).map(cleanSuffix));
+    // Hand-kept entries first: on an equal prefix or suffix they win.
     for (const p of list.providers) {
       for (const asn of p.asns) this.byAsn.set(asn, p.name);
       for (const cidr of p.ranges) {
         try {
-          this.ranges.push({ network: ipaddr.parseCIDR(cidr), cidr, provider: p.name });
+          this.table.add(cidr, p.name);
         } catch (error) {
           throw new CdnListError(`Invalid range ${cidr} for ${p.name}.`, { cause: error });
         }
       }
-      for (const s of p.cnameSuffixes) this.suffixes.push({ suffix: s.toLowerCase().replace(/^\.|\.$/g, ''), provider: p.name });
+      for (const s of p.cnameSuffixes) if (!this.suffixes.has(cleanSuffix(s))) this.suffixes.set(cleanSuffix(s), p.name);
     }
+    for (const r of published.ranges) for (const cidr of r.cidrs) this.table.add(cidr, r.provider);
+    for (const s of published.suffixes) {
+      for (const suffix of s.suffixes.map(cleanSuffix)) if (suffix.includes('.') && !excluded.has(suffix) && !this.suffixes.has(suffix)) this.suffixes.set(suffix, s.provider);
+    }
+  }
+
+  /** Ranges known (after merging equal prefixes). */
+  get rangeCount(): number {
+    return this.table.size;
   }
 
   /** The first match in order ASN, range, CNAME suffix; null when the address is not behind one. */
@@ -63,22 +172,46 @@ export class CdnDetector {
       const provider = this.byAsn.get(input.asn);
       if (provider) return { provider, matchedBy: 'asn', match: `AS${input.asn}` };
     }
-    if (ipaddr.isValid(input.address)) {
-      const parsed = ipaddr.process(input.address);
-      for (const r of this.ranges) {
-        if (r.network[0].kind() === parsed.kind() && parsed.match(r.network as never)) return { provider: r.provider, matchedBy: 'range', match: r.cidr };
-      }
-    }
+    const hit = this.table.lookup(input.address);
+    if (hit) return { provider: hit.provider, matchedBy: 'range', match: hit.cidr };
     for (const raw of input.names) {
-      const name = raw.toLowerCase().replace(/\.$/, '');
-      const hit = this.suffixes.find((s) => name === s.suffix || name.endsWith(`.${s.suffix}`));
-      if (hit) return { provider: hit.provider, matchedBy: 'cname', match: hit.suffix };
+      // Walk the name's suffixes on label boundaries: a.b.cloudfront.net, b.cloudfront.net, ...
+      let name = raw.toLowerCase().replace(/\.$/, '');
+      while (name.includes('.')) {
+        const provider = this.suffixes.get(name);
+        if (provider) return { provider, matchedBy: 'cname', match: name };
+        name = name.slice(name.indexOf('.') + 1);
+      }
     }
     return null;
   }
 }
 
-export async function loadCdnDetector(path = defaultCdnNetworksPath()): Promise<CdnDetector> {
+/** The published lists config/cdn-networks.json maps to providers, read with their fallbacks. */
+export function readPublishedCdnData(list: CdnNetworks, updatedDir: string | null, sourcesPath?: string): PublishedCdnData {
+  const out: PublishedCdnData = { ranges: [], suffixes: [], versions: [] };
+  const mapping = list.published;
+  if (!mapping) return out;
+  const excluded = new Set(mapping.cdncheckExcluded);
+  for (const source of loadDataSources(sourcesPath)) {
+    if (source.format === 'cdncheck') {
+      const { data, version } = readPublishedSource(source, updatedDir);
+      out.versions.push(version);
+      const name = (key: string) => mapping.cdncheckNames[key] ?? key;
+      for (const [key, cidrs] of data.ranges ?? []) if (!excluded.has(key)) out.ranges.push({ provider: name(key), cidrs });
+      for (const [key, suffixes] of data.cnameSuffixes ?? []) if (!excluded.has(key)) out.suffixes.push({ provider: name(key), suffixes });
+      continue;
+    }
+    const provider = mapping.sources[source.id];
+    if (!provider) continue;
+    const { data, version } = readPublishedSource(source, updatedDir);
+    out.versions.push(version);
+    for (const cidrs of data.ranges?.values() ?? []) out.ranges.push({ provider, cidrs });
+  }
+  return out;
+}
+
+export async function readCdnNetworks(path = defaultCdnNetworksPath()): Promise<CdnNetworks> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
@@ -87,5 +220,11 @@ export async function loadCdnDetector(path = defaultCdnNetworksPath()): Promise<
   }
   const parsed = CdnNetworksSchema.safeParse(json);
   if (!parsed.success) throw new CdnListError(`The CDN network list is malformed: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  return new CdnDetector(parsed.data);
+  return parsed.data;
+}
+
+/** The detector from config/cdn-networks.json and the published lists (updated copies in `updatedDir` win). */
+export async function loadCdnDetector(path = defaultCdnNetworksPath(), updatedDir: string | null = null, sourcesPath?: string): Promise<CdnDetector> {
+  const list = await readCdnNetworks(path);
+  return new CdnDetector(list, readPublishedCdnData(list, updatedDir, sourcesPath));
 }

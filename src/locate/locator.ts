@@ -15,7 +15,8 @@ import { CdnDetector, loadCdnDetector } from './cdn-detect.js';
 import { DnsResolver, type DnsResolution, type HostResolver } from './dns-resolver.js';
 import { GeoipCountryDb } from './geoip-country.js';
 import { parseReportedUrl } from './parse-reported-url.js';
-import { fetchBootstrap, loadBundledBootstrap, type RdapBootstrap } from './rdap-bootstrap.js';
+import { dataFingerprint, loadDataSources } from './published-data.js';
+import { fetchBootstrap, loadPublishedBootstrap, type RdapBootstrap } from './rdap-bootstrap.js';
 import { RdapClient } from './rdap-client.js';
 import { DEFAULT_WHOIS_SERVERS, WhoisClient, type WhoisServers } from './whois-client.js';
 
@@ -37,8 +38,15 @@ export interface LocatorOptions {
   whoisServers?: WhoisServers;
   clock: Clock;
   logger: Logger;
-  /** Overrides for tests: another CDN list, other ASN CSVs. */
+  /** Where `referral data update` writes newer published data; null: the bundled copies only. */
+  publishedDataDir?: string | null;
+  /** RDAP base URL asked for an address the bootstrap does not cover (registries redirect); null: none. */
+  rdapFallbackUrl?: string | null;
+  /** How often (clock ms) the published data files are checked for a newer copy. Default 60 s. */
+  dataCheckIntervalMs?: number;
+  /** Overrides for tests: another CDN list, data source list, other ASN CSVs. */
   cdnNetworksPath?: string;
+  dataSourcesPath?: string;
   asnCsvPaths?: { ipv4: string; ipv6: string };
   /** Most addresses examined per host (round-robin DNS can return dozens). */
   maxAddresses?: number;
@@ -58,6 +66,12 @@ export interface Locator {
   readiness(): LocatorReadiness;
   /** Reopens the GeoIP country file if it changed on disk; true when a new one was loaded. */
   refreshGeoip(): Promise<boolean>;
+  /**
+   * Re-reads the published data (CDN lists, RDAP bootstrap) when a file in the published data
+   * directory changed; true when something was reloaded. locate() also calls it, at most once
+   * per dataCheckIntervalMs, so new files are picked up without a restart.
+   */
+  refreshData?(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -74,7 +88,11 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
   const { clock } = options;
   const logger = options.logger.child({ component: 'locator' });
   const geoip = await GeoipCountryDb.open(options.geoipCountryDb);
-  const cdn: CdnDetector = await loadCdnDetector(options.cdnNetworksPath);
+  const dataDir = options.publishedDataDir ?? null;
+  let cdn: CdnDetector = await loadCdnDetector(options.cdnNetworksPath, dataDir, options.dataSourcesPath);
+  const dataSources = loadDataSources(options.dataSourcesPath);
+  let dataFingerprintSeen = dataFingerprint(dataSources, dataDir);
+  let nextDataCheckAt = clock.now().getTime() + (options.dataCheckIntervalMs ?? 60_000);
 
   // ASN data: an .mmdb opens at once; the CSV index loads in the background and lookups
   // meanwhile carry asn null with the source marked 'loading'.
@@ -97,7 +115,7 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
       });
   }
 
-  let bootstrapSource = options.rdapBootstrapUrl ?? 'iana-bootstrap-snapshot';
+  let bootstrapSource = options.rdapBootstrapUrl ?? 'iana-bootstrap';
   let bootstrapPromise: Promise<RdapBootstrap> | null = null;
   let bootstrapRetryAt = Infinity;
   const bootstrap = (): Promise<RdapBootstrap> => {
@@ -112,7 +130,7 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
           bootstrapRetryAt = clock.now().getTime() + BOOTSTRAP_RETRY_MS;
         }
       }
-      return loadBundledBootstrap();
+      return loadPublishedBootstrap(dataDir, options.dataSourcesPath);
     })().then((b) => {
       bootstrapSource = b.source;
       return b;
@@ -120,8 +138,29 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
     return bootstrapPromise;
   };
 
+  // The bundled or updated files are local: read them now, so every evidence names them.
+  if (options.registryEnabled && !options.rdapBootstrapUrl) await bootstrap().catch(() => undefined);
+
   const dns: HostResolver = new DnsResolver({ servers: options.dnsServers, timeoutMs: options.dnsTimeoutMs, tries: options.dnsTries, clock });
-  const rdap = new RdapClient({ bootstrap, timeoutMs: options.rdapTimeoutMs, clock, logger });
+  const rdap = new RdapClient({ bootstrap, timeoutMs: options.rdapTimeoutMs, clock, logger, fallbackBaseUrl: options.rdapFallbackUrl ?? null });
+
+  /** Rebuilds what reads published data when a file in the data directory changed. */
+  async function refreshData(): Promise<boolean> {
+    nextDataCheckAt = clock.now().getTime() + (options.dataCheckIntervalMs ?? 60_000);
+    const fingerprint = dataFingerprint(dataSources, dataDir);
+    if (fingerprint === dataFingerprintSeen) return false;
+    dataFingerprintSeen = fingerprint;
+    try {
+      cdn = await loadCdnDetector(options.cdnNetworksPath, dataDir, options.dataSourcesPath);
+      // The next lookup reads the bootstrap again (the RDAP_BOOTSTRAP_URL one, or the new files).
+      bootstrapPromise = null;
+      logger.info('published data reloaded', { versions: cdn.versions.map((v) => `${v.id} ${v.date} ${v.origin}`) });
+      return true;
+    } catch (error) {
+      logger.error('published data reload failed; keeping the previous data', { error: error instanceof Error ? error.name : 'unknown' });
+      return false;
+    }
+  }
   const whois = new WhoisClient({ servers: options.whoisServers ?? DEFAULT_WHOIS_SERVERS, timeoutMs: options.rdapTimeoutMs, clock, logger });
   // Whatever happens inside, a registry answer is given up on after this long.
   const registryDeadlineMs = options.rdapTimeoutMs * 2 + 500;
@@ -173,6 +212,7 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
 
   async function locate(raw: string): Promise<HostingEvidence> {
     if (closed) throw new Error('locator is closed');
+    if (clock.now().getTime() >= nextDataCheckAt) await refreshData();
     const parsed = parseReportedUrl(raw);
     const dnsObservedAt = clock.now().toISOString();
     let resolution: DnsResolution;
@@ -218,12 +258,18 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
         geoipAsn: asnSource,
         geoipIsOfflineDefault: geoip.isOfflineDefault,
         rdapBootstrap: options.registryEnabled ? bootstrapSource : 'disabled',
+        cdnLists: cdnVersions(),
       },
     };
   }
 
+  function cdnVersions(): string {
+    return cdn.versions.map((v) => `${v.id} ${v.date}${v.origin === 'updated' ? ' (updated)' : ''}`).join(', ');
+  }
+
   return {
     locate,
+    refreshData,
     readiness: () => ({ geoipLoaded: true, asnLoaded: asn !== null, geoipIsOfflineDefault: geoip.isOfflineDefault, geoipBuiltAt: geoip.builtAt }),
     async refreshGeoip() {
       try {

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import axios from 'axios';
 import ipaddr from 'ipaddr.js';
+import { loadDataSources, readPublishedSource } from './published-data.js';
 
 export interface BootstrapFile {
   publication?: string;
@@ -133,6 +134,24 @@ export async function loadBundledBootstrap(dir = bundledBootstrapDir()): Promise
     return new RdapBootstrap(files, `iana-bootstrap-snapshot ${files[0]?.publication?.slice(0, 10) ?? 'undated'}`);
   } catch (error) {
     throw new BootstrapLoadError('The bundled RDAP bootstrap files could not be read.', { cause: error });
+  }
+}
+
+/**
+ * The bootstrap from the published data: the copies `referral data update` wrote to
+ * `updatedDir` when they parse, else the bundled IANA files. The source names the date and
+ * which copy, e.g. "iana-bootstrap 2025-11-25 (bundled)".
+ */
+export function loadPublishedBootstrap(updatedDir: string | null, sourcesPath?: string): RdapBootstrap {
+  const sources = loadDataSources(sourcesPath).filter((s) => s.format === 'rdap-bootstrap');
+  try {
+    const read = sources.map((s) => readPublishedSource(s, updatedDir));
+    const files = read.map((r) => r.data.bootstrap!);
+    const dates = [...new Set(read.map((r) => r.version.date))].join('/');
+    const origins = [...new Set(read.map((r) => r.version.origin))].join('+');
+    return new RdapBootstrap(files, `iana-bootstrap ${dates} (${origins})`);
+  } catch (error) {
+    throw new BootstrapLoadError('The RDAP bootstrap files could not be read.', { cause: error });
   }
 }
 

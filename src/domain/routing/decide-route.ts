@@ -207,6 +207,7 @@ function dataVersions(evidence: HostingEvidence, policy: RoutingPolicy): Record<
     geoipAsn: evidence.sources.geoipAsn,
     geoipOfflineDefault: String(evidence.sources.geoipIsOfflineDefault),
     rdapBootstrap: evidence.sources.rdapBootstrap,
+    ...(evidence.sources.cdnLists !== undefined ? { cdnLists: evidence.sources.cdnLists } : {}),
     registries: registries.length > 0 ? registries.join(', ') : null,
     registrySources: registrySources.length > 0 ? registrySources.join(', ') : null,
     evidenceObservedAt: evidence.observedAt,
