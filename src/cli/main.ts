@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, unknownSettings, type Config } from '../config/config.js';
 import { readEnvironment } from '../config/read-environment.js';
 import { auditVerifyCommand } from './commands/audit-verify.js';
+import { dataUpdateCommand } from './commands/data-update.js';
 import { keysCreateCommand } from './commands/keys-create.js';
 import { locateCommand } from './commands/locate.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -56,6 +57,18 @@ keys
   .option('--name <name>', 'a name for the key (shows in the audit trail)')
   .description('print a new key once, and the API_KEYS entry to add')
   .action((opts: { role: 'analyst' | 'supervisor' | 'service'; name?: string }) => keysCreateCommand(opts));
+const data = program.command('data').description('published data the locator reads (RDAP bootstrap, CDN lists)');
+data
+  .command('update')
+  .option('--force', 'accept a copy that shrank by more than half')
+  .option('--only <id...>', 'only these sources (ids in config/data-sources.json)')
+  .option('--sources <file>', 'another data source list')
+  .option('--dir <dir>', 'write here instead of PUBLISHED_DATA_DIR')
+  .option('--json', 'machine-readable output')
+  .description('fetch each published source, check it, and write it atomically; the service picks it up without a restart')
+  .action(async (opts: { force?: boolean; only?: string[]; sources?: string; dir?: string; json?: boolean }) => {
+    process.exitCode = await dataUpdateCommand(config(), opts);
+  });
 const audit = program.command('audit').description('the audit trail');
 audit
   .command('verify')
