@@ -28,7 +28,9 @@ export function checkIntakeUrl(raw: string): IntakeUrlProblem | null {
  * becomes `http://a.test/@b.test/`. Call only on a URL checkIntakeUrl accepted.
  */
 export function serialiseIntakeUrl(raw: string): string {
-  return new URL(raw).href;
+  // URL.canParse keeps a caller that skipped checkIntakeUrl from throwing here; such a URL is
+  // stored as given and refused by the locator later.
+  return URL.canParse(raw) ? new URL(raw).href : raw;
 }
 
 export const INTAKE_URL_MESSAGES: Record<IntakeUrlProblem, string> = {

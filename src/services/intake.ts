@@ -5,6 +5,7 @@
 import type { Context } from '../context.js';
 import { canonicalJson, sha256Hex } from '../domain/canonical-json.js';
 import { ServiceError } from '../domain/errors.js';
+import { serialiseIntakeUrl } from '../domain/intake-url.js';
 import type { Classification, ContentType } from '../domain/referral.js';
 import type { HandoverRecord, ReferralRecord } from '../store/store.js';
 
@@ -30,7 +31,12 @@ export async function submitReferral(
         bodyHash,
         classification: submission.classification,
         reportedAt: submission.reportedAt ? Date.parse(submission.reportedAt) : null,
-        urls: submission.urls.map((u) => ({ handoverId: ctx.newId(), url: u.url, contentType: u.contentType ?? null })),
+        // Stored and delivered as the WHATWG parser serialises it (what every later reader
+        // parses alike); the raw string is kept beside it for the evidence.
+        urls: submission.urls.map((u) => {
+          const url = serialiseIntakeUrl(u.url);
+          return { handoverId: ctx.newId(), url, reportedUrl: url === u.url ? null : u.url, contentType: u.contentType ?? null };
+        }),
       },
       actor,
       ctx.clock.now().getTime(),

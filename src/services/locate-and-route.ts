@@ -102,6 +102,8 @@ export async function applyEvidence(ctx: Context, handover: HandoverRecord, evid
 }
 
 export async function locateAndRoute(ctx: Context, locator: HostingLocator, handover: HandoverRecord): Promise<LocateResult> {
-  const evidence = await locator.locate(handover.url);
+  const located = await locator.locate(handover.url);
+  // The raw string the back office sent stays in the evidence when it differs from the stored URL.
+  const evidence = handover.reportedUrl ? { ...located, reportedUrl: handover.reportedUrl } : located;
   return applyEvidence(ctx, handover, evidence);
 }

@@ -37,6 +37,7 @@ export function toHandover(row: Row): HandoverRecord {
     reportId: String(row.report_id),
     position: num(row.position),
     url: String(row.url),
+    reportedUrl: strOrNull(row.reported_url),
     contentType: strOrNull(row.content_type) as HandoverRecord['contentType'],
     classification: json(row.classification)!,
     state: String(row.state) as HandoverState,

@@ -104,8 +104,8 @@ export class SqlStore implements Store {
         const audit: AuditInput[] = [];
         for (const [position, u] of input.urls.entries()) {
           await tx.run(
-            `INSERT INTO handovers (id, referral_id, position, url, content_type, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'locating', ?, ?)`,
-            [u.handoverId, input.id, position, u.url, u.contentType, now, now],
+            `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'locating', ?, ?)`,
+            [u.handoverId, input.id, position, u.url, u.reportedUrl ?? null, u.contentType, now, now],
           );
           audit.push({ handoverId: u.handoverId, referralId: input.id, at: now, actor, kind: 'intake', fromState: null, toState: 'locating', reason: 'referred by the hotline', data: { reportId: input.reportId, position } });
         }

@@ -28,7 +28,10 @@ export interface HandoverRecord {
   referralId: string;
   reportId: string;
   position: number;
+  /** The WHATWG-serialised URL: what is located and delivered. */
   url: string;
+  /** The URL exactly as the back office sent it, when that differs from `url`; null otherwise. */
+  reportedUrl?: string | null;
   contentType: ContentType | null;
   classification: Classification;
   state: HandoverState;
@@ -130,7 +133,8 @@ export interface NewReferral {
   bodyHash: string;
   classification: Classification;
   reportedAt: number | null;
-  urls: { handoverId: string; url: string; contentType: ContentType | null }[];
+  /** `url`: the WHATWG-serialised URL; `reportedUrl`: the raw string when it differs. */
+  urls: { handoverId: string; url: string; contentType: ContentType | null; reportedUrl?: string | null }[];
 }
 
 export interface HandoverFilter {

@@ -3,13 +3,15 @@
  * throws gets backoff and then review, the others are located meanwhile, and a supervisor
  * can cancel a handover that is still locating.
  */
+import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/http/app.js';
 import type { HostingEvidence } from '../../src/domain/evidence.js';
 import { locatePending, MAX_THROWING_LOCATE_ATTEMPTS } from '../../src/jobs/locate-pending.js';
 import { locateRetryDelayMs, type HostingLocator } from '../../src/services/locate-and-route.js';
 import { submitReferral } from '../../src/services/intake.js';
 import { cancelHandover } from '../../src/services/supervisor-actions.js';
-import { createTestService, type TestService } from '../support/test-service.js';
+import { bearer, createTestService, type TestService } from '../support/test-service.js';
 import { TableLocator } from '../support/table-locator.js';
 
 const classification = { category: 'baseline', ageGroup: 'prepubescent' } as const;
@@ -82,5 +84,34 @@ describe('a supervisor and a handover still locating', () => {
     expect(cancelled).toMatchObject({ state: 'cancelled', nextAttemptAt: null });
     svc.clock.advance(3_600_000);
     expect(await locatePending(svc.ctx, locator)).toMatchObject({ errors: 0, routed: 0, needs_review: 0 });
+  });
+});
+
+describe('intake of URLs from the back office', () => {
+  it.each(['http://../', 'http://%E3%80%82./'])('refuses the dot-only host %s with a 400 and stores nothing', async (url) => {
+    const app = createApp(svc.ctx, { locator });
+    const res = await request(app).post('/v1/referrals').set('Authorization', bearer('service')).send({ reportId: 'R-dots', urls: [{ url }], classification });
+    expect(res.status).toBe(400);
+    expect(await svc.ctx.store.listHandovers({ limit: 10 })).toEqual([]);
+  });
+
+  it('stores and locates the WHATWG-serialised URL and keeps the raw string in the evidence', async () => {
+    const raw = 'http://be-host.test\\@b.test/x';
+    const app = createApp(svc.ctx, { locator });
+    const res = await request(app).post('/v1/referrals').set('Authorization', bearer('service')).send({ reportId: 'R-raw', urls: [{ url: raw }], classification });
+    expect(res.status).toBe(202);
+    expect(res.body.handovers[0].url).toBe('http://be-host.test/@b.test/x');
+    const id = res.body.handovers[0].id as string;
+    expect(await svc.ctx.store.getHandover(id)).toMatchObject({ url: 'http://be-host.test/@b.test/x', reportedUrl: raw });
+
+    await locatePending(svc.ctx, locator);
+    const located = (await svc.ctx.store.getHandover(id))!;
+    expect(located).toMatchObject({ state: 'routed', country: 'BE' });
+    expect(located.evidence?.reportedUrl).toBe(raw);
+  });
+
+  it('stores no raw copy when the URL is already in its serialised form', async () => {
+    const [id] = await refer('R-plain', ['https://be-host.test/a']);
+    expect(await svc.ctx.store.getHandover(id!)).toMatchObject({ url: 'https://be-host.test/a', reportedUrl: null });
   });
 });
