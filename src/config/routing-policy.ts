@@ -47,6 +47,8 @@ const membersFileSchema = z
     source: z.string().trim().min(1, 'must not be empty'),
     /** Entries still to be checked against inhope.org; informative only. */
     toCheck: z.array(countryCode).optional(),
+    /** Entries checked against a public source: where and when. Every other entry is unchecked. */
+    checked: z.record(countryCode, z.strictObject({ source: z.string().trim().min(1), checkedOn: isoDate })).optional(),
     hotlines: z.record(countryCode, z.string().trim().min(1, 'must name the hotline')),
   })
   .superRefine((file, ctx) => {
