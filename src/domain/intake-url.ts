@@ -8,18 +8,19 @@ import { MAX_URL_LENGTH } from './referral.js';
 export type IntakeUrlProblem = 'too_long' | 'not_a_url' | 'scheme_not_allowed' | 'credentials_in_url' | 'no_host';
 
 export function checkIntakeUrl(raw: string): IntakeUrlProblem | null {
-  if (raw.length > MAX_URL_LENGTH) return 'too_long';
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return 'not_a_url';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'scheme_not_allowed';
-  if (url.username !== '' || url.password !== '') return 'credentials_in_url';
+  return inspectIntakeUrl(raw).problem;
+}
+
+/** The check and the parsed URL in one parse (the locator needs both). */
+export function inspectIntakeUrl(raw: string): { problem: IntakeUrlProblem; url: null } | { problem: null; url: URL } {
+  if (raw.length > MAX_URL_LENGTH) return { problem: 'too_long', url: null };
+  if (!URL.canParse(raw)) return { problem: 'not_a_url', url: null };
+  const url = new URL(raw);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: 'scheme_not_allowed', url: null };
+  if (url.username !== '' || url.password !== '') return { problem: 'credentials_in_url', url: null };
   // Dots only (`http://../`, `http://%E3%80%82./`, ideographic full stops): no name at all.
-  if (/^\.*$/.test(url.hostname)) return 'no_host';
-  return null;
+  if (/^\.*$/.test(url.hostname)) return { problem: 'no_host', url: null };
+  return { problem: null, url };
 }
 
 /**

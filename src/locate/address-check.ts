@@ -40,7 +40,7 @@ function hexTail(text: string): string {
 /** Null when the text is not an IP address at all. */
 export function checkAddress(text: string): CheckedAddress | null {
   if (!ipaddr.isValid(text)) return null;
-  if (ipaddr.IPv6.isValid(text)) {
+  if (text.includes(':') && ipaddr.IPv6.isValid(text)) {
     // Checked before process(). ipaddr.js reads `::a.b.c.d` as `::ffff:a.b.c.d` (mapped),
     // so the dotted tail is rewritten as two hex groups first.
     const v6 = ipaddr.IPv6.parse(hexTail(text));

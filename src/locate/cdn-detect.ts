@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { CdnObservation } from '../domain/evidence.js';
+import { ipv4ToNumber } from './asn-index.js';
 import { type DataVersion, loadDataSources, readPublishedSource } from './published-data.js';
 
 const ProviderSchema = z.object({
@@ -94,22 +95,27 @@ class PrefixTable {
   }
 
   lookup(address: string): RangeHit | null {
+    const dotted = ipv4ToNumber(address);
+    if (dotted >= 0) return this.lookupV4(dotted);
     if (!ipaddr.isValid(address)) return null;
     const parsed = ipaddr.process(address);
-    if (parsed.kind() === 'ipv4') {
-      const value = v4Number(parsed.toByteArray());
-      for (const length of this.v4Lengths) {
-        const hit = this.v4.get(length)!.get((value & v4Mask(length)) >>> 0);
-        if (hit) return hit;
-      }
-      return null;
-    }
+    if (parsed.kind() === 'ipv4') return this.lookupV4(v4Number(parsed.toByteArray()));
     const value = v6Number(parsed.toByteArray());
     for (const length of this.v6Lengths) {
       const hit = this.v6.get(length)!.get(value & v6Mask(length));
       if (hit) return hit;
     }
     return null;
+  }
+
+  private lookupV4(value: number): RangeHit | null {
+    {
+      for (const length of this.v4Lengths) {
+        const hit = this.v4.get(length)!.get((value & V4_MASKS[length]!) >>> 0);
+        if (hit) return hit;
+      }
+      return null;
+    }
   }
 }
 
@@ -119,6 +125,7 @@ function v4Number(bytes: number[]): number {
 function v4Mask(length: number): number {
   return length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
 }
+const V4_MASKS = Array.from({ length: 33 }, (_, i) => v4Mask(i));
 function v6Number(bytes: number[]): bigint {
   let value = 0n;
   for (const b of bytes) value = (value << 8n) | BigInt(b);
@@ -168,13 +175,22 @@ export class CdnDetector {
 
   /** The first match in order ASN, range, CNAME suffix; null when the address is not behind one. */
   detect(input: CdnInput): CdnObservation | null {
-    if (input.asn !== null) {
-      const provider = this.byAsn.get(input.asn);
-      if (provider) return { provider, matchedBy: 'asn', match: `AS${input.asn}` };
+    return this.detectAddress(input.address, input.asn) ?? this.detectNames(input.names);
+  }
+
+  /** By ASN or published range only: depends on the address alone, so callers may cache it. */
+  detectAddress(address: string, asn: number | null): CdnObservation | null {
+    if (asn !== null) {
+      const provider = this.byAsn.get(asn);
+      if (provider) return { provider, matchedBy: 'asn', match: `AS${asn}` };
     }
-    const hit = this.table.lookup(input.address);
-    if (hit) return { provider: hit.provider, matchedBy: 'range', match: hit.cidr };
-    for (const raw of input.names) {
+    const hit = this.table.lookup(address);
+    return hit ? { provider: hit.provider, matchedBy: 'range', match: hit.cidr } : null;
+  }
+
+  /** By CNAME suffix of the host or any alias it resolved through. */
+  detectNames(names: string[]): CdnObservation | null {
+    for (const raw of names) {
       // Walk the name's suffixes on label boundaries: a.b.cloudfront.net, b.cloudfront.net, ...
       let name = raw.toLowerCase().replace(/\.$/, '');
       while (name.includes('.')) {

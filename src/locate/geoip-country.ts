@@ -47,6 +47,8 @@ interface Loaded {
   reader: Reader<CountryRecord>;
   mtimeMs: number;
   size: number;
+  /** Read once per file: every locate records it. */
+  builtAt: string | null;
 }
 
 export class GeoipCountryDb {
@@ -67,7 +69,9 @@ export class GeoipCountryDb {
       const info = await stat(file);
       // Cache of decoded records; results are shared objects and are never mutated here.
       const reader = await maxmind.open<CountryRecord>(file, { cache: { max: 50_000 } });
-      return { reader, mtimeMs: info.mtimeMs, size: info.size };
+      const epoch = reader.metadata.buildEpoch;
+      const builtAt = epoch instanceof Date && !Number.isNaN(epoch.getTime()) ? epoch.toISOString() : null;
+      return { reader, mtimeMs: info.mtimeMs, size: info.size, builtAt };
     } catch (error) {
       throw new GeoipOpenError('The GeoIP country database could not be opened.', { cause: error });
     }
@@ -80,8 +84,7 @@ export class GeoipCountryDb {
 
   /** The database's build date (ISO 8601). */
   get builtAt(): string | null {
-    const epoch = this.loaded.reader.metadata.buildEpoch;
-    return epoch instanceof Date && !Number.isNaN(epoch.getTime()) ? epoch.toISOString() : null;
+    return this.loaded.builtAt;
   }
 
   /** Country for an address (any textual form, `::ffff:` mapped included); null when unknown. */

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'winston';
 import type { Clock } from '../domain/clock.js';
-import type { AddressEvidence, HostingEvidence, RegistryObservation } from '../domain/evidence.js';
+import type { AddressEvidence, CdnObservation, HostingEvidence, RegistryObservation } from '../domain/evidence.js';
 import { checkAddress, type CheckedAddress } from './address-check.js';
 import { loadAsnIndex, openAsnMmdb, type AsnLookup } from './asn-index.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
@@ -84,12 +84,17 @@ function unavailable(observedAt: string, detail: string): RegistryObservation {
   return { outcome: 'unavailable', protocol: null, registry: null, source: null, handle: null, networkName: null, range: null, country: null, abuseEmail: null, detail, observedAt };
 }
 
+function describeCdnVersions(detector: CdnDetector): string {
+  return detector.versions.map((v) => `${v.id} ${v.date}${v.origin === 'updated' ? ' (updated)' : ''}`).join(', ');
+}
+
 export async function createLocator(options: LocatorOptions): Promise<Locator> {
   const { clock } = options;
   const logger = options.logger.child({ component: 'locator' });
   const geoip = await GeoipCountryDb.open(options.geoipCountryDb);
   const dataDir = options.publishedDataDir ?? null;
   let cdn: CdnDetector = await loadCdnDetector(options.cdnNetworksPath, dataDir, options.dataSourcesPath);
+  let cdnListVersions = describeCdnVersions(cdn);
   const dataSources = loadDataSources(options.dataSourcesPath);
   let dataFingerprintSeen = dataFingerprint(dataSources, dataDir);
   let nextDataCheckAt = clock.now().getTime() + (options.dataCheckIntervalMs ?? 60_000);
@@ -107,6 +112,7 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
       .then((index) => {
         asn = index;
         asnSource = index.source;
+        forgetFacts();
         logger.info('asn index loaded', { ms: Date.now() - started, ...index.size });
       })
       .catch((error: unknown) => {
@@ -152,6 +158,8 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
     dataFingerprintSeen = fingerprint;
     try {
       cdn = await loadCdnDetector(options.cdnNetworksPath, dataDir, options.dataSourcesPath);
+      cdnListVersions = describeCdnVersions(cdn);
+      forgetFacts();
       // The next lookup reads the bootstrap again (the RDAP_BOOTSTRAP_URL one, or the new files).
       bootstrapPromise = null;
       logger.info('published data reloaded', { versions: cdn.versions.map((v) => `${v.id} ${v.date} ${v.origin}`) });
@@ -183,18 +191,54 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
     return Promise.race([registryLookup(address), deadline]).finally(() => clearTimeout(timer));
   }
 
-  async function examine(checked: CheckedAddress, names: string[], limit: ConcurrencyLimit): Promise<AddressEvidence> {
-    const observedAt = clock.now().toISOString();
-    const asAnswer = asn?.lookup(checked.address) ?? null;
-    const answer = geoip.lookupCanonical(checked.address);
-    const geo = {
+  /**
+   * What an address says by itself (GeoIP country and anycast, ASN, CDN by ASN or range),
+   * cached per address: these change only when a data file does, and then the cache is
+   * emptied. Warm locates of known addresses then cost a map lookup instead of three.
+   */
+  interface AddressFacts {
+    geo: AddressEvidence['geo'];
+    cdnByAddress: CdnObservation | null;
+  }
+  const factsCache = new Map<string, AddressFacts>();
+  // checkAddress is pure: its answers are kept for any address seen, whatever data changes.
+  const checkedCache = new Map<string, CheckedAddress | null>();
+  const checkAddressCached = (text: string): CheckedAddress | null => {
+    let checked = checkedCache.get(text);
+    if (checked === undefined) {
+      checked = checkAddress(text);
+      if (checkedCache.size >= MAX_FACTS) checkedCache.clear();
+      checkedCache.set(text, checked);
+    }
+    return checked;
+  };
+  const MAX_FACTS = 20_000;
+  const forgetFacts = () => factsCache.clear();
+
+  function addressFacts(address: string): AddressFacts {
+    const cached = factsCache.get(address);
+    if (cached) return cached;
+    const asAnswer = asn?.lookup(address) ?? null;
+    const answer = geoip.lookupCanonical(address);
+    const geo = Object.freeze({
       country: answer.country,
       asn: asAnswer?.asn ?? null,
       asOrganisation: asAnswer?.organisation ?? null,
       source: geoip.source,
       databaseBuiltAt: geoip.builtAt,
       ...(answer.anycast ? { anycast: true } : {}),
-    };
+    });
+    const facts = { geo, cdnByAddress: cdn.detectAddress(address, geo.asn) };
+    // While the ASN index loads, answers lack ASNs: not worth keeping.
+    if (asn !== null) {
+      if (factsCache.size >= MAX_FACTS) factsCache.clear();
+      factsCache.set(address, facts);
+    }
+    return facts;
+  }
+
+  async function examine(checked: CheckedAddress, names: string[], limit: ConcurrencyLimit, observedAt: string): Promise<AddressEvidence> {
+    const facts = addressFacts(checked.address);
     let registry: RegistryObservation;
     if (!options.registryEnabled) registry = unavailable(observedAt, 'registry lookups disabled (offline)');
     else if (!checked.publiclyRoutable) registry = unavailable(observedAt, `not publicly routable (${checked.range})`);
@@ -204,17 +248,18 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
       family: checked.family,
       range: checked.range,
       publiclyRoutable: checked.publiclyRoutable,
-      geo,
+      geo: facts.geo,
       registry,
-      cdn: checked.publiclyRoutable ? cdn.detect({ address: checked.address, asn: geo.asn, names }) : null,
+      cdn: checked.publiclyRoutable ? (facts.cdnByAddress ?? cdn.detectNames(names)) : null,
     };
   }
 
   async function locate(raw: string): Promise<HostingEvidence> {
     if (closed) throw new Error('locator is closed');
-    if (clock.now().getTime() >= nextDataCheckAt) await refreshData();
+    const started = clock.now();
+    if (started.getTime() >= nextDataCheckAt) await refreshData();
     const parsed = parseReportedUrl(raw);
-    const dnsObservedAt = clock.now().toISOString();
+    const dnsObservedAt = started.toISOString();
     let resolution: DnsResolution;
     let servers: string[] = [];
     if (parsed.hostKind === 'domain') {
@@ -229,15 +274,18 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
     const seen = new Set<string>();
     const checkedAddresses: CheckedAddress[] = [];
     for (const a of resolution.addresses) {
-      const checked = checkAddress(a.address);
+      const checked = checkAddressCached(a.address);
       if (!checked || seen.has(checked.address)) continue;
       seen.add(checked.address);
       checkedAddresses.push(checked);
       if (checkedAddresses.length >= maxAddresses) break;
     }
-    const names = [parsed.host, ...resolution.cnameChain];
+    // An address literal is no name: no CNAME suffix can match it.
+    const names = parsed.hostKind === 'domain' ? [parsed.host, ...resolution.cnameChain] : [];
     const limit = new ConcurrencyLimit(options.registryParallelism ?? 4);
-    const addresses = await Promise.all(checkedAddresses.map((c) => examine(c, names, limit)));
+    // Only a DNS query takes time before this point.
+    const examinedAt = parsed.hostKind === 'domain' ? clock.now().toISOString() : dnsObservedAt;
+    const addresses = await Promise.all(checkedAddresses.map((c) => examine(c, names, limit, examinedAt)));
 
     return {
       url: parsed.url,
@@ -258,13 +306,9 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
         geoipAsn: asnSource,
         geoipIsOfflineDefault: geoip.isOfflineDefault,
         rdapBootstrap: options.registryEnabled ? bootstrapSource : 'disabled',
-        cdnLists: cdnVersions(),
+        cdnLists: cdnListVersions,
       },
     };
-  }
-
-  function cdnVersions(): string {
-    return cdn.versions.map((v) => `${v.id} ${v.date}${v.origin === 'updated' ? ' (updated)' : ''}`).join(', ');
   }
 
   return {
@@ -274,6 +318,7 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
     async refreshGeoip() {
       try {
         const changed = await geoip.reloadIfChanged();
+        if (changed) forgetFacts();
         if (changed) logger.info('geoip country database reloaded', { builtAt: geoip.builtAt });
         return changed;
       } catch (error) {

@@ -5,7 +5,8 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { HostKind } from '../domain/evidence.js';
-import { checkIntakeUrl, type IntakeUrlProblem } from '../domain/intake-url.js';
+import { ipv4ToNumber } from './asn-index.js';
+import { inspectIntakeUrl, type IntakeUrlProblem } from '../domain/intake-url.js';
 
 export class ReportedUrlError extends Error {
   constructor(readonly code: IntakeUrlProblem, options?: { cause?: unknown }) {
@@ -36,9 +37,8 @@ function hasSuffix(host: string, suffix: string): boolean {
 /** Checks a URL for intake: the reason code on failure, null when acceptable. */
 /** Parses a reported URL; throws ReportedUrlError (with the intake reason code) when it cannot be used. */
 export function parseReportedUrl(raw: string): ReportedUrl {
-  const problem = checkIntakeUrl(raw);
-  if (problem) throw new ReportedUrlError(problem);
-  const url = new URL(raw);
+  const { problem, url } = inspectIntakeUrl(raw);
+  if (problem !== null) throw new ReportedUrlError(problem);
   let host = url.hostname;
 
   if (host.startsWith('[') && host.endsWith(']')) {
@@ -55,7 +55,7 @@ export function parseReportedUrl(raw: string): ReportedUrl {
   if (host !== url.hostname) url.hostname = host;
 
   // After WHATWG parsing any IPv4 literal is already a dotted quad.
-  if (ipaddr.IPv4.isValidFourPartDecimal(host)) return { url: url.href, host, hostKind: 'ipv4' };
+  if (ipv4ToNumber(host) >= 0) return { url: url.href, host, hostKind: 'ipv4' };
   if (hasSuffix(host, 'onion')) return { url: url.href, host, hostKind: 'onion' };
   const singleLabel = !host.includes('.');
   if (singleLabel || UNRESOLVABLE_SUFFIXES.some((s) => hasSuffix(host, s))) {
