@@ -4,17 +4,18 @@
  * entries splits at the largest power of two below n. The distinct prefixes keep a leaf from
  * ever passing for a node. Pure.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);
 
 export function merkleLeafHash(entry: string | Buffer): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(entry).digest();
+  // One-shot hashing: a trail holds millions of leaves. '\u0000' is the single byte 0x00 in UTF-8.
+  return typeof entry === 'string' ? hash('sha256', '\u0000' + entry, 'buffer') : hash('sha256', Buffer.concat([LEAF_PREFIX, entry]), 'buffer');
 }
 
 export function merkleNodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  return hash('sha256', Buffer.concat([NODE_PREFIX, left, right], 65), 'buffer');
 }
 
 /** The root of an empty tree is the hash of the empty string (RFC 6962 §2.1). */
