@@ -414,7 +414,7 @@ export class SqlStore implements Store {
       );
       const attempt: AttemptRecord = { id: Number(inserted!.id), ...a };
       await this.appendAudit(tx, [
-        { handoverId: a.handoverId, referralId: current.referralId, at: a.finishedAt ?? a.startedAt, actor: 'system:delivery', kind: 'attempt', fromState: current.state, toState: current.state, reason: null, data: { attempt: attemptEventData(attempt) }, row: handoverFacts(current) },
+        { handoverId: a.handoverId, referralId: current.referralId, at: a.finishedAt ?? a.startedAt, actor: 'system:delivery', kind: 'attempt', fromState: current.state, toState: current.state, reason: `attempt ${a.attemptNo}: ${a.outcome}${a.statusCode === null ? '' : ` (${a.statusCode})`}`, data: { attempt: attemptEventData(attempt) }, row: handoverFacts(current) },
       ]);
     });
   }
@@ -430,6 +430,15 @@ export class SqlStore implements Store {
   }
 
   /** The acknowledgement row and its event: in the handover's chain, or the unattached one. */
+  async claimPolls(handoverIds: readonly string[], now: number, polledBefore: number): Promise<string[]> {
+    if (handoverIds.length === 0) return [];
+    const rows = await this.db.all<{ id: string }>(
+      `UPDATE handovers SET last_polled_at = ? WHERE id IN (SELECT id FROM handovers WHERE id IN (${handoverIds.map(() => '?').join(', ')}) AND (last_polled_at IS NULL OR last_polled_at <= ?) ORDER BY id${this.db.forUpdateSkipLocked}) RETURNING id`,
+      [now, ...handoverIds, polledBefore],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async recordAck(ack: NewAck, audit?: { actor: string; kind: string; reason: string | null; now: number }): Promise<void> {
     await this.db.transaction(async (tx) => {
       const handoverRow = ack.handoverId ? await tx.get(`SELECT ${HANDOVER_COLUMNS} FROM ${HANDOVER_FROM} WHERE h.id = ?${this.db.forUpdate ? ' FOR UPDATE OF h' : ''}`, [ack.handoverId]) : undefined;
@@ -443,7 +452,7 @@ export class SqlStore implements Store {
       await this.appendAudit(tx, [
         audit
           ? { ...common, at: audit.now, actor: audit.actor, kind: audit.kind, reason: audit.reason, data: { destination: ack.destination, status: ack.status, source: ack.source, claimedHandoverId: ack.handoverId, acknowledgement: ackEventData(record) } }
-          : { ...common, at: ack.receivedAt, actor: `system:ack-${ack.source}`, kind: 'acknowledgement', reason: null, data: { acknowledgement: ackEventData(record) } },
+          : { ...common, at: ack.receivedAt, actor: `system:ack-${ack.source}`, kind: 'acknowledgement', reason: `${ack.destination} ${ack.source}: ${ack.status}`, data: { acknowledgement: ackEventData(record) } },
       ]);
     });
   }

@@ -261,6 +261,12 @@ export interface Store {
   recordAttempt(attempt: NewAttempt): Promise<void>;
   /** Notes that a destination was asked for news (no audit event: nothing changed). */
   markPolled(handoverIds: readonly string[], now: number): Promise<void>;
+  /**
+   * Marks asked those of `handoverIds` not asked since `polledBefore` and not being marked by
+   * another process right now, and returns them: replicas polling together split the work
+   * instead of each asking about every case.
+   */
+  claimPolls(handoverIds: readonly string[], now: number, polledBefore: number): Promise<string[]>;
   recordAck(ack: NewAck, audit?: { actor: string; kind: string; reason: string | null; now: number }): Promise<void>;
   /** Remembers a callback's webhook-id; false when it was seen before (a replay). */
   rememberWebhookId(destination: Destination, webhookId: string, now: number): Promise<boolean>;
