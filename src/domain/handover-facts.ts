@@ -87,3 +87,8 @@ export function factDifferences(recorded: RowFacts, actual: RowFacts): string[] 
   if (out.length === 0 && recorded.digest !== actual.digest) out.push('other columns differ from what the trail last recorded');
   return out;
 }
+
+/** What an intake event records of its referral's classification (the row holds it as JSON). */
+export function referralClassificationHash(classification: unknown): string {
+  return sha256Hex(canonicalJson(classification ?? null));
+}

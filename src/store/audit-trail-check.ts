@@ -23,7 +23,7 @@ import {
 } from '../domain/audit-chain.js';
 import { checkCheckpointLink, checkCheckpointSignature, sameCheckpoint, type SignedCheckpoint } from '../domain/audit-checkpoint.js';
 import { canonicalJson } from '../domain/canonical-json.js';
-import { factDifferences, handoverFacts } from '../domain/handover-facts.js';
+import { factDifferences, handoverFacts, referralClassificationHash } from '../domain/handover-facts.js';
 import { MerkleRootBuilder } from '../domain/merkle-tree.js';
 import type { CheckpointFileLine } from '../audit/checkpoint-file.js';
 import { ackEventData, attemptEventData, toAck, toAttempt, toAuditEvent, toHandover } from './handover-rows.js';
@@ -100,6 +100,8 @@ export async function checkAuditTrail(tx: SqlRunner, options: TrailCheckOptions)
   const chains = new Map<string, ChainState>();
   const attemptEvents = new Map<number, { data: unknown; seq: number }>();
   const ackEvents = new Map<number, { data: unknown; seq: number }>();
+  /** What intake events say of each referral (reportId, body hash, classification hash). */
+  const referralClaims = new Map<string, { reportId: unknown; bodyHash: unknown; classificationHash: unknown; seq: number }>();
   let cpIndex = 0;
   let tree = new MerkleRootBuilder();
   const closeCheckpoint = (c: SignedCheckpoint) => {
@@ -154,6 +156,10 @@ export async function checkAuditTrail(tx: SqlRunner, options: TrailCheckOptions)
     const data = e.data as { attempt?: { id?: unknown }; acknowledgement?: { id?: unknown } } | null;
     if (e.kind === 'attempt' && data?.attempt) attemptEvents.set(Number(data.attempt.id), { data: data.attempt, seq: e.seq });
     if (data?.acknowledgement) ackEvents.set(Number(data.acknowledgement.id), { data: data.acknowledgement, seq: e.seq });
+    const intake = e.data as { reportId?: unknown; bodyHash?: unknown; classificationHash?: unknown } | null;
+    if (e.kind === 'intake' && e.referralId && intake?.bodyHash !== undefined) {
+      referralClaims.set(e.referralId, { reportId: intake.reportId, bodyHash: intake.bodyHash, classificationHash: intake.classificationHash, seq: e.seq });
+    }
   }
 
   if (legacyHead && (legacy.count !== Number(legacyHead.seq) || legacy.hash !== legacyHead.hash)) {
@@ -187,6 +193,22 @@ export async function checkAuditTrail(tx: SqlRunner, options: TrailCheckOptions)
     if (chain !== UNATTACHED_CHAIN && !seenHandovers.has(chain)) problem({ problem: 'row_mismatch', where: `handover ${chain}`, detail: `its trail (last event ${state.lastSeq}) has no handover row`, seq: state.lastSeq });
   }
 
+  // Referral rows against what their intake events recorded.
+  for (let after = ''; ; ) {
+    const rows = await tx.all('SELECT id, report_id, body_hash, classification FROM referrals WHERE id > ? ORDER BY id LIMIT ?', [after, pageSize]);
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      const claim = referralClaims.get(String(row.id));
+      if (!claim) continue; // a legacy referral: its intake events predate these fields
+      const diffs: string[] = [];
+      if (claim.reportId !== row.report_id) diffs.push(`reportId is ${JSON.stringify(row.report_id)}, intake recorded ${JSON.stringify(claim.reportId)}`);
+      if (claim.bodyHash !== row.body_hash) diffs.push('body hash differs from what intake recorded');
+      if (claim.classificationHash !== undefined && claim.classificationHash !== classificationHashOf(row.classification)) diffs.push('classification differs from what intake recorded');
+      for (const detail of diffs) problem({ problem: 'row_mismatch', where: `referral ${String(row.id)}`, detail: `${detail} (event ${claim.seq})` });
+    }
+    after = String(rows[rows.length - 1]!.id);
+  }
+
   const extent = new Map((await tx.all<{ name: string; last_id: number | string }>('SELECT name, last_id FROM audit_legacy_extent')).map((r) => [r.name, Number(r.last_id)]));
   await checkRecords(tx, 'delivery_attempts', 'attempt', extent.get('delivery_attempts') ?? 0, attemptEvents, (r) => attemptEventData(toAttempt(r)), pageSize, problem);
   await checkRecords(tx, 'acknowledgements', 'acknowledgement', extent.get('acknowledgements') ?? 0, ackEvents, (r) => ackEventData(toAck(r)), pageSize, problem);
@@ -198,6 +220,14 @@ export async function checkAuditTrail(tx: SqlRunner, options: TrailCheckOptions)
 
   problems.sort((a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER));
   return { ok: problems.length === 0, events, chains: chains.size + (legacy.count > 0 ? 1 : 0), handovers, checkpoints, unsealed, problems, notes };
+}
+
+function classificationHashOf(stored: unknown): string | null {
+  try {
+    return referralClassificationHash(JSON.parse(String(stored)));
+  } catch {
+    return null; // not even JSON: certainly not what intake recorded
+  }
 }
 
 async function checkRecords(

@@ -9,7 +9,7 @@
 import type { KeyObject } from 'node:crypto';
 import { checkpointEntry, GENESIS_HASH, sealChainedEvent, UNATTACHED_CHAIN, type AuditEvent, type AuditEventBody, type AuditVerification, type RowFacts } from '../domain/audit-chain.js';
 import { signCheckpoint, type SignedCheckpoint } from '../domain/audit-checkpoint.js';
-import { handoverFacts } from '../domain/handover-facts.js';
+import { handoverFacts, referralClassificationHash } from '../domain/handover-facts.js';
 import { MerkleRootBuilder } from '../domain/merkle-tree.js';
 import { checkAuditTrail, toCheckpoint, toVerification, type TrailCheckOptions, type TrailReport } from './audit-trail-check.js';
 import { ConflictError, InvalidTransitionError, LeaseLostError, NotFoundError } from '../domain/errors.js';
@@ -169,7 +169,7 @@ export class SqlStore implements Store {
             `INSERT INTO handovers (id, referral_id, position, url, content_type, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'locating', ?, ?)`,
             [u.handoverId, input.id, position, u.url, u.contentType, now, now],
           );
-          audit.push({ handoverId: u.handoverId, referralId: input.id, at: now, actor, kind: 'intake', fromState: null, toState: 'locating', reason: 'referred by the hotline', data: { reportId: input.reportId, position, bodyHash: input.bodyHash }, row: null, newChain: true });
+          audit.push({ handoverId: u.handoverId, referralId: input.id, at: now, actor, kind: 'intake', fromState: null, toState: 'locating', reason: 'referred by the hotline', data: { reportId: input.reportId, position, bodyHash: input.bodyHash, classificationHash: referralClassificationHash(input.classification) }, row: null, newChain: true });
         }
         const created = await this.referralWithHandovers(tx, input.reportId);
         const byId = new Map(created!.handovers.map((h) => [h.id, h]));

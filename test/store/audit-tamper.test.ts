@@ -264,6 +264,14 @@ for (const [name, open] of [
       expect(text).toMatch(/acknowledgement \d+: row differs/);
     });
 
+    it('catches an edited referral row', async () => {
+      await ledger.dropTriggers();
+      await ledger.tamper(`UPDATE referrals SET classification = '{"category":"other"}' WHERE report_id = 'R-0'`);
+      await ledger.tamper("UPDATE referrals SET report_id = 'R-9' WHERE report_id = 'R-1'");
+      const report = await expectCaught('row_mismatch');
+      expect(report.problems.map((p) => p.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/^classification differs/), expect.stringMatching(/^reportId is "R-9", intake recorded "R-1"/)]));
+    });
+
     it('catches a deleted attempt row and an invented one', async () => {
       await ledger.dropTriggers();
       await ledger.tamper('DELETE FROM delivery_attempts WHERE id = (SELECT MIN(id) FROM delivery_attempts)');
