@@ -4,7 +4,7 @@
  * that delivery must be exact (every handover acknowledged, every stand-in case posted once),
  * since a fast wrong answer is no figure at all.
  *
- * One part: `npm run bench -- intake|locate|delivery|queues|memory|growth` (several allowed).
+ * One part: `npm run bench -- intake|locate|delivery|queues|memory|growth|audit` (several allowed).
  * PostgreSQL: the machine's server (BENCH_DATABASE_URL overrides), a schema per run, dropped.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { round } from './bench-support.js';
+import { benchAudit } from './audit-bench.js';
+import { benchBareIntake } from './bare-intake-bench.js';
 import { benchDelivery, type DeliveryRun } from './delivery-bench.js';
 import { printFigures, type BenchFigure } from './figures.js';
 import { benchGrowth } from './growth-bench.js';
@@ -20,7 +22,7 @@ import { benchJobQueue } from './job-queue-bench.js';
 import { benchLocate } from './locate-bench.js';
 import { benchMemory } from './memory-bench.js';
 
-const PARTS = ['intake', 'locate', 'delivery', 'queues', 'memory', 'growth'] as const;
+const PARTS = ['intake', 'locate', 'delivery', 'queues', 'memory', 'growth', 'audit'] as const;
 const only = process.argv.slice(2);
 const unknown = only.filter((p) => !(PARTS as readonly string[]).includes(p));
 if (unknown.length) {
@@ -34,6 +36,10 @@ const DELIVERY_N = 1_000;
 const PROCESS_COUNTS = [1, 2, 4] as const;
 const GROWTH_SIZES = [1_000, 10_000, 100_000] as const;
 const MEMORY_HANDOVERS = 100_000;
+/** Events one checkpoint seals, and events `audit verify` checks (BENCH_AUDIT_SCALE shrinks both while developing). */
+const AUDIT_SCALE = Number(process.env.BENCH_AUDIT_SCALE ?? 1);
+const AUDIT_CHECKPOINT_EVENTS = Math.round(100_000 * AUDIT_SCALE);
+const AUDIT_VERIFY_EVENTS = Math.round(1_000_000 * AUDIT_SCALE);
 
 const figures: BenchFigure[] = [];
 const failures: string[] = [];
@@ -63,7 +69,20 @@ function deliveryFigures(label: string, run: DeliveryRun): BenchFigure[] {
 }
 
 if (wanted('intake')) {
-  await part('intake SQLite', async () => void figures.push(...(await benchIntake({ label: 'SQLite', durationSeconds: 8 }))));
+  let sqliteIntake: number | undefined;
+  await part('intake SQLite', async () => {
+    const intake = await benchIntake({ label: 'SQLite', durationSeconds: 8 });
+    sqliteIntake = intake[0]?.value;
+    figures.push(...intake);
+  });
+  await part('intake bare SQLite baseline', async () => {
+    const bare = await benchBareIntake({ durationSeconds: 8 });
+    figures.push(
+      { name: 'intake baseline: express + SQLite (same settings), one row per body', value: Math.round(bare.perSecond), unit: 'req/s' },
+      { name: 'intake baseline: latency p50 / p99', value: bare.p50, unit: `/ ${bare.p99} ms` },
+    );
+    if (sqliteIntake !== undefined) figures.push({ name: 'ratio: intake SQLite / bare baseline (target ≥ 0.5)', value: round(sqliteIntake / bare.perSecond, 3), unit: '×' });
+  });
   await part('intake PostgreSQL', async () => void figures.push(...(await benchIntake({ label: 'PostgreSQL', postgres: true, durationSeconds: 8 }))));
 }
 
@@ -95,6 +114,20 @@ if (wanted('delivery') || wanted('queues')) {
       });
     }
   }
+}
+
+if (wanted('delivery')) {
+  const one = servicePerSecond.get(1);
+  const four = servicePerSecond.get(4);
+  if (one !== undefined && four !== undefined) figures.push({ name: 'ratio: delivery PostgreSQL 4 processes / 1 process (target ≥ 2.5)', value: round(four / one, 2), unit: '×' });
+}
+
+if (wanted('audit')) {
+  await part('audit', async () => {
+    const result = await benchAudit({ checkpointEvents: AUDIT_CHECKPOINT_EVENTS, verifyEvents: AUDIT_VERIFY_EVENTS });
+    figures.push(...result.figures);
+    failures.push(...result.failures);
+  });
 }
 
 let growthFile: string | undefined;

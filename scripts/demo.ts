@@ -5,6 +5,7 @@
  * CDN-hosted and unresolvable — and prints every handover's state as it changes, to the end.
  * Sample hosts end in `.test`; the addresses they resolve to are never contacted.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,10 @@ const config = loadConfig({
   SCHEDULE_DISPATCH: '* * * * * *',
   SCHEDULE_LOCATE: '* * * * * *',
   SCHEDULE_ACK_POLL: '* * * * * *',
+  // Seal the trail every few seconds, so `audit verify` below has checkpoints to show.
+  SCHEDULE_AUDIT_CHECKPOINT: '*/5 * * * * *',
+  AUDIT_SIGNING_KEY_FILE: join(dir, 'audit-signing.key'),
+  AUDIT_CHECKPOINT_FILE: join(dir, 'audit-checkpoints.jsonl'),
   LOG_LEVEL: 'warn',
 });
 const service = await startService(config, {
@@ -120,4 +125,14 @@ console.log(`cases at the police stand-in: ${police.cases.size}; at the ICCAM st
 
 await service.stop();
 await Promise.all([police.close(), iccam.close(), dns.close(), rdap.close()]);
+
+// The operator's view of the same ledger: seal what the last run of the job left, then check
+// everything, as `npx referral audit checkpoint` and `npx referral audit verify` would.
+const cliEnv = { PATH: process.env.PATH ?? '', DATABASE_URL: config.database.url, AUDIT_SIGNING_KEY_FILE: config.audit.signingKeyFile, AUDIT_CHECKPOINT_FILE: config.audit.checkpointFile };
+const referralBin = fileURLToPath(new URL('../bin/referral.mjs', import.meta.url));
+for (const args of [['audit', 'checkpoint'], ['audit', 'verify']]) {
+  const run = spawnSync(process.execPath, [referralBin, ...args], { env: cliEnv, encoding: 'utf8' });
+  console.log(`
+$ referral ${args.join(' ')}   (exit ${run.status})\n${run.stdout.trimEnd()}${run.stderr ? `\n${run.stderr.trimEnd()}` : ''}`);
+}
 rmSync(dir, { recursive: true, force: true });

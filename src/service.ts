@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadOrCreateSigningKey, publicKeyFileFor } from './audit/signing-key-file.js';
 import { createComponents, type ComponentOverrides, type Components, type LocatorFactory } from './components.js';
 import type { Config } from './config/config.js';
 import { createContext, type Context, type ContextOverrides } from './context.js';
@@ -31,6 +32,9 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const log = ctx.logger.child({ component: 'service' });
   const applied = await ctx.store.migrate();
   if (applied.length) log.info('migrations applied', { migrations: applied });
+  // The checkpoint signing key exists from the first start on (mode 0600, never in the database).
+  const signingKey = loadOrCreateSigningKey(config.audit.signingKeyFile);
+  if (signingKey.created) log.info('audit signing key created', { file: config.audit.signingKeyFile, publicKeyFile: publicKeyFileFor(config.audit.signingKeyFile) });
   if (config.apiKeys.length === 0) {
     log.warn('no API keys configured: every /v1 call is refused with 401', {
       hint: 'create one with `npx referral keys create --role analyst --name NAME` and add the printed entry to API_KEYS',

@@ -5,7 +5,8 @@
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, unknownSettings, type Config } from '../config/config.js';
 import { readEnvironment } from '../config/read-environment.js';
-import { auditVerifyCommand } from './commands/audit-verify.js';
+import { auditCheckpointCommand } from './commands/audit-checkpoint.js';
+import { auditVerifyCommand, type AuditVerifyOptions } from './commands/audit-verify.js';
 import { dataUpdateCommand } from './commands/data-update.js';
 import { keysCreateCommand } from './commands/keys-create.js';
 import { locateCommand } from './commands/locate.js';
@@ -72,8 +73,15 @@ data
 const audit = program.command('audit').description('the audit trail');
 audit
   .command('verify')
-  .description('check the hash chain of the whole audit trail')
-  .action(async () => auditVerifyCommand(config()));
+  .option('--public-key <file>', 'the pinned Ed25519 public key (PEM); default: AUDIT_SIGNING_KEY_FILE.pub')
+  .option('--checkpoint-file <file>', 'the checkpoint file to compare with; default: AUDIT_CHECKPOINT_FILE')
+  .option('--json', 'machine-readable output')
+  .description('check every chain, checkpoint and row in one snapshot; exit 0 intact, 1 broken, 2 could not check')
+  .action(async (opts: AuditVerifyOptions) => auditVerifyCommand(config(), opts));
+audit
+  .command('checkpoint')
+  .description('seal every audit event written since the last checkpoint, now')
+  .action(async () => auditCheckpointCommand(config()));
 
 try {
   await program.parseAsync(process.argv);

@@ -65,6 +65,8 @@ const VARIABLES = {
   POLICE_CONCURRENCY: positiveInt.default(4),
   INHOPE_CONCURRENCY: positiveInt.default(1),
   ACK_SECRETS: z.string().default(''),
+  AUDIT_SIGNING_KEY_FILE: z.string().min(1).default('var/audit-signing.key'),
+  AUDIT_CHECKPOINT_FILE: z.string().min(1).default('var/audit-checkpoints.jsonl'),
   RETRY_BASE_MS: positiveInt.default(30_000),
   RETRY_MAX_DELAY_MS: positiveInt.default(6 * 3_600_000),
   RETRY_BUDGET_MS: positiveInt.default(3 * 24 * 3_600_000),
@@ -82,6 +84,7 @@ const VARIABLES = {
   SCHEDULE_RECONCILE: cron.default('*/5 * * * *'),
   SCHEDULE_GEOIP_REFRESH: cron.default('0 * * * *'),
   SCHEDULE_DAILY_SUMMARY: cron.default('0 6 * * *'),
+  SCHEDULE_AUDIT_CHECKPOINT: cron.default('* * * * *'),
   JOBS_ENABLED: bool.default(true),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
@@ -129,7 +132,9 @@ export interface Config {
   stillOnlineAfterMs: number;
   /** A delivered case is asked for news at most this often (acknowledged ones ten times less). */
   ackPollIntervalMs: number;
-  schedules: { enabled: boolean; dispatch: string; locate: string; ackPoll: string; reconcile: string; geoipRefresh: string; dailySummary: string };
+  schedules: { enabled: boolean; dispatch: string; locate: string; ackPoll: string; reconcile: string; geoipRefresh: string; dailySummary: string; auditCheckpoint: string };
+  /** Checkpoint signing key (never in the database) and the copy of checkpoints outside it. */
+  audit: { signingKeyFile: string; checkpointFile: string };
   logLevel: 'error' | 'warn' | 'info' | 'debug';
 }
 
@@ -240,7 +245,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       reconcile: v.SCHEDULE_RECONCILE,
       geoipRefresh: v.SCHEDULE_GEOIP_REFRESH,
       dailySummary: v.SCHEDULE_DAILY_SUMMARY,
+      auditCheckpoint: v.SCHEDULE_AUDIT_CHECKPOINT,
     },
+    audit: { signingKeyFile: v.AUDIT_SIGNING_KEY_FILE, checkpointFile: v.AUDIT_CHECKPOINT_FILE },
     logLevel: v.LOG_LEVEL,
   };
   return deepFreeze(config);

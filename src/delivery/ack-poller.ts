@@ -33,10 +33,19 @@ export async function pollAcknowledgements(ctx: Context, adapters: Adapters, opt
   // Each destination is asked with its own delivery concurrency (ICCAM prefers one at a time).
   for (const destination of DESTINATIONS) {
     const adapter = adapters[destination];
-    const mine = due.filter((h) => h.destination === destination && h.reference);
+    let mine = due.filter((h) => h.destination === destination && h.reference);
     if (!adapter || mine.length === 0) continue;
     // Marked asked in one statement up front: a query that fails is asked again next interval.
-    await ctx.store.markPolled(mine.map((h) => h.id), now);
+    if (options.handoverIds) {
+      await ctx.store.markPolled(mine.map((h) => h.id), now);
+    } else {
+      // Only the ones this process marked: replicas polling at once split the cases.
+      const claimed = new Set([
+        ...(await ctx.store.claimPolls(mine.filter((h) => h.state === 'delivered').map((h) => h.id), now, now - options.intervalMs)),
+        ...(await ctx.store.claimPolls(mine.filter((h) => h.state !== 'delivered').map((h) => h.id), now, now - 10 * options.intervalMs)),
+      ]);
+      mine = mine.filter((h) => claimed.has(h.id));
+    }
     await forEachConcurrently(mine, ctx.config.destinations.concurrency[destination], async (handover) => {
       summary.asked++;
       const answer = await adapter.fetchStatus({ handoverId: handover.id, reference: handover.reference!, secondaryReference: handover.secondaryReference });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, sealAuditEvent, verifyAuditChain, type AuditEvent } from './audit-chain.js';
+import { chainedEventJson, chainedEventJsonReference, checkpointEntry, GENESIS_HASH, hashChainedEvent, sealAuditEvent, verifyAuditChain, type AuditEvent } from './audit-chain.js';
+import { canonicalJson } from './canonical-json.js';
 
 function chainOf(n: number): AuditEvent[] {
   const events: AuditEvent[] = [];
@@ -58,5 +59,42 @@ describe('audit chain', () => {
     const events = chainOf(5);
     const head = { seq: 5, hash: events[4]!.hash };
     expect(verifyAuditChain(events.slice(0, 4), head)).toMatchObject({ ok: false, problem: 'chain_break' });
+  });
+});
+
+describe('per-handover chained events', () => {
+  const body = {
+    chain: 'h-1',
+    chainSeq: 3,
+    handoverId: 'h-1',
+    referralId: 'r-1',
+    at: 1_700_000_000_000,
+    actor: 'key:alice "quoted"',
+    kind: 'transition',
+    fromState: 'routed',
+    toState: 'delivering',
+    reason: 'line\nbreak é',
+    data: { z: 1, a: [{ y: null, b: 'x' }] },
+    row: { state: 'delivering', destination: 'police', reference: null, secondaryReference: 'S-1', digest: 'd'.repeat(64) },
+  };
+
+  it('serialises the hashed fields exactly as the generic canonical JSON does', () => {
+    expect(chainedEventJson(body)).toBe(chainedEventJsonReference(body));
+    expect(chainedEventJson({ ...body, data: null, row: null, fromState: null })).toBe(chainedEventJsonReference({ ...body, data: null, row: null, fromState: null }));
+    const oddRow = { ...body.row, extra: 1 } as unknown as typeof body.row;
+    expect(chainedEventJson({ ...body, row: oddRow })).toBe(chainedEventJsonReference({ ...body, row: oddRow }));
+  });
+
+  it('puts seq, chain position and hash in the checkpoint entry, canonically', () => {
+    const e = { seq: 7, chain: 'h-1', chainSeq: 3, hash: 'f'.repeat(64) };
+    expect(checkpointEntry(e)).toBe(canonicalJson(e));
+    expect(checkpointEntry({ seq: 2, chain: null, chainSeq: null, hash: 'a' })).toBe(canonicalJson({ seq: 2, chain: null, chainSeq: null, hash: 'a' }));
+  });
+
+  it('changes the hash when anything the event says changes, including the row it records', () => {
+    const h = hashChainedEvent(GENESIS_HASH, body);
+    expect(hashChainedEvent(GENESIS_HASH, { ...body, chainSeq: 4 })).not.toBe(h);
+    expect(hashChainedEvent(GENESIS_HASH, { ...body, row: { ...body.row, reference: 'X' } })).not.toBe(h);
+    expect(hashChainedEvent('1'.repeat(64), body)).not.toBe(h);
   });
 });

@@ -1,12 +1,31 @@
 /**
- * The audit trail is append-only and tamper-evident: every event carries the hash of the one
- * before it (one chain across the whole store, ordered by `seq`), so editing, removing or
- * reordering any event breaks every hash after it. Pure: the store supplies the events.
+ * The audit trail is append-only and tamper-evident. Since migration 0006 every handover has
+ * its own hash chain: each event carries the hash of the previous event of the same handover
+ * (its `chain`, numbered by `chainSeq` from 1), so writers of different handovers never wait
+ * for one another, and editing, removing or reordering an event breaks its chain. Events that
+ * belong to no handover (a callback naming an unknown one) have a chain of their own.
+ *
+ * Events written before 0006 form one global chain ordered by `seq` (the legacy segment); the
+ * first signed checkpoint seals it. Pure: the store supplies the events.
  */
+import { hash } from 'node:crypto';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 
-/** The chain starts from a fixed value so an empty prefix is also checked. */
+/** Every chain starts from a fixed value so an empty prefix is also checked. */
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** The chain of events that belong to no handover. */
+export const UNATTACHED_CHAIN = 'unattached';
+
+/** What an event says a handover row holds right after it (see handover-facts.ts). */
+export interface RowFacts {
+  state: string;
+  destination: string | null;
+  reference: string | null;
+  secondaryReference: string | null;
+  /** SHA-256 over every other column that only events change. */
+  digest: string;
+}
 
 export interface AuditEventBody {
   seq: number;
@@ -16,7 +35,7 @@ export interface AuditEventBody {
   at: number;
   /** Who: "key:<name>" for a person or integration, "system:<job>" for the service itself. */
   actor: string;
-  /** What happened: "transition", "intake", "override", "ack_refused", ... */
+  /** What happened: "transition", "intake", "override", "ack_refused", "attempt", ... */
   kind: string;
   fromState: string | null;
   toState: string | null;
@@ -25,9 +44,85 @@ export interface AuditEventBody {
 }
 
 export interface AuditEvent extends AuditEventBody {
+  /** The chain the event links into; null for a legacy (pre-0006) event. */
+  chain?: string | null;
+  /** Position in its chain, from 1; null for a legacy event. */
+  chainSeq?: number | null;
+  /** The handover row right after the event; null for legacy and unattached events. */
+  row?: RowFacts | null;
   prevHash: string;
   hash: string;
 }
+
+/** A chained event before the database gives it its global `seq`. */
+export interface ChainedEventBody extends Omit<AuditEventBody, 'seq'> {
+  chain: string;
+  chainSeq: number;
+  row: RowFacts | null;
+}
+
+/** The hash of a chained event: its previous hash and everything it says, but not `seq`. */
+export function hashChainedEvent(prevHash: string, body: ChainedEventBody): string {
+  // The same bytes as sha256Hex(prevHash + json), one-shot: verify hashes every event.
+  return hash('sha256', prevHash + chainedEventJson(body), 'hex');
+}
+
+const str = (v: string | null) => (v === null || v === undefined ? 'null' : JSON.stringify(v));
+const ROW_KEYS = 'destination,digest,reference,secondaryReference,state';
+
+/**
+ * canonicalJson of the hashed fields, written out in sorted key order by hand: verify hashes
+ * every event of the trail, and the generic sort is most of its time. A test holds the two equal.
+ */
+export function chainedEventJson(body: ChainedEventBody): string {
+  const row = body.row ?? null;
+  const rowJson =
+    row === null
+      ? 'null'
+      : Object.keys(row).sort().join(',') === ROW_KEYS
+        ? `{"destination":${str(row.destination)},"digest":${str(row.digest)},"reference":${str(row.reference)},"secondaryReference":${str(row.secondaryReference)},"state":${str(row.state)}}`
+        : canonicalJson(row);
+  const data = body.data === null || body.data === undefined ? 'null' : canonicalJson(body.data);
+  return (
+    `{"actor":${str(body.actor)},"at":${JSON.stringify(body.at)},"chain":${str(body.chain)},"chainSeq":${JSON.stringify(body.chainSeq)},"data":${data},` +
+    `"fromState":${str(body.fromState)},"handoverId":${str(body.handoverId)},"kind":${str(body.kind)},"reason":${str(body.reason)},"referralId":${str(body.referralId)},` +
+    `"row":${rowJson},"toState":${str(body.toState)},"v":2}`
+  );
+}
+
+/** The same fields through the generic canonical JSON (the reference the fast one is tested against). */
+export function chainedEventJsonReference(body: ChainedEventBody): string {
+  return canonicalJson({
+    v: 2,
+    chain: body.chain,
+    chainSeq: body.chainSeq,
+    handoverId: body.handoverId,
+    referralId: body.referralId,
+    at: body.at,
+    actor: body.actor,
+    kind: body.kind,
+    fromState: body.fromState,
+    toState: body.toState,
+    reason: body.reason,
+    data: body.data ?? null,
+    row: body.row ?? null,
+  });
+}
+
+export function sealChainedEvent(prevHash: string, body: ChainedEventBody): ChainedEventBody & { prevHash: string; hash: string } {
+  return { ...body, prevHash, hash: hashChainedEvent(prevHash, body) };
+}
+
+/**
+ * What a checkpoint's Merkle tree holds for one event: its global position, its chain position
+ * and its hash (which covers everything else). Reordering events across chains changes it.
+ */
+export function checkpointEntry(event: Pick<AuditEvent, 'seq' | 'chain' | 'chainSeq' | 'hash'>): string {
+  // canonicalJson({ seq, chain, chainSeq, hash }), keys in sorted order.
+  return `{"chain":${str(event.chain ?? null)},"chainSeq":${JSON.stringify(event.chainSeq ?? null)},"hash":${JSON.stringify(event.hash)},"seq":${JSON.stringify(event.seq)}}`;
+}
+
+// ------------------------------------------------------------------ the legacy global chain
 
 export function hashAuditEvent(prevHash: string, body: AuditEventBody): string {
   return sha256Hex(
@@ -51,13 +146,33 @@ export function sealAuditEvent(prevHash: string, body: AuditEventBody): AuditEve
   return { ...body, prevHash, hash: hashAuditEvent(prevHash, body) };
 }
 
+export type AuditProblemKind =
+  | 'hash_mismatch'
+  | 'chain_break'
+  | 'sequence_gap'
+  | 'row_mismatch'
+  | 'record_mismatch'
+  | 'checkpoint_invalid'
+  | 'checkpoint_mismatch'
+  | 'checkpoint_file_mismatch'
+  | 'rolled_back';
+
+export interface AuditProblem {
+  problem: AuditProblemKind;
+  /** Where: "event 42", "handover <id>", "checkpoint 3", "checkpoint file line 7"... */
+  where: string;
+  detail: string;
+  /** The global seq of the first event concerned, when there is one. */
+  seq?: number;
+}
+
 export type AuditVerification =
-  | { ok: true; events: number; headHash: string }
-  | { ok: false; events: number; brokenAtSeq: number; problem: 'hash_mismatch' | 'chain_break' | 'sequence_gap' };
+  | { ok: true; events: number; headHash: string; checkpoints?: number; problems?: [] }
+  | { ok: false; events: number; brokenAtSeq: number; problem: AuditProblemKind; checkpoints?: number; problems?: AuditProblem[] };
 
 /**
- * Checks a whole chain in `seq` order. `expectedHead`, when given, also catches events removed
- * from the end (the store keeps the head hash apart from the events).
+ * Checks the legacy global chain in `seq` order. `expectedHead`, when given, also catches
+ * events removed from the end (the store kept the head hash apart from the events).
  */
 export function verifyAuditChain(events: Iterable<AuditEvent>, expectedHead?: { seq: number; hash: string }): AuditVerification {
   let prevHash = GENESIS_HASH;

@@ -7,6 +7,7 @@ import { pollAcknowledgements } from '../delivery/ack-poller.js';
 import type { Adapters, Dispatcher } from '../delivery/dispatcher.js';
 import { reapExpiredLeases } from '../delivery/lease-reaper.js';
 import type { HostingLocator } from '../services/locate-and-route.js';
+import { auditCheckpointJob } from './audit-checkpoint.js';
 import { locatePending } from './locate-pending.js';
 import { ScheduledJob, type JobDefinition } from './scheduled-job.js';
 
@@ -25,6 +26,7 @@ export function serviceJobDefinitions(ctx: Context, c: JobComponents): JobDefini
     { name: 'locate', schedule: s.locate, exclusive: true, wakeups: [ctx.wakeups.locate], run: async () => ({ ...(await locatePending(ctx, c.locator)) }) },
     { name: 'ack-poll', schedule: s.ackPoll, exclusive: true, run: async () => ({ ...(await pollAcknowledgements(ctx, c.adapters, { intervalMs: ctx.config.ackPollIntervalMs })) }) },
     { name: 'lease-reaper', schedule: s.dispatch, exclusive: true, run: async () => ({ returned: await reapExpiredLeases(ctx) }) },
+    auditCheckpointJob(ctx),
     ...(c.extra ?? []),
   ];
 }

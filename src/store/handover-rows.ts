@@ -160,7 +160,47 @@ export function toAuditEvent(row: Row): AuditEvent {
     toState: strOrNull(row.to_state),
     reason: strOrNull(row.reason),
     data: json(row.data),
+    chain: strOrNull(row.chain),
+    chainSeq: numOrNull(row.chain_seq),
+    row: json(row.row_facts),
     prevHash: String(row.prev_hash),
     hash: String(row.hash),
+  };
+}
+
+/** What an attempt's audit event holds: the whole row, so verify can compare the two. */
+export function attemptEventData(a: AttemptRecord) {
+  return {
+    id: a.id,
+    handoverId: a.handoverId,
+    attemptNo: a.attemptNo,
+    destination: a.destination,
+    claimToken: a.claimToken,
+    startedAt: a.startedAt,
+    finishedAt: a.finishedAt,
+    durationMs: a.durationMs,
+    outcome: a.outcome,
+    statusCode: a.statusCode,
+    errorClass: a.errorClass,
+    requestHash: a.requestHash,
+    responseDigest: a.responseDigest,
+    detail: a.detail,
+  };
+}
+
+/** What an acknowledgement's audit event holds: the whole row. */
+export function ackEventData(a: AckRecord) {
+  return {
+    id: a.id,
+    handoverId: a.handoverId,
+    destination: a.destination,
+    source: a.source,
+    status: a.status,
+    reference: a.reference,
+    reason: a.reason,
+    applied: a.applied,
+    note: a.note,
+    webhookId: a.webhookId,
+    receivedAt: a.receivedAt,
   };
 }

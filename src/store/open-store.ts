@@ -14,11 +14,13 @@ export interface StoreOptions {
   /** PostgreSQL schema (tests use one per run). */
   schema?: string;
   onError?: (error: Error) => void;
+  /** SQLite: open an existing file read-only, never creating it (`audit verify`). */
+  readOnly?: boolean;
 }
 
 export function openStore(options: StoreOptions): Store {
   if (options.url.startsWith('sqlite:')) {
-    return new SqlStore(new SqliteDriver(options.url.slice('sqlite:'.length)));
+    return new SqlStore(new SqliteDriver(options.url.slice('sqlite:'.length), { readOnly: options.readOnly ?? false }));
   }
   if (/^postgres(ql)?:\/\//.test(options.url)) {
     return new SqlStore(

@@ -20,6 +20,15 @@ export interface SqlDriver extends SqlRunner {
   readonly forUpdateSkipLocked: string;
   /** Runs fn in one transaction that holds the write lock from its start. */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /** Runs fn in one read-only transaction: every read sees the same snapshot, writers go on. */
+  snapshot<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn once no transaction that could still add an audit event with a lower seq is in
+   * flight, and holds new ones off while fn runs (PostgreSQL hands out seqs before commit).
+   */
+  withAuditAppendsSettled<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /** True when the store has every table the audit trail needs (no migration pending). */
+  hasMigration(version: number): Promise<boolean>;
   /** True when the error is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
   /** Applies the dialect's numbered migrations not applied yet; returns their names. */

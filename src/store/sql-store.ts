@@ -3,15 +3,20 @@
  * state changes checked against the state machine, the audit event written in the same
  * transaction, fencing by lease token, idempotent intake.
  *
- * Lock order, to stay free of deadlocks on PostgreSQL: handover rows first, the audit head
- * last (every transaction appends its audit events at its end).
+ * Lock order, to stay free of deadlocks on PostgreSQL: handover rows first, audit events last
+ * (every transaction appends its audit events at its end, all in one statement).
  */
-import { GENESIS_HASH, sealAuditEvent, verifyAuditChain, type AuditEvent, type AuditEventBody, type AuditVerification } from '../domain/audit-chain.js';
+import type { KeyObject } from 'node:crypto';
+import { checkpointEntry, GENESIS_HASH, sealChainedEvent, UNATTACHED_CHAIN, type AuditEvent, type AuditEventBody, type AuditVerification, type RowFacts } from '../domain/audit-chain.js';
+import { signCheckpoint, type SignedCheckpoint } from '../domain/audit-checkpoint.js';
+import { handoverFacts, referralClassificationHash } from '../domain/handover-facts.js';
+import { MerkleRootBuilder } from '../domain/merkle-tree.js';
+import { checkAuditTrail, toCheckpoint, toVerification, type TrailCheckOptions, type TrailReport } from './audit-trail-check.js';
 import { ConflictError, InvalidTransitionError, LeaseLostError, NotFoundError } from '../domain/errors.js';
 import type { Destination } from '../domain/decision.js';
 import type { HandoverTiming } from '../domain/handover-stats.js';
 import { canTransition, type HandoverState } from '../domain/handover-states.js';
-import { HANDOVER_COLUMNS, HANDOVER_FROM, patchAssignments, toAck, toAttempt, toAuditEvent, toHandover, toReferral } from './handover-rows.js';
+import { ackEventData, attemptEventData, HANDOVER_COLUMNS, HANDOVER_FROM, patchAssignments, toAck, toAttempt, toAuditEvent, toHandover, toReferral } from './handover-rows.js';
 import type { SqlDriver, SqlRunner } from './sql-driver.js';
 import type {
   AckRecord,
@@ -30,7 +35,15 @@ import type {
   Transition,
 } from './store.js';
 
-type AuditInput = Omit<AuditEventBody, 'seq'>;
+type AuditInput = Omit<AuditEventBody, 'seq'> & {
+  /** What the handover row holds right after the event (null for unattached events). */
+  row: RowFacts | null;
+  /** The handover was created in this transaction: its chain starts here. */
+  newChain?: boolean;
+};
+
+/** Advisory lock that orders the unattached chain on PostgreSQL. */
+const UNATTACHED_CHAIN_LOCK = 4_823_118;
 
 export class SqlStore implements Store {
   constructor(private readonly db: SqlDriver) {}
@@ -51,43 +64,92 @@ export class SqlStore implements Store {
     return this.db.close();
   }
 
-  // ---------------------------------------------------------------- audit chain
+  // ---------------------------------------------------------------- audit chains
 
-  /** Appends events to the chain; must run inside the caller's transaction, last. */
+  /**
+   * Appends events to their chains (the handover's, or the unattached one); must run inside
+   * the caller's transaction, last, with every handover concerned already locked: that lock
+   * is what orders a chain, so writers of different handovers never wait for one another.
+   */
   private async appendAudit(tx: SqlRunner, events: AuditInput[]): Promise<void> {
     if (events.length === 0) return;
-    const head = await tx.get<{ seq: number | string; hash: string }>(`SELECT seq, hash FROM audit_head WHERE id = 1${this.db.forUpdate}`);
-    if (!head) throw new Error('audit_head row is missing: the store was not migrated');
-    let seq = Number(head.seq);
-    let prevHash = head.hash;
+    const heads = new Map<string, { n: number; hash: string }>();
     const rows: unknown[][] = [];
     for (const input of events) {
-      seq++;
-      const event = sealAuditEvent(prevHash, { ...input, seq });
-      rows.push([event.seq, event.handoverId, event.referralId, event.at, event.actor, event.kind, event.fromState, event.toState, event.reason, event.data === null || event.data === undefined ? null : JSON.stringify(event.data), event.prevHash, event.hash]);
-      prevHash = event.hash;
+      const chain = input.handoverId ?? UNATTACHED_CHAIN;
+      let head = heads.get(chain);
+      if (!head) head = input.newChain ? { n: 0, hash: GENESIS_HASH } : await this.chainHead(tx, chain);
+      const { newChain: _, row, ...body } = input;
+      const event = sealChainedEvent(head.hash, { ...body, chain, chainSeq: head.n + 1, row: row ?? null });
+      heads.set(chain, { n: event.chainSeq, hash: event.hash });
+      rows.push([event.handoverId, event.referralId, event.at, event.actor, event.kind, event.fromState, event.toState, event.reason, event.data === null || event.data === undefined ? null : JSON.stringify(event.data), event.prevHash, event.hash, chain, event.chainSeq, event.row ? JSON.stringify(event.row) : null]);
     }
-    // One statement for all of them: the head row is locked from the SELECT to the commit, so
-    // every round trip saved here is time other writers do not wait.
     await tx.run(
-      `INSERT INTO audit_events (seq, handover_id, referral_id, at, actor, kind, from_state, to_state, reason, data, prev_hash, hash) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      `INSERT INTO audit_events (handover_id, referral_id, at, actor, kind, from_state, to_state, reason, data, prev_hash, hash, chain, chain_seq, row_facts) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       rows.flat(),
     );
-    await tx.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', [seq, prevHash]);
   }
 
+  private async chainHead(tx: SqlRunner, chain: string): Promise<{ n: number; hash: string }> {
+    // The unattached chain has no handover row to lock; on SQLite the write lock orders it.
+    if (chain === UNATTACHED_CHAIN && this.db.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?::bigint) AS locked', [UNATTACHED_CHAIN_LOCK]);
+    const last = await tx.get<{ chain_seq: number | string; hash: string }>('SELECT chain_seq, hash FROM audit_events WHERE chain = ? ORDER BY chain_seq DESC LIMIT 1', [chain]);
+    return last ? { n: Number(last.chain_seq), hash: last.hash } : { n: 0, hash: GENESIS_HASH };
+  }
+
+  /** Checks every chain, checkpoint and row in one snapshot, without a pinned key or file. */
   async verifyAudit(): Promise<AuditVerification> {
-    const head = await this.db.get<{ seq: number | string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
-    const events: AuditEvent[] = [];
-    // Read in pages so a long chain does not need one huge result set.
-    let after = 0;
-    for (;;) {
-      const rows = await this.db.all('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT 5000', [after]);
-      if (rows.length === 0) break;
-      for (const row of rows) events.push(toAuditEvent(row));
-      after = events[events.length - 1]!.seq;
+    return toVerification(await this.checkAuditTrail({ publicKey: null, file: null }));
+  }
+
+  checkAuditTrail(options: TrailCheckOptions): Promise<TrailReport> {
+    return this.db.snapshot((tx) => checkAuditTrail(tx, options));
+  }
+
+  async listAuditCheckpoints(): Promise<SignedCheckpoint[]> {
+    return (await this.db.all('SELECT * FROM audit_checkpoints ORDER BY id')).map(toCheckpoint);
+  }
+
+  /**
+   * Seals every event written since the last checkpoint (the first checkpoint of a migrated
+   * ledger seals its legacy global chain alone). Null when there is nothing new, or when
+   * another process sealed the same range first.
+   */
+  async sealAuditCheckpoint(privateKey: KeyObject, now: number): Promise<SignedCheckpoint | null> {
+    const lastRow = await this.db.get('SELECT * FROM audit_checkpoints ORDER BY id DESC LIMIT 1');
+    const previous = lastRow ? toCheckpoint(lastRow) : null;
+    const fromSeq = previous?.toSeq ?? 0;
+    let toSeq: number | null = null;
+    if (!previous) {
+      const legacy = await this.db.get<{ seq: number | string }>('SELECT seq FROM audit_head WHERE id = 1');
+      if (legacy && Number(legacy.seq) > 0) toSeq = Number(legacy.seq);
     }
-    return verifyAuditChain(events, head ? { seq: Number(head.seq), hash: head.hash } : { seq: 0, hash: GENESIS_HASH });
+    if (toSeq === null) {
+      const horizon = await this.db.withAuditAppendsSettled((tx) => tx.get<{ m: number | string | null }>('SELECT MAX(seq) AS m FROM audit_events'));
+      toSeq = horizon?.m === null || horizon?.m === undefined ? 0 : Number(horizon.m);
+    }
+    if (toSeq <= fromSeq) return null;
+    const tree = new MerkleRootBuilder();
+    for (let after = fromSeq; ; ) {
+      const rows = await this.db.all<{ seq: number | string; chain: string | null; chain_seq: number | string | null; hash: string }>(
+        'SELECT seq, chain, chain_seq, hash FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 10000',
+        [after, toSeq],
+      );
+      if (rows.length === 0) break;
+      for (const r of rows) tree.addEntry(checkpointEntry({ seq: Number(r.seq), chain: r.chain, chainSeq: r.chain_seq === null ? null : Number(r.chain_seq), hash: r.hash }));
+      after = Number(rows[rows.length - 1]!.seq);
+    }
+    const checkpoint = signCheckpoint({ id: (previous?.id ?? 0) + 1, fromSeq, toSeq, size: tree.size, root: tree.root(), prev: previous?.hash ?? GENESIS_HASH, at: now }, privateKey);
+    try {
+      await this.db.run(
+        'INSERT INTO audit_checkpoints (id, from_seq, to_seq, size, root, prev, at, key_id, signature, hash, public_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [checkpoint.id, checkpoint.fromSeq, checkpoint.toSeq, checkpoint.size, checkpoint.root, checkpoint.prev, checkpoint.at, checkpoint.keyId, checkpoint.signature, checkpoint.hash, checkpoint.publicKey],
+      );
+    } catch (error) {
+      if (this.db.isUniqueViolation(error) || /append-only/.test((error as Error).message)) return null;
+      throw error;
+    }
+    return checkpoint;
   }
 
   // ---------------------------------------------------------------- intake
@@ -107,9 +169,11 @@ export class SqlStore implements Store {
             `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'locating', ?, ?)`,
             [u.handoverId, input.id, position, u.url, u.reportedUrl ?? null, u.contentType, now, now],
           );
-          audit.push({ handoverId: u.handoverId, referralId: input.id, at: now, actor, kind: 'intake', fromState: null, toState: 'locating', reason: 'referred by the hotline', data: { reportId: input.reportId, position } });
+          audit.push({ handoverId: u.handoverId, referralId: input.id, at: now, actor, kind: 'intake', fromState: null, toState: 'locating', reason: 'referred by the hotline', data: { reportId: input.reportId, position, bodyHash: input.bodyHash, classificationHash: referralClassificationHash(input.classification) }, row: null, newChain: true });
         }
         const created = await this.referralWithHandovers(tx, input.reportId);
+        const byId = new Map(created!.handovers.map((h) => [h.id, h]));
+        for (const event of audit) event.row = handoverFacts(byId.get(event.handoverId!)!);
         await this.appendAudit(tx, audit);
         return { created: true, ...created! };
       });
@@ -280,7 +344,7 @@ export class SqlStore implements Store {
       await this.writePatch(tx, handoverId, change.to, change.set, change.now);
       const result = await this.lockHandover(tx, handoverId);
       await this.appendAudit(tx, [
-        { handoverId, referralId: current.referralId, at: change.now, actor: change.actor, kind: change.kind ?? 'transition', fromState: current.state, toState: change.to, reason: change.reason, data: change.data ?? null },
+        { handoverId, referralId: current.referralId, at: change.now, actor: change.actor, kind: change.kind ?? 'transition', fromState: current.state, toState: change.to, reason: change.reason, data: change.data ?? null, row: handoverFacts(result) },
       ]);
       return result;
     });
@@ -293,7 +357,7 @@ export class SqlStore implements Store {
       await this.writePatch(tx, handoverId, current.state, note.set, note.now);
       const result = await this.lockHandover(tx, handoverId);
       await this.appendAudit(tx, [
-        { handoverId, referralId: current.referralId, at: note.now, actor: note.actor, kind: note.kind, fromState: current.state, toState: current.state, reason: note.reason, data: note.data ?? null },
+        { handoverId, referralId: current.referralId, at: note.now, actor: note.actor, kind: note.kind, fromState: current.state, toState: current.state, reason: note.reason, data: note.data ?? null, row: handoverFacts(result) },
       ]);
       return result;
     });
@@ -309,8 +373,8 @@ export class SqlStore implements Store {
       );
       const result = await this.lockHandover(tx, input.id);
       await this.appendAudit(tx, [
-        { handoverId: input.id, referralId: parent.referralId, at: input.now, actor: input.actor, kind: 'linked', fromState: null, toState: 'locating', reason: input.reason, data: { parentId } },
-        { handoverId: parentId, referralId: parent.referralId, at: input.now, actor: input.actor, kind: 'successor', fromState: parent.state, toState: parent.state, reason: input.reason, data: { successorId: input.id } },
+        { handoverId: input.id, referralId: parent.referralId, at: input.now, actor: input.actor, kind: 'linked', fromState: null, toState: 'locating', reason: input.reason, data: { parentId }, row: handoverFacts(result), newChain: true },
+        { handoverId: parentId, referralId: parent.referralId, at: input.now, actor: input.actor, kind: 'successor', fromState: parent.state, toState: parent.state, reason: input.reason, data: { successorId: input.id }, row: handoverFacts(parent) },
       ]);
       return result;
     });
@@ -329,20 +393,30 @@ export class SqlStore implements Store {
       for (const { id } of rows) {
         const current = await this.lockHandover(tx, id);
         await this.writePatch(tx, id, 'delivering', { leaseToken: request.token, leaseExpiresAt: request.now + request.leaseMs }, request.now);
-        audit.push({ handoverId: id, referralId: current.referralId, at: request.now, actor: request.actor, kind: 'transition', fromState: 'routed', toState: 'delivering', reason: 'claimed for a delivery attempt', data: { attempt: current.attemptCount + 1 } });
-        claimed.push({ ...current, state: 'delivering', leaseToken: request.token, leaseExpiresAt: request.now + request.leaseMs, updatedAt: request.now });
+        // Read back, so the event records exactly what the row now holds.
+        const after = await this.lockHandover(tx, id);
+        audit.push({ handoverId: id, referralId: current.referralId, at: request.now, actor: request.actor, kind: 'transition', fromState: 'routed', toState: 'delivering', reason: 'claimed for a delivery attempt', data: { attempt: current.attemptCount + 1 }, row: handoverFacts(after) });
+        claimed.push(after);
       }
       await this.appendAudit(tx, audit);
       return claimed;
     });
   }
 
+  /** The attempt row and its event in the handover's chain (request hash, response digest). */
   async recordAttempt(a: NewAttempt): Promise<void> {
-    await this.db.run(
-      `INSERT INTO delivery_attempts (handover_id, attempt_no, destination, claim_token, started_at, finished_at, duration_ms, outcome, status_code, error_class, request_hash, response_digest, detail)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [a.handoverId, a.attemptNo, a.destination, a.claimToken, a.startedAt, a.finishedAt, a.durationMs, a.outcome, a.statusCode, a.errorClass, a.requestHash, a.responseDigest, a.detail],
-    );
+    await this.db.transaction(async (tx) => {
+      const current = await this.lockHandover(tx, a.handoverId);
+      const inserted = await tx.get<{ id: number | string }>(
+        `INSERT INTO delivery_attempts (handover_id, attempt_no, destination, claim_token, started_at, finished_at, duration_ms, outcome, status_code, error_class, request_hash, response_digest, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+        [a.handoverId, a.attemptNo, a.destination, a.claimToken, a.startedAt, a.finishedAt, a.durationMs, a.outcome, a.statusCode, a.errorClass, a.requestHash, a.responseDigest, a.detail],
+      );
+      const attempt: AttemptRecord = { id: Number(inserted!.id), ...a };
+      await this.appendAudit(tx, [
+        { handoverId: a.handoverId, referralId: current.referralId, at: a.finishedAt ?? a.startedAt, actor: 'system:delivery', kind: 'attempt', fromState: current.state, toState: current.state, reason: `attempt ${a.attemptNo}: ${a.outcome}${a.statusCode === null ? '' : ` (${a.statusCode})`}`, data: { attempt: attemptEventData(attempt) }, row: handoverFacts(current) },
+      ]);
+    });
   }
 
   async markPolled(handoverIds: readonly string[], now: number): Promise<void> {
@@ -355,18 +429,31 @@ export class SqlStore implements Store {
     );
   }
 
+  /** The acknowledgement row and its event: in the handover's chain, or the unattached one. */
+  async claimPolls(handoverIds: readonly string[], now: number, polledBefore: number): Promise<string[]> {
+    if (handoverIds.length === 0) return [];
+    const rows = await this.db.all<{ id: string }>(
+      `UPDATE handovers SET last_polled_at = ? WHERE id IN (SELECT id FROM handovers WHERE id IN (${handoverIds.map(() => '?').join(', ')}) AND (last_polled_at IS NULL OR last_polled_at <= ?) ORDER BY id${this.db.forUpdateSkipLocked}) RETURNING id`,
+      [now, ...handoverIds, polledBefore],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async recordAck(ack: NewAck, audit?: { actor: string; kind: string; reason: string | null; now: number }): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await tx.run(
-        `INSERT INTO acknowledgements (handover_id, destination, source, status, reference, reason, applied, note, webhook_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      const handoverRow = ack.handoverId ? await tx.get(`SELECT ${HANDOVER_COLUMNS} FROM ${HANDOVER_FROM} WHERE h.id = ?${this.db.forUpdate ? ' FOR UPDATE OF h' : ''}`, [ack.handoverId]) : undefined;
+      const handover = handoverRow ? toHandover(handoverRow) : null;
+      const inserted = await tx.get<{ id: number | string }>(
+        `INSERT INTO acknowledgements (handover_id, destination, source, status, reference, reason, applied, note, webhook_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
         [ack.handoverId, ack.destination, ack.source, ack.status, ack.reference, ack.reason, ack.applied ? 1 : 0, ack.note, ack.webhookId, ack.receivedAt],
       );
-      if (audit) {
-        const handover = ack.handoverId ? await tx.get<{ referral_id: string; state: string }>('SELECT referral_id, state FROM handovers WHERE id = ?', [ack.handoverId]) : undefined;
-        await this.appendAudit(tx, [
-          { handoverId: handover ? ack.handoverId : null, referralId: handover?.referral_id ?? null, at: audit.now, actor: audit.actor, kind: audit.kind, fromState: handover?.state ?? null, toState: handover?.state ?? null, reason: audit.reason, data: { destination: ack.destination, status: ack.status, source: ack.source, claimedHandoverId: ack.handoverId } },
-        ]);
-      }
+      const record: AckRecord = { id: Number(inserted!.id), ...ack };
+      const common = { handoverId: handover?.id ?? null, referralId: handover?.referralId ?? null, fromState: handover?.state ?? null, toState: handover?.state ?? null, row: handover ? handoverFacts(handover) : null };
+      await this.appendAudit(tx, [
+        audit
+          ? { ...common, at: audit.now, actor: audit.actor, kind: audit.kind, reason: audit.reason, data: { destination: ack.destination, status: ack.status, source: ack.source, claimedHandoverId: ack.handoverId, acknowledgement: ackEventData(record) } }
+          : { ...common, at: ack.receivedAt, actor: `system:ack-${ack.source}`, kind: 'acknowledgement', reason: `${ack.destination} ${ack.source}: ${ack.status}`, data: { acknowledgement: ackEventData(record) } },
+      ]);
     });
   }
 

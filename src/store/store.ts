@@ -4,7 +4,10 @@
  * Every change of a handover's state goes through `transition`, which checks the state machine
  * and appends the audit event in the same transaction.
  */
+import type { KeyObject } from 'node:crypto';
 import type { AuditEvent, AuditVerification } from '../domain/audit-chain.js';
+import type { SignedCheckpoint } from '../domain/audit-checkpoint.js';
+import type { TrailCheckOptions, TrailReport } from './audit-trail-check.js';
 import type { Destination, RoutingDecision } from '../domain/decision.js';
 import type { HostingEvidence } from '../domain/evidence.js';
 import type { HandoverState } from '../domain/handover-states.js';
@@ -262,6 +265,12 @@ export interface Store {
   recordAttempt(attempt: NewAttempt): Promise<void>;
   /** Notes that a destination was asked for news (no audit event: nothing changed). */
   markPolled(handoverIds: readonly string[], now: number): Promise<void>;
+  /**
+   * Marks asked those of `handoverIds` not asked since `polledBefore` and not being marked by
+   * another process right now, and returns them: replicas polling together split the work
+   * instead of each asking about every case.
+   */
+  claimPolls(handoverIds: readonly string[], now: number, polledBefore: number): Promise<string[]>;
   recordAck(ack: NewAck, audit?: { actor: string; kind: string; reason: string | null; now: number }): Promise<void>;
   /** Remembers a callback's webhook-id; false when it was seen before (a replay). */
   rememberWebhookId(destination: Destination, webhookId: string, now: number): Promise<boolean>;
@@ -270,6 +279,15 @@ export interface Store {
   acquireJobLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
   releaseJobLease(name: string, holder: string): Promise<void>;
 
-  /** Reads the whole audit chain in order and checks it against the stored head. */
+  /**
+   * Checks every chain, the checkpoints in the database and every row against its trail, in
+   * one snapshot, trusting the key the checkpoints name (tests, quick checks); `audit verify`
+   * uses checkAuditTrail with a pinned key and the checkpoint file.
+   */
   verifyAudit(): Promise<AuditVerification>;
+  /** The whole check of `audit verify`, in one read-only snapshot. */
+  checkAuditTrail(options: TrailCheckOptions): Promise<TrailReport>;
+  /** Seals every event since the last checkpoint; null when there was nothing new. */
+  sealAuditCheckpoint(privateKey: KeyObject, now: number): Promise<SignedCheckpoint | null>;
+  listAuditCheckpoints(): Promise<SignedCheckpoint[]>;
 }

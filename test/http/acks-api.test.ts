@@ -52,7 +52,9 @@ describe('POST /v1/acks/:destination', () => {
     expect(res.body).toMatchObject({ applied: true, state: 'acknowledged' });
     expect(await svc.ctx.store.listAcks(id)).toMatchObject([{ source: 'callback', status: 'registered', reference: 'PV-2026-77', applied: true }]);
     const audit = await svc.ctx.store.listAuditEvents(id);
-    expect(audit.at(-1)).toMatchObject({ actor: 'destination:police', fromState: 'delivered', toState: 'acknowledged' });
+    // The transition, then the acknowledgement itself as an event of the same chain.
+    expect(audit.at(-2)).toMatchObject({ actor: 'destination:police', fromState: 'delivered', toState: 'acknowledged' });
+    expect(audit.at(-1)).toMatchObject({ kind: 'acknowledgement', data: { acknowledgement: { status: 'registered', reference: 'PV-2026-77', applied: true } } });
   });
 
   it('accepts a signature made with the standardwebhooks package', async () => {

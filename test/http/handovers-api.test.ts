@@ -205,6 +205,8 @@ describe('GET /v1/handovers/:id', () => {
         ['intake', null, 'locating'],
         ['transition', 'locating', 'routed'],
         ['transition', 'routed', 'delivering'],
+        // The attempt itself (request hash, response digest) is an event of the chain.
+        ['attempt', 'delivering', 'delivering'],
         ['transition', 'delivering', 'delivered'],
         ['ack', 'delivered', 'delivered'],
         ['transition', 'delivered', 'acknowledged'],

@@ -125,7 +125,7 @@ describe('two replicas on one SQLite file', () => {
     expect(police.requests.exports).toBe(40);
     // Each handover was claimed exactly once, by one replica or the other.
     for (const h of handovers) {
-      const claims = (await replicaA.store.listAuditEvents(h.id)).filter((e) => e.toState === 'delivering');
+      const claims = (await replicaA.store.listAuditEvents(h.id)).filter((e) => e.fromState === 'routed' && e.toState === 'delivering');
       expect(claims).toHaveLength(1);
     }
   }, 30_000);

@@ -4,6 +4,8 @@
  */
 import Database from 'better-sqlite3';
 import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readMigrations } from '../../src/store/migration-files.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -121,12 +123,22 @@ describe('a malformed setting', () => {
   });
 });
 
-describe('referral audit verify', () => {
-  it('exits 0 on an intact trail and 1 after an event was edited behind the store’s back', async () => {
+describe('referral audit checkpoint and audit verify', () => {
+  const auditEnv = () => ({ DATABASE_URL: db.databaseUrl, AUDIT_SIGNING_KEY_FILE: join(db.dir, 'keys', 'audit.key'), AUDIT_CHECKPOINT_FILE: join(db.dir, 'checkpoints.jsonl') });
+
+  it('seals a checkpoint with a key it creates (0600), prints it on verify, and exits 1 after an event was edited', async () => {
     await seedLedger();
-    const intact = await runCli(['audit', 'verify'], { DATABASE_URL: db.databaseUrl });
+    const sealed = await runCli(['audit', 'checkpoint'], auditEnv());
+    expect(sealed.code).toBe(0);
+    expect(sealed.stdout).toMatch(/checkpoint 1 sealed: 4 events \(1\.\.4\)/);
+    expect(statSync(join(db.dir, 'keys', 'audit.key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(db.dir, 'checkpoints.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+
+    const intact = await runCli(['audit', 'verify'], auditEnv());
     expect(intact.code).toBe(0);
-    expect(intact.stdout).toMatch(/^audit trail intact: 4 events, head [0-9a-f]{64}\n$/);
+    expect(intact.stdout).toMatch(/^checkpoints: 1$/m);
+    expect(intact.stdout).toMatch(/^ {2}#1 .* events 1\.\.4 \(4\)/m);
+    expect(intact.stdout).toMatch(/audit trail intact/);
 
     // The append-only trigger refuses the edit; someone with the file drops it first.
     const sqlite = new Database(db.file);
@@ -135,8 +147,26 @@ describe('referral audit verify', () => {
     sqlite.prepare("UPDATE audit_events SET reason = 'nothing to see' WHERE seq = 2").run();
     sqlite.close();
 
-    const broken = await runCli(['audit', 'verify'], { DATABASE_URL: db.databaseUrl });
+    const broken = await runCli(['audit', 'verify'], auditEnv());
     expect(broken.code).toBe(1);
-    expect(broken.stdout).toMatch(/^audit trail BROKEN at event 2 /);
+    expect(broken.stdout).toMatch(/audit trail BROKEN/);
+    expect(broken.stdout).toMatch(/hash_mismatch {2}event 2 /);
+  });
+
+  it('exits 2 on a mistyped database path, and creates no file', async () => {
+    const typo = join(db.dir, 'referals.db');
+    const res = await runCli(['audit', 'verify'], { ...auditEnv(), DATABASE_URL: `sqlite:${typo}` });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/could not check: no database at/);
+    expect(existsSync(typo)).toBe(false);
+  });
+
+  it('exits 2 on a database that was never migrated, and leaves it unmigrated', async () => {
+    new Database(db.file).close();
+    const res = await runCli(['audit', 'verify'], auditEnv());
+    expect(res.code).toBe(2);
+    const sqlite = new Database(db.file, { readonly: true });
+    expect(sqlite.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'").get()).toEqual({ n: 0 });
+    sqlite.close();
   });
 });

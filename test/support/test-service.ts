@@ -49,7 +49,14 @@ export interface TestService {
 
 export async function createTestService(env: Record<string, string> = {}, overrides: ContextOverrides = {}): Promise<TestService> {
   const dir = mkdtempSync(join(tmpdir(), 'hrr-test-'));
-  const config = loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'referrals.db')}`, API_KEYS: apiKeysEnv(), JOBS_ENABLED: 'false', ...env });
+  const config = loadConfig({
+    DATABASE_URL: `sqlite:${join(dir, 'referrals.db')}`,
+    API_KEYS: apiKeysEnv(),
+    JOBS_ENABLED: 'false',
+    AUDIT_SIGNING_KEY_FILE: join(dir, 'audit-signing.key'),
+    AUDIT_CHECKPOINT_FILE: join(dir, 'audit-checkpoints.jsonl'),
+    ...env,
+  });
   const clock = new ManualClock('2026-03-01T10:00:00Z');
   const logs = new LogCapture();
   const ctx = createContext(config, {

@@ -1,19 +1,116 @@
+/**
+ * `referral audit verify` (contract §6): checks the whole trail in one read-only snapshot and
+ * exits 0 intact, 1 broken (printing what and where), 2 could not check. It never creates or
+ * migrates a database: a mistyped path is exit 2 with no file left behind.
+ */
+import { existsSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { readCheckpointFile } from '../../audit/checkpoint-file.js';
+import { loadPublicKey, publicKeyFileFor } from '../../audit/signing-key-file.js';
 import type { Config } from '../../config/config.js';
-import { openStore } from '../../store/open-store.js';
+import { keyIdOf } from '../../domain/audit-checkpoint.js';
+import { PostgresDriver } from '../../store/postgres/postgres-driver.js';
+import type { SqlDriver } from '../../store/sql-driver.js';
+import { SqlStore } from '../../store/sql-store.js';
+import { SqliteDriver } from '../../store/sqlite/sqlite-driver.js';
+import type { TrailReport } from '../../store/audit-trail-check.js';
 
-/** Exits 1 when the chain is broken, so a cron job or monitor can alert on it. */
-export async function auditVerifyCommand(config: Config): Promise<void> {
-  const store = openStore({ url: config.database.url, poolSize: 1, statementTimeoutMs: config.database.statementTimeoutMs });
-  try {
-    await store.migrate();
-    const result = await store.verifyAudit();
-    if (result.ok) {
-      process.stdout.write(`audit trail intact: ${result.events} events, head ${result.headHash}\n`);
-    } else {
-      process.stdout.write(`audit trail BROKEN at event ${result.brokenAtSeq} (${result.problem}) after checking ${result.events} events\n`);
-      process.exitCode = 1;
+/** The migration that brought per-handover chains and checkpoints. */
+const AUDIT_CHAINS_MIGRATION = 6;
+const MAX_PROBLEMS_PRINTED = 100;
+
+export interface AuditVerifyOptions {
+  publicKey?: string;
+  checkpointFile?: string;
+  json?: boolean;
+}
+
+class CannotCheck extends Error {}
+
+function openReadOnly(url: string, statementTimeoutMs: number): SqlDriver {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (path === ':memory:' || !existsSync(path)) throw new CannotCheck(`no database at ${path}`);
+    try {
+      return new SqliteDriver(path, { readOnly: true });
+    } catch (error) {
+      throw new CannotCheck(`cannot open ${path}: ${(error as Error).message}`);
     }
-  } finally {
-    await store.close();
   }
+  return new PostgresDriver({ connectionString: url, poolSize: 1, statementTimeoutMs: Math.max(statementTimeoutMs, 600_000) });
+}
+
+function pinnedKey(config: Config, option: string | undefined): { key: KeyObject | null; source: string } {
+  const file = option ?? publicKeyFileFor(config.audit.signingKeyFile);
+  if (!existsSync(file)) {
+    if (option) throw new CannotCheck(`no public key at ${option}`);
+    return { key: null, source: `none (${file} not found): checked against the key the checkpoints name` };
+  }
+  try {
+    return { key: loadPublicKey(file), source: file };
+  } catch (error) {
+    throw new CannotCheck(`cannot read the public key ${file}: ${(error as Error).message}`);
+  }
+}
+
+export async function auditVerifyCommand(config: Config, options: AuditVerifyOptions = {}): Promise<void> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  let driver: SqlDriver | null = null;
+  try {
+    const { key, source } = pinnedKey(config, options.publicKey);
+    const checkpointFile = options.checkpointFile ?? config.audit.checkpointFile;
+    // Read before the snapshot: the file is only ever appended after the database commits,
+    // so everything read here is already in the snapshot taken next.
+    const file = readCheckpointFile(checkpointFile);
+    driver = openReadOnly(config.database.url, config.database.statementTimeoutMs);
+    let migrated: boolean;
+    try {
+      migrated = await driver.hasMigration(AUDIT_CHAINS_MIGRATION);
+    } catch (error) {
+      throw new CannotCheck(`cannot read the database: ${(error as Error).message}`);
+    }
+    if (!migrated) throw new CannotCheck('the database has no audit trail of this version (not migrated: run `referral migrate`)');
+    const store = new SqlStore(driver);
+    const started = Date.now();
+    const report = await store.checkAuditTrail({ publicKey: key, file: file ?? [] });
+    const ms = Date.now() - started;
+    if (options.json) {
+      out(JSON.stringify({ ...report, publicKey: source, checkpointFile, ms }));
+    } else {
+      printReport(out, report, { keySource: source, keyId: key ? keyIdOf(key) : null, checkpointFile, fileFound: file !== null, ms });
+    }
+    process.exitCode = report.ok ? 0 : 1;
+  } catch (error) {
+    if (error instanceof CannotCheck) {
+      process.stderr.write(`audit verify: could not check: ${error.message}\n`);
+    } else {
+      process.stderr.write(`audit verify: could not check: ${(error as Error).message}\n`);
+    }
+    process.exitCode = 2;
+  } finally {
+    await driver?.close().catch(() => undefined);
+  }
+}
+
+function printReport(
+  out: (line: string) => void,
+  report: TrailReport,
+  info: { keySource: string; keyId: string | null; checkpointFile: string; fileFound: boolean; ms: number },
+): void {
+  out(`public key: ${info.keySource}${info.keyId ? ` (key id ${info.keyId.slice(0, 16)}…)` : ''}`);
+  out(`checkpoint file: ${info.checkpointFile}${info.fileFound ? '' : ' (not found)'}`);
+  out(`checkpoints: ${report.checkpoints.length}`);
+  for (const c of report.checkpoints) {
+    out(`  #${c.id}  ${new Date(c.at).toISOString()}  events ${c.fromSeq + 1}..${c.toSeq} (${c.size})  root ${c.root.slice(0, 16)}…  hash ${c.hash.slice(0, 16)}…`);
+  }
+  out(`events: ${report.events} in ${report.chains} chains; ${report.unsealed} after the last checkpoint (protected by their chains only)`);
+  out(`handovers: ${report.handovers} checked against their trails`);
+  for (const note of report.notes) out(`note: ${note}`);
+  if (report.ok) {
+    out(`audit trail intact (${info.ms} ms)`);
+    return;
+  }
+  out(`audit trail BROKEN: ${report.problems.length} problem(s)`);
+  for (const p of report.problems.slice(0, MAX_PROBLEMS_PRINTED)) out(`  ${p.problem}  ${p.where}: ${p.detail}`);
+  if (report.problems.length > MAX_PROBLEMS_PRINTED) out(`  … and ${report.problems.length - MAX_PROBLEMS_PRINTED} more`);
 }

@@ -122,6 +122,45 @@ export class PostgresDriver implements SqlDriver {
     }
   }
 
+  async snapshot<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    const client = await guarded(() => this.pool.connect());
+    let broken = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await fn(runnerFor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
+   * seq comes from a sequence, taken before commit: a transaction can still be about to
+   * commit an event with a lower seq than one already visible. SHARE mode waits for every
+   * transaction that has inserted into audit_events to end and holds new inserts off while fn
+   * runs, so fn sees a final prefix of the trail. fn must be short.
+   */
+  withAuditAppendsSettled<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.transaction(async (tx) => {
+      await tx.run('LOCK TABLE audit_events IN SHARE MODE');
+      return fn(tx);
+    });
+  }
+
+  async hasMigration(version: number): Promise<boolean> {
+    const table = await this.runner.get<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t");
+    if (!table?.t) return false;
+    return (await this.runner.get('SELECT 1 FROM schema_migrations WHERE version = ?', [version])) !== undefined;
+  }
+
   isUniqueViolation(error: unknown): boolean {
     return (error as { code?: string } | null)?.code === '23505';
   }

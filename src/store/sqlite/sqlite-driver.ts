@@ -27,12 +27,17 @@ export class SqliteDriver implements SqlDriver {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly runner: SqlRunner;
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
+  /** With `readOnly`, the file must exist and nothing is ever written (`audit verify`). */
+  constructor(path: string, options: { readOnly?: boolean } = {}) {
+    if (options.readOnly) {
+      this.db = new Database(path, { readonly: true, fileMustExist: true });
+    } else {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('foreign_keys = ON');
+    }
     // Another process holding the write lock makes us wait, not fail.
     this.db.pragma('busy_timeout = 10000');
     this.runner = {
@@ -72,6 +77,30 @@ export class SqliteDriver implements SqlDriver {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw error;
       }
+    });
+  }
+
+  snapshot<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    // A deferred transaction takes its read snapshot at the first read and keeps it (WAL).
+    return this.mutex.run(async () => {
+      this.db.exec('BEGIN');
+      try {
+        return await fn(this.runner);
+      } finally {
+        if (this.db.inTransaction) this.db.exec('COMMIT');
+      }
+    });
+  }
+
+  /** One writer at a time: every event committed so far is final, in seq order. */
+  withAuditAppendsSettled<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.mutex.run(() => fn(this.runner));
+  }
+
+  async hasMigration(version: number): Promise<boolean> {
+    return this.mutex.run(async () => {
+      const table = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+      return table !== undefined && this.db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(version) !== undefined;
     });
   }
 
