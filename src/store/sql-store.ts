@@ -116,7 +116,7 @@ export class SqlStore implements Store {
         // One live case per URL (issue #15): a URL already carried becomes a duplicate entry.
         const { audit } = await insertReferredUrls(
           tx,
-          this.db.forUpdate,
+          this.db,
           input.urls.map((u, position) => ({ handoverId: u.handoverId, referralId: input.id, reportId: input.reportId, position, url: u.url, contentType: u.contentType })),
           actor,
           now,

@@ -5,8 +5,8 @@
  * entry linked to the winner. Every function here runs inside the caller's transaction and
  * returns the audit events to append (the caller appends them last, after its row locks).
  *
- * Lock order: callers insert a referral's URLs in key order, so two referrals naming the same
- * URLs in another order cannot wait on each other in a cycle (PostgreSQL).
+ * Lock order (PostgreSQL): a referral first takes an advisory lock per URL key in one global
+ * order (see lockUrlKeysInOrder), then inserts, then locks any holder row; the audit head last.
  */
 import type { AuditEventBody } from '../domain/audit-chain.js';
 import { ConflictError } from '../domain/errors.js';
@@ -126,17 +126,33 @@ export async function insertReferredUrl(tx: SqlRunner, forUpdate: string, u: Ref
   throw new Error(`handover ${u.handoverId}: the URL's live case kept changing while it was referred`);
 }
 
-/** Inserts a referral's URLs in key order (see the lock order above); positions stay as given. */
-export async function insertReferredUrls(tx: SqlRunner, forUpdate: string, urls: ReferredUrl[], actor: string, now: number): Promise<{ intakes: UrlIntake[]; audit: AuditInput[] }> {
-  const ordered = [...urls].sort((a, b) => {
-    const ka = keyOf(a.url);
-    const kb = keyOf(b.url);
-    return ka < kb ? -1 : ka > kb ? 1 : a.position - b.position;
-  });
+/**
+ * PostgreSQL only: takes a transaction-scoped advisory lock per distinct URL key, in one global
+ * order, before any insert. Without it, two referrals naming the same two URLs in opposite
+ * orders could each wait on the other's uncommitted key (a deadlock); with it they queue. The
+ * unique index, not these locks, is what keeps one live case per URL.
+ */
+async function lockUrlKeysInOrder(tx: SqlRunner, keys: string[]): Promise<void> {
+  const hashes = await tx.all<{ h: number }>('SELECT DISTINCT hashtext(k) AS h FROM unnest(?::text[]) AS k ORDER BY h', [keys]);
+  for (const { h } of hashes) await tx.get('SELECT pg_advisory_xact_lock(?, ?) AS locked', [URL_KEY_LOCK_CLASS, h]);
+}
+
+/** The advisory lock class of URL keys (the two-number form, apart from single-number locks). */
+const URL_KEY_LOCK_CLASS = 15;
+
+/** Inserts a referral's URLs in their order (insertion order is the listing order). */
+export async function insertReferredUrls(
+  tx: SqlRunner,
+  db: { dialect: 'sqlite' | 'postgres'; forUpdate: string },
+  urls: ReferredUrl[],
+  actor: string,
+  now: number,
+): Promise<{ intakes: UrlIntake[]; audit: AuditInput[] }> {
+  if (db.dialect === 'postgres') await lockUrlKeysInOrder(tx, urls.map((u) => keyOf(u.url)));
   const intakes: UrlIntake[] = [];
   const audit: AuditInput[] = [];
-  for (const u of ordered) {
-    const result = await insertReferredUrl(tx, forUpdate, u, actor, now);
+  for (const u of urls) {
+    const result = await insertReferredUrl(tx, db.forUpdate, u, actor, now);
     intakes.push(result.intake);
     audit.push(...result.audit);
   }
