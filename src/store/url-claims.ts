@@ -133,8 +133,11 @@ export async function insertReferredUrl(tx: SqlRunner, forUpdate: string, u: Ref
  * unique index, not these locks, is what keeps one live case per URL.
  */
 async function lockUrlKeysInOrder(tx: SqlRunner, keys: string[]): Promise<void> {
-  const hashes = await tx.all<{ h: number }>('SELECT DISTINCT hashtext(k) AS h FROM unnest(?::text[]) AS k ORDER BY h', [keys]);
-  for (const { h } of hashes) await tx.get('SELECT pg_advisory_xact_lock(?, ?) AS locked', [URL_KEY_LOCK_CLASS, h]);
+  // One round trip: the aggregate takes the locks row by row as the sorted subquery yields them.
+  await tx.get(
+    'SELECT COUNT(pg_advisory_xact_lock(?, h)) AS locked FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(?::text[]) AS k ORDER BY h) AS ordered',
+    [URL_KEY_LOCK_CLASS, keys],
+  );
 }
 
 /** The advisory lock class of URL keys (the two-number form, apart from single-number locks). */
