@@ -53,6 +53,8 @@ export interface PoliceCase {
   sha256: string;
   /** The last status a callback was sent for. */
   notifiedStatus: string | null;
+  /** The body's `reappearanceOf`: our earlier handover of the URL when the content is back. */
+  reappearanceOf: string | null;
 }
 
 export interface PoliceStandin {
@@ -146,6 +148,7 @@ export async function startPoliceStandin(options: PoliceStandinOptions = {}): Pr
       posts: 1,
       sha256: record.sha256,
       notifiedStatus: null,
+      reappearanceOf: typeof record.reappearanceOf === 'string' ? record.reappearanceOf : null,
     };
     cases.set(key, created);
     byHandoverId.set(handoverId, created);

@@ -24,6 +24,7 @@ export async function sendHandover(adapter: DestinationAdapter, handover: Handov
       classification: handover.classification,
       evidence: handover.evidence,
       decision: handover.decision,
+      reappearanceOf: handover.reappearanceOf,
     });
   } catch (error) {
     onThrown(coerceError(error));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HANDOVER_STATES, allowedNextStates, canTransition, isFinalState, type HandoverState } from './handover-states.js';
+import { HANDOVER_STATES, LIVE_STATES, OVER_STATES, allowedNextStates, canTransition, isFinalState, type HandoverState } from './handover-states.js';
 
 // The contract's table, written out again independently so a slip in either copy shows.
 const CONTRACT: Record<HandoverState, HandoverState[]> = {
@@ -12,6 +12,7 @@ const CONTRACT: Record<HandoverState, HandoverState[]> = {
   closed: [],
   failed: ['routed', 'cancelled'],
   cancelled: [],
+  duplicate: ['locating'],
 };
 
 describe('handover state machine', () => {
@@ -26,6 +27,12 @@ describe('handover state machine', () => {
 
   it('closed and cancelled are final, nothing else is', () => {
     expect(HANDOVER_STATES.filter(isFinalState)).toEqual(['closed', 'cancelled']);
+  });
+
+  it('every state is live, over, or a duplicate, and only one of them', () => {
+    for (const s of HANDOVER_STATES) {
+      expect([LIVE_STATES.includes(s), OVER_STATES.includes(s), s === 'duplicate'].filter(Boolean)).toHaveLength(1);
+    }
   });
 
   it('no state may move to itself', () => {

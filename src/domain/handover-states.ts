@@ -12,6 +12,9 @@ export const HANDOVER_STATES = [
   'closed',
   'failed',
   'cancelled',
+  // A URL referred again while another handover carries it (issue #15): an entry of its own,
+  // linked to that handover, that is never sent; a supervisor's split makes it a case.
+  'duplicate',
 ] as const;
 
 export type HandoverState = (typeof HANDOVER_STATES)[number];
@@ -27,6 +30,7 @@ const TRANSITIONS: Readonly<Record<HandoverState, readonly HandoverState[]>> = {
   closed: [],
   failed: ['routed', 'cancelled'],
   cancelled: [],
+  duplicate: ['locating'],
 };
 
 export function isHandoverState(value: string): value is HandoverState {
@@ -56,3 +60,16 @@ export const OUTSTANDING_STATES: readonly HandoverState[] = [
   'acknowledged',
   'failed',
 ];
+
+/**
+ * States in which a handover carries its URL (issue #15): a URL referred again while one of
+ * these holds it is recorded as a duplicate, not sent twice.
+ */
+export const LIVE_STATES: readonly HandoverState[] = ['locating', 'needs_review', 'routed', 'delivering', 'delivered', 'acknowledged'];
+
+/** States in which a case is over: the same URL referred again is a new case, a reappearance. */
+export const OVER_STATES: readonly HandoverState[] = ['closed', 'failed', 'cancelled'];
+
+export function isLiveState(state: HandoverState): boolean {
+  return LIVE_STATES.includes(state);
+}

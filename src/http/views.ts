@@ -26,6 +26,9 @@ export function handoverSummary(h: HandoverRecord) {
     outcome: h.outcome,
     failureReason: h.failureReason,
     parentId: h.parentId,
+    duplicateOf: h.duplicateOf,
+    reappearanceOf: h.reappearanceOf,
+    splitAt: iso(h.splitAt),
     createdAt: iso(h.createdAt),
     locatedAt: iso(h.locatedAt),
     deliveredAt: iso(h.deliveredAt),
@@ -88,4 +91,9 @@ export function auditView(e: AuditEvent) {
     data: e.data,
     hash: e.hash,
   };
+}
+
+/** How a handover linked by URL (a duplicate, a reappearance) appears on the other one. */
+export function urlLinkView(h: HandoverRecord) {
+  return { id: h.id, reportId: h.reportId, state: h.state, createdAt: iso(h.createdAt), splitAt: iso(h.splitAt) };
 }

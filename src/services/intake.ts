@@ -1,6 +1,9 @@
 /**
  * Intake: a confirmed report becomes a referral with one handover per URL, idempotently by
  * reportId (the same body again returns the same answer; a different body is a conflict).
+ * A URL another live handover already carries becomes a duplicate entry linked to it, and a URL
+ * whose earlier case is over a new case linked to that one (issue #15): the store decides both
+ * in the transaction that creates the referral (src/store/url-claims.ts).
  */
 import type { Context } from '../context.js';
 import { canonicalJson, sha256Hex } from '../domain/canonical-json.js';
@@ -47,7 +50,10 @@ export async function submitReferral(
   }
   ctx.metrics.referralsAccepted.inc({ outcome: result.created ? 'created' : 'repeated' });
   if (result.created) {
-    ctx.logger.info('referral accepted', { component: 'intake', referralId: result.referral.id, handovers: result.handovers.length });
+    // Ids and counts only: the URLs never go to the log.
+    const duplicates = result.handovers.filter((h) => h.duplicateOf !== null).length;
+    const reappearances = result.handovers.filter((h) => h.reappearanceOf !== null).length;
+    ctx.logger.info('referral accepted', { component: 'intake', referralId: result.referral.id, handovers: result.handovers.length, duplicates, reappearances });
     ctx.wakeups.locate.notify();
   }
   return result;

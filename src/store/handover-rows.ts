@@ -66,6 +66,10 @@ export function toHandover(row: Row): HandoverRecord {
     resentAt: numOrNull(row.resent_at),
     recheckedAt: numOrNull(row.rechecked_at),
     parentId: strOrNull(row.parent_id),
+    urlKey: strOrNull(row.url_key),
+    duplicateOf: strOrNull(row.duplicate_of),
+    reappearanceOf: strOrNull(row.reappearance_of),
+    splitAt: numOrNull(row.split_at),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
   };

@@ -18,6 +18,7 @@ import type { HandoverTiming } from '../domain/handover-stats.js';
 import { canTransition, type HandoverState } from '../domain/handover-states.js';
 import { ackEventData, attemptEventData, HANDOVER_COLUMNS, HANDOVER_FROM, patchAssignments, toAck, toAttempt, toAuditEvent, toHandover, toReferral } from './handover-rows.js';
 import type { SqlDriver, SqlRunner } from './sql-driver.js';
+import { backfillUrlKeys, followStateChange, insertLinkedRow, insertReferredUrls, splitDuplicateRow, urlAlreadyLive } from './url-claims.js';
 import type {
   AckRecord,
   Annotation,
@@ -33,6 +34,7 @@ import type {
   ReferralRecord,
   Store,
   Transition,
+  UrlRepeat,
 } from './store.js';
 
 type AuditInput = Omit<AuditEventBody, 'seq'> & {
@@ -52,8 +54,18 @@ export class SqlStore implements Store {
     return this.db.dialect;
   }
 
-  migrate(): Promise<string[]> {
-    return this.db.migrate();
+  async migrate(): Promise<string[]> {
+    const applied = await this.db.migrate();
+    // Keys for rows written before migration 0008; a replica starting at the same moment may
+    // take a live key first, and then this pass simply runs again on what is left.
+    for (let pass = 1; ; pass++) {
+      try {
+        await backfillUrlKeys((work) => this.db.transaction(work));
+        return applied;
+      } catch (error) {
+        if (!this.db.isUniqueViolation(error) || pass >= 3) throw error;
+      }
+    }
   }
 
   async ping(): Promise<void> {
@@ -163,22 +175,32 @@ export class SqlStore implements Store {
           'INSERT INTO referrals (id, report_id, body_hash, classification, reported_at, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
           [input.id, input.reportId, input.bodyHash, JSON.stringify(input.classification), input.reportedAt, now, actor],
         );
-        const audit: AuditInput[] = [];
-        for (const [position, u] of input.urls.entries()) {
-          await tx.run(
-            `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'locating', ?, ?)`,
-            [u.handoverId, input.id, position, u.url, u.reportedUrl ?? null, u.contentType, now, now],
-          );
-          audit.push({ handoverId: u.handoverId, referralId: input.id, at: now, actor, kind: 'intake', fromState: null, toState: 'locating', reason: 'referred by the hotline', data: { reportId: input.reportId, position, bodyHash: input.bodyHash, classificationHash: referralClassificationHash(input.classification) }, row: null, newChain: true });
-        }
+        // One live case per URL (issue #15): a URL already carried becomes a duplicate entry.
+        const claimed = await insertReferredUrls(
+          tx,
+          this.db,
+          input.urls.map((u, position) => ({ handoverId: u.handoverId, referralId: input.id, reportId: input.reportId, position, url: u.url, reportedUrl: u.reportedUrl ?? null, contentType: u.contentType })),
+          actor,
+          now,
+        );
+        const newIds = new Set(input.urls.map((u) => u.handoverId));
+        const classificationHash = referralClassificationHash(input.classification);
+        const audit: AuditInput[] = claimed.audit.map((event) =>
+          event.kind === 'intake' && event.handoverId !== null && newIds.has(event.handoverId)
+            ? { ...event, data: { ...(event.data as object), bodyHash: input.bodyHash, classificationHash }, row: null, newChain: true }
+            : { ...event, row: null },
+        );
         const created = await this.referralWithHandovers(tx, input.reportId);
         const byId = new Map(created!.handovers.map((h) => [h.id, h]));
-        for (const event of audit) event.row = handoverFacts(byId.get(event.handoverId!)!);
+        // Events on earlier handovers (the case a duplicate joins, a reappearance's predecessor)
+        // record those rows as they stand: linking to them changes none of their facts.
+        for (const event of audit) event.row = handoverFacts(byId.get(event.handoverId!) ?? (await this.lockHandover(tx, event.handoverId!)));
         await this.appendAudit(tx, audit);
         return { created: true, ...created! };
       });
     } catch (error) {
       // Two identical requests racing on PostgreSQL: the loser reads the winner's referral.
+      // (Two referrals of one URL do not collide here: the URL's key is taken with ON CONFLICT.)
       if (!this.db.isUniqueViolation(error)) throw error;
       const existing = await this.referralWithHandovers(this.db, input.reportId);
       if (!existing) throw error;
@@ -335,12 +357,28 @@ export class SqlStore implements Store {
   }
 
   async transition(handoverId: string, change: Transition): Promise<HandoverRecord> {
+    try {
+      return await this.transitionOnce(handoverId, change);
+    } catch (error) {
+      // A failed case sent again while another replica's referral made a new case of its URL
+      // in the same instant: the unique key refused it.
+      if (!this.db.isUniqueViolation(error)) throw error;
+      const holder = await this.db.get<{ id: string }>('SELECT o.id FROM handovers o JOIN handovers h ON h.url_key = o.live_url_key WHERE h.id = ?', [handoverId]);
+      throw urlAlreadyLive(handoverId, holder?.id ?? 'unknown');
+    }
+  }
+
+  private transitionOnce(handoverId: string, change: Transition): Promise<HandoverRecord> {
     return this.db.transaction(async (tx) => {
       const current = await this.lockHandover(tx, handoverId);
       this.checkExpectations(current, change.expectState, change.expectLeaseToken);
       if (!canTransition(current.state, change.to)) {
         throw new InvalidTransitionError(`A handover cannot go from ${current.state} to ${change.to}.`, { from: current.state, to: change.to });
       }
+      if (current.state === 'duplicate') {
+        throw new InvalidTransitionError(`Handover ${handoverId} is a duplicate; only a supervisor's split makes it a case.`, { state: current.state });
+      }
+      await followStateChange(tx, current, change.to);
       await this.writePatch(tx, handoverId, change.to, change.set, change.now);
       const result = await this.lockHandover(tx, handoverId);
       await this.appendAudit(tx, [
@@ -367,10 +405,7 @@ export class SqlStore implements Store {
     return this.db.transaction(async (tx) => {
       const parent = await this.lockHandover(tx, parentId);
       const siblings = await tx.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM handovers WHERE referral_id = ?', [parent.referralId]);
-      await tx.run(
-        `INSERT INTO handovers (id, referral_id, position, url, content_type, state, parent_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'locating', ?, ?, ?)`,
-        [input.id, parent.referralId, Number(siblings?.n ?? 0), parent.url, parent.contentType, parentId, input.now, input.now],
-      );
+      await insertLinkedRow(tx, parent, { id: input.id, position: Number(siblings?.n ?? 0), now: input.now });
       const result = await this.lockHandover(tx, input.id);
       await this.appendAudit(tx, [
         { handoverId: input.id, referralId: parent.referralId, at: input.now, actor: input.actor, kind: 'linked', fromState: null, toState: 'locating', reason: input.reason, data: { parentId }, row: handoverFacts(result), newChain: true },
@@ -378,6 +413,42 @@ export class SqlStore implements Store {
       ]);
       return result;
     });
+  }
+
+  async splitDuplicate(handoverId: string, input: { actor: string; reason: string; now: number }): Promise<HandoverRecord> {
+    return this.db.transaction(async (tx) => {
+      const current = await this.lockHandover(tx, handoverId);
+      this.checkExpectations(current, 'duplicate');
+      const events = await splitDuplicateRow(tx, current, input);
+      const result = await this.lockHandover(tx, handoverId);
+      const audit: AuditInput[] = [];
+      for (const event of events) {
+        audit.push({ ...event, row: handoverFacts(event.handoverId === handoverId ? result : await this.lockHandover(tx, event.handoverId!)) });
+      }
+      await this.appendAudit(tx, audit);
+      return result;
+    });
+  }
+
+  async listUrlLinks(handoverId: string): Promise<{ duplicates: HandoverRecord[]; reappearances: HandoverRecord[] }> {
+    const rows = (await this.db.all(`SELECT ${HANDOVER_COLUMNS} FROM ${HANDOVER_FROM} WHERE h.duplicate_of = ? OR h.reappearance_of = ? ORDER BY h.seq`, [handoverId, handoverId])).map(toHandover);
+    return { duplicates: rows.filter((h) => h.duplicateOf === handoverId), reappearances: rows.filter((h) => h.reappearanceOf === handoverId) };
+  }
+
+  async listUrlRepeats(range: { from?: number; to?: number } = {}): Promise<UrlRepeat[]> {
+    const rows = await this.db.all<{ duplicate_of: string | null; created_at: number | string; split_at: number | string | null; earlier_state: string | null }>(
+      `SELECT h.duplicate_of, h.created_at, h.split_at, e.state AS earlier_state
+       FROM handovers h LEFT JOIN handovers e ON e.id = h.reappearance_of
+       WHERE (h.duplicate_of IS NOT NULL OR h.reappearance_of IS NOT NULL) AND h.created_at >= ? AND h.created_at < ?
+       ORDER BY h.seq`,
+      [range.from ?? 0, range.to ?? Number.MAX_SAFE_INTEGER],
+    );
+    return rows.map((r) => ({
+      kind: r.duplicate_of !== null ? 'duplicate' : 'reappearance',
+      createdAt: Number(r.created_at),
+      split: r.split_at !== null,
+      earlierState: r.duplicate_of !== null ? null : ((r.earlier_state as HandoverState | null) ?? null),
+    }));
   }
 
   async claimDue(request: ClaimRequest): Promise<HandoverRecord[]> {

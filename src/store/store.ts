@@ -63,6 +63,14 @@ export interface HandoverRecord {
   resentAt: number | null;
   recheckedAt: number | null;
   parentId: string | null;
+  /** The URL's identity key (src/domain/url-identity.ts); null only on rows not backfilled yet. */
+  urlKey: string | null;
+  /** A `duplicate` entry's link to the live handover that carried its URL when it was referred. */
+  duplicateOf: string | null;
+  /** A new case's link to the earlier case of the same URL, over when this one was referred. */
+  reappearanceOf: string | null;
+  /** When a supervisor split this duplicate into a case of its own. */
+  splitAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -202,6 +210,16 @@ export interface NewAttempt {
 
 export type NewAck = Omit<AckRecord, 'id'>;
 
+/** A referred URL that was already known: a duplicate entry, or a reappearance after an earlier case was over. */
+export interface UrlRepeat {
+  kind: 'duplicate' | 'reappearance';
+  createdAt: number;
+  /** A duplicate a supervisor split into its own case. */
+  split: boolean;
+  /** For a reappearance: the earlier case's state (closed means the content had been removed). */
+  earlierState: HandoverState | null;
+}
+
 export interface CountRow {
   state: HandoverState;
   destination: Destination | null;
@@ -259,6 +277,13 @@ export interface Store {
   annotate(handoverId: string, note: Annotation): Promise<HandoverRecord>;
   /** Creates a handover linked to a parent (content moved), in `locating`, with its audit event. */
   createLinkedHandover(parentId: string, input: { id: string; actor: string; reason: string; now: number }): Promise<HandoverRecord>;
+
+  /** A `duplicate` entry becomes a case of its own in `locating` (a supervisor's split), with audit events on both sides. */
+  splitDuplicate(handoverId: string, input: { actor: string; reason: string; now: number }): Promise<HandoverRecord>;
+  /** The duplicates of a handover and the later cases that reappeared after it, oldest first. */
+  listUrlLinks(handoverId: string): Promise<{ duplicates: HandoverRecord[]; reappearances: HandoverRecord[] }>;
+  /** Duplicates and reappearances among handovers created in [from, to) (statistics). */
+  listUrlRepeats(range?: { from?: number; to?: number }): Promise<UrlRepeat[]>;
 
   /** Moves up to `limit` due `routed` handovers of a destination to `delivering` under a lease. */
   claimDue(request: ClaimRequest): Promise<HandoverRecord[]>;

@@ -37,7 +37,7 @@ async function seed(reportId: string, hosts: string[]): Promise<HandoverRecord[]
       bodyHash: `hash-${reportId}`,
       classification,
       reportedAt: null,
-      urls: hosts.map((host, i) => ({ handoverId: randomUUID(), url: `https://${host}/item/${i}`, contentType: 'image' })),
+      urls: hosts.map((host, i) => ({ handoverId: randomUUID(), url: `https://${host}/${reportId}/item/${i}`, contentType: 'image' })),
     },
     'key:test',
     svc.clock.now().getTime(),

@@ -35,6 +35,8 @@ afterEach(async () => {
 describe('a PostgreSQL outage', () => {
   it('answers 503 while the database is away, and resumes with nothing lost', async () => {
     const app = createApp(svc.ctx);
+    // Other URLs than the first report's: the same URLs again would be duplicates, not cases.
+    const secondReferral = { ...sampleReferral('OUTAGE-2'), urls: sampleReferral().urls.map((u) => ({ ...u, url: `${u.url}?report=2` })) };
     const before = await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send(sampleReferral('OUTAGE-1'));
     expect(before.status).toBe(202);
 
@@ -42,7 +44,7 @@ describe('a PostgreSQL outage', () => {
     const read = await request(app).get('/v1/referrals/OUTAGE-1').set('Authorization', bearer('analyst'));
     expect(read.status).toBe(503);
     expect(read.body.error.code).toBe('store_unavailable');
-    const write = await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send(sampleReferral('OUTAGE-2'));
+    const write = await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send(secondReferral);
     expect(write.status).toBe(503);
     expect((await request(app).get('/readyz')).status).toBe(503);
     expect((await request(app).get('/healthz')).status).toBe(200);
@@ -54,7 +56,7 @@ describe('a PostgreSQL outage', () => {
     const after = await request(app).get('/v1/referrals/OUTAGE-1').set('Authorization', bearer('analyst'));
     expect(after.status).toBe(200);
     expect(after.body.handovers).toHaveLength(2);
-    expect((await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send(sampleReferral('OUTAGE-2'))).status).toBe(202);
+    expect((await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send(secondReferral)).status).toBe(202);
     expect(await job.runOnce()).toMatchObject({ status: 'ok', report: { routed: 4 } });
     expect((await request(app).get('/readyz')).status).toBe(200);
     expect((await svc.ctx.store.verifyAudit()).ok).toBe(true);

@@ -17,7 +17,8 @@ export interface StoreHarness {
 
 const classification = { category: 'baseline', ageGroup: 'prepubescent' } as const;
 
-export function newReferral(reportId: string, urls = ['https://a.example/1', 'https://b.example/2'], bodyHash = 'hash-1'): NewReferral {
+/** Each report names its own URLs unless told otherwise: the same URL twice is a duplicate (issue #15). */
+export function newReferral(reportId: string, urls = [`https://a.example/${reportId}/1`, `https://b.example/${reportId}/2`], bodyHash = 'hash-1'): NewReferral {
   return {
     id: randomUUID(),
     reportId,
@@ -44,7 +45,7 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
     });
 
     async function routedHandover(reportId = 'R-route', destination: 'police' | 'inhope' = 'police') {
-      const { handovers } = await store.createReferral(newReferral(reportId, ['https://x.example/']), 'key:test', 10);
+      const { handovers } = await store.createReferral(newReferral(reportId, [`https://x.example/${reportId}`]), 'key:test', 10);
       return store.transition(handovers[0]!.id, { to: 'routed', actor: 'system:test', reason: 'test', set: { destination, country: 'BE' }, now: 20 });
     }
 
@@ -57,8 +58,8 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       const result = await store.createReferral(input, 'key:alice', 100);
       expect(result.created).toBe(true);
       expect(result.handovers.map((h) => [h.url, h.state, h.reportId])).toEqual([
-        ['https://a.example/1', 'locating', 'R-1'],
-        ['https://b.example/2', 'locating', 'R-1'],
+        ['https://a.example/R-1/1', 'locating', 'R-1'],
+        ['https://b.example/R-1/2', 'locating', 'R-1'],
       ]);
       const audit = await store.listAuditEvents(result.handovers[0]!.id);
       expect(audit).toMatchObject([{ kind: 'intake', actor: 'key:alice', toState: 'locating', at: 100 }]);
@@ -202,7 +203,7 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
     it('counts handovers per state and destination', async () => {
       await routedHandover('R-a');
       await routedHandover('R-b', 'inhope');
-      await store.createReferral(newReferral('R-c', ['https://c.example/']), 'k', 1);
+      await store.createReferral(newReferral('R-c', ['https://c.example/R-c']), 'k', 1);
       expect(await store.countByStateAndDestination()).toEqual(
         expect.arrayContaining([
           { state: 'routed', destination: 'police', count: 1 },

@@ -19,6 +19,11 @@ export interface DeliveryRequest {
   evidence: HostingEvidence;
   /** For `inhope`, `assignedCountry` null means an ICCAM orphan (sent unassigned). */
   decision: RoutingDecision;
+  /**
+   * The earlier handover of the same URL, over (closed, failed or cancelled) when this one was
+   * referred: the destination is told the content is back (issue #15). Absent or null otherwise.
+   */
+  reappearanceOf?: string | null;
 }
 
 /**

@@ -27,6 +27,13 @@ describe('buildPoliceExportBody', () => {
     });
   });
 
+  it('says null for a first case and names the earlier handover for a reappearance', () => {
+    expect(buildPoliceExportBody(policeRequest()).body.reappearanceOf).toBeNull();
+    const built = buildPoliceExportBody(policeRequest({ reappearanceOf: 'earlier-handover' }));
+    expect(built.body.reappearanceOf).toBe('earlier-handover');
+    expect(built.sha256).not.toBe(buildPoliceExportBody(policeRequest()).sha256);
+  });
+
   it('hashes the canonical body without the sha256 field', () => {
     const built = buildPoliceExportBody(policeRequest());
     const { sha256, ...unsigned } = built.body;

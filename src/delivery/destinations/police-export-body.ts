@@ -17,6 +17,11 @@ export interface PoliceExportBody {
   /** The country the routing decision rests on (BE for home hosting, else the foreign country). */
   hostingCountry: string | null;
   evidence: HostingEvidence;
+  /**
+   * A reappearance (issue #15): the id of our earlier handover of the same URL, whose case was
+   * over (removed, failed or cancelled) before the URL was referred again; null for a first case.
+   */
+  reappearanceOf: string | null;
   /** SHA-256 (hex) of the canonical JSON of this body without this field. */
   sha256: string;
 }
@@ -38,6 +43,7 @@ export function buildPoliceExportBody(req: DeliveryRequest): BuiltPoliceExport {
     classification: req.classification,
     hostingCountry: req.decision.country ?? null,
     evidence: req.evidence,
+    reappearanceOf: req.reappearanceOf ?? null,
   };
   const sha256 = sha256Hex(canonicalJson(unsigned));
   const body: PoliceExportBody = { ...unsigned, sha256 };

@@ -1,6 +1,7 @@
 /**
  * The handover endpoints (contract §3): list with filters and cursor pagination, the full
- * record of one, and the supervisor's route / retry / cancel.
+ * record of one (with the duplicates and reappearances linked to it), and the supervisor's
+ * route / retry / cancel / split.
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -8,12 +9,13 @@ import type { Context } from '../../context.js';
 import { DESTINATIONS } from '../../domain/decision.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import { HANDOVER_STATES } from '../../domain/handover-states.js';
+import { splitDuplicate } from '../../services/split-duplicate.js';
 import { cancelHandover, retryFailed, routeByHand } from '../../services/supervisor-actions.js';
 import { allowRoles } from '../middleware/authenticate.js';
 import { parseBody, parseParams, parseQuery, parseWith } from '../middleware/validate.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
 import { actorOf, requireCaller } from '../request-context.js';
-import { ackView, attemptView, auditView, handoverSummary } from '../views.js';
+import { ackView, attemptView, auditView, handoverSummary, urlLinkView } from '../views.js';
 import { errorSchema, READ_ROLES, SUPERVISOR_ONLY } from './shared-schemas.js';
 
 const listQuery = z.strictObject({
@@ -32,6 +34,7 @@ const routeBody = z
   .meta({ id: 'ManualRoute' });
 const retryBody = z.strictObject({ reason: reasonText.optional() }).meta({ id: 'Retry' });
 const cancelBody = z.strictObject({ reason: reasonText }).meta({ id: 'Cancel' });
+const splitBody = z.strictObject({ reason: reasonText }).meta({ id: 'Split' });
 
 /** The cursor is the last seq seen, opaque to callers. */
 function encodeCursor(seq: number): string {
@@ -82,7 +85,7 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     const { id } = parseParams(idParams, req);
     const handover = await ctx.store.getHandover(id);
     if (!handover) throw new NotFoundError(`Handover ${id}`);
-    const [attempts, acks, audit] = await Promise.all([ctx.store.listAttempts(id), ctx.store.listAcks(id), ctx.store.listAuditEvents(id)]);
+    const [attempts, acks, audit, links] = await Promise.all([ctx.store.listAttempts(id), ctx.store.listAcks(id), ctx.store.listAuditEvents(id), ctx.store.listUrlLinks(id)]);
     res.json({
       ...handoverSummary(handover),
       classification: handover.classification,
@@ -90,6 +93,8 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
       decision: handover.decision,
       attempts: attempts.map(attemptView),
       acknowledgements: acks.map(ackView),
+      duplicates: links.duplicates.map(urlLinkView),
+      reappearances: links.reappearances.map(urlLinkView),
       audit: audit.map(auditView),
     });
   });
@@ -131,6 +136,13 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     const { id } = parseParams(idParams, req);
     const body = parseBody(cancelBody, req);
     res.json(handoverSummary(await cancelHandover(ctx, id, actorOf(requireCaller(req)), body.reason)));
+  });
+
+  supervisorAction('/v1/handovers/:id/split', 'Make a duplicate a case of its own (the reports are about different things at one URL), with a reason', splitBody);
+  router.post('/v1/handovers/:id/split', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
+    const { id } = parseParams(idParams, req);
+    const body = parseBody(splitBody, req);
+    res.json(handoverSummary(await splitDuplicate(ctx, id, actorOf(requireCaller(req)), body.reason)));
   });
 
   return router;

@@ -35,7 +35,15 @@ export const referralBody = z
 const accepted = z
   .object({
     referralId: z.string(),
-    handovers: z.array(z.object({ id: z.string(), url: z.string(), state: z.string() })),
+    handovers: z.array(
+      z.object({
+        id: z.string(),
+        url: z.string(),
+        state: z.string(),
+        duplicateOf: z.string().optional().meta({ description: 'The live handover that already carries this URL; this entry is never sent' }),
+        reappearanceOf: z.string().optional().meta({ description: 'The earlier case of this URL, over (closed, failed or cancelled) when this one was referred' }),
+      }),
+    ),
   })
   .meta({ id: 'ReferralAccepted' });
 
@@ -64,7 +72,13 @@ export function referralRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     const result = await submitReferral(ctx, body, actorOf(requireCaller(req)));
     res.status(result.created ? 202 : 200).json({
       referralId: result.referral.id,
-      handovers: result.handovers.map((h) => ({ id: h.id, url: h.url, state: h.state })),
+      handovers: result.handovers.map((h) => ({
+        id: h.id,
+        url: h.url,
+        state: h.state,
+        ...(h.duplicateOf ? { duplicateOf: h.duplicateOf } : {}),
+        ...(h.reappearanceOf ? { reappearanceOf: h.reappearanceOf } : {}),
+      })),
     });
   });
 
@@ -81,7 +95,17 @@ export function referralRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     const { reportId } = parseParams(reportParams, req);
     const found = await ctx.store.getReferralByReportId(reportId);
     if (!found) throw new NotFoundError(`Referral for report ${reportId}`);
-    res.json(referralView(found.referral, found.handovers));
+    // A duplicate entry shows where its URL is being handled: the carrying handover's state now.
+    const carrierIds = [...new Set(found.handovers.flatMap((h) => (h.duplicateOf ? [h.duplicateOf] : [])))];
+    const carriers = new Map((await Promise.all(carrierIds.map((id) => ctx.store.getHandover(id)))).flatMap((h) => (h ? [[h.id, h] as const] : [])));
+    const view = referralView(found.referral, found.handovers);
+    res.json({
+      ...view,
+      handovers: view.handovers.map((h) => {
+        const carrier = h.duplicateOf ? carriers.get(h.duplicateOf) : undefined;
+        return carrier ? { ...h, carriedBy: { id: carrier.id, reportId: carrier.reportId, state: carrier.state, destination: carrier.destination, reference: carrier.reference } } : h;
+      }),
+    });
   });
 
   return router;

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../context.js';
 import { computeHandoverStats } from '../../domain/handover-stats.js';
+import { computeUrlRepeatStats } from '../../domain/url-repeat-stats.js';
 import { allowRoles } from '../middleware/authenticate.js';
 import { parseQuery } from '../middleware/validate.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
@@ -18,7 +19,8 @@ export function statsRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
   openapi.register({
     method: 'get',
     path: '/v1/stats',
-    summary: 'Handovers per state and destination; time to delivery, acknowledgement and removal (median, p90) per destination and country',
+    summary:
+      'Handovers per state and destination; time to delivery, acknowledgement and removal (median, p90) per destination and country; URLs referred again (duplicates, reappearances) in total and per month',
     tags: ['statistics'],
     roles: READ_ROLES,
     query: statsQuery,
@@ -26,8 +28,9 @@ export function statsRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
   });
   router.get('/v1/stats', allowRoles(READ_ROLES), async (req, res) => {
     const q = parseQuery(statsQuery, req);
-    const rows = await ctx.store.listTimings({ ...(q.from ? { from: Date.parse(q.from) } : {}), ...(q.to ? { to: Date.parse(q.to) } : {}) });
-    res.json({ generatedAt: ctx.clock.now().toISOString(), ...computeHandoverStats(rows) });
+    const range = { ...(q.from ? { from: Date.parse(q.from) } : {}), ...(q.to ? { to: Date.parse(q.to) } : {}) };
+    const [rows, repeats] = await Promise.all([ctx.store.listTimings(range), ctx.store.listUrlRepeats(range)]);
+    res.json({ generatedAt: ctx.clock.now().toISOString(), ...computeHandoverStats(rows), urlRepeats: computeUrlRepeatStats(repeats) });
   });
   return router;
 }
