@@ -104,7 +104,7 @@ async function postgresLedger(): Promise<Ledger> {
 async function writeLedger(store: SqlStore, prefix: string, now = 1_000): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < 3; i++) {
-    const { handovers } = await store.createReferral(newReferral(`${prefix}-${i}`, [`https://h${i}.example/a`, `https://h${i}.example/b`]), 'key:analyst', now);
+    const { handovers } = await store.createReferral(newReferral(`${prefix}-${i}`, [`https://h${i}.example/${prefix}/a`, `https://h${i}.example/${prefix}/b`]), 'key:analyst', now);
     for (const h of handovers) {
       ids.push(h.id);
       await store.transition(h.id, { to: 'routed', actor: 'system:locate', reason: 'hosted in BE', set: { destination: 'police', country: 'BE' }, now: now + 1 });
