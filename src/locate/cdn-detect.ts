@@ -71,20 +71,36 @@ class PrefixTable {
   private v6Lengths: number[] = [];
 
   add(cidr: string, provider: string): void {
+    // Dotted-quad CIDRs (nearly all of them) without ipaddr.js: thousands are read at start-up.
+    const slash = cidr.indexOf('/');
+    const quad = slash > 0 ? ipv4ToNumber(cidr.slice(0, slash)) : -1;
+    const quadLength = quad >= 0 ? Number(cidr.slice(slash + 1)) : NaN;
+    if (quad >= 0 && Number.isInteger(quadLength) && quadLength >= 0 && quadLength <= 32) {
+      this.addV4(quad, quadLength, { provider, cidr });
+      return;
+    }
     const [net, length] = ipaddr.parseCIDR(cidr);
     if (net.kind() === 'ipv4') {
-      const key = v4Number(net.toByteArray()) & v4Mask(length);
-      let table = this.v4.get(length);
-      if (!table) this.v4.set(length, (table = new Map()));
-      if (!table.has(key >>> 0)) table.set(key >>> 0, { provider, cidr });
-      this.v4Lengths = [...this.v4.keys()].sort((a, b) => b - a);
+      this.addV4(v4Number(net.toByteArray()), length, { provider, cidr });
     } else {
       const key = v6Number(net.toByteArray()) & v6Mask(length);
       let table = this.v6.get(length);
-      if (!table) this.v6.set(length, (table = new Map()));
+      if (!table) {
+        this.v6.set(length, (table = new Map()));
+        this.v6Lengths = [...this.v6.keys()].sort((a, b) => b - a);
+      }
       if (!table.has(key)) table.set(key, { provider, cidr });
-      this.v6Lengths = [...this.v6.keys()].sort((a, b) => b - a);
     }
+  }
+
+  private addV4(value: number, length: number, hit: RangeHit): void {
+    const key = (value & V4_MASKS[length]!) >>> 0;
+    let table = this.v4.get(length);
+    if (!table) {
+      this.v4.set(length, (table = new Map()));
+      this.v4Lengths = [...this.v4.keys()].sort((a, b) => b - a);
+    }
+    if (!table.has(key)) table.set(key, hit);
   }
 
   get size(): number {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { ipv4ToNumber } from './asn-index.js';
 
 export const DATA_FORMATS = ['rdap-bootstrap', 'cidr-lines', 'fastly', 'aws-cloudfront', 'cdncheck'] as const;
 export type DataFormat = (typeof DATA_FORMATS)[number];
@@ -67,6 +68,11 @@ export interface ParsedData {
 }
 
 function validCidr(text: string): boolean {
+  const slash = text.indexOf('/');
+  if (slash > 0 && ipv4ToNumber(text.slice(0, slash)) >= 0) {
+    const length = Number(text.slice(slash + 1));
+    return Number.isInteger(length) && length >= 0 && length <= 32 && text.slice(slash + 1) !== '';
+  }
   try {
     ipaddr.parseCIDR(text);
     return true;
