@@ -13,6 +13,7 @@ import type { HandoverTiming } from '../domain/handover-stats.js';
 import { canTransition, type HandoverState } from '../domain/handover-states.js';
 import { HANDOVER_COLUMNS, HANDOVER_FROM, patchAssignments, toAck, toAttempt, toAuditEvent, toHandover, toReferral } from './handover-rows.js';
 import type { SqlDriver, SqlRunner } from './sql-driver.js';
+import { acquireIccamGate, loadIccamLookupLists, releaseIccamGate, saveIccamLookupLists } from './iccam-rows.js';
 import type {
   AckRecord,
   Annotation,
@@ -98,8 +99,8 @@ export class SqlStore implements Store {
         const existing = await this.referralWithHandovers(tx, input.reportId);
         if (existing) return { created: false, ...this.sameBodyOrConflict(existing, input) };
         await tx.run(
-          'INSERT INTO referrals (id, report_id, body_hash, classification, reported_at, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          [input.id, input.reportId, input.bodyHash, JSON.stringify(input.classification), input.reportedAt, now, actor],
+          'INSERT INTO referrals (id, report_id, body_hash, classification, reported_at, referred_by, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          [input.id, input.reportId, input.bodyHash, JSON.stringify(input.classification), input.reportedAt, input.referredBy ?? null, now, actor],
         );
         const audit: AuditInput[] = [];
         for (const [position, u] of input.urls.entries()) {
@@ -107,7 +108,7 @@ export class SqlStore implements Store {
             `INSERT INTO handovers (id, referral_id, position, url, content_type, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'locating', ?, ?)`,
             [u.handoverId, input.id, position, u.url, u.contentType, now, now],
           );
-          audit.push({ handoverId: u.handoverId, referralId: input.id, at: now, actor, kind: 'intake', fromState: null, toState: 'locating', reason: 'referred by the hotline', data: { reportId: input.reportId, position } });
+          audit.push({ handoverId: u.handoverId, referralId: input.id, at: now, actor, kind: 'intake', fromState: null, toState: 'locating', reason: 'referred by the hotline', data: { reportId: input.reportId, position, ...(input.referredBy ? { referredBy: input.referredBy } : {}) } });
         }
         const created = await this.referralWithHandovers(tx, input.reportId);
         await this.appendAudit(tx, audit);
@@ -401,6 +402,22 @@ export class SqlStore implements Store {
       await tx.run('UPDATE job_leases SET holder = ?, expires_at = ?, last_run_at = ? WHERE name = ?', [holder, now + ttlMs, now, name]);
       return true;
     });
+  }
+
+  acquireIccamGate(holder: string, now: number, ttlMs: number) {
+    return acquireIccamGate(this.db, holder, now, ttlMs);
+  }
+
+  releaseIccamGate(holder: string, notBefore: number) {
+    return releaseIccamGate(this.db, holder, notBefore);
+  }
+
+  saveIccamLookupLists(lists: Record<string, { id: number; name: string }[]>, now: number) {
+    return saveIccamLookupLists(this.db, lists, now);
+  }
+
+  loadIccamLookupLists() {
+    return loadIccamLookupLists(this.db);
   }
 
   async releaseJobLease(name: string, holder: string): Promise<void> {
