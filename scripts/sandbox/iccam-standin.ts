@@ -24,8 +24,9 @@
  *
  * ## Time
  * Everything that depends on time (token expiry, the not-ready window, actions over time, pacing)
- * reads `now()` (default: the wall clock). Pacing can read its own clock (`pacingNow`, ms), e.g. the
- * wall clock while the business clock is a ManualClock.
+ * reads `now()` (default: the wall clock), except pacing, which reads `pacingNow` (ms, default the
+ * wall clock: pacing is about real calls in real time). Pass `pacingNow: () => clock.now().getTime()`
+ * when the client paces itself on the same fake clock.
  *
  * ## Faults (IccamFault)
  * - `unavailable`: 503, nothing processed.                       → did not arrive
@@ -37,10 +38,14 @@
  * - `error-after-processing`: the call is processed (a report IS stored), then answered 500.
  * - `drop-after-commit`: the call is processed (stored), then the socket is destroyed unanswered.
  * - `hang-after-commit`: processed (stored), then never answered (for crash tests).
- * - `not-in-correct-state`: 400 `{ errors: { Report: ["Report not in correct state"] } }`, nothing
+ * - `not-in-correct-state`: 400 `{ errors: { Report: ["Report not in correct state for assessments"] } }`
+ *   (ICCAM's text as SCARt matches it; it starts with "Report not in correct state"), nothing
  *   changed (meant for the two assignment PUTs).
  */
 import type { Random } from '../../src/domain/clock.js';
+import { optionsFromFlags } from './iccam-standin/child-process.js';
+import { startIccamStandin } from './iccam-standin/standin.js';
+import { isEntryPoint, readFlags } from './standin-kit.js';
 
 /** The lookup lists ICCAM serves under `rest/<name>`. */
 export type IccamLookupName =
@@ -55,7 +60,8 @@ export type IccamLookupName =
 
 /** One entry as the stand-in keeps it; on the wire some lists name the id `type` (see lookups.ts). */
 export interface IccamLookupEntry {
-  id: number;
+  /** A number; for countries the ISO 3166-1 alpha-2 code. */
+  id: number | string;
   name: string;
 }
 
@@ -116,15 +122,25 @@ export interface IccamStandinOptions {
   password?: string;
   /** Life of a bearer token (default 300 000 ms). */
   tokenLifetimeMs?: number;
-  /** Calls with a token younger than this get 503 `NotReady` (default 2000 ms). */
+  /** Life of a refresh token (default 24 h). */
+  refreshTokenLifetimeMs?: number;
+  /**
+   * After a login, calls with the new token get 401 `Authorization bearer empty or unknown` for
+   * this long, as for a token ICCAM does not know yet (default 2000 ms; refreshed tokens are
+   * ready at once).
+   */
   notReadyAfterLoginMs?: number;
+  /** The assignment PUTs on a content younger than this get `not-in-correct-state` (default 0). */
+  contentSettlesAfterMs?: number;
+  /** Whether login and refresh answers carry `bearerTokenValidTo` (default true). */
+  sendBearerTokenValidTo?: boolean;
   /** Calls that start closer together than this are pacing violations (default 1000 ms). */
   minIntervalMs?: number;
   /** Retry-After of `rate-limited` (default 1 s). */
   retryAfterSeconds?: number;
   /** Business clock (token expiry, not-ready window, actions, report dates). Default wall clock. */
   now?: () => Date;
-  /** Clock for pacing, in ms. Default: now().getTime(). */
+  /** Clock for pacing, in ms. Default: the wall clock (performance.now()), whatever `now` is. */
   pacingNow?: () => number;
   seed?: number;
   random?: Random;
@@ -194,7 +210,7 @@ export interface IccamStandinState {
   refreshes: number;
   /** Calls answered 401 (no, unknown or expired token). */
   unauthorised: number;
-  /** Calls answered 503 NotReady (too soon after a login). */
+  /** Calls answered 401 because they came too soon after a login (not in `unauthorised`). */
   notReady: number;
   /** Bodies refused with 400 (validation). */
   refusedReports: number;
@@ -221,7 +237,7 @@ export interface IccamStandinControl {
   refuseConnections(forMs?: number): Promise<void>;
   acceptConnections(): Promise<void>;
   /** Rename an entry of a lookup list (so a name the adapter needs disappears). */
-  renameLookup(list: IccamLookupName, id: number, newName: string): Promise<void>;
+  renameLookup(list: IccamLookupName, id: number | string, newName: string): Promise<void>;
   /** Make ICCAM assign `assignedCountryCode` to new contents hosted in `hostingCountryCode` (null = leave unassigned); `clear` resets to "assign the hosting country". */
   setCountryAssignment(rule: { hostingCountryCode: string; assignedCountryCode: string | null } | { clear: true }): Promise<void>;
   /** Add an action to a content now (or at `actionDate`). */
@@ -242,11 +258,15 @@ export interface IccamStandin extends IccamStandinControl {
   snapshot(): IccamStandinState;
 }
 
-export async function startIccamStandin(_options: IccamStandinOptions = {}): Promise<IccamStandin> {
-  throw new Error('iccam stand-in: being rebuilt (see scripts/sandbox/ICCAM-STANDIN.md)');
-}
+export { startIccamStandin, ICCAM_MESSAGES } from './iccam-standin/standin.js';
+export { startIccamStandinProcess, type IccamStandinProcess, type IccamStandinProcessOptions } from './iccam-standin/child-process.js';
+export { seedLookups, ACTION_TYPE_IDS } from './iccam-standin/lookups.js';
 
-/** Spawn the CLI as a child process and drive it over its control endpoint. */
-export async function startIccamStandinProcess(_options: IccamStandinOptions = {}): Promise<IccamStandinControl & { controlUrl: string; pid: number }> {
-  throw new Error('iccam stand-in: being rebuilt (see scripts/sandbox/ICCAM-STANDIN.md)');
+if (isEntryPoint(import.meta.url)) {
+  const standin = await startIccamStandin(optionsFromFlags(readFlags(process.argv.slice(2))));
+  // One JSON line that startIccamStandinProcess (or a person) reads the addresses from.
+  console.log(JSON.stringify({ iccamStandin: { url: standin.url, controlUrl: standin.controlUrl } }));
+  const stop = () => void standin.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }
