@@ -511,9 +511,33 @@ describe('ICCAM stand-in: faults on demand', () => {
   });
 });
 
+describe('ICCAM stand-in: chaos limited to some calls', () => {
+  it('leaves calls outside `only` alone; a drawn connection-refused answers the call, then refuses the next connection', async () => {
+    const { standin, ready } = await setup();
+    const token = await ready();
+    await standin.setChaos({ probability: 1, faults: ['connection-refused'], only: [{ method: 'POST', path: 'rest/Reports' }], refuseForMs: 400 });
+    expect(answered(await call(standin.url, 'GET', 'rest/countries', { token })).status).toBe(200);
+    expect(standin.snapshot().refusing).toBe(false);
+    const created = answered(await call(standin.url, 'POST', 'rest/Reports', { token, body: reportBody('ho_chaos') }));
+    expect(created.status).toBe(200);
+    await expect.poll(() => standin.snapshot().refusing).toBe(true);
+    expect(await call(standin.url, 'GET', 'rest/countries', { token })).toEqual({ error: 'ECONNREFUSED' });
+    await expect.poll(() => standin.snapshot().refusing, { timeout: 5_000 }).toBe(false);
+    await standin.setChaos({ probability: 0 });
+    expect(answered(await call(standin.url, 'POST', 'rest/Reports', { token, body: reportBody('ho_chaos') })).status).toBe(200);
+    expect(standin.snapshot()).toMatchObject({ reportsPerHotlineReference: { ho_chaos: 2 }, faultsServed: { 'connection-refused': 1 } });
+  });
+});
+
 describe('ICCAM stand-in as a child process', () => {
   it('starts from the CLI, announces its addresses, and obeys the control endpoint even while refusing', async () => {
-    const child = await startIccamStandinProcess({ username: 'u', password: 'p', notReadyAfterLoginMs: 0, seed: 3 });
+    const child = await startIccamStandinProcess({
+      username: 'u',
+      password: 'p',
+      notReadyAfterLoginMs: 0,
+      seed: 3,
+      progression: [{ action: 'ReportedToLEA', afterMs: 0 }],
+    });
     cleanups.push(() => child.close());
     const control: IccamStandinControl = child;
     const login = answered(await call(child.url, 'POST', 'Authentication', { body: { username: 'u', password: 'p' } }));
@@ -529,7 +553,8 @@ describe('ICCAM stand-in as a child process', () => {
     const state = await control.state();
     expect(state).toMatchObject({ refusing: true, logins: 1, reportsPerHotlineReference: { ho_child: 1 } });
     await control.acceptConnections();
-    expect(answered(await call(child.url, 'GET', 'rest/countries', { token })).status).toBe(200);
+    const content = answered(await call(child.url, 'GET', `rest/Content/${state.contents[0]!.contentId}`, { token }));
+    expect(content.json).toMatchObject({ actions: [{ actionType: 1 }] });
     await child.close();
     expect(await child.exited).toBe(0);
   });

@@ -342,7 +342,8 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
     res.writeHead(reply.status, {
       ...(payload === '' ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
       'Content-Length': String(Buffer.byteLength(payload)),
-      ...(closeAfter ? { Connection: 'close' } : {}),
+      // While refusing, no answer may leave a connection open for the client to reuse.
+      ...(closeAfter || server.refusing ? { Connection: 'close' } : {}),
       ...reply.headers,
     });
     res.end(payload);
