@@ -136,6 +136,8 @@ export interface IccamStandinOptions {
   sendBearerTokenValidTo?: boolean;
   /** Calls that start closer together than this are pacing violations (default 1000 ms). */
   minIntervalMs?: number;
+  /** Slack for arrival jitter: a gap counts as too soon below `minIntervalMs - pacingToleranceMs` (default 25 ms). */
+  pacingToleranceMs?: number;
   /** Retry-After of `rate-limited` (default 1 s). */
   retryAfterSeconds?: number;
   /** Business clock (token expiry, not-ready window, actions, report dates). Default wall clock. */

@@ -392,23 +392,25 @@ describe('ICCAM stand-in: contents, country assignment and actions', () => {
 
 describe('ICCAM stand-in: pacing', () => {
   it('counts calls closer together than minIntervalMs and calls made while another is in flight', async () => {
-    const { standin, pacing, ready } = await setup({ minIntervalMs: 1_000 });
+    const { standin, pacing, ready } = await setup({ minIntervalMs: 1_000, pacingToleranceMs: 10 });
     const token = await ready(); // call 1
     pacing.advance(1_000);
     await call(standin.url, 'GET', 'rest/classifications', { token }); // on time
-    pacing.advance(999);
+    pacing.advance(990);
+    await call(standin.url, 'GET', 'rest/countries', { token }); // within the tolerance
+    pacing.advance(989);
     await call(standin.url, 'GET', 'rest/countries', { token }); // too soon
-    expect(standin.snapshot().pacingViolations).toEqual([{ kind: 'too-soon', method: 'GET', path: 'rest/countries', gapMs: 999, at: expect.any(String) }]);
+    expect(standin.snapshot().pacingViolations).toEqual([{ kind: 'too-soon', method: 'GET', path: 'rest/countries', gapMs: 989, at: expect.any(String) }]);
 
     // A call that never gets its answer is in flight when the next one comes.
     await standin.failNext({ method: 'GET', path: 'rest/classifications', fault: 'hang-after-commit' });
     pacing.advance(5_000);
     const hanging = call(standin.url, 'GET', 'rest/classifications', { token });
-    await expect.poll(() => standin.snapshot().calls).toBe(4);
+    await expect.poll(() => standin.snapshot().calls).toBe(5);
     pacing.advance(5_000);
     await call(standin.url, 'GET', 'rest/countries', { token });
     const state = standin.snapshot();
-    expect(state.calls).toBe(5);
+    expect(state.calls).toBe(6);
     expect(state.pacingViolations.map((v) => v.kind)).toEqual(['too-soon', 'parallel']);
     await standin.resetCounters();
     expect(standin.snapshot()).toMatchObject({ calls: 0, pacingViolations: [], logins: 0 });

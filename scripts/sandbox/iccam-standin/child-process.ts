@@ -50,6 +50,7 @@ export function optionsToFlags(options: IccamStandinProcessOptions): string[] {
   add('not-ready-after-login-ms', options.notReadyAfterLoginMs);
   add('content-settles-after-ms', options.contentSettlesAfterMs);
   add('min-interval-ms', options.minIntervalMs);
+  add('pacing-tolerance-ms', options.pacingToleranceMs);
   add('retry-after-seconds', options.retryAfterSeconds);
   add('send-valid-to', options.sendBearerTokenValidTo);
   add('seed', options.seed);
@@ -76,6 +77,7 @@ export function optionsFromFlags(flags: Map<string, string>): IccamStandinOption
     notReadyAfterLoginMs: num('not-ready-after-login-ms'),
     contentSettlesAfterMs: num('content-settles-after-ms'),
     minIntervalMs: num('min-interval-ms'),
+    pacingToleranceMs: num('pacing-tolerance-ms'),
     retryAfterSeconds: num('retry-after-seconds'),
     seed: num('seed'),
   };

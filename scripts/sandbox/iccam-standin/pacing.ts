@@ -12,8 +12,14 @@ export class PacingMeter {
   calls = 0;
   readonly violations: IccamPacingViolation[] = [];
 
+  /**
+   * `toleranceMs`: the gap may fall short of `minIntervalMs` by this much before it counts, for
+   * a client that paces start-to-start on its side while arrivals jitter by a few ms on
+   * loopback. Calls in parallel are counted exactly.
+   */
   constructor(
     private readonly minIntervalMs: number,
+    private readonly toleranceMs: number,
     private readonly pacingNow: () => number,
     private readonly now: () => Date,
   ) {}
@@ -24,7 +30,7 @@ export class PacingMeter {
     this.calls += 1;
     if (this.inFlight > 0) {
       this.violations.push({ kind: 'parallel', method, path, gapMs: this.lastStart === null ? null : at - this.lastStart, at: this.now().toISOString() });
-    } else if (this.lastStart !== null && at - this.lastStart < this.minIntervalMs) {
+    } else if (this.lastStart !== null && at - this.lastStart < this.minIntervalMs - this.toleranceMs) {
       this.violations.push({ kind: 'too-soon', method, path, gapMs: at - this.lastStart, at: this.now().toISOString() });
     }
     this.lastStart = at;

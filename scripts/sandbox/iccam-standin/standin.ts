@@ -116,7 +116,7 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
   let progression: IccamProgressionStep[] = [...(options.progression ?? [])];
   const faults = new FaultPlan(seed);
   if (options.chaos) faults.setChaos(options.chaos);
-  const pacing = new PacingMeter(options.minIntervalMs ?? 1_000, pacingNow, now);
+  const pacing = new PacingMeter(options.minIntervalMs ?? 1_000, options.pacingToleranceMs ?? 25, pacingNow, now);
   const callLog: IccamCallRecord[] = [];
   const counters = { logins: 0, refreshes: 0, unauthorised: 0, notReady: 0, refusedReports: 0 };
   const faultsServed: Partial<Record<IccamFault, number>> = {};
@@ -354,6 +354,8 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
     const url = new URL(req.url ?? '/', 'http://iccam.invalid');
     const path = url.pathname.replace(/^\/+/, '');
     const done = pacing.start(method, path);
+    // Over once the answer is handed to the OS (before the client can read it), or abandoned.
+    res.on('finish', done);
     res.on('close', done);
     const log = (status: IccamCallRecord['status'], fault: IccamFault | null) => {
       callLog.push({ method, path, status, fault, at: now().toISOString() });
