@@ -60,9 +60,10 @@ export type IccamLookupName =
 
 /** One entry as the stand-in keeps it; on the wire some lists name the id `type` (see lookups.ts). */
 export interface IccamLookupEntry {
-  /** A number; for countries the ISO 3166-1 alpha-2 code. */
-  id: number | string;
+  id: number;
   name: string;
+  /** Countries only: the ISO 3166-1 alpha-2 code the API's country fields carry. */
+  code?: string;
 }
 
 /** Action names as in `rest/action-types` (seeded ids 1,2,3,4,6; Moved 7 here, open in the contract). */
@@ -239,7 +240,7 @@ export interface IccamStandinControl {
   refuseConnections(forMs?: number): Promise<void>;
   acceptConnections(): Promise<void>;
   /** Rename an entry of a lookup list (so a name the adapter needs disappears). */
-  renameLookup(list: IccamLookupName, id: number | string, newName: string): Promise<void>;
+  renameLookup(list: IccamLookupName, id: number, newName: string): Promise<void>;
   /** Make ICCAM assign `assignedCountryCode` to new contents hosted in `hostingCountryCode` (null = leave unassigned); `clear` resets to "assign the hosting country". */
   setCountryAssignment(rule: { hostingCountryCode: string; assignedCountryCode: string | null } | { clear: true }): Promise<void>;
   /** Add an action to a content now (or at `actionDate`). */

@@ -72,7 +72,7 @@ async function dispatch(s: IccamStandinControl, method: string, path: string, b:
       await s.acceptConnections();
       return { ok: true };
     case 'POST /__standin/rename-lookup':
-      await s.renameLookup(b.list as never, b.id as number | string, String(b.name));
+      await s.renameLookup(b.list as never, Number(b.id), String(b.name));
       return { ok: true };
     case 'POST /__standin/country-assignment':
       await s.setCountryAssignment(b as never);

@@ -2,9 +2,9 @@
  * ICCAM's lookup lists as the stand-in serves them under `rest/<name>`, seeded with the 2023
  * values of contract §4. Two lists name their id `type` on the wire (action-types, site-types:
  * the fields that carry them are `actionType` and `sourceUrlSiteType`); which lists do so is
- * open in the sources, so a client must accept either. Countries are keyed by their ISO 3166-1
- * alpha-2 code, since every country field of the API (`hostingCountryCode`, `newCountryCode`,
- * `assignedCountryCode`) carries a code.
+ * open in the sources, so a client must accept either. A country entry also carries its ISO
+ * 3166-1 alpha-2 `code`, since every country field of the API (`hostingCountryCode`,
+ * `newCountryCode`, `assignedCountryCode`) carries a code (the exact shape is open).
  */
 import type { IccamActionName, IccamLookupEntry, IccamLookupName } from '../iccam-standin.js';
 
@@ -45,7 +45,7 @@ function countries(): IccamLookupEntry[] {
       const code = String.fromCharCode(a, b);
       if (NOT_COUNTRIES.has(code)) continue;
       const name = names.of(code);
-      if (name !== undefined && name !== code) out.push({ id: code, name });
+      if (name !== undefined && name !== code) out.push({ id: out.length + 1, name, code });
     }
   }
   return out;
@@ -117,11 +117,15 @@ export function seedLookups(): Record<IccamLookupName, IccamLookupEntry[]> {
 /** The list as ICCAM answers it. */
 export function lookupWire(name: IccamLookupName, list: readonly IccamLookupEntry[]): Record<string, unknown>[] {
   const idKey = ID_CALLED_TYPE.has(name) ? 'type' : 'id';
-  return list.map((entry) => ({ [idKey]: entry.id, name: entry.name }));
+  return list.map((entry) => ({ [idKey]: entry.id, name: entry.name, ...(entry.code === undefined ? {} : { code: entry.code }) }));
 }
 
-export function hasId(list: readonly IccamLookupEntry[], id: number | string): boolean {
+export function hasId(list: readonly IccamLookupEntry[], id: number): boolean {
   return list.some((entry) => entry.id === id);
+}
+
+export function hasCountryCode(countries: readonly IccamLookupEntry[], code: string): boolean {
+  return countries.some((entry) => entry.code === code);
 }
 
 export function isLookupName(value: string): value is IccamLookupName {

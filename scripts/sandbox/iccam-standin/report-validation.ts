@@ -7,7 +7,7 @@
  */
 import { isIP } from 'node:net';
 import type { IccamLookupEntry, IccamLookupName } from '../iccam-standin.js';
-import { hasId } from './lookups.js';
+import { hasCountryCode, hasId } from './lookups.js';
 
 export type IccamErrors = Record<string, string[]>;
 
@@ -70,7 +70,7 @@ class Checker {
 
   country(value: unknown, path: string): void {
     const code = this.string(value, path);
-    if (code !== null && !hasId(this.lookups.countries, code)) this.add(path, `Unknown country code '${code}'.`);
+    if (code !== null && !hasCountryCode(this.lookups.countries, code)) this.add(path, `Unknown country code '${code}'.`);
   }
 }
 

@@ -21,7 +21,7 @@ import type {
 } from '../iccam-standin.js';
 import { startControlServer } from './control-http.js';
 import { FaultPlan, type ChosenFault } from './faults.js';
-import { ACTION_TYPE_IDS, hasId, isLookupName, lookupWire, seedLookups } from './lookups.js';
+import { ACTION_TYPE_IDS, hasCountryCode, isLookupName, lookupWire, seedLookups } from './lookups.js';
 import { PacingMeter } from './pacing.js';
 import { RefusableServer } from './refusable-server.js';
 import { validateReport, type IccamErrors } from './report-validation.js';
@@ -297,7 +297,7 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
     const problems: IccamErrors = {};
     const country = query.get('newCountryCode') ?? '';
     if (country === '') problems.newCountryCode = ['The newCountryCode field is required.'];
-    else if (!hasId(lookups.countries, country)) problems.newCountryCode = [`Unknown country code '${country}'.`];
+    else if (!hasCountryCode(lookups.countries, country)) problems.newCountryCode = [`Unknown country code '${country}'.`];
     const ip = query.get('newIpAddress') ?? '';
     if (kind === 'hosting') {
       if (ip === '') problems.newIpAddress = ['The newIpAddress field is required.'];
@@ -475,7 +475,7 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
     },
     async renameLookup(list, id, newName) {
       const entry = lookups[list].find((e) => e.id === id);
-      if (!entry) throw new Error(`no ${list} entry with id ${String(id)}`);
+      if (!entry) throw new Error(`no ${list} entry with id ${id}`);
       entry.name = newName;
     },
     async setCountryAssignment(rule) {
