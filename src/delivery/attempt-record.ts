@@ -24,11 +24,18 @@ export async function sendHandover(adapter: DestinationAdapter, handover: Handov
       classification: handover.classification,
       evidence: handover.evidence,
       decision: handover.decision,
+      analystName: handover.referredBy ?? keyNameOf(handover.referralCreatedBy),
+      receivedAt: handover.reportedAt ?? handover.referralCreatedAt,
     });
   } catch (error) {
     onThrown(coerceError(error));
     return { kind: 'retry', statusCode: null, errorClass: 'client', retryAfterMs: null, requestHash: '', responseDigest: null, durationMs: 0 };
   }
+}
+
+/** The API key's name in an audit actor (`key:<name>`), which stands in for a missing referredBy. */
+export function keyNameOf(actor: string): string {
+  return actor.startsWith('key:') ? actor.slice(4) : actor;
 }
 
 export function attemptRecord(input: {
@@ -56,6 +63,6 @@ export function attemptRecord(input: {
     errorClass: outcome.kind === 'delivered' ? (outcome.duplicate ? 'duplicate' : null) : outcome.errorClass,
     requestHash: outcome.requestHash || null,
     responseDigest: outcome.responseDigest,
-    detail: outcome.kind === 'failed' ? outcome.detail : (input.note ?? null),
+    detail: outcome.kind === 'failed' || outcome.kind === 'unknown' ? outcome.detail : (input.note ?? null),
   };
 }

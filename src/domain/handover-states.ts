@@ -18,9 +18,11 @@ export type HandoverState = (typeof HANDOVER_STATES)[number];
 
 const TRANSITIONS: Readonly<Record<HandoverState, readonly HandoverState[]>> = {
   locating: ['routed', 'needs_review'],
-  needs_review: ['routed', 'locating', 'cancelled'],
+  // → delivered: a supervisor records the reference found at the destination (resolve).
+  needs_review: ['routed', 'locating', 'delivered', 'cancelled'],
   routed: ['delivering', 'locating', 'cancelled'],
-  delivering: ['delivered', 'routed', 'failed'],
+  // → needs_review: the outcome of an ICCAM create is unknown; never sent again without a person.
+  delivering: ['delivered', 'routed', 'failed', 'needs_review'],
   delivered: ['acknowledged', 'closed', 'failed'],
   acknowledged: ['closed'],
   closed: [],
