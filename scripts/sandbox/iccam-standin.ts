@@ -137,7 +137,10 @@ export interface IccamStandinOptions {
   sendBearerTokenValidTo?: boolean;
   /** Calls that start closer together than this are pacing violations (default 1000 ms). */
   minIntervalMs?: number;
-  /** Slack for arrival jitter: a gap counts as too soon below `minIntervalMs - pacingToleranceMs` (default 25 ms). */
+  /**
+   * Slack for arrival jitter: a gap counts as too soon below `minIntervalMs - pacingToleranceMs`
+   * (default a quarter of the interval, at most 25 ms: 25 ms for 1000, 5 ms for 20).
+   */
   pacingToleranceMs?: number;
   /** Retry-After of `rate-limited` (default 1 s). */
   retryAfterSeconds?: number;

@@ -102,6 +102,7 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
   const retryAfterSeconds = options.retryAfterSeconds ?? 1;
   const sendValidTo = options.sendBearerTokenValidTo ?? true;
   const seed = options.seed ?? 1;
+  const minIntervalMs = options.minIntervalMs ?? 1_000;
 
   const lookups = seedLookups();
   for (const [name, list] of Object.entries(options.lookups ?? {}) as [IccamLookupName, IccamLookupEntry[]][]) {
@@ -116,7 +117,7 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
   let progression: IccamProgressionStep[] = [...(options.progression ?? [])];
   const faults = new FaultPlan(seed);
   if (options.chaos) faults.setChaos(options.chaos);
-  const pacing = new PacingMeter(options.minIntervalMs ?? 1_000, options.pacingToleranceMs ?? 25, pacingNow, now);
+  const pacing = new PacingMeter(minIntervalMs, options.pacingToleranceMs ?? Math.min(25, Math.floor(minIntervalMs / 4)), pacingNow, now);
   const callLog: IccamCallRecord[] = [];
   const counters = { logins: 0, refreshes: 0, unauthorised: 0, notReady: 0, refusedReports: 0 };
   const faultsServed: Partial<Record<IccamFault, number>> = {};
