@@ -420,6 +420,19 @@ describe('ICCAM stand-in: pacing', () => {
   });
 });
 
+describe('ICCAM stand-in: pacing tolerance', () => {
+  it('allows a quarter of a short interval for arrival jitter by default, no more', async () => {
+    const { standin, pacing } = await setup({ minIntervalMs: 20 });
+    const lookup = () => call(standin.url, 'GET', 'rest/countries');
+    await lookup();
+    pacing.advance(15);
+    await lookup(); // 20 - 5: allowed
+    pacing.advance(14);
+    await lookup(); // too soon
+    expect(standin.snapshot().pacingViolations.map((v) => v.gapMs)).toEqual([14]);
+  });
+});
+
 describe('ICCAM stand-in: faults on demand', () => {
   it('refuses before processing with 503 and with 429 + Retry-After: nothing stored', async () => {
     const { standin, ready } = await setup({ retryAfterSeconds: 7 });
