@@ -88,7 +88,7 @@ export interface IccamFaultRule {
    */
   path?: string | RegExp;
   fault: IccamFault;
-  /** How many matching calls this applies to (default 1). */
+  /** How many matching calls this applies to (default 1; Infinity until clearFaults()). */
   times?: number;
   /** For `connection-refused`: how long the listener stays closed (default 1500 ms, wall clock). */
   refuseForMs?: number;
@@ -237,6 +237,8 @@ export interface IccamStandinControl {
   state(): Promise<IccamStandinState>;
   /** Queue a fault for the next call(s) that match. */
   failNext(rule: IccamFaultRule): Promise<void>;
+  /** Drop every queued fault and end the random mix. */
+  clearFaults(): Promise<void>;
   /** Set (or with probability 0 end) the seeded random mix of faults. */
   setChaos(chaos: IccamChaos): Promise<void>;
   /** Close the listener now; back after `forMs` (wall clock), or at acceptConnections(). */

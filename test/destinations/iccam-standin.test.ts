@@ -564,6 +564,10 @@ describe('ICCAM stand-in as a child process', () => {
 
     await control.failNext({ method: 'POST', path: /^rest\/Reports$/, fault: 'drop-after-commit' });
     expect(await call(child.url, 'POST', 'rest/Reports', { token, body: reportBody('ho_child') })).toHaveProperty('error');
+    await control.failNext({ method: 'GET', path: 'rest/classifications', fault: 'unavailable', times: Infinity });
+    for (let i = 0; i < 3; i += 1) expect(answered(await call(child.url, 'GET', 'rest/classifications', { token })).status).toBe(503);
+    await control.clearFaults();
+    expect(answered(await call(child.url, 'GET', 'rest/classifications', { token })).status).toBe(200);
     await control.refuseConnections();
     expect(await call(child.url, 'GET', 'rest/countries', { token })).toEqual({ error: 'ECONNREFUSED' });
     const state = await control.state();

@@ -58,7 +58,11 @@ async function dispatch(s: IccamStandinControl, method: string, path: string, b:
     case 'GET /__standin/state':
       return s.state();
     case 'POST /__standin/fail-next':
-      await s.failNext({ ...(b as unknown as IccamFaultRule), path: fromWire(b.path) });
+      // JSON has no Infinity: -1 stands for it on the wire.
+      await s.failNext({ ...(b as unknown as IccamFaultRule), path: fromWire(b.path), times: b.times === -1 ? Infinity : (b.times as number | undefined) });
+      return { ok: true };
+    case 'POST /__standin/clear-faults':
+      await s.clearFaults();
       return { ok: true };
     case 'POST /__standin/chaos': {
       const only = Array.isArray(b.only) ? (b.only as Record<string, unknown>[]).map((m) => ({ method: m.method as string | undefined, path: fromWire(m.path) })) : undefined;
@@ -115,7 +119,8 @@ export function controlClient(url: string, controlUrl: string): Omit<IccamStandi
   return {
     url,
     state: async () => (await call('GET', 'state')) as IccamStandinState,
-    failNext: (rule) => post('fail-next', { ...rule, path: toWire(rule.path) }),
+    failNext: (rule) => post('fail-next', { ...rule, path: toWire(rule.path), times: rule.times === Infinity ? -1 : rule.times }),
+    clearFaults: () => post('clear-faults', {}),
     setChaos: (chaos) => post('chaos', { ...chaos, only: chaos.only?.map((m) => ({ method: m.method, path: toWire(m.path) })) }),
     refuseConnections: (forMs) => post('refuse', { forMs }),
     acceptConnections: () => post('accept', {}),

@@ -66,6 +66,11 @@ export class FaultPlan {
     this.queue.push({ ...rule, left: rule.times ?? 1 });
   }
 
+  clear(): void {
+    this.queue.length = 0;
+    this.chaos = { probability: 0 };
+  }
+
   setChaos(chaos: IccamChaos): void {
     this.chaos = chaos;
     this.random = seededRandom(chaos.seed ?? this.defaultSeed);

@@ -465,6 +465,9 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
     async failNext(rule) {
       faults.queueRule(rule);
     },
+    async clearFaults() {
+      faults.clear();
+    },
     async setChaos(chaos) {
       faults.setChaos(chaos);
     },
