@@ -317,7 +317,7 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
     return { status: 200 };
   }
 
-  function process(r: Route, body: unknown, query: URLSearchParams): Reply {
+  function processCall(r: Route, body: unknown, query: URLSearchParams): Reply {
     switch (r.kind) {
       case 'login':
         return login(body);
@@ -404,7 +404,7 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
           badJson = true;
         }
       }
-      reply = badJson ? { status: 400, body: errors('$', 'The request body is not valid JSON.') } : process(r, body, url.searchParams);
+      reply = badJson ? { status: 400, body: errors('$', 'The request body is not valid JSON.') } : processCall(r, body, url.searchParams);
     }
 
     const processed = reply.status >= 200 && reply.status < 300;
