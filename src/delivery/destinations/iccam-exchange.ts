@@ -124,6 +124,8 @@ export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
   }
 
   async function deliver(req: DeliveryRequest): Promise<DeliveryOutcome> {
+    // Another replica may have read the lists since (the lookup job runs in one of them).
+    await vocabulary.loadIfOlderThan(60_000);
     if (vocabulary.missing.length > 0) {
       // Sending ids for names ICCAM no longer lists would misfile the case: hold it (readyz says why).
       return { kind: 'retry', statusCode: null, errorClass: 'lookup_missing', retryAfterMs: null, requestHash: '', responseDigest: null, durationMs: 0 };

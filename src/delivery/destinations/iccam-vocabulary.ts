@@ -26,9 +26,17 @@ export class IccamVocabulary {
     return this.fetchedAt === null ? 'seed' : 'iccam';
   }
 
+  private loadedAt = 0;
+
+  /** Loads again when the last load is older than `maxAgeMs` (wall clock): replicas stay in step. */
+  async loadIfOlderThan(maxAgeMs: number): Promise<void> {
+    if (Date.now() - this.loadedAt >= maxAgeMs) await this.load().catch(() => undefined);
+  }
+
   /** Takes what the store holds (another replica may have read ICCAM since). */
   async load(): Promise<void> {
     if (!this.store) return;
+    this.loadedAt = Date.now();
     const stored = await this.store.loadIccamLookupLists();
     const lists: IccamLookupLists = {};
     for (const name of ICCAM_LOOKUP_LISTS) if (stored.lists[name]) lists[name] = stored.lists[name];
