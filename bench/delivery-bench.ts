@@ -33,7 +33,7 @@ export async function benchDelivery(options: { store: 'sqlite' | 'postgres'; pro
   const dir = mkdtempSync(join(tmpdir(), 'hrr-bench-delivery-'));
   const db: BenchDatabase = options.store === 'postgres' ? { kind: 'postgres', schema: newSchemaName('delivery') } : { kind: 'sqlite', file: join(dir, 'delivery.db') };
   const police = await startPoliceStandin({ token: 'bench-police', behaviour: { ackAfterMs: 0 } });
-  const iccam = await startIccamStandin({ username: 'bench', password: 'bench', behaviour: { ackAfterMs: 0 } });
+  const iccam = await startIccamStandin({ username: 'bench', password: 'bench', notReadyAfterLoginMs: 0, progression: [{ afterMs: 0, action: 'ReportedToLEA' }] });
   try {
     const config = benchConfig(db);
     const seeder = benchContext(config, openBenchStore(db));
@@ -54,7 +54,7 @@ export async function benchDelivery(options: { store: 'sqlite' | 'postgres'; pro
     const checker = openBenchStore(db, 2);
     const counts = await checker.countByStateAndDestination();
     await checker.close();
-    const cases = [...police.cases.values(), ...iccam.cases.values()];
+    const iccamReports = Object.values(iccam.snapshot().reportsPerHotlineReference);
     return {
       store: options.store,
       processes: options.processes,
@@ -64,8 +64,9 @@ export async function benchDelivery(options: { store: 'sqlite' | 'postgres'; pro
       // The workers' clocks are this machine's.
       deliveredMs: Math.max(0, lastDelivery - result.goAt),
       acknowledged: counts.filter((c) => c.state === 'acknowledged').reduce((sum, c) => sum + c.count, 0),
-      standinCases: cases.length,
-      duplicatePosts: cases.filter((c) => c.posts !== 1).length,
+      standinCases: police.cases.size + iccamReports.length,
+      // ICCAM keeps duplicates: a second report for one handover is a second case there.
+      duplicatePosts: [...police.cases.values()].filter((c) => c.posts !== 1).length + iccamReports.filter((n) => n !== 1).length,
       leaseLost: result.reports.reduce((sum, r) => sum + r.leaseLost, 0),
       retried: result.reports.reduce((sum, r) => sum + r.retried, 0),
     };

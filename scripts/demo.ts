@@ -44,9 +44,19 @@ const dns = await startDnsStandin({
   'gone.test': { behaviour: 'nxdomain' },
 });
 const rdap = await startRdapStandin({ networks: readRdapFixtures(RDAP_FIXTURES) });
-// The stand-ins acknowledge after two seconds and close (content removed) after six.
+// The stand-ins acknowledge after two seconds and close (content removed) after six. The ICCAM
+// stand-in is the strict v3 one: it refuses what a real ICCAM would, and is not ready for 2 s
+// after a login; its partner hotline reports to the police (ReportedToLEA), then Removed.
 const police = await startPoliceStandin({ token: 'demo-police-token', behaviour: { ackAfterMs: 2_000, closeAfterMs: 6_000 } });
-const iccam = await startIccamStandin({ username: 'demo', password: 'demo-password', behaviour: { ackAfterMs: 2_000, closeAfterMs: 6_000 } });
+const iccam = await startIccamStandin({
+  username: 'demo',
+  password: 'demo-password',
+  minIntervalMs: 200,
+  progression: [
+    { afterMs: 2_000, action: 'ReportedToLEA' },
+    { afterMs: 6_000, action: 'Removed' },
+  ],
+});
 const key = createApiKey('demo-analyst', 'analyst');
 
 const config = loadConfig({
@@ -61,7 +71,12 @@ const config = loadConfig({
   ICCAM_URL: iccam.url,
   ICCAM_USERNAME: 'demo',
   ICCAM_PASSWORD: 'demo-password',
-  ACK_SECRETS: `police:${ACK_SECRET},inhope:${ACK_SECRET}`,
+  // A quick demo: ICCAM paced 200 ms apart (1 s in production) and asked every second.
+  ICCAM_MIN_INTERVAL_MS: '200',
+  ICCAM_POLL_DELIVERED_MS: '1000',
+  ICCAM_POLL_ACKNOWLEDGED_MS: '1000',
+  SCHEDULE_ICCAM_POLL: '* * * * * *',
+  ACK_SECRETS: `police:${ACK_SECRET}`,
   SCHEDULE_DISPATCH: '* * * * * *',
   SCHEDULE_LOCATE: '* * * * * *',
   SCHEDULE_ACK_POLL: '* * * * * *',
@@ -76,10 +91,9 @@ const service = await startService(config, {
   context: { logger: createLogger({ level: 'error' }) },
 });
 const base = `http://127.0.0.1:${service.port}`;
-// The stand-ins tell the service as a case advances, with signed callbacks (contract §4);
-// polling, once a minute per case, would find the same.
+// The police stand-in tells the service as a case advances, with signed callbacks (contract §4);
+// ICCAM has no callbacks: the service polls it (GET rest/Content/{contentId}).
 police.setBehaviour({ callback: { url: `${base}/v1/acks/police`, secret: ACK_SECRET } });
-iccam.setBehaviour({ callback: { url: `${base}/v1/acks/inhope`, secret: ACK_SECRET } });
 const headers = { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' };
 
 console.log(`service on ${base}; police stand-in ${police.url}; ICCAM stand-in ${iccam.url}\n`);
@@ -90,6 +104,7 @@ const referral = await fetch(`${base}/v1/referrals`, {
     reportId: 'DEMO-2026-0001',
     urls: SAMPLES.map((s) => ({ url: s.url, contentType: 'image' })),
     classification: { category: 'baseline', ageGroup: 'prepubescent', siteType: 'image-host' },
+    referredBy: 'Demo Analyst',
   }),
 });
 const accepted = (await referral.json()) as { referralId: string; handovers: { id: string; url: string; state: string }[] };
@@ -121,7 +136,23 @@ console.log(`\naudit trail of the Belgian handover ${first}:`);
 for (const e of detail.audit) console.log(`  ${e.at}  ${(e.from ?? '-').padEnd(12)} → ${(e.to ?? '-').padEnd(12)} ${e.actor.padEnd(22)} ${e.reason ?? ''}`);
 const stats = (await (await fetch(`${base}/v1/stats`, { headers })).json()) as { byState: Record<string, number> };
 console.log(`\nGET /v1/stats byState: ${JSON.stringify(stats.byState)}`);
-console.log(`cases at the police stand-in: ${police.cases.size}; at the ICCAM stand-in: ${iccam.cases.size}`);
+const state = iccam.snapshot();
+console.log(`cases at the police stand-in: ${police.cases.size}; reports at the ICCAM stand-in: ${state.reports.length}`);
+
+// What ICCAM saw, in its own shapes (contract §4): the report body, the bare-number answer, the
+// content with its actions, and the pacing of every call.
+const dutch = accepted.handovers[1]!.id;
+const report = state.reports.find((r) => r.hotlineReference === dutch);
+if (report) {
+  console.log(`\nPOST rest/Reports for the Dutch handover (answered with the bare number ${report.reportId}):`);
+  console.log(JSON.stringify(report.body, null, 2));
+  const content = state.contents.find((c) => c.reportId === report.reportId);
+  if (content) {
+    const actions = content.actions.map((a) => `${a.actionName} (actionType ${a.actionType})`).join(', ');
+    console.log(`GET rest/Content/${content.contentId}: assigned to ${content.assignedCountryCode ?? 'nobody'}; explicit actions: ${actions || 'none; the progression adds ReportedToLEA, then Removed'}`);
+  }
+}
+console.log(`ICCAM calls: ${state.calls} (logins ${state.logins}), pacing violations: ${state.pacingViolations.length}, reports per handover: ${JSON.stringify(Object.values(state.reportsPerHotlineReference))}`);
 
 await service.stop();
 await Promise.all([police.close(), iccam.close(), dns.close(), rdap.close()]);

@@ -10,6 +10,7 @@ import type { HostingEvidence } from './domain/evidence.js';
 import { createConfiguredAdapters } from './delivery/configured-adapters.js';
 import { Dispatcher, type Adapters } from './delivery/dispatcher.js';
 import { JobRunner, serviceJobDefinitions } from './jobs/service-jobs.js';
+import { isIccamAdapter } from './delivery/destinations/iccam-exchange.js';
 import type { JobDefinition } from './jobs/scheduled-job.js';
 
 /** What the service needs of a locator beyond locating (readiness, reloads, shutdown). */
@@ -38,7 +39,10 @@ export type LocatorFactory = (ctx: Context) => Promise<ServiceLocator>;
 
 export async function createComponents(ctx: Context, createLocator: LocatorFactory, overrides: ComponentOverrides = {}): Promise<Components> {
   const locator = overrides.locator ?? (await createLocator(ctx));
-  const adapters = overrides.adapters ?? createConfiguredAdapters(ctx.config, ctx.clock, ctx.logger);
+  const adapters = overrides.adapters ?? createConfiguredAdapters(ctx.config, ctx.clock, ctx.logger, { store: ctx.store, gateHolder: `gate:${ctx.newId()}` });
+  const iccam = isIccamAdapter(adapters.inhope) ? adapters.inhope : null;
+  // The lookup lists as the store last had them (the seed until ICCAM has been read once).
+  if (iccam) await iccam.vocabulary.load().catch(() => undefined);
   const breakers = new CircuitBreakers<Destination>(ctx.clock);
   const dispatcher = new Dispatcher(ctx, adapters, breakers, locator);
   const parts = { locator, adapters, breakers, dispatcher };
@@ -65,5 +69,23 @@ export async function createComponents(ctx: Context, createLocator: LocatorFacto
       };
     },
   );
+  if (iccam) {
+    ctx.probes.push(async () => {
+      // Another replica may have read the lists since: what the store holds is the truth.
+      await iccam.vocabulary.loadIfOlderThan(10_000);
+      const missing = iccam.vocabulary.missing;
+      return {
+        name: 'inhope',
+        ok: missing.length === 0,
+        // Only ICCAM deliveries wait (and say why here); the police export goes on.
+        critical: false,
+        detail: {
+          lookups: iccam.vocabulary.source,
+          lookupsReadAt: iccam.vocabulary.fetchedAt === null ? null : new Date(iccam.vocabulary.fetchedAt).toISOString(),
+          ...(missing.length > 0 ? { missing, note: 'ICCAM no longer lists these names: deliveries to inhope wait' } : {}),
+        },
+      };
+    });
+  }
   return { ...parts, jobs };
 }

@@ -1,290 +1,279 @@
 /**
- * A stand-in for the ICCAM partner-hotline exchange (contract §4), for tests, reliability runs
- * and `npm run demo`. Token authentication with expiry and refresh, one report per
- * Idempotency-Key / reportingHotlineReference (a repeat gets a 409 naming the same
- * reference), actions that appear on a timer (LEA after ackAfterMs, then `closeAction` after
- * closeAfterMs), and misbehaviour on demand (see ChaosBehaviour). No mutual TLS: it speaks
- * plain HTTP on loopback.
+ * A strict stand-in for ICCAM v3, INHOPE's exchange (contract §4 `inhope`), for tests, reliability
+ * runs and `npm run demo`. It speaks the shapes the one public v3 client (SCARt) shows and refuses
+ * what a real ICCAM would: wrong headers, missing fields, strings where ids belong, unknown ids,
+ * calls before it is ready after a login, expired or unknown tokens. It keeps duplicates (ICCAM
+ * has no idempotency key), counts pacing violations, and fails on demand in each way a client
+ * must tell apart. Plain HTTP on loopback (no mutual TLS).
  *
- *   node --import tsx scripts/sandbox/iccam-standin.ts --port 8092 [--username U --password P]
- *     [--seed 1] [--fail-rate 0.2] [--ack-after-ms 500] [--close-after-ms 2000]
- *     [--token-ttl-seconds 300] [--callback-url U --callback-secret S]
+ * ## In-process
+ *   const iccam = await startIccamStandin({ username: 'u', password: 'p', now: () => clock.now() });
+ *   iccam.url                      // base URL: the adapter appends `Authentication`, `rest/Reports`, ...
+ *   iccam.state()                  // IccamStandinState snapshot (sync)
+ *   await iccam.failNext({ method: 'POST', path: 'rest/Reports', fault: 'drop-after-commit' });
+ *   await iccam.close();
+ *
+ * ## As a child process
+ *   node --import tsx scripts/sandbox/iccam-standin.ts --port 0 --control-port 0 \
+ *     [--username U --password P] [--token-lifetime-ms 300000] [--not-ready-after-login-ms 2000] \
+ *     [--min-interval-ms 1000] [--seed 1] [--chaos-probability 0.3] [--progression LEA:1000,Removed:5000]
+ *   prints one JSON line to stdout: {"iccamStandin":{"url":"http://127.0.0.1:P","controlUrl":"http://127.0.0.1:C"}}
+ *   `startIccamStandinProcess(options)` spawns it and returns the same IccamStandinControl, driven
+ *   over the loopback control endpoint `${controlUrl}/__standin/...` (see iccam-standin/control-http.ts).
+ *   The control endpoint is its own listener, so it stays reachable while ICCAM refuses connections.
+ *
+ * ## Time
+ * Everything that depends on time (token expiry, the not-ready window, actions over time, pacing)
+ * reads `now()` (default: the wall clock), except pacing, which reads `pacingNow` (ms, default the
+ * wall clock: pacing is about real calls in real time). Pass `pacingNow: () => clock.now().getTime()`
+ * when the client paces itself on the same fake clock.
+ *
+ * ## Faults (IccamFault)
+ * - `unavailable`: 503, nothing processed.                       → did not arrive
+ * - `rate-limited`: 429 with `Retry-After: <retryAfterSeconds>`, nothing processed. → did not arrive
+ * - `connection-refused`: the listener is closed (and open sockets ended) for `refuseForMs`, so new
+ *   connections get ECONNREFUSED from the kernel: a real refusal, before any byte is read. Queued
+ *   with failNext, it triggers AFTER the matching call is answered (that answer carries
+ *   `Connection: close`), so the client's NEXT call is refused; refuseConnections() does it now.
+ * - `error-after-processing`: the call is processed (a report IS stored), then answered 500.
+ * - `drop-after-commit`: the call is processed (stored), then the socket is destroyed unanswered.
+ * - `hang-after-commit`: processed (stored), then never answered (for crash tests).
+ * - `not-in-correct-state`: 400 `{ errors: { Report: ["Report not in correct state for assessments"] } }`
+ *   (ICCAM's text as SCARt matches it; it starts with "Report not in correct state"), nothing
+ *   changed (meant for the two assignment PUTs).
  */
 import type { Random } from '../../src/domain/clock.js';
-import {
-  CallbackTimers,
-  DEFAULT_CHAOS,
-  INVALID_JSON,
-  applyChaos,
-  behaviourFromFlags,
-  headerValue,
-  isEntryPoint,
-  readFlags,
-  seededRandom,
-  sendSignedCallback,
-  startJsonServer,
-  type CallbackRecord,
-  type ChaosBehaviour,
-  type StandinReply,
-  type StandinRequest,
-} from './standin-kit.js';
+import { optionsFromFlags } from './iccam-standin/child-process.js';
+import { startIccamStandin } from './iccam-standin/standin.js';
+import { isEntryPoint, readFlags } from './standin-kit.js';
 
-export type IccamClosingAction = 'CR' | 'CU' | 'MO' | 'NI';
+/** The lookup lists ICCAM serves under `rest/<name>`. */
+export type IccamLookupName =
+  | 'classifications'
+  | 'age-categories'
+  | 'gender-categories'
+  | 'site-types'
+  | 'commercialities'
+  | 'payment-methods'
+  | 'action-types'
+  | 'countries';
 
-export interface IccamStandinBehaviour extends ChaosBehaviour {
-  /** The action taken at closeAfterMs (default CR, content removed). */
-  closeAction: IccamClosingAction;
-  /** The acknowledging action at ackAfterMs (default LEA). */
-  ackAction: 'LEA' | 'ISP';
+/** One entry as the stand-in keeps it; on the wire some lists name the id `type` (see lookups.ts). */
+export interface IccamLookupEntry {
+  id: number;
+  name: string;
+  /** Countries only: the ISO 3166-1 alpha-2 code the API's country fields carry. */
+  code?: string;
+}
+
+/** Action names as in `rest/action-types` (seeded ids 1,2,3,4,6; Moved 7 here, open in the contract). */
+export type IccamActionName = 'ReportedToLEA' | 'ReportedToISP' | 'Removed' | 'Unavailable' | 'NotIllegal' | 'Moved';
+
+export type IccamFault =
+  | 'unavailable'
+  | 'rate-limited'
+  | 'connection-refused'
+  | 'error-after-processing'
+  | 'drop-after-commit'
+  | 'hang-after-commit'
+  | 'not-in-correct-state';
+
+export interface IccamFaultRule {
+  /** HTTP method to match; any when omitted. */
+  method?: string;
+  /**
+   * Path to match, without the leading slash and query: a string matches exactly or as a prefix
+   * at a `/` boundary (`rest/Content` matches `rest/Content/7/assigned-country`); a RegExp is
+   * tested against the path. Any path when omitted.
+   */
+  path?: string | RegExp;
+  fault: IccamFault;
+  /** How many matching calls this applies to (default 1; Infinity until clearFaults()). */
+  times?: number;
+  /** For `connection-refused`: how long the listener stays closed (default 1500 ms, wall clock). */
+  refuseForMs?: number;
+}
+
+export interface IccamChaos {
+  /** Share (0..1) of calls that get a fault. 0 turns the mix off. */
+  probability: number;
+  /** Faults to draw from (default: every fault but `hang-after-commit`); one applicable to the call is drawn. */
+  faults?: IccamFault[];
+  /** Only calls matching these (method/path as in IccamFaultRule) get faults; all when omitted. */
+  only?: { method?: string; path?: string | RegExp }[];
+  /** Seed for the draws (default: the stand-in's seed), so a run can be replayed. */
+  seed?: number;
+  refuseForMs?: number;
+}
+
+/** A step of the scripted progression: `action` appears on every content `afterMs` after it was created. */
+export interface IccamProgressionStep {
+  afterMs: number;
+  action: IccamActionName;
+  analystName?: string;
 }
 
 export interface IccamStandinOptions {
   host?: string;
   port?: number;
-  /** Credentials to require; any are accepted when omitted. */
+  /** Also open the loopback control endpoint (always on for the CLI); port 0 = any free one. */
+  controlPort?: number;
+  /** Credentials to require (defaults 'standin' / 'standin'). */
   username?: string;
   password?: string;
-  /** Life of an issued token (expiresIn), default 300 s. */
-  tokenTtlSeconds?: number;
-  behaviour?: Partial<IccamStandinBehaviour>;
-  random?: Random;
-  seed?: number;
+  /** Life of a bearer token (default 300 000 ms). */
+  tokenLifetimeMs?: number;
+  /** Life of a refresh token (default 24 h). */
+  refreshTokenLifetimeMs?: number;
+  /**
+   * After a login, calls with the new token get 401 `Authorization bearer empty or unknown` for
+   * this long, as for a token ICCAM does not know yet (default 2000 ms; refreshed tokens are
+   * ready at once).
+   */
+  notReadyAfterLoginMs?: number;
+  /** The assignment PUTs on a content younger than this get `not-in-correct-state` (default 0). */
+  contentSettlesAfterMs?: number;
+  /** Whether login and refresh answers carry `bearerTokenValidTo` (default true). */
+  sendBearerTokenValidTo?: boolean;
+  /** Calls that start closer together than this are pacing violations (default 1000 ms). */
+  minIntervalMs?: number;
+  /**
+   * Slack for arrival jitter: a gap counts as too soon below `minIntervalMs - pacingToleranceMs`
+   * (default a quarter of the interval, at most 25 ms: 25 ms for 1000, 5 ms for 20).
+   */
+  pacingToleranceMs?: number;
+  /** Retry-After of `rate-limited` (default 1 s). */
+  retryAfterSeconds?: number;
+  /** Business clock (token expiry, not-ready window, actions, report dates). Default wall clock. */
   now?: () => Date;
+  /** Clock for pacing, in ms. Default: the wall clock (performance.now()), whatever `now` is. */
+  pacingNow?: () => number;
+  seed?: number;
+  random?: Random;
+  /** Lookup lists to start from instead of the contract's 2023 seed (per list). */
+  lookups?: Partial<Record<IccamLookupName, IccamLookupEntry[]>>;
+  /** Actions that appear on every content over time (default none). */
+  progression?: IccamProgressionStep[];
+  chaos?: IccamChaos;
 }
 
-export interface IccamReport {
-  reportingHotlineReference: string;
-  reportId: string;
-  contentId: string;
-  /** null for an orphan (no assigned country in the body). */
-  assignedCountry: string | null;
-  hostingCountry: string | null;
-  /** Whether the body carried the key at all (an orphan must not). */
-  hadAssignedCountry: boolean;
-  createdAt: Date;
-  /** POSTs received for this reference (1 = no duplicates). */
-  posts: number;
-  notifiedStatus: string | null;
+/** A report as ICCAM stored it (one per accepted POST rest/Reports; duplicates kept). */
+export interface IccamStoredReport {
+  reportId: number;
+  hotlineReference: string;
+  receivedAt: string;
+  /** The body as posted. */
+  body: Record<string, unknown>;
+  contentIds: number[];
 }
 
-export interface IccamStandinStats {
-  authentications: number;
-  refreshes: number;
-  /** Calls refused for a missing, unknown, expired or revoked token. */
-  unauthorised: number;
-  reports: number;
-  contentQueries: number;
+export interface IccamStoredAction {
+  actionType: number;
+  actionName: IccamActionName;
+  analystName: string;
+  actionDate: string;
 }
 
-export interface IccamStandin {
+export interface IccamStoredContent {
+  contentId: number;
+  reportId: number;
+  urlString: string;
+  hostingCountryCode: string;
+  hostingIpAddress: string;
+  assignedCountryCode: string | null;
+  countryAssignmentDate: string | null;
+  createdAt: string;
+  /** Explicit actions (added by control calls); the progression's due steps are added on read. */
+  actions: IccamStoredAction[];
+  /** The PUTs the client made on this content, in order. */
+  corrections: { kind: 'hosting' | 'assigned-country'; query: Record<string, string>; at: string }[];
+}
+
+export interface IccamPacingViolation {
+  kind: 'parallel' | 'too-soon';
+  method: string;
+  path: string;
+  /** ms since the previous call started (too-soon). */
+  gapMs: number | null;
+  at: string;
+}
+
+export interface IccamCallRecord {
+  method: string;
+  path: string;
+  status: number | 'dropped' | 'hung';
+  fault: IccamFault | null;
+  at: string;
+}
+
+export interface IccamStandinState {
   url: string;
-  /** One entry per distinct Idempotency-Key / reportingHotlineReference. */
-  readonly cases: ReadonlyMap<string, IccamReport>;
-  readonly callbacks: readonly CallbackRecord[];
-  readonly stats: IccamStandinStats;
-  setBehaviour(change: Partial<IccamStandinBehaviour>): void;
-  /** Invalidate every issued token (the next call gets a 401), as after a server-side logout. */
-  revokeTokens(): void;
-  flushCallbacks(): Promise<void>;
+  /** Every call ICCAM received (refused connections never arrive, so are not here). */
+  calls: number;
+  callLog: IccamCallRecord[];
+  pacingViolations: IccamPacingViolation[];
+  logins: number;
+  refreshes: number;
+  /** Calls answered 401 (no, unknown or expired token). */
+  unauthorised: number;
+  /** Calls answered 401 because they came too soon after a login (not in `unauthorised`). */
+  notReady: number;
+  /** Bodies refused with 400 (validation). */
+  refusedReports: number;
+  reports: IccamStoredReport[];
+  contents: IccamStoredContent[];
+  /** Stored reports per hotlineReference: a value above 1 is a report posted twice. */
+  reportsPerHotlineReference: Record<string, number>;
+  /** Faults served so far, by kind. */
+  faultsServed: Partial<Record<IccamFault, number>>;
+  /** True while connections are refused. */
+  refusing: boolean;
+  lookups: Record<IccamLookupName, IccamLookupEntry[]>;
+}
+
+/** Control calls: the same on the in-process object and on the child-process client. */
+export interface IccamStandinControl {
+  url: string;
+  state(): Promise<IccamStandinState>;
+  /** Queue a fault for the next call(s) that match. */
+  failNext(rule: IccamFaultRule): Promise<void>;
+  /** Drop every queued fault and end the random mix. */
+  clearFaults(): Promise<void>;
+  /** Set (or with probability 0 end) the seeded random mix of faults. */
+  setChaos(chaos: IccamChaos): Promise<void>;
+  /** Close the listener now; back after `forMs` (wall clock), or at acceptConnections(). */
+  refuseConnections(forMs?: number): Promise<void>;
+  acceptConnections(): Promise<void>;
+  /** Rename an entry of a lookup list (so a name the adapter needs disappears). */
+  renameLookup(list: IccamLookupName, id: number, newName: string): Promise<void>;
+  /** Make ICCAM assign `assignedCountryCode` to new contents hosted in `hostingCountryCode` (null = leave unassigned); `clear` resets to "assign the hosting country". */
+  setCountryAssignment(rule: { hostingCountryCode: string; assignedCountryCode: string | null } | { clear: true }): Promise<void>;
+  /** Add an action to a content now (or at `actionDate`). */
+  addAction(contentId: number, action: IccamActionName, options?: { analystName?: string; actionDate?: string }): Promise<void>;
+  /** Replace the scripted progression for all contents (existing and new). */
+  setProgression(steps: IccamProgressionStep[]): Promise<void>;
+  /** Expire every token now (the next call gets 401). */
+  expireTokens(): Promise<void>;
+  /** Zero the call log, pacing violations and counters (not the reports). */
+  resetCounters(): Promise<void>;
   close(): Promise<void>;
 }
 
-interface IssuedToken {
-  expiresAt: number;
+/** The in-process stand-in: the control calls, plus a synchronous snapshot and the control URL. */
+export interface IccamStandin extends IccamStandinControl {
+  /** Loopback control endpoint, when `controlPort` was given. */
+  controlUrl: string | null;
+  snapshot(): IccamStandinState;
 }
 
-export async function startIccamStandin(options: IccamStandinOptions = {}): Promise<IccamStandin> {
-  let behaviour: IccamStandinBehaviour = { ...DEFAULT_CHAOS, closeAction: 'CR', ackAction: 'LEA', ...options.behaviour };
-  const random = options.random ?? seededRandom(options.seed ?? 1);
-  const now = options.now ?? (() => new Date());
-  const ttlMs = (options.tokenTtlSeconds ?? 300) * 1000;
-  const cases = new Map<string, IccamReport>();
-  const byContentId = new Map<string, IccamReport>();
-  const tokens = new Map<string, IssuedToken>();
-  const refreshTokens = new Set<string>();
-  const callbacks: CallbackRecord[] = [];
-  const stats: IccamStandinStats = { authentications: 0, refreshes: 0, unauthorised: 0, reports: 0, contentQueries: 0 };
-  let sequence = 0;
-  let tokenSequence = 0;
-
-  function actionsOf(report: IccamReport): { type: string; date: string; reason?: string }[] {
-    if (behaviour.dropAcks) return [];
-    const created = report.createdAt.getTime();
-    const age = now().getTime() - created;
-    const actions: { type: string; date: string; reason?: string }[] = [];
-    if (behaviour.ackAfterMs !== null && age >= behaviour.ackAfterMs) {
-      actions.push({ type: behaviour.ackAction, date: new Date(created + behaviour.ackAfterMs).toISOString() });
-    }
-    if (behaviour.closeAfterMs !== null && age >= behaviour.closeAfterMs) {
-      const action = { type: behaviour.closeAction, date: new Date(created + behaviour.closeAfterMs).toISOString() };
-      actions.push(behaviour.closeAction === 'NI' ? { ...action, reason: 'not illegal in the hosting country' } : action);
-    }
-    return actions;
-  }
-
-  function issueToken(): { token: string; refreshToken: string; expiresIn: number } {
-    tokenSequence += 1;
-    const token = `tok-${tokenSequence}`;
-    const refreshToken = `ref-${tokenSequence}`;
-    tokens.set(token, { expiresAt: now().getTime() + ttlMs });
-    refreshTokens.add(refreshToken);
-    return { token, refreshToken, expiresIn: ttlMs / 1000 };
-  }
-
-  function authorised(req: StandinRequest): boolean {
-    const header = headerValue(req.headers, 'authorization');
-    const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : null;
-    const issued = token === null ? undefined : tokens.get(token);
-    const ok = issued !== undefined && now().getTime() < issued.expiresAt;
-    if (!ok) stats.unauthorised += 1;
-    return ok;
-  }
-
-  async function flushCallbacks(): Promise<void> {
-    const target = behaviour.callback;
-    if (!target) return;
-    for (const report of cases.values()) {
-      const latest = actionsOf(report).at(-1);
-      if (!latest || latest.type === report.notifiedStatus) continue;
-      report.notifiedStatus = latest.type;
-      const answeredWith = await sendSignedCallback(
-        target,
-        { handoverId: report.reportingHotlineReference, status: latest.type, reference: report.reportId },
-        now(),
-      );
-      callbacks.push({ handoverId: report.reportingHotlineReference, status: latest.type, answeredWith, at: now().toISOString() });
-    }
-  }
-  const callbackTimers = new CallbackTimers(flushCallbacks);
-
-  async function handle(req: StandinRequest): Promise<StandinReply | 'hang'> {
-    if (req.method === 'POST' && req.path === '/Authentication') return authenticate(req);
-    if (req.method === 'POST' && req.path === '/Authentication/refresh') return refresh(req);
-    if (req.method === 'POST' && req.path === '/rest/Reports') return receiveReport(req);
-    const match = /^\/rest\/Content\/([^/]+)$/.exec(req.path);
-    if (req.method === 'GET' && match?.[1]) return reportContent(decodeURIComponent(match[1]), req);
-    return { status: 404, body: { error: 'not_found' } };
-  }
-
-  async function authenticate(req: StandinRequest): Promise<StandinReply | 'hang'> {
-    const chaos = await applyChaos(behaviour, random);
-    if (chaos) return chaos;
-    stats.authentications += 1;
-    const body = asRecord(req.body);
-    if (typeof body?.username !== 'string' || typeof body.password !== 'string') return { status: 400, body: { error: 'credentials_required' } };
-    if (options.username !== undefined && (body.username !== options.username || body.password !== options.password)) {
-      return { status: 401, body: { error: 'invalid_credentials' } };
-    }
-    return { status: 200, body: issueToken() };
-  }
-
-  async function refresh(req: StandinRequest): Promise<StandinReply | 'hang'> {
-    const chaos = await applyChaos(behaviour, random);
-    if (chaos) return chaos;
-    stats.refreshes += 1;
-    const refreshToken = asRecord(req.body)?.refreshToken;
-    if (typeof refreshToken !== 'string' || !refreshTokens.has(refreshToken)) return { status: 401, body: { error: 'invalid_refresh_token' } };
-    refreshTokens.delete(refreshToken); // single use
-    return { status: 200, body: issueToken() };
-  }
-
-  async function receiveReport(req: StandinRequest): Promise<StandinReply | 'hang'> {
-    stats.reports += 1;
-    if (!authorised(req)) return { status: 401, body: { error: 'unauthorized' } };
-    const chaos = await applyChaos(behaviour, random);
-    if (chaos) return chaos;
-    const body = asRecord(req.body);
-    const reference = typeof body?.reportingHotlineReference === 'string' ? body.reportingHotlineReference : null;
-    if (body === null || !reference || typeof body.url !== 'string') {
-      return { status: 400, body: { error: 'reportingHotlineReference_and_url_required' } };
-    }
-    const key = headerValue(req.headers, 'idempotency-key') ?? reference;
-    const known = cases.get(key);
-    if (known) {
-      known.posts += 1;
-      return {
-        status: 409,
-        body: { error: 'duplicate_report', reportingHotlineReference: known.reportingHotlineReference, reportId: known.reportId, contentId: known.contentId },
-      };
-    }
-    if (behaviour.reject !== false) return { status: behaviour.reject, body: { error: 'report_rejected' } };
-    sequence += 1;
-    const report: IccamReport = {
-      reportingHotlineReference: reference,
-      reportId: `RPT-${sequence}`,
-      contentId: `CNT-${sequence}`,
-      assignedCountry: typeof body.assignedCountry === 'string' ? body.assignedCountry : null,
-      hadAssignedCountry: 'assignedCountry' in body,
-      hostingCountry: typeof body.hostingCountry === 'string' ? body.hostingCountry : null,
-      createdAt: now(),
-      posts: 1,
-      notifiedStatus: null,
-    };
-    cases.set(key, report);
-    byContentId.set(report.contentId, report);
-    callbackTimers.schedule(behaviour);
-    if (behaviour.hangAfterRecording) return 'hang';
-    if (random() < behaviour.lostReplyRate) return { status: 201, dropConnection: true };
-    return { status: 201, body: { reportId: report.reportId, contentId: report.contentId } };
-  }
-
-  async function reportContent(contentId: string, req: StandinRequest): Promise<StandinReply | 'hang'> {
-    stats.contentQueries += 1;
-    if (!authorised(req)) return { status: 401, body: { error: 'unauthorized' } };
-    const chaos = await applyChaos(behaviour, random);
-    if (chaos) return chaos;
-    const report = byContentId.get(contentId);
-    if (!report) return { status: 404, body: { error: 'not_found' } };
-    return {
-      status: 200,
-      body: {
-        assignedCountry: report.assignedCountry,
-        ...(report.assignedCountry ? { assignedHotline: `hotline-${report.assignedCountry.toLowerCase()}` } : {}),
-        actions: actionsOf(report),
-      },
-    };
-  }
-
-  const server = await startJsonServer(handle, { host: options.host, port: options.port });
-  return {
-    url: server.url,
-    cases,
-    callbacks,
-    stats,
-    setBehaviour(change) {
-      behaviour = { ...behaviour, ...change };
-    },
-    revokeTokens() {
-      tokens.clear();
-    },
-    flushCallbacks,
-    async close() {
-      callbackTimers.clear();
-      await server.close();
-    },
-  };
-}
-
-function asRecord(value: unknown): Record<string, unknown> | null {
-  return value !== null && value !== INVALID_JSON && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-}
+export { startIccamStandin, ICCAM_MESSAGES } from './iccam-standin/standin.js';
+export { startIccamStandinProcess, type IccamStandinProcess, type IccamStandinProcessOptions } from './iccam-standin/child-process.js';
+export { seedLookups, ACTION_TYPE_IDS } from './iccam-standin/lookups.js';
 
 if (isEntryPoint(import.meta.url)) {
-  const flags = readFlags(process.argv.slice(2));
-  const closeAction = flags.get('close-action');
-  const standin = await startIccamStandin({
-    host: flags.get('host') ?? '127.0.0.1',
-    port: Number(flags.get('port') ?? 8092),
-    username: flags.get('username'),
-    password: flags.get('password'),
-    tokenTtlSeconds: flags.has('token-ttl-seconds') ? Number(flags.get('token-ttl-seconds')) : undefined,
-    seed: flags.has('seed') ? Number(flags.get('seed')) : undefined,
-    behaviour: {
-      ...behaviourFromFlags(flags),
-      ...(closeAction === 'CR' || closeAction === 'CU' || closeAction === 'MO' || closeAction === 'NI' ? { closeAction } : {}),
-    },
-  });
-  console.log(`ICCAM exchange stand-in listening on ${standin.url}`);
+  const standin = await startIccamStandin(optionsFromFlags(readFlags(process.argv.slice(2))));
+  // One JSON line that startIccamStandinProcess (or a person) reads the addresses from.
+  console.log(JSON.stringify({ iccamStandin: { url: standin.url, controlUrl: standin.controlUrl } }));
   const stop = () => void standin.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -14,6 +14,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { RECONCILIATION_JOB_NAMES } from '../jobs/reconciliation-jobs.js';
 import { defaultLocatorFactory } from '../locator-factory.js';
+import { resolveCommand } from './commands/resolve.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 
@@ -51,6 +52,13 @@ program
   .option('--json', 'machine-readable output')
   .description('counts per state and the oldest outstanding handovers, or one handover')
   .action(async (id: string | undefined, opts: { json?: boolean }) => statusCommand(config(), id, opts));
+program
+  .command('resolve')
+  .argument('<handover-id>', 'a handover in needs_review whose delivery outcome is unknown')
+  .requiredOption('--reference <reference>', "the destination's reference found there (ICCAM report id)")
+  .requiredOption('--reason <text>', 'why (shows in the audit trail)')
+  .description('record the reference of a delivery whose outcome was unknown: the handover becomes delivered')
+  .action(async (id: string, opts: { reference: string; reason: string }) => resolveCommand(config(), id, opts));
 const keys = program.command('keys').description('API keys');
 keys
   .command('create')

@@ -23,6 +23,7 @@ export const ALL_ROLES: readonly Role[] = ROLES;
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
 const duration = z.coerce.number().int().nonnegative();
 const url = z.url({ protocol: /^https?$/ });
 const countryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in capitals, e.g. BE');
@@ -60,6 +61,21 @@ const VARIABLES = {
   ICCAM_PASSWORD: z.string().min(1).optional(),
   ICCAM_CLIENT_CERT: z.string().min(1).optional(),
   ICCAM_CLIENT_KEY: z.string().min(1).optional(),
+  ICCAM_CLIENT_KEY_PASSPHRASE: z.string().min(1).optional(),
+  ICCAM_CA: z.string().min(1).optional(),
+  ICCAM_MIN_INTERVAL_MS: positiveInt.default(1_000),
+  ICCAM_LOGIN_PAUSE_MS: nonNegativeInt.default(2_000),
+  ICCAM_POLL_DELIVERED_MS: positiveInt.default(3_600_000),
+  ICCAM_POLL_ACKNOWLEDGED_MS: positiveInt.default(21_600_000),
+  ICCAM_NOT_READY_RETRY_MS: positiveInt.default(3 * 3_600_000),
+  ICCAM_CONTENT_TYPE_MEDIA: positiveInt.default(1),
+  ICCAM_CONTENT_TYPE_WEBSITE: positiveInt.default(2),
+  ICCAM_PAYMENT_METHODS: csv
+    .pipe(z.array(z.string().regex(/^[1-9][0-9]*$/, 'must be ICCAM payment method ids')).min(1))
+    .transform((ids) => ids.map(Number))
+    .default([1]),
+  SCHEDULE_ICCAM_POLL: cron.default('*/30 * * * * *'),
+  SCHEDULE_ICCAM_LOOKUPS: cron.default('0 4 * * *'),
   DESTINATION_CA_FILE: z.string().min(1).optional(),
   DESTINATION_TIMEOUT_MS: positiveInt.default(15_000),
   POLICE_CONCURRENCY: positiveInt.default(4),
@@ -104,9 +120,30 @@ export function unknownSettings(env: Record<string, string | undefined>): string
 type Variables = { [K in keyof typeof VARIABLES]: z.output<(typeof VARIABLES)[K]> };
 export const CONFIG_VARIABLES = Object.keys(VARIABLES) as (keyof typeof VARIABLES)[];
 
+export interface IccamSettings {
+  baseUrl: string;
+  username: string;
+  password: string;
+  clientCertFile: string | null;
+  clientKeyFile: string | null;
+  clientKeyPassphrase: string | null;
+  caFile: string | null;
+  /** Pacing: one call at a time for the whole deployment, at least this far apart. */
+  minIntervalMs: number;
+  /** ICCAM is not ready at once after a login (SCARt waits about 2 s). */
+  loginPauseMs: number;
+  pollDeliveredMs: number;
+  pollAcknowledgedMs: number;
+  /** A 400 "not in correct state" is retried this long (from the first attempt). */
+  notReadyRetryMs: number;
+  /** Contract §4 (open): ICCAM's content type ids. */
+  contentTypes: { media: number; website: number };
+  paymentMethods: number[];
+}
+
 export interface DestinationSettings {
   police: { baseUrl: string; token: string } | null;
-  inhope: { baseUrl: string; username: string; password: string; clientCertFile: string | null; clientKeyFile: string | null } | null;
+  inhope: IccamSettings | null;
   caFile: string | null;
   timeoutMs: number;
   concurrency: Record<Destination, number>;
@@ -132,7 +169,7 @@ export interface Config {
   stillOnlineAfterMs: number;
   /** A delivered case is asked for news at most this often (acknowledged ones ten times less). */
   ackPollIntervalMs: number;
-  schedules: { enabled: boolean; dispatch: string; locate: string; ackPoll: string; reconcile: string; geoipRefresh: string; dailySummary: string; auditCheckpoint: string };
+  schedules: { enabled: boolean; dispatch: string; locate: string; ackPoll: string; reconcile: string; geoipRefresh: string; dailySummary: string; auditCheckpoint: string; iccamPoll: string; iccamLookups: string };
   /** Checkpoint signing key (never in the database) and the copy of checkpoints outside it. */
   audit: { signingKeyFile: string; checkpointFile: string };
   logLevel: 'error' | 'warn' | 'info' | 'debug';
@@ -218,6 +255,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             password: v.ICCAM_PASSWORD!,
             clientCertFile: v.ICCAM_CLIENT_CERT ?? null,
             clientKeyFile: v.ICCAM_CLIENT_KEY ?? null,
+            clientKeyPassphrase: v.ICCAM_CLIENT_KEY_PASSPHRASE ?? null,
+            caFile: v.ICCAM_CA ?? null,
+            minIntervalMs: v.ICCAM_MIN_INTERVAL_MS,
+            loginPauseMs: v.ICCAM_LOGIN_PAUSE_MS,
+            pollDeliveredMs: v.ICCAM_POLL_DELIVERED_MS,
+            pollAcknowledgedMs: v.ICCAM_POLL_ACKNOWLEDGED_MS,
+            notReadyRetryMs: v.ICCAM_NOT_READY_RETRY_MS,
+            contentTypes: { media: v.ICCAM_CONTENT_TYPE_MEDIA, website: v.ICCAM_CONTENT_TYPE_WEBSITE },
+            paymentMethods: v.ICCAM_PAYMENT_METHODS,
           }
         : null,
       caFile: v.DESTINATION_CA_FILE ?? null,
@@ -246,6 +292,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       geoipRefresh: v.SCHEDULE_GEOIP_REFRESH,
       dailySummary: v.SCHEDULE_DAILY_SUMMARY,
       auditCheckpoint: v.SCHEDULE_AUDIT_CHECKPOINT,
+      iccamPoll: v.SCHEDULE_ICCAM_POLL,
+      iccamLookups: v.SCHEDULE_ICCAM_LOOKUPS,
     },
     audit: { signingKeyFile: v.AUDIT_SIGNING_KEY_FILE, checkpointFile: v.AUDIT_CHECKPOINT_FILE },
     logLevel: v.LOG_LEVEL,

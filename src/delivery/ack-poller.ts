@@ -32,6 +32,8 @@ export async function pollAcknowledgements(ctx: Context, adapters: Adapters, opt
       ];
   // Each destination is asked with its own delivery concurrency (ICCAM prefers one at a time).
   for (const destination of DESTINATIONS) {
+    // ICCAM is followed up on its own cadence (iccam-followup.ts); asked here only by id (overdue check).
+    if (destination === 'inhope' && !options.handoverIds) continue;
     const adapter = adapters[destination];
     let mine = due.filter((h) => h.destination === destination && h.reference);
     if (!adapter || mine.length === 0) continue;

@@ -25,11 +25,27 @@ export async function sendHandover(adapter: DestinationAdapter, handover: Handov
       evidence: handover.evidence,
       decision: handover.decision,
       reappearanceOf: handover.reappearanceOf,
+      analystName: handover.referredBy ?? keyNameOf(handover.referralCreatedBy),
+      receivedAt: handover.reportedAt ?? handover.referralCreatedAt,
+      memo: handover.reappearanceOf ? reappearanceMemo(handover.reappearanceOf) : null,
     });
   } catch (error) {
     onThrown(coerceError(error));
     return { kind: 'retry', statusCode: null, errorClass: 'client', retryAfterMs: null, requestHash: '', responseDigest: null, durationMs: 0 };
   }
+}
+
+/**
+ * ICCAM's memo for content that came back after its earlier case was over (issue #15): the
+ * earlier case was sent under its handover id as `hotlineReference`, so the partner can find it.
+ */
+export function reappearanceMemo(earlierHandoverId: string): string {
+  return `Reappearance: this URL was referred before as hotlineReference ${earlierHandoverId}; that case is over and the content is online again.`;
+}
+
+/** The API key's name in an audit actor (`key:<name>`), which stands in for a missing referredBy. */
+export function keyNameOf(actor: string): string {
+  return actor.startsWith('key:') ? actor.slice(4) : actor;
 }
 
 export function attemptRecord(input: {
@@ -57,6 +73,6 @@ export function attemptRecord(input: {
     errorClass: outcome.kind === 'delivered' ? (outcome.duplicate ? 'duplicate' : null) : outcome.errorClass,
     requestHash: outcome.requestHash || null,
     responseDigest: outcome.responseDigest,
-    detail: outcome.kind === 'failed' ? outcome.detail : (input.note ?? null),
+    detail: outcome.kind === 'failed' || outcome.kind === 'unknown' ? outcome.detail : (input.note ?? null),
   };
 }

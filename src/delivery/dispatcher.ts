@@ -22,6 +22,8 @@ export interface DispatchSummary {
   delivered: number;
   retried: number;
   failed: number;
+  /** Sent, but whether the destination took it is unknown (ICCAM): now in needs_review. */
+  unknown: number;
   leaseLost: number;
   rechecked: number;
   /** Destinations skipped this run and why (not configured, circuit open). */
@@ -55,7 +57,7 @@ export class Dispatcher {
    * wait, so the next pass can fill slots that free up meanwhile.
    */
   async runOnce(options: { waitForDeliveries?: boolean } = {}): Promise<DispatchSummary> {
-    const summary: DispatchSummary = { claimed: 0, delivered: 0, retried: 0, failed: 0, leaseLost: 0, rechecked: 0, held: {} };
+    const summary: DispatchSummary = { claimed: 0, delivered: 0, retried: 0, failed: 0, unknown: 0, leaseLost: 0, rechecked: 0, held: {} };
     summary.rechecked = await recheckStaleHosting(this.ctx, this.locator);
     const started = await Promise.all(DESTINATIONS.map((destination) => this.dispatchDestination(destination, summary)));
     if (options.waitForDeliveries ?? true) await Promise.all(started.flat());
@@ -142,8 +144,27 @@ export class Dispatcher {
         summary.delivered++;
         return;
       }
+      if (outcome.kind === 'unknown') {
+        // ICCAM may hold it already and keeps duplicates: a person decides (resolve, or route again).
+        await this.ctx.store.transition(handover.id, {
+          to: 'needs_review',
+          actor: ACTOR,
+          reason: `delivery_outcome_unknown: ${outcome.detail}`,
+          expectLeaseToken: token,
+          set: { ...common, nextAttemptAt: null, failureReason: 'delivery_outcome_unknown' },
+          data: { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass, reviewReason: 'delivery_outcome_unknown', requestHash: outcome.requestHash },
+          now: finishedAt,
+        });
+        summary.unknown++;
+        return;
+      }
       if (outcome.kind === 'failed') {
         await this.fail(handover, token, common, `${destination} refused it: ${outcome.detail}`, { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass }, finishedAt);
+        summary.failed++;
+        return;
+      }
+      if (outcome.giveUpAfterMs !== undefined && finishedAt - firstAttemptAt >= outcome.giveUpAfterMs) {
+        await this.fail(handover, token, common, `still ${outcome.errorClass} after ${Math.round(outcome.giveUpAfterMs / 60_000)} min of retries`, { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass }, finishedAt);
         summary.failed++;
         return;
       }

@@ -2,7 +2,8 @@
  * Handovers stuck in `delivering` past their lease (the worker crashed or hung) go back to
  * `routed` for another attempt. Whether the lost attempt reached the destination is unknown,
  * and recorded so; the next attempt carries the same Idempotency-Key, so the destination can
- * drop a duplicate.
+ * drop a duplicate. Not so for ICCAM: it has no idempotency key and keeps duplicates, so a lost
+ * ICCAM attempt goes to `needs_review` (delivery_outcome_unknown) for a person (contract §4).
  */
 import type { Context } from '../context.js';
 import { LeaseLostError } from '../domain/errors.js';
@@ -12,16 +13,29 @@ export async function reapExpiredLeases(ctx: Context, limit = 100): Promise<numb
   const expired = await ctx.store.findHandovers({ states: ['delivering'], leaseExpiredBy: now, limit });
   let reaped = 0;
   for (const h of expired) {
+    const common = { leaseToken: null, leaseExpiresAt: null, attemptCount: h.attemptCount + 1, firstAttemptAt: h.firstAttemptAt ?? h.updatedAt };
     try {
-      await ctx.store.transition(h.id, {
-        to: 'routed',
-        actor: 'system:lease-reaper',
-        reason: 'lease expired: outcome of the attempt unknown',
-        expectLeaseToken: h.leaseToken!,
-        set: { leaseToken: null, leaseExpiresAt: null, nextAttemptAt: now, attemptCount: h.attemptCount + 1, firstAttemptAt: h.firstAttemptAt ?? h.updatedAt },
-        data: { attempt: h.attemptCount + 1 },
-        now,
-      });
+      if (h.destination === 'inhope') {
+        await ctx.store.transition(h.id, {
+          to: 'needs_review',
+          actor: 'system:lease-reaper',
+          reason: 'delivery_outcome_unknown: lease expired; ICCAM may hold the report and keeps duplicates, so it is not sent again without a person',
+          expectLeaseToken: h.leaseToken!,
+          set: { ...common, nextAttemptAt: null, failureReason: 'delivery_outcome_unknown' },
+          data: { attempt: h.attemptCount + 1, reviewReason: 'delivery_outcome_unknown' },
+          now,
+        });
+      } else {
+        await ctx.store.transition(h.id, {
+          to: 'routed',
+          actor: 'system:lease-reaper',
+          reason: 'lease expired: outcome of the attempt unknown',
+          expectLeaseToken: h.leaseToken!,
+          set: { ...common, nextAttemptAt: now },
+          data: { attempt: h.attemptCount + 1 },
+          now,
+        });
+      }
       await ctx.store.recordAttempt({
         handoverId: h.id,
         attemptNo: h.attemptCount + 1,
@@ -42,6 +56,6 @@ export async function reapExpiredLeases(ctx: Context, limit = 100): Promise<numb
       if (!(error instanceof LeaseLostError)) throw error; // finished or reaped meanwhile
     }
   }
-  if (reaped) ctx.logger.warn('expired leases returned to routed', { component: 'lease-reaper', count: reaped });
+  if (reaped) ctx.logger.warn('expired leases returned to routed (ICCAM: to needs_review)', { component: 'lease-reaper', count: reaped });
   return reaped;
 }

@@ -4,9 +4,9 @@ import { HANDOVER_STATES, LIVE_STATES, OVER_STATES, allowedNextStates, canTransi
 // The contract's table, written out again independently so a slip in either copy shows.
 const CONTRACT: Record<HandoverState, HandoverState[]> = {
   locating: ['routed', 'needs_review', 'cancelled'],
-  needs_review: ['routed', 'locating', 'cancelled'],
+  needs_review: ['routed', 'locating', 'delivered', 'cancelled'],
   routed: ['delivering', 'locating', 'cancelled'],
-  delivering: ['delivered', 'routed', 'failed'],
+  delivering: ['delivered', 'routed', 'failed', 'needs_review'],
   delivered: ['acknowledged', 'closed', 'failed'],
   acknowledged: ['closed'],
   closed: [],

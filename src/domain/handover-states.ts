@@ -22,9 +22,11 @@ export type HandoverState = (typeof HANDOVER_STATES)[number];
 const TRANSITIONS: Readonly<Record<HandoverState, readonly HandoverState[]>> = {
   // A supervisor may cancel a handover still locating (one that cannot be located blocks nothing then).
   locating: ['routed', 'needs_review', 'cancelled'],
-  needs_review: ['routed', 'locating', 'cancelled'],
+  // → delivered: a supervisor records the reference found at the destination (resolve).
+  needs_review: ['routed', 'locating', 'delivered', 'cancelled'],
   routed: ['delivering', 'locating', 'cancelled'],
-  delivering: ['delivered', 'routed', 'failed'],
+  // → needs_review: the outcome of an ICCAM create is unknown; never sent again without a person.
+  delivering: ['delivered', 'routed', 'failed', 'needs_review'],
   delivered: ['acknowledged', 'closed', 'failed'],
   acknowledged: ['closed'],
   closed: [],

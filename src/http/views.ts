@@ -44,6 +44,7 @@ export function referralView(referral: ReferralRecord, handovers: HandoverRecord
     reportId: referral.reportId,
     classification: referral.classification,
     reportedAt: iso(referral.reportedAt),
+    referredBy: referral.referredBy,
     createdAt: iso(referral.createdAt),
     createdBy: referral.createdBy,
     handovers: handovers.map(handoverSummary),

@@ -85,10 +85,11 @@ export async function checkOverdue(ctx: Context, adapters: Adapters, options: Ov
     }
   }
 
-  // 2. Delivered long ago and still without an answer: send once more.
+  // 2. Delivered long ago and still without an answer: send once more. Never to ICCAM: it has
+  // no idempotency key and keeps duplicates (contract §4), so a second report is a second case.
   for (const destination of DESTINATIONS) {
     const adapter = adapters[destination];
-    if (!adapter) continue;
+    if (!adapter || destination === 'inhope') continue;
     const silent = await ctx.store.findHandovers({ states: ['delivered'], destination, deliveredBefore: at - ctx.config.destinations.resendAfterMs[destination], notResent: true, limit });
     for (const handover of silent) {
       const breaker = options.breakers?.for(destination);

@@ -9,6 +9,8 @@ import { reapExpiredLeases } from '../delivery/lease-reaper.js';
 import type { HostingLocator } from '../services/locate-and-route.js';
 import { auditCheckpointJob } from './audit-checkpoint.js';
 import { locatePending } from './locate-pending.js';
+import { isIccamAdapter } from '../delivery/destinations/iccam-exchange.js';
+import { followUpIccam } from '../delivery/iccam-followup.js';
 import { ScheduledJob, type JobDefinition } from './scheduled-job.js';
 
 export interface JobComponents {
@@ -27,7 +29,43 @@ export function serviceJobDefinitions(ctx: Context, c: JobComponents): JobDefini
     { name: 'ack-poll', schedule: s.ackPoll, exclusive: true, run: async () => ({ ...(await pollAcknowledgements(ctx, c.adapters, { intervalMs: ctx.config.ackPollIntervalMs })) }) },
     { name: 'lease-reaper', schedule: s.dispatch, exclusive: true, run: async () => ({ returned: await reapExpiredLeases(ctx) }) },
     auditCheckpointJob(ctx),
+    ...iccamJobs(ctx, c.adapters),
     ...(c.extra ?? []),
+  ];
+}
+
+/** ICCAM's follow-up (status, country assignment) and its lookup lists (at start-up, then daily). */
+function iccamJobs(ctx: Context, adapters: Adapters): JobDefinition[] {
+  const iccam = adapters.inhope;
+  if (!isIccamAdapter(iccam)) return [];
+  const s = ctx.config.schedules;
+  let lookupsRead = false;
+  return [
+    {
+      name: 'iccam-poll',
+      schedule: s.iccamPoll,
+      exclusive: true,
+      // A pass is paced (one ICCAM call per interval): it may well outlast two ticks.
+      leaseMs: 10 * 60_000,
+      run: async () => {
+        // Start-up: the lists are read once before the first follow-up (then daily, below).
+        if (!lookupsRead) {
+          lookupsRead = true;
+          const lists = await iccam.refreshLookups(ctx.clock.now().getTime());
+          if (lists.failed.length > 0) ctx.logger.warn('ICCAM lookup lists not read; using the stored or seed ones', { component: 'iccam', failed: lists.failed });
+        }
+        return { ...(await followUpIccam(ctx, iccam)) };
+      },
+    },
+    {
+      name: 'iccam-lookups',
+      schedule: s.iccamLookups,
+      exclusive: true,
+      run: async () => {
+        const lists = await iccam.refreshLookups(ctx.clock.now().getTime());
+        return { read: lists.read.length, failed: lists.failed.length, missing: iccam.vocabulary.missing.length };
+      },
+    },
   ];
 }
 

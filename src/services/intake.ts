@@ -9,7 +9,7 @@ import type { Context } from '../context.js';
 import { canonicalJson, sha256Hex } from '../domain/canonical-json.js';
 import { ServiceError } from '../domain/errors.js';
 import { serialiseIntakeUrl } from '../domain/intake-url.js';
-import type { Classification, ContentType } from '../domain/referral.js';
+import { normaliseClassification, type Classification, type ContentType } from '../domain/referral.js';
 import type { HandoverRecord, ReferralRecord } from '../store/store.js';
 
 export interface ReferralSubmission {
@@ -17,6 +17,7 @@ export interface ReferralSubmission {
   urls: { url: string; contentType?: ContentType | undefined }[];
   classification: Classification;
   reportedAt?: string | undefined;
+  referredBy?: string | undefined;
 }
 
 export async function submitReferral(
@@ -24,6 +25,8 @@ export async function submitReferral(
   submission: ReferralSubmission,
   actor: string,
 ): Promise<{ created: boolean; referral: ReferralRecord; handovers: HandoverRecord[] }> {
+  // The hash covers the body as submitted, so a repeat in the earlier spelling (`social`) still
+  // matches; what is stored carries the current names.
   const bodyHash = sha256Hex(canonicalJson(submission));
   let result;
   try {
@@ -32,8 +35,9 @@ export async function submitReferral(
         id: ctx.newId(),
         reportId: submission.reportId,
         bodyHash,
-        classification: submission.classification,
+        classification: normaliseClassification(submission.classification),
         reportedAt: submission.reportedAt ? Date.parse(submission.reportedAt) : null,
+        referredBy: submission.referredBy ?? null,
         // Stored and delivered as the WHATWG parser serialises it (what every later reader
         // parses alike); the raw string is kept beside it for the evidence.
         urls: submission.urls.map((u) => {

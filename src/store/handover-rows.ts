@@ -14,7 +14,7 @@ const strOrNull = (v: unknown): string | null => (v === null || v === undefined 
 const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
 
 /** The SELECT list for handovers joined with their referral. */
-export const HANDOVER_COLUMNS = `h.*, r.report_id AS report_id, r.classification AS classification`;
+export const HANDOVER_COLUMNS = `h.*, r.report_id AS report_id, r.classification AS classification, r.referred_by AS referred_by, r.reported_at AS reported_at, r.created_at AS referral_created_at, r.created_by AS referral_created_by`;
 export const HANDOVER_FROM = `handovers h JOIN referrals r ON r.id = h.referral_id`;
 
 export function toReferral(row: Row): ReferralRecord {
@@ -24,6 +24,7 @@ export function toReferral(row: Row): ReferralRecord {
     bodyHash: String(row.body_hash),
     classification: json(row.classification)!,
     reportedAt: numOrNull(row.reported_at),
+    referredBy: strOrNull(row.referred_by),
     createdAt: num(row.created_at),
     createdBy: String(row.created_by),
   };
@@ -72,6 +73,11 @@ export function toHandover(row: Row): HandoverRecord {
     splitAt: numOrNull(row.split_at),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
+    referredBy: strOrNull(row.referred_by),
+    reportedAt: numOrNull(row.reported_at),
+    referralCreatedAt: num(row.referral_created_at),
+    referralCreatedBy: String(row.referral_created_by),
+    iccamAssignment: strOrNull(row.iccam_assignment),
   };
 }
 
@@ -101,6 +107,7 @@ const PATCH_COLUMNS: Record<keyof HandoverPatch, string> = {
   overdueAt: 'overdue_at',
   resentAt: 'resent_at',
   recheckedAt: 'rechecked_at',
+  iccamAssignment: 'iccam_assignment',
 };
 
 /** Builds `col = ?, ...` and its parameters for a patch. */

@@ -19,6 +19,7 @@ import { canTransition, type HandoverState } from '../domain/handover-states.js'
 import { ackEventData, attemptEventData, HANDOVER_COLUMNS, HANDOVER_FROM, patchAssignments, toAck, toAttempt, toAuditEvent, toHandover, toReferral } from './handover-rows.js';
 import type { SqlDriver, SqlRunner } from './sql-driver.js';
 import { backfillUrlKeys, followStateChange, insertLinkedRow, insertReferredUrls, splitDuplicateRow, urlAlreadyLive } from './url-claims.js';
+import { acquireIccamGate, loadIccamLookupLists, releaseIccamGate, saveIccamLookupLists } from './iccam-rows.js';
 import type {
   AckRecord,
   Annotation,
@@ -172,8 +173,8 @@ export class SqlStore implements Store {
         const existing = await this.referralWithHandovers(tx, input.reportId);
         if (existing) return { created: false, ...this.sameBodyOrConflict(existing, input) };
         await tx.run(
-          'INSERT INTO referrals (id, report_id, body_hash, classification, reported_at, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          [input.id, input.reportId, input.bodyHash, JSON.stringify(input.classification), input.reportedAt, now, actor],
+          'INSERT INTO referrals (id, report_id, body_hash, classification, reported_at, referred_by, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          [input.id, input.reportId, input.bodyHash, JSON.stringify(input.classification), input.reportedAt, input.referredBy ?? null, now, actor],
         );
         // One live case per URL (issue #15): a URL already carried becomes a duplicate entry.
         const claimed = await insertReferredUrls(
@@ -187,7 +188,7 @@ export class SqlStore implements Store {
         const classificationHash = referralClassificationHash(input.classification);
         const audit: AuditInput[] = claimed.audit.map((event) =>
           event.kind === 'intake' && event.handoverId !== null && newIds.has(event.handoverId)
-            ? { ...event, data: { ...(event.data as object), bodyHash: input.bodyHash, classificationHash }, row: null, newChain: true }
+            ? { ...event, data: { ...(event.data as object), bodyHash: input.bodyHash, classificationHash, ...(input.referredBy ? { referredBy: input.referredBy } : {}) }, row: null, newChain: true }
             : { ...event, row: null },
         );
         const created = await this.referralWithHandovers(tx, input.reportId);
@@ -559,6 +560,22 @@ export class SqlStore implements Store {
       await tx.run('UPDATE job_leases SET holder = ?, expires_at = ?, last_run_at = ? WHERE name = ?', [holder, now + ttlMs, now, name]);
       return true;
     });
+  }
+
+  acquireIccamGate(holder: string, now: number, ttlMs: number) {
+    return acquireIccamGate(this.db, holder, now, ttlMs);
+  }
+
+  releaseIccamGate(holder: string, notBefore: number) {
+    return releaseIccamGate(this.db, holder, notBefore);
+  }
+
+  saveIccamLookupLists(lists: Record<string, { id: number; name: string }[]>, now: number) {
+    return saveIccamLookupLists(this.db, lists, now);
+  }
+
+  loadIccamLookupLists() {
+    return loadIccamLookupLists(this.db);
   }
 
   async releaseJobLease(name: string, holder: string): Promise<void> {

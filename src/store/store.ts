@@ -20,6 +20,8 @@ export interface ReferralRecord {
   bodyHash: string;
   classification: Classification;
   reportedAt: number | null;
+  /** The analyst who referred it (null: not given; the API key's name stands in). */
+  referredBy: string | null;
   createdAt: number;
   createdBy: string;
 }
@@ -73,6 +75,13 @@ export interface HandoverRecord {
   splitAt: number | null;
   createdAt: number;
   updatedAt: number;
+  /** From the referral: who referred it, when the hotline received it, who submitted it. */
+  referredBy: string | null;
+  reportedAt: number | null;
+  referralCreatedAt: number;
+  referralCreatedBy: string;
+  /** ICCAM country-assignment correction: null, 'hosting-corrected' or 'assigned'. */
+  iccamAssignment: string | null;
 }
 
 /** The columns a transition or update may set besides the state. */
@@ -103,6 +112,7 @@ export type HandoverPatch = Partial<
     | 'overdueAt'
     | 'resentAt'
     | 'recheckedAt'
+    | 'iccamAssignment'
   >
 >;
 
@@ -144,6 +154,7 @@ export interface NewReferral {
   bodyHash: string;
   classification: Classification;
   reportedAt: number | null;
+  referredBy?: string | null;
   /** `url`: the WHATWG-serialised URL; `reportedUrl`: the raw string when it differs. */
   urls: { handoverId: string; url: string; contentType: ContentType | null; reportedUrl?: string | null }[];
 }
@@ -248,6 +259,18 @@ export interface HandoverQuery {
   limit: number;
 }
 
+/** One try at the ICCAM gate: taken, or how long to wait before trying again. */
+export interface IccamGateAttempt {
+  acquired: boolean;
+  waitMs: number;
+}
+
+/** ICCAM's lookup lists as last read (by list name), and when the oldest of them was read. */
+export interface StoredLookupLists {
+  lists: Record<string, { id: number; name: string }[]>;
+  fetchedAt: number | null;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<string[]>;
@@ -303,6 +326,12 @@ export interface Store {
   /** Takes or renews a named lease; true when the caller now holds it. */
   acquireJobLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
   releaseJobLease(name: string, holder: string): Promise<void>;
+
+  /** ICCAM pacing (contract §4): one call at a time for the whole deployment; see iccam-rows.ts. */
+  acquireIccamGate(holder: string, now: number, ttlMs: number): Promise<IccamGateAttempt>;
+  releaseIccamGate(holder: string, notBefore: number): Promise<boolean>;
+  saveIccamLookupLists(lists: Record<string, { id: number; name: string }[]>, now: number): Promise<void>;
+  loadIccamLookupLists(): Promise<StoredLookupLists>;
 
   /**
    * Checks every chain, the checkpoints in the database and every row against its trail, in

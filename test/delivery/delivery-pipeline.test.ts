@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createComponents, type Components } from '../../src/components.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
 import { reapExpiredLeases } from '../../src/delivery/lease-reaper.js';
+import type { IccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
+import { followUpIccam } from '../../src/delivery/iccam-followup.js';
 import { locatePending } from '../../src/jobs/locate-pending.js';
 import { submitReferral } from '../../src/services/intake.js';
 import type { IccamStandin } from '../../scripts/sandbox/iccam-standin.js';
@@ -21,7 +23,7 @@ let destinations: StandinDestinations;
 
 beforeEach(async () => {
   svc = await createTestService({ LEASE_MS: '60000' });
-  destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: 0 } }, iccam: { behaviour: { ackAfterMs: 0 } } });
+  destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: 0 } }, iccam: {} });
   ({ police, iccam } = destinations);
   locator = new TableLocator({
     'be-host.test': { geo: 'BE' },
@@ -65,12 +67,14 @@ describe('from referral to acknowledgement', () => {
     for (let pass = 0; pass < 5; pass++) delivered += (await parts.dispatcher.runOnce()).delivered;
     expect(delivered).toBe(4);
     expect([...police.cases.keys()].sort()).toEqual([be, kz].sort());
-    expect([...iccam.cases.keys()].sort()).toEqual([nl, us].sort());
-    for (const c of [...police.cases.values(), ...iccam.cases.values()]) expect(c.posts).toBe(1);
+    for (const c of police.cases.values()) expect(c.posts).toBe(1);
+    expect(iccam.snapshot().reportsPerHotlineReference).toEqual({ [nl!]: 1, [us!]: 1 });
 
     svc.clock.advance(1_000);
-    const polled = await pollAcknowledgements(svc.ctx, parts.adapters, { intervalMs: 0 });
-    expect(polled).toMatchObject({ asked: 4, applied: 4 });
+    await iccam.setProgression([{ afterMs: 0, action: 'ReportedToLEA' }]);
+    // The police are polled (or call back); ICCAM is followed up on its own cadence.
+    expect(await pollAcknowledgements(svc.ctx, parts.adapters, { intervalMs: 0 })).toMatchObject({ asked: 2, applied: 2 });
+    expect(await followUpIccam(svc.ctx, parts.adapters.inhope as IccamAdapter)).toMatchObject({ asked: 2, applied: 2 });
     for (const id of [be, nl, us, kz]) expect(await stateOf(id!)).toBe('acknowledged');
     const detail = await svc.ctx.store.listAttempts(be!);
     expect(detail).toMatchObject([{ attemptNo: 1, outcome: 'delivered', statusCode: 201 }]);
@@ -143,13 +147,12 @@ describe('from referral to acknowledgement', () => {
     const [id] = await refer('R7', ['nl-host.test']);
     await locatePending(svc.ctx, locator);
     police.setBehaviour({ failRate: 1 });
-    iccam.setBehaviour({ failRate: 1 });
-    await parts.dispatcher.runOnce();
+    await iccam.failNext({ method: 'POST', path: 'rest/Reports', fault: 'unavailable' });
+    expect(await parts.dispatcher.runOnce()).toMatchObject({ retried: 1 });
     // Seven hours later the content has moved to Belgium.
     svc.clock.advance(7 * 3_600_000);
     locator.set('nl-host.test', { geo: 'BE' });
     police.setBehaviour({ failRate: 0 });
-    iccam.setBehaviour({ failRate: 0 });
     await parts.dispatcher.runOnce();
     const h = (await svc.ctx.store.getHandover(id!))!;
     expect(h).toMatchObject({ destination: 'police', country: 'BE' });

@@ -25,7 +25,7 @@ let destinations: StandinDestinations;
 
 beforeEach(async () => {
   svc = await createTestService({ LEASE_MS: '60000' });
-  destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: 0 } }, iccam: { behaviour: { ackAfterMs: 0 } } });
+  destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: 0 } } });
   ({ police } = destinations);
   locator = new TableLocator({ 'be-host.test': { geo: 'BE' }, 'cdn-host.test': { geo: 'CA', cdn: 'Cloudflare' } });
   parts = await createComponents(svc.ctx, async () => locator, { locator, adapters: destinations.adapters() });

@@ -1,233 +1,212 @@
-import nock from 'nock';
+/**
+ * The ICCAM adapter against the strict ICCAM v3 stand-in on 127.0.0.1 (contract §4 `inhope`):
+ * session, report body, create, the four outcomes of a failed create, status by action name,
+ * the assignment PUTs, lookup lists, and pacing.
+ */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/domain/clock.js';
 import { canonicalJson, sha256Hex } from '../../src/domain/canonical-json.js';
+import { ManualClock, systemClock, type Clock } from '../../src/domain/clock.js';
 import { isStatusFetchError } from '../../src/delivery/destinations/destination-adapter.js';
-import { buildIccamReportBody, createIccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
-import { deliveryRequest, routingDecision } from './delivery-request-fixture.js';
+import { createIccamAdapter, type IccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
+import { LocalIccamGate } from '../../src/delivery/destinations/iccam-gate.js';
+import { buildIccamReportBody } from '../../src/delivery/destinations/iccam-report-body.js';
+import { IccamVocabulary } from '../../src/delivery/destinations/iccam-vocabulary.js';
+import { startIccamStandin, type IccamStandin, type IccamStandinOptions } from '../../scripts/sandbox/iccam-standin.js';
+import { deliveryRequest } from './delivery-request-fixture.js';
 
-const BASE = 'https://iccam.example';
+const INTERVAL_MS = 20;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
 
-function setup(timeoutMs = 2_000) {
-  const clock = new ManualClock('2026-01-01T00:00:00Z');
-  const iccam = createIccamAdapter({ baseUrl: `${BASE}/api`, username: 'be-hotline', password: 'pw', timeoutMs, clock });
-  return { clock, iccam };
+async function setup(options: { standin?: IccamStandinOptions; clock?: Clock; loginPauseMs?: number; timeoutMs?: number } = {}) {
+  const clock = options.clock ?? systemClock;
+  const iccam: IccamStandin = await startIccamStandin({
+    username: 'be-hotline',
+    password: 'pw',
+    now: () => clock.now(),
+    pacingNow: () => Date.now(),
+    minIntervalMs: INTERVAL_MS,
+    notReadyAfterLoginMs: 0,
+    ...options.standin,
+  });
+  cleanups.push(() => iccam.close());
+  const adapter: IccamAdapter = createIccamAdapter({
+    baseUrl: iccam.url,
+    username: 'be-hotline',
+    password: 'pw',
+    timeoutMs: options.timeoutMs ?? 2_000,
+    clock,
+    gate: new LocalIccamGate(INTERVAL_MS),
+    loginPauseMs: options.loginPauseMs ?? 0,
+    vocabulary: new IccamVocabulary(),
+  });
+  cleanups.push(() => adapter.close());
+  return { iccam, adapter, clock };
 }
 
-/** Answer authentications with tok-1, tok-2, ... (expiresIn seconds). */
-function authenticateWith(expiresIn = 600, times = 1) {
-  let n = 0;
-  return nock(BASE)
-    .post('/api/Authentication', { username: 'be-hotline', password: 'pw' })
-    .times(times)
-    .reply(() => {
-      n += 1;
-      return [200, { token: `tok-${n}`, refreshToken: `ref-${n}`, expiresIn }];
-    });
-}
-
-afterEach(() => {
-  nock.cleanAll();
-});
-
-describe('ICCAM report delivery', () => {
-  it('authenticates, posts the report and returns reportId and contentId', async () => {
-    const { iccam } = setup();
-    const req = deliveryRequest();
-    const auth = authenticateWith();
-    let sent: unknown;
-    const post = nock(BASE)
-      .post('/api/rest/Reports', (body: unknown) => {
-        sent = body;
-        return true;
-      })
-      .matchHeader('authorization', 'Bearer tok-1')
-      .matchHeader('idempotency-key', req.handoverId)
-      .reply(201, { reportId: 'RPT-1', contentId: 'CNT-1' });
-    const outcome = await iccam.deliver(req);
-    expect(outcome).toMatchObject({ kind: 'delivered', reference: 'RPT-1', secondaryReference: 'CNT-1', statusCode: 201, duplicate: false });
-    expect(outcome.requestHash).toBe(sha256Hex(canonicalJson(buildIccamReportBody(req))));
-    expect(sent).toMatchObject({ reportingHotlineReference: req.handoverId, assignedCountry: 'NL', hostingCountry: 'NL', hostingIp: '198.51.100.7' });
-    auth.done();
-    post.done();
+describe('ICCAM create (contract §4)', () => {
+  it('logs in, posts the report in the real shape, takes the bare-number id and finds the content id', async () => {
+    const { iccam, adapter } = await setup();
+    const req = deliveryRequest({ handoverId: '0b7c1c3e-0000-4000-8000-000000000001' });
+    const outcome = await adapter.deliver(req);
+    expect(outcome).toMatchObject({ kind: 'delivered', duplicate: false, statusCode: 200 });
+    if (outcome.kind !== 'delivered') throw new Error('not delivered');
+    const state = iccam.snapshot();
+    expect(state.logins).toBe(1);
+    expect(state.refusedReports).toBe(0);
+    expect(state.reports).toHaveLength(1);
+    const report = state.reports[0]!;
+    expect(outcome.reference).toBe(String(report.reportId));
+    expect(outcome.secondaryReference).toBe(String(report.contentIds[0]));
+    // The stored hash is of exactly what was sent.
+    const expected = buildIccamReportBody({ ...req, memo: null }, adapter.vocabulary.ids);
+    expect(report.body).toEqual(JSON.parse(canonicalJson(expected)));
+    expect(outcome.requestHash).toBe(sha256Hex(canonicalJson(expected)));
+    expect(report.hotlineReference).toBe(req.handoverId);
   });
 
-  it('an orphan is posted without an assigned country', async () => {
-    const { iccam } = setup();
-    authenticateWith();
-    let sent: Record<string, unknown> = {};
-    nock(BASE)
-      .post('/api/rest/Reports', (body: Record<string, unknown>) => {
-        sent = body;
-        return true;
-      })
-      .reply(201, { reportId: 'RPT-2', contentId: 'CNT-2' });
-    await iccam.deliver(deliveryRequest({ decision: routingDecision({ country: 'ZZ', assignedCountry: null, targetHotline: null, rule: 'non-member-orphan' }) }));
-    expect(sent.hostingCountry).toBe('ZZ');
-    expect('assignedCountry' in sent).toBe(false);
+  it('sends the memo when the request has one', async () => {
+    const { iccam, adapter } = await setup();
+    await adapter.deliver(deliveryRequest({ memo: 'reappeared: earlier report 40001' }));
+    expect(iccam.snapshot().reports[0]!.body.memo).toBe('reappeared: earlier report 40001');
   });
 
-  it('a 409 naming the same reportingHotlineReference is a delivered duplicate', async () => {
-    const { iccam } = setup();
-    authenticateWith();
-    nock(BASE).post('/api/rest/Reports').reply(409, { reportingHotlineReference: 'ho_01TEST', reportId: 'RPT-1', contentId: 'CNT-1' });
-    expect(await iccam.deliver(deliveryRequest())).toMatchObject({ kind: 'delivered', duplicate: true, reference: 'RPT-1', secondaryReference: 'CNT-1' });
+  it('did not arrive (503, 429, connection refused): retry, and nothing was stored', async () => {
+    const { iccam, adapter } = await setup();
+    await adapter.deliver(deliveryRequest({ handoverId: 'warm-up' })); // logged in, so the fault hits the create
+    for (const fault of ['unavailable', 'rate-limited'] as const) {
+      await iccam.failNext({ method: 'POST', path: 'rest/Reports', fault });
+      const outcome = await adapter.deliver(deliveryRequest({ handoverId: `h-${fault}` }));
+      expect(outcome.kind).toBe('retry');
+    }
+    await iccam.refuseConnections(400);
+    const refused = await adapter.deliver(deliveryRequest({ handoverId: 'h-refused' }));
+    expect(refused).toMatchObject({ kind: 'retry', errorClass: 'connection' });
+    await iccam.acceptConnections();
+    expect(Object.keys(iccam.snapshot().reportsPerHotlineReference)).toEqual(['warm-up']);
   });
 
-  it('a 409 about another reference fails', async () => {
-    const { iccam } = setup();
-    authenticateWith();
-    nock(BASE).post('/api/rest/Reports').reply(409, { reportingHotlineReference: 'ho_OTHER' });
-    expect(await iccam.deliver(deliveryRequest())).toMatchObject({ kind: 'failed', errorClass: 'duplicate_mismatch' });
+  it('outcome unknown (processed then 500; committed then dropped): never sent again, the unknown outcome is said', async () => {
+    const { iccam, adapter } = await setup();
+    await iccam.failNext({ method: 'POST', path: 'rest/Reports', fault: 'error-after-processing' });
+    expect(await adapter.deliver(deliveryRequest({ handoverId: 'h-500' }))).toMatchObject({ kind: 'unknown', statusCode: 500 });
+    await iccam.failNext({ method: 'POST', path: 'rest/Reports', fault: 'drop-after-commit' });
+    expect(await adapter.deliver(deliveryRequest({ handoverId: 'h-drop' }))).toMatchObject({ kind: 'unknown', statusCode: null });
+    // Each reached ICCAM exactly once: the adapter did not repeat either.
+    expect(iccam.snapshot().reportsPerHotlineReference).toEqual({ 'h-500': 1, 'h-drop': 1 });
   });
 
-  it('a 503 with Retry-After is retried; a 400 fails; a 302 is not followed', async () => {
-    const { iccam } = setup();
-    authenticateWith();
-    nock(BASE).post('/api/rest/Reports').reply(503, '', { 'Retry-After': '5' });
-    nock(BASE).post('/api/rest/Reports').reply(400, { error: 'bad' });
-    nock(BASE).post('/api/rest/Reports').reply(302, '', { Location: `${BASE}/elsewhere` });
-    expect(await iccam.deliver(deliveryRequest())).toMatchObject({ kind: 'retry', errorClass: 'server_error', retryAfterMs: 5_000 });
-    expect(await iccam.deliver(deliveryRequest())).toMatchObject({ kind: 'failed', errorClass: 'rejected', statusCode: 400 });
-    expect(await iccam.deliver(deliveryRequest())).toMatchObject({ kind: 'failed', errorClass: 'redirect', statusCode: 302 });
+  it('refused (a body ICCAM does not take): failed, with ICCAM error codes', async () => {
+    const { iccam, adapter } = await setup();
+    // An analyst name ICCAM requires, left empty: a real ICCAM refuses it with 400.
+    const outcome = await adapter.deliver(deliveryRequest({ analystName: '' }));
+    expect(outcome).toMatchObject({ kind: 'failed', statusCode: 400, errorClass: 'rejected' });
+    if (outcome.kind === 'failed') expect(outcome.detail).toMatch(/reportingAnalystName/);
+    expect(iccam.snapshot().reports).toHaveLength(0);
   });
 
-  it('a report that times out is retried', async () => {
-    const { iccam } = setup(100);
-    authenticateWith();
-    nock(BASE).post('/api/rest/Reports').delay(500).reply(201, { reportId: 'late', contentId: 'late' });
-    expect(await iccam.deliver(deliveryRequest())).toMatchObject({ kind: 'retry', errorClass: 'timeout' });
+  it('a 400 "not in correct state" on the create is retried, for at most the configured time', async () => {
+    const { iccam, adapter } = await setup();
+    await iccam.failNext({ method: 'POST', path: 'rest/Reports', fault: 'not-in-correct-state' });
+    expect(await adapter.deliver(deliveryRequest())).toMatchObject({ kind: 'retry', errorClass: 'not_in_state', giveUpAfterMs: 3 * 3_600_000 });
+  });
+
+  it('holds deliveries while a name it needs is missing from the lists ICCAM serves', async () => {
+    const { iccam, adapter } = await setup();
+    await iccam.renameLookup('site-types', 20, 'Image hosting service');
+    await adapter.refreshLookups(Date.now());
+    expect(adapter.vocabulary.missing).toEqual(['site-types: Image host']);
+    expect(await adapter.deliver(deliveryRequest())).toMatchObject({ kind: 'retry', errorClass: 'lookup_missing' });
+    expect(iccam.snapshot().reports).toHaveLength(0);
   });
 });
 
-describe('ICCAM token handling', () => {
-  it('reuses the token until shortly before it expires, then refreshes it', async () => {
-    const { iccam, clock } = setup();
-    authenticateWith(600);
-    const refresh = nock(BASE).post('/api/Authentication/refresh', { refreshToken: 'ref-1' }).reply(200, { token: 'tok-r', refreshToken: 'ref-r', expiresIn: 600 });
-    const seen: string[] = [];
-    nock(BASE)
-      .post('/api/rest/Reports')
-      .times(3)
-      .reply(function () {
-        seen.push(String(this.req.headers.authorization));
-        return [201, { reportId: `RPT-${seen.length}`, contentId: `CNT-${seen.length}` }];
-      });
-    await iccam.deliver(deliveryRequest());
-    clock.advance(530_000); // 70 s left: still good
-    await iccam.deliver(deliveryRequest());
-    clock.advance(20_000); // 50 s left: within the 60 s margin
-    await iccam.deliver(deliveryRequest());
-    expect(seen).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-r']);
-    expect(iccam.sessionStats).toEqual({ authentications: 1, refreshes: 1 });
-    refresh.done();
+describe('ICCAM session (contract §4, Login)', () => {
+  it('renews 60 s before expiry with { bearerToken, refreshToken }, and logs in afresh when the refresh is refused', async () => {
+    const clock = new ManualClock('2026-01-01T00:00:00Z');
+    const { iccam, adapter } = await setup({ clock, standin: { tokenLifetimeMs: 300_000, refreshTokenLifetimeMs: 400_000 } });
+    await adapter.deliver(deliveryRequest({ handoverId: 'a' }));
+    clock.advance(241_000); // inside the last minute of the token
+    await adapter.deliver(deliveryRequest({ handoverId: 'b' }));
+    expect(iccam.snapshot()).toMatchObject({ logins: 1, refreshes: 1, unauthorised: 0 });
+    clock.advance(500_000); // token and refresh token both gone
+    await adapter.deliver(deliveryRequest({ handoverId: 'c' }));
+    expect(iccam.snapshot()).toMatchObject({ logins: 2, unauthorised: 0 });
+    expect(iccam.snapshot().reports).toHaveLength(3);
   });
 
-  it('authenticates again when the refresh is refused', async () => {
-    const { iccam, clock } = setup();
-    authenticateWith(600, 2);
-    nock(BASE).post('/api/Authentication/refresh').reply(401, { error: 'expired' });
-    const seen: string[] = [];
-    nock(BASE)
-      .post('/api/rest/Reports')
-      .twice()
-      .reply(function () {
-        seen.push(String(this.req.headers.authorization));
-        return [201, { reportId: 'RPT', contentId: 'CNT' }];
-      });
-    await iccam.deliver(deliveryRequest());
-    clock.advance(600_000);
-    await iccam.deliver(deliveryRequest());
-    expect(seen).toEqual(['Bearer tok-1', 'Bearer tok-2']);
-    expect(iccam.sessionStats).toEqual({ authentications: 2, refreshes: 1 });
+  it('a 401 on a call means one fresh login and the call once more', async () => {
+    const { iccam, adapter } = await setup();
+    await adapter.deliver(deliveryRequest({ handoverId: 'a' }));
+    await iccam.expireTokens();
+    expect(await adapter.deliver(deliveryRequest({ handoverId: 'b' }))).toMatchObject({ kind: 'delivered' });
+    expect(iccam.snapshot()).toMatchObject({ logins: 2, unauthorised: 1, reportsPerHotlineReference: { a: 1, b: 1 } });
   });
 
-  it('on a 401 renews the token once and repeats the call once', async () => {
-    const { iccam } = setup();
-    authenticateWith();
-    nock(BASE).post('/api/Authentication/refresh', { refreshToken: 'ref-1' }).reply(200, { token: 'tok-new', refreshToken: 'ref-new', expiresIn: 600 });
-    nock(BASE).post('/api/rest/Reports').matchHeader('authorization', 'Bearer tok-1').reply(401, { error: 'revoked' });
-    nock(BASE).post('/api/rest/Reports').matchHeader('authorization', 'Bearer tok-new').matchHeader('idempotency-key', 'ho_01TEST').reply(201, { reportId: 'RPT-9', contentId: 'CNT-9' });
-    expect(await iccam.deliver(deliveryRequest())).toMatchObject({ kind: 'delivered', reference: 'RPT-9' });
-    expect(nock.isDone()).toBe(true);
-  });
-
-  it('a second 401 after renewing is not repeated again: retry later', async () => {
-    const { iccam } = setup();
-    authenticateWith();
-    nock(BASE).post('/api/Authentication/refresh').reply(200, { token: 'tok-new', refreshToken: 'ref-new', expiresIn: 600 });
-    const reports = nock(BASE).post('/api/rest/Reports').twice().reply(401, { error: 'no' });
-    expect(await iccam.deliver(deliveryRequest())).toMatchObject({ kind: 'retry', errorClass: 'auth_rejected', statusCode: 401 });
-    reports.done();
-  });
-
-  it('refused credentials keep the handover for later, with the status code', async () => {
-    const { iccam } = setup();
-    nock(BASE).post('/api/Authentication').reply(401, { error: 'invalid_credentials' });
-    const reports = nock(BASE).post('/api/rest/Reports').reply(201, {});
-    expect(await iccam.deliver(deliveryRequest())).toMatchObject({ kind: 'retry', errorClass: 'auth_rejected', statusCode: 401 });
-    expect(reports.isDone()).toBe(false);
-  });
-
-  it('an authentication answered 429 passes its Retry-After on', async () => {
-    const { iccam } = setup();
-    nock(BASE).post('/api/Authentication').reply(429, '', { 'Retry-After': '30' });
-    expect(await iccam.deliver(deliveryRequest())).toMatchObject({ kind: 'retry', errorClass: 'rate_limited', retryAfterMs: 30_000 });
-  });
-
-  it('concurrent callers share one authentication', async () => {
-    const { iccam } = setup();
-    const auth = nock(BASE)
-      .post('/api/Authentication')
-      .delay(50)
-      .reply(200, { token: 'tok-1', refreshToken: 'ref-1', expiresIn: 600 });
-    nock(BASE).post('/api/rest/Reports').matchHeader('authorization', 'Bearer tok-1').times(5).reply(201, { reportId: 'R', contentId: 'C' });
-    const outcomes = await Promise.all(Array.from({ length: 5 }, (_, i) => iccam.deliver(deliveryRequest({ handoverId: `ho_${i}` }))));
-    expect(outcomes.every((o) => o.kind === 'delivered')).toBe(true);
-    expect(iccam.sessionStats.authentications).toBe(1);
-    auth.done();
+  it('waits after a login before the next call, so ICCAM is ready for it', async () => {
+    const { iccam, adapter } = await setup({ standin: { notReadyAfterLoginMs: 150 }, loginPauseMs: 200 });
+    expect(await adapter.deliver(deliveryRequest())).toMatchObject({ kind: 'delivered' });
+    expect(iccam.snapshot()).toMatchObject({ logins: 1, notReady: 0, unauthorised: 0 });
   });
 });
 
-describe('ICCAM content status', () => {
-  it('maps the actions and keeps the report id as reference', async () => {
-    const { iccam } = setup();
-    authenticateWith();
-    nock(BASE)
-      .get('/api/rest/Content/CNT-1')
-      .matchHeader('authorization', 'Bearer tok-1')
-      .reply(200, { assignedCountry: 'NL', assignedHotline: 'Meldpunt', actions: [{ type: 'LEA', date: '2026-01-02T00:00:00Z' }, { type: 'CR', date: '2026-01-03T00:00:00Z' }] });
-    const observation = await iccam.fetchStatus({ handoverId: 'ho_01TEST', reference: 'RPT-1', secondaryReference: 'CNT-1' });
-    expect(observation).toMatchObject({ destination: 'inhope', status: 'CR', effect: 'close', outcome: 'removed', reference: 'RPT-1', at: '2026-01-03T00:00:00Z' });
+describe('ICCAM status and assignment (contract §4)', () => {
+  it('maps actions by name: ReportedToLEA acknowledges, Removed closes', async () => {
+    const { iccam, adapter } = await setup();
+    const outcome = await adapter.deliver(deliveryRequest());
+    if (outcome.kind !== 'delivered') throw new Error('not delivered');
+    const ref = { handoverId: 'x', reference: outcome.reference, secondaryReference: outcome.secondaryReference ?? null };
+    expect(await adapter.fetchStatus(ref)).toMatchObject({ effect: 'none' });
+    await iccam.addAction(Number(outcome.secondaryReference), 'ReportedToLEA');
+    expect(await adapter.fetchStatus(ref)).toMatchObject({ effect: 'acknowledge' });
+    await iccam.addAction(Number(outcome.secondaryReference), 'Removed');
+    expect(await adapter.fetchStatus(ref)).toMatchObject({ effect: 'close', outcome: 'removed' });
   });
 
-  it('no actions yet is nothing new', async () => {
-    const { iccam } = setup();
-    authenticateWith();
-    nock(BASE).get('/api/rest/Content/CNT-1').reply(200, { assignedCountry: 'NL', actions: [] });
-    expect(await iccam.fetchStatus({ handoverId: 'h', reference: 'RPT-1', secondaryReference: 'CNT-1' })).toMatchObject({ effect: 'none' });
+  it('knows Moved (its id is open in the contract) by its name, once ICCAM\'s list has been read', async () => {
+    const { iccam, adapter } = await setup();
+    const outcome = await adapter.deliver(deliveryRequest());
+    if (outcome.kind !== 'delivered') throw new Error('not delivered');
+    const ref = { handoverId: 'x', reference: outcome.reference, secondaryReference: outcome.secondaryReference ?? null };
+    await iccam.addAction(Number(outcome.secondaryReference), 'Moved');
+    // The seed has no id for Moved: an action it cannot name is not interpreted.
+    expect(await adapter.fetchStatus(ref)).toMatchObject({ effect: 'none' });
+    await adapter.refreshLookups(Date.now());
+    expect(adapter.vocabulary.missing).toEqual([]);
+    expect(await adapter.fetchStatus(ref)).toMatchObject({ effect: 'moved', outcome: 'moved' });
   });
 
-  it('renews the token on a 401 for status queries too', async () => {
-    const { iccam } = setup();
-    authenticateWith();
-    nock(BASE).post('/api/Authentication/refresh').reply(200, { token: 'tok-2', refreshToken: 'ref-2', expiresIn: 600 });
-    nock(BASE).get('/api/rest/Content/CNT-1').matchHeader('authorization', 'Bearer tok-1').reply(401);
-    nock(BASE).get('/api/rest/Content/CNT-1').matchHeader('authorization', 'Bearer tok-2').reply(200, { actions: [{ type: 'NI', date: '2026-01-02T00:00:00Z', reason: 'legal there' }] });
-    expect(await iccam.fetchStatus({ handoverId: 'h', reference: 'RPT-1', secondaryReference: 'CNT-1' })).toMatchObject({ effect: 'fail', reason: 'legal there' });
+  it('a status query that fails is an error, never thrown', async () => {
+    const { adapter } = await setup();
+    const answer = await adapter.fetchStatus({ handoverId: 'x', reference: '1', secondaryReference: '424242' });
+    expect(isStatusFetchError(answer)).toBe(true);
   });
 
-  it('without a content id there is nothing to ask', async () => {
-    const { iccam } = setup();
-    const result = await iccam.fetchStatus({ handoverId: 'h', reference: 'RPT-1', secondaryReference: null });
-    expect(isStatusFetchError(result) && result).toMatchObject({ errorClass: 'missing_reference', retryable: false });
+  it('corrects the assignment with the two PUTs, and tells "not in correct state" apart', async () => {
+    const { iccam, adapter } = await setup();
+    await iccam.setCountryAssignment({ hostingCountryCode: 'NL', assignedCountryCode: 'DE' });
+    const outcome = await adapter.deliver(deliveryRequest());
+    if (outcome.kind !== 'delivered') throw new Error('not delivered');
+    const contentId = outcome.secondaryReference!;
+    expect(await adapter.readContent(contentId)).toMatchObject({ assignedCountryCode: 'DE' });
+    await iccam.failNext({ method: 'PUT', path: `rest/Content/${contentId}/url/hosting`, fault: 'not-in-correct-state' });
+    expect(await adapter.correctHosting(contentId, '198.51.100.7', 'NL')).toMatchObject({ kind: 'not_in_state' });
+    expect(await adapter.correctHosting(contentId, '198.51.100.7', 'NL')).toMatchObject({ kind: 'done' });
+    expect(await adapter.assignCountry(contentId, 'NL')).toMatchObject({ kind: 'done' });
+    expect(await adapter.readContent(contentId)).toMatchObject({ assignedCountryCode: 'NL' });
+    expect(iccam.snapshot().contents[0]!.corrections.map((c) => c.kind)).toEqual(['hosting', 'assigned-country']);
   });
+});
 
-  it('a 500 is a retryable status error', async () => {
-    const { iccam } = setup();
-    authenticateWith();
-    nock(BASE).get('/api/rest/Content/CNT-1').reply(500);
-    const result = await iccam.fetchStatus({ handoverId: 'h', reference: 'RPT-1', secondaryReference: 'CNT-1' });
-    expect(isStatusFetchError(result) && result).toMatchObject({ retryable: true, errorClass: 'server_error' });
+describe('ICCAM pacing', () => {
+  it('one call at a time, at least the interval apart, even when many are asked for at once', async () => {
+    const { iccam, adapter } = await setup();
+    await Promise.all(Array.from({ length: 6 }, (_, i) => adapter.deliver(deliveryRequest({ handoverId: `p-${i}` }))));
+    const state = iccam.snapshot();
+    expect(state.reports).toHaveLength(6);
+    expect(state.pacingViolations).toEqual([]);
+    expect(state.calls).toBe(1 + 6 * 2); // login, then a create and a content lookup per report
   });
 });

@@ -58,12 +58,12 @@ describe('POST /v1/acks/:destination', () => {
   });
 
   it('accepts a signature made with the standardwebhooks package', async () => {
-    const id = await deliveredHandover('inhope');
-    const body = JSON.stringify({ handoverId: id, status: 'LEA' });
+    const id = await deliveredHandover('police');
+    const body = JSON.stringify({ handoverId: id, status: 'registered' });
     const msgId = 'msg_interop_1';
-    const signature = new Webhook(INHOPE_SECRET).sign(msgId, svc.clock.now(), body);
+    const signature = new Webhook(POLICE_SECRET).sign(msgId, svc.clock.now(), body);
     const res = await request(app)
-      .post('/v1/acks/inhope')
+      .post('/v1/acks/police')
       .set({ 'webhook-id': msgId, 'webhook-timestamp': String(Math.floor(svc.clock.now().getTime() / 1000)), 'webhook-signature': signature, 'content-type': 'application/json' })
       .send(body);
     expect(res.status).toBe(200);
@@ -76,20 +76,22 @@ describe('POST /v1/acks/:destination', () => {
     expect(res.status).toBe(200);
   });
 
-  it('closes on CR and opens a linked handover on MO', async () => {
-    const a = await deliveredHandover('inhope', 'R-cr');
-    expect((await send('inhope', { handoverId: a, status: 'CR' }, { secret: INHOPE_SECRET })).body).toMatchObject({ state: 'closed' });
-    expect(await svc.ctx.store.getHandover(a)).toMatchObject({ outcome: 'removed' });
-    const b = await deliveredHandover('inhope', 'R-mo');
-    const moved = await send('inhope', { handoverId: b, status: 'MO' }, { secret: INHOPE_SECRET });
-    expect(moved.body).toMatchObject({ applied: true, state: 'closed', successorId: expect.any(String) });
-    expect(await svc.ctx.store.getHandover(moved.body.successorId)).toMatchObject({ state: 'locating', parentId: b });
+  it('closes on a police "closed", and fails on "rejected"', async () => {
+    const a = await deliveredHandover('police', 'R-closed');
+    expect((await send('police', { handoverId: a, status: 'closed' })).body).toMatchObject({ state: 'closed' });
+    const b = await deliveredHandover('police', 'R-rejected');
+    await send('police', { handoverId: b, status: 'rejected', reason: 'not a case for us' });
+    expect(await svc.ctx.store.getHandover(b)).toMatchObject({ state: 'failed', failureReason: 'not a case for us' });
   });
 
-  it('fails on NI with the reason', async () => {
+  it('answers 404 to a callback for inhope, signed or not: ICCAM has no callbacks, and nothing changes', async () => {
     const id = await deliveredHandover('inhope');
-    await send('inhope', { handoverId: id, status: 'NI', reason: 'legal in hosting country' }, { secret: INHOPE_SECRET });
-    expect(await svc.ctx.store.getHandover(id)).toMatchObject({ state: 'failed', failureReason: 'legal in hosting country' });
+    const before = await snapshot(id);
+    const res = await send('inhope', { handoverId: id, status: 'LEA' }, { secret: INHOPE_SECRET });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('no_callbacks');
+    expect(res.body.error.message).toMatch(/ICCAM has no callbacks/);
+    expect(await snapshot(id)).toEqual(before);
   });
 
   const refusals: [string, (id: string) => ReturnType<typeof send>, number, string][] = [
@@ -99,7 +101,6 @@ describe('POST /v1/acks/:destination', () => {
     ['missing signature headers', (id) => request(app).post('/v1/acks/police').set('Content-Type', 'application/json').send({ handoverId: id, status: 'registered' }), 401, 'missing_headers'],
     ['an unknown status', (id) => send('police', { handoverId: id, status: 'LEA' }), 400, 'validation_failed'],
     ['a body that is not the schema', (id) => send('police', { handoverId: id, state: 'registered' }), 400, 'validation_failed'],
-    ['a signature for the other destination', (id) => send('inhope', { handoverId: id, status: 'LEA' }), 401, 'bad_signature'],
   ];
   for (const [name, call, status, code] of refusals) {
     it(`refuses ${name} (${status} ${code}) and changes nothing`, async () => {

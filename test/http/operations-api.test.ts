@@ -85,6 +85,7 @@ describe('GET /openapi.json', () => {
     ['post', '/v1/handovers/{id}/retry'],
     ['post', '/v1/handovers/{id}/cancel'],
     ['post', '/v1/handovers/{id}/split'],
+    ['post', '/v1/handovers/{id}/resolve'],
     ['post', '/v1/locate'],
     ['post', '/v1/acks/{destination}'],
     ['get', '/v1/stats'],
@@ -143,7 +144,7 @@ describe('GET /openapi.json', () => {
     const body = resolve(doc, doc.paths['/v1/referrals']!.post!.requestBody!.content['application/json']!.schema);
     expect(body).toMatchObject({ type: 'object', required: expect.arrayContaining(['reportId', 'urls', 'classification']), additionalProperties: false });
     const props = body.properties as Record<string, Record<string, unknown>>;
-    expect(Object.keys(props).sort()).toEqual(['classification', 'reportId', 'reportedAt', 'urls']);
+    expect(Object.keys(props).sort()).toEqual(['classification', 'referredBy', 'reportId', 'reportedAt', 'urls']);
     expect(props.urls).toMatchObject({ type: 'array', minItems: 1, maxItems: 100 });
     const classification = resolve(doc, props.classification!);
     expect(classification).toMatchObject({ required: ['category', 'ageGroup'] });

@@ -4,6 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatReconciliationTable, reconcileCommand } from '../../src/cli/commands/reconcile.js';
+import type { IccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
+import { followUpIccam } from '../../src/delivery/iccam-followup.js';
 import { createComponents, type Components } from '../../src/components.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
 import { locatePending } from '../../src/jobs/locate-pending.js';
@@ -26,7 +28,7 @@ let destinations: StandinDestinations;
 
 beforeEach(async () => {
   svc = await createTestService();
-  destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: null } }, iccam: { behaviour: { ackAfterMs: 0 } } });
+  destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: null } }, iccam: { progression: [{ afterMs: 0, action: 'ReportedToLEA' }] } });
   ({ police } = destinations);
   locator = new TableLocator({ 'be-host.test': { geo: 'BE' }, 'nl-host.test': { geo: 'NL' }, 'late-dns.test': { dns: 'timeout' } });
   parts = await createComponents(svc.ctx, async () => locator, { locator, adapters: destinations.adapters() });
@@ -62,6 +64,7 @@ describe('referral reconcile', () => {
     await locatePending(svc.ctx, locator);
     await parts.dispatcher.runOnce();
     await pollAcknowledgements(svc.ctx, parts.adapters, { intervalMs: 0 });
+    await followUpIccam(svc.ctx, parts.adapters.inhope as IccamAdapter);
     svc.clock.advance(7 * DAY + 60_000);
     locator.set('nl-host.test', { geo: 'BE' });
 

@@ -6,6 +6,8 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createComponents, type Components } from '../../src/components.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
+import type { IccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
+import { followUpIccam } from '../../src/delivery/iccam-followup.js';
 import type { DestinationAdapter } from '../../src/delivery/destinations/destination-adapter.js';
 import { createApp } from '../../src/http/app.js';
 import { checkOverdue } from '../../src/jobs/overdue-check.js';
@@ -33,7 +35,7 @@ let destinations: StandinDestinations;
 beforeEach(async () => {
   svc = await createTestService({ LOCATE_GIVE_UP_AFTER_MS: String(10 * 60_000), GEOIP_MAX_AGE_DAYS: '45' });
   // Neither destination answers by itself: each test says when they acknowledge.
-  destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: null } }, iccam: { behaviour: { ackAfterMs: null } } });
+  destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: null } }, iccam: {} });
   ({ police, iccam } = destinations);
   locator = new TableLocator({ 'be-host.test': { geo: 'BE' }, 'nl-host.test': { geo: 'NL' }, 'slow-dns.test': { dns: 'timeout' } });
   parts = await createComponents(svc.ctx, async () => locator, {
@@ -123,7 +125,7 @@ describe('overdue', () => {
 
   it('does not flag a handover whose acknowledgement was only waiting to be fetched', async () => {
     const id = await deliveredTo('OV-2', 'nl-host.test');
-    iccam.setBehaviour({ ackAfterMs: 0 });
+    await iccam.setProgression([{ afterMs: 0, action: 'ReportedToLEA' }]);
     svc.clock.advance(3 * DAY + 60_000);
     expect(await run('overdue')).toMatchObject({ asked: 1, answered: 1, flagged: 0 });
     expect(await get(id)).toMatchObject({ state: 'acknowledged', overdueAt: null });
@@ -164,9 +166,10 @@ describe('overdue', () => {
 describe('still online', () => {
   async function acknowledged(reportId: string, host: string): Promise<string> {
     const id = await deliveredTo(reportId, host);
-    iccam.setBehaviour({ ackAfterMs: 0 });
+    await iccam.setProgression([{ afterMs: 0, action: 'ReportedToLEA' }]);
     police.setBehaviour({ ackAfterMs: 0 });
     await pollAcknowledgements(svc.ctx, parts.adapters, { intervalMs: 0 });
+    await followUpIccam(svc.ctx, parts.adapters.inhope as IccamAdapter);
     expect(await get(id)).toMatchObject({ state: 'acknowledged' });
     return id;
   }

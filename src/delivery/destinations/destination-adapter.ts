@@ -24,6 +24,12 @@ export interface DeliveryRequest {
    * referred: the destination is told the content is back (issue #15). Absent or null otherwise.
    */
   reappearanceOf?: string | null;
+  /** The referring analyst (`referredBy`), else the name of the API key that referred it. */
+  analystName: string;
+  /** When the hotline received the report (`reportedAt`, else the intake time), ms. */
+  receivedAt: number;
+  /** A note for the receiving hotline (e.g. that the case is a reappearance); none when absent. */
+  memo?: string | null;
 }
 
 /**
@@ -51,6 +57,22 @@ export type DeliveryOutcome =
       errorClass: DeliveryErrorClass;
       /** What the destination asked for (Retry-After), in ms from now; null when it did not say. */
       retryAfterMs: number | null;
+      /** Retry for at most this long after the first attempt (ICCAM "not in correct state"); then failed. */
+      giveUpAfterMs?: number;
+      requestHash: string;
+      responseDigest: string | null;
+      durationMs: number;
+    }
+  | {
+      /**
+       * The request may or may not have been taken (ICCAM: timeout or reset after sending, 500,
+       * 502, 504, a 2xx without a report id). ICCAM keeps duplicates, so it is never sent again
+       * without a person: the handover goes to needs_review (`delivery_outcome_unknown`).
+       */
+      kind: 'unknown';
+      statusCode: number | null;
+      errorClass: DeliveryErrorClass;
+      detail: string;
       requestHash: string;
       responseDigest: string | null;
       durationMs: number;
@@ -90,7 +112,9 @@ export type DeliveryErrorClass =
   | 'duplicate_mismatch'
   | 'bad_response'
   | 'tls'
-  | 'client';
+  | 'client'
+  | 'not_in_state'
+  | 'lookup_missing';
 
 /** A status query that got no usable answer; `retryable` says whether asking later may help. */
 export interface StatusFetchError {

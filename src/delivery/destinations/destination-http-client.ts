@@ -28,6 +28,8 @@ export interface DestinationHttpOptions {
   /** PEM client certificate and key for mutual TLS (ICCAM requires one). */
   clientCertFile?: string;
   clientKeyFile?: string;
+  /** Passphrase of an encrypted client key. */
+  clientKeyPassphrase?: string;
 }
 
 export interface HttpExchange {
@@ -80,6 +82,7 @@ export class DestinationHttpClient {
       ca: readPem(options.caFile, 'CA file'),
       cert: readPem(options.clientCertFile, 'client certificate'),
       key: readPem(options.clientKeyFile, 'client key'),
+      passphrase: options.clientKeyPassphrase,
     };
     this.httpAgent = withConnectTimeout(new http.Agent({ keepAlive: true, maxSockets: 16 }), connectTimeoutMs, 'connect');
     this.httpsAgent = withConnectTimeout(
@@ -105,7 +108,7 @@ export class DestinationHttpClient {
   }
 
   /** Send one request; `body` is the exact text to send (already canonical JSON) or undefined. */
-  async send(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<HttpExchange> {
+  async send(method: 'GET' | 'POST' | 'PUT', path: string, headers: Record<string, string>, body?: string): Promise<HttpExchange> {
     const started = performance.now();
     // axios' own timeout is an idle timer once connected; this deadline bounds the whole exchange.
     const deadline = AbortSignal.timeout(this.timeoutMs + 50);

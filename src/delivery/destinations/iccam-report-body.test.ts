@@ -1,31 +1,84 @@
-import { describe, it, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addressEvidence, deliveryRequest, hostingEvidence, routingDecision } from '../../../test/destinations/delivery-request-fixture.js';
-import { buildIccamReportBody, toIccamClassification } from './iccam-report-body.js';
+import { canonicalJson } from '../../domain/canonical-json.js';
+import { resolveVocabulary } from './iccam-lookups.js';
+import { buildIccamReportBody, type IccamReportInput } from './iccam-report-body.js';
 
-describe('buildIccamReportBody', () => {
-  it('names the handover as reportingHotlineReference and carries hosting details', () => {
-    const body = buildIccamReportBody(deliveryRequest());
-    expect(body).toEqual({
-      reportingHotlineReference: 'ho_01TEST',
-      reportingHotline: 'BE-childfocus',
-      url: 'https://files.hosting.example/a/1.jpg',
-      contentType: 'Image',
-      classification: { category: 'Baseline', ageGroup: 'PrePubescent', gender: 'Female', siteType: 'ImageHost', commercial: false },
-      hostingCountry: 'NL',
-      hostingIp: '198.51.100.7',
-      hostingNetName: 'EXAMPLE-NET-NL',
-      hostingAsn: 64500,
-      hostingProvider: 'Example Hosting NL',
-      assignedCountry: 'NL',
-    });
+const seedIds = resolveVocabulary({}).ids;
+
+function input(overrides: Partial<IccamReportInput> = {}): IccamReportInput {
+  const req = deliveryRequest();
+  return {
+    handoverId: req.handoverId,
+    url: req.url,
+    contentType: req.contentType,
+    classification: req.classification,
+    evidence: req.evidence,
+    decision: req.decision,
+    analystName: req.analystName,
+    receivedAt: req.receivedAt,
+    ...overrides,
+  };
+}
+
+describe('buildIccamReportBody (contract §4 inhope, Create)', () => {
+  it('writes every field of the contract, with ICCAM ids from the 2023 seed', () => {
+    // Written out by hand from contract §4, not from the builder.
+    const expected = {
+      hotlineReference: 'ho_01TEST',
+      reportingAnalystName: 'An Analyst',
+      hotlineReceivedDate: '2026-01-01T08:30:00.000Z',
+      sourceUrlSiteType: 20,
+      sourceUrlCommerciality: 3,
+      sourceUrlPaymentMethods: [1],
+      urls: [
+        {
+          urlString: 'https://files.hosting.example/a/1.jpg',
+          isSourceUrl: true,
+          hotlineReference: 'ho_01TEST',
+          contentType: 1,
+          hostingCountryCode: 'NL',
+          hostingIpAddress: '198.51.100.7',
+          hostingIsp: 'Example Hosting NL',
+          hostingOrganization: { organizationName: 'EXAMPLE-NET-NL' },
+          assessment: { assessingAnalystName: 'An Analyst', classification: 1, ageCategorization: 3, genderCategorization: 2 },
+        },
+      ],
+    };
+    expect(buildIccamReportBody(input(), seedIds)).toEqual(expected);
   });
 
-  it('an orphan has no assigned country at all', () => {
-    const body = buildIccamReportBody(
-      deliveryRequest({ decision: routingDecision({ country: 'ZZ', assignedCountry: null, targetHotline: null, rule: 'non-member-orphan' }) }),
-    );
-    expect('assignedCountry' in body).toBe(false);
-    expect(JSON.stringify(body)).not.toContain('assignedCountry');
+  it('fills the defaults the contract names: Not Applicable, Not determined, no memo', () => {
+    const body = buildIccamReportBody(input({ classification: { category: 'national', ageGroup: 'unknown' }, contentType: null }), seedIds);
+    expect(body.sourceUrlSiteType).toBe(24);
+    expect(body.sourceUrlCommerciality).toBe(1);
+    expect(body.urls[0].assessment).toEqual({ assessingAnalystName: 'An Analyst', classification: 2, ageCategorization: 1, genderCategorization: 1 });
+    expect(body.urls[0].contentType).toBe(2);
+    expect('memo' in body).toBe(false);
+  });
+
+  it('maps the earlier site types social and other like their current names, and commercial true', () => {
+    expect(buildIccamReportBody(input({ classification: { category: 'baseline', ageGroup: 'infant', siteType: 'social', commercial: true } }), seedIds)).toMatchObject({
+      sourceUrlSiteType: 9,
+      sourceUrlCommerciality: 2,
+    });
+    expect(buildIccamReportBody(input({ classification: { category: 'baseline', ageGroup: 'infant', siteType: 'other' } }), seedIds).sourceUrlSiteType).toBe(24);
+  });
+
+  it('carries a memo when one is given (e.g. a reappearance)', () => {
+    expect(buildIccamReportBody(input({ memo: 'reappeared: earlier ICCAM report 812' }), seedIds).memo).toBe('reappeared: earlier ICCAM report 812');
+  });
+
+  it('takes the ids by name from the lists ICCAM serves, not from the seed', () => {
+    const renumbered = resolveVocabulary({ 'site-types': [{ id: 77, name: 'Image host' }] });
+    expect(buildIccamReportBody(input(), renumbered.ids).sourceUrlSiteType).toBe(77);
+    expect(renumbered.missing).toContain('site-types: Website');
+  });
+
+  it('an orphan carries its real hosting country', () => {
+    const body = buildIccamReportBody(input({ decision: routingDecision({ country: 'ZZ', assignedCountry: null, targetHotline: null, rule: 'non-member-orphan' }), evidence: hostingEvidence([addressEvidence('203.0.113.9', 'ZZ')]) }), seedIds);
+    expect(body.urls[0].hostingCountryCode).toBe('ZZ');
+    expect(canonicalJson(body)).not.toContain('assigned');
   });
 
   it('names the address located in the decided country, skipping non-routable ones', () => {
@@ -34,25 +87,10 @@ describe('buildIccamReportBody', () => {
       addressEvidence('203.0.113.5', 'DE'),
       addressEvidence('198.51.100.9', 'NL'),
     ]);
-    expect(buildIccamReportBody(deliveryRequest({ evidence })).hostingIp).toBe('198.51.100.9');
+    expect(buildIccamReportBody(input({ evidence }), seedIds).urls[0].hostingIpAddress).toBe('198.51.100.9');
   });
 
-  it('falls back to the registry network name for the provider', () => {
-    const address = addressEvidence('198.51.100.7', 'NL');
-    const evidence = hostingEvidence([{ ...address, geo: { ...address.geo, asOrganisation: null } }]);
-    expect(buildIccamReportBody(deliveryRequest({ evidence })).hostingProvider).toBe('EXAMPLE-NET-NL');
-  });
-});
-
-describe('toIccamClassification', () => {
-  it('maps every value and leaves absent fields absent', () => {
-    expect(toIccamClassification({ category: 'national', ageGroup: 'unknown' })).toEqual({ category: 'National', ageGroup: 'NotDetermined' });
-    expect(toIccamClassification({ category: 'baseline', ageGroup: 'infant', gender: 'unknown', siteType: 'social', commercial: true })).toEqual({
-      category: 'Baseline',
-      ageGroup: 'Infant',
-      gender: 'NotDetermined',
-      siteType: 'SocialNetwork',
-      commercial: true,
-    });
+  it('dates in UTC with a Z whatever the referral said', () => {
+    expect(buildIccamReportBody(input({ receivedAt: Date.parse('2026-03-01T10:00:00+02:00') }), seedIds).hotlineReceivedDate).toBe('2026-03-01T08:00:00.000Z');
   });
 });

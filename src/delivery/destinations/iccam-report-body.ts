@@ -1,84 +1,113 @@
 /**
- * The body of an ICCAM report (contract §4), shaped after ICCAM's v3 REST API as hotline
- * integrations use it. Pure. Our classification vocabulary is ICCAM's; only the spelling of
- * the values differs, mapped here in one table per field.
+ * The body of `POST rest/Reports` (contract §4 `inhope`, Create): one report per handover, with
+ * one URL, its hosting and our assessment as ICCAM's numeric ids. Pure: the ids come from the
+ * lookup lists (resolved by name), the analyst's name and the received date from the referral.
+ * Every field but `memo` is always present.
  */
-import type { AddressEvidence } from '../../domain/evidence.js';
-import type { Classification, ContentType } from '../../domain/referral.js';
-import type { DeliveryRequest } from './destination-adapter.js';
+import type { AddressEvidence, HostingEvidence } from '../../domain/evidence.js';
+import type { RoutingDecision } from '../../domain/decision.js';
+import { currentSiteType, type Classification, type ContentType } from '../../domain/referral.js';
+import type { CommercialityKey, IccamVocabularyIds } from './iccam-lookups.js';
 
-export interface IccamClassification {
-  category: 'Baseline' | 'National';
-  ageGroup: 'Infant' | 'PrePubescent' | 'Pubescent' | 'NotDetermined';
-  gender?: 'Female' | 'Male' | 'Both' | 'NotDetermined';
-  siteType?: 'Website' | 'ImageHost' | 'FileHost' | 'Forum' | 'SocialNetwork' | 'Other';
-  commercial?: boolean;
+export interface IccamAssessment {
+  assessingAnalystName: string;
+  classification: number;
+  ageCategorization: number;
+  genderCategorization: number;
+}
+
+export interface IccamReportUrl {
+  urlString: string;
+  isSourceUrl: true;
+  hotlineReference: string;
+  contentType: number;
+  hostingCountryCode: string;
+  hostingIpAddress: string;
+  hostingIsp: string;
+  hostingOrganization: { organizationName: string };
+  assessment: IccamAssessment;
 }
 
 export interface IccamReportBody {
-  /** Our handover id: how ICCAM and we refer to the same report. */
-  reportingHotlineReference: string;
-  reportingHotline: string;
+  hotlineReference: string;
+  reportingAnalystName: string;
+  /** ISO time in UTC ("Z"). */
+  hotlineReceivedDate: string;
+  memo?: string;
+  sourceUrlSiteType: number;
+  sourceUrlCommerciality: number;
+  sourceUrlPaymentMethods: number[];
+  urls: [IccamReportUrl];
+}
+
+/** ICCAM content types (contract §4: 1 media, 2 website; open, so configurable). */
+export interface IccamContentTypeIds {
+  media: number;
+  website: number;
+}
+export const DEFAULT_CONTENT_TYPE_IDS: IccamContentTypeIds = { media: 1, website: 2 };
+const UNKNOWN = 'unknown';
+export const DEFAULT_PAYMENT_METHODS: readonly number[] = [1];
+
+export interface IccamReportInput {
+  handoverId: string;
   url: string;
-  contentType: 'Image' | 'Video' | 'Other' | null;
-  classification: IccamClassification;
-  hostingCountry: string | null;
-  hostingIp: string | null;
-  hostingNetName: string | null;
-  hostingAsn: number | null;
-  /** Who provides the network: the AS organisation, else the registry's network name. */
-  hostingProvider: string | null;
-  /** The country whose hotline should take it; absent for an orphan (unassigned) report. */
-  assignedCountry?: string;
+  contentType: ContentType | null;
+  classification: Classification;
+  evidence: HostingEvidence;
+  decision: RoutingDecision;
+  /** The analyst who referred it (`referredBy`), else the API key's name. */
+  analystName: string;
+  /** When the hotline received the report (`reportedAt`, else the intake time), ms. */
+  receivedAt: number;
+  /** Free text for the receiving hotline (e.g. that a case is a reappearance); omitted when absent. */
+  memo?: string | null;
 }
 
-const CATEGORY: Record<Classification['category'], IccamClassification['category']> = { baseline: 'Baseline', national: 'National' };
-const AGE_GROUP: Record<Classification['ageGroup'], IccamClassification['ageGroup']> = {
-  infant: 'Infant',
-  prepubescent: 'PrePubescent',
-  pubescent: 'Pubescent',
-  unknown: 'NotDetermined',
-};
-const GENDER: Record<NonNullable<Classification['gender']>, NonNullable<IccamClassification['gender']>> = {
-  female: 'Female',
-  male: 'Male',
-  both: 'Both',
-  unknown: 'NotDetermined',
-};
-const SITE_TYPE: Record<NonNullable<Classification['siteType']>, NonNullable<IccamClassification['siteType']>> = {
-  website: 'Website',
-  'image-host': 'ImageHost',
-  'file-host': 'FileHost',
-  forum: 'Forum',
-  social: 'SocialNetwork',
-  other: 'Other',
-};
-const CONTENT_TYPE: Record<ContentType, NonNullable<IccamReportBody['contentType']>> = { image: 'Image', video: 'Video', other: 'Other' };
-
-export function toIccamClassification(c: Classification): IccamClassification {
-  const out: IccamClassification = { category: CATEGORY[c.category], ageGroup: AGE_GROUP[c.ageGroup] };
-  if (c.gender !== undefined) out.gender = GENDER[c.gender];
-  if (c.siteType !== undefined) out.siteType = SITE_TYPE[c.siteType];
-  if (c.commercial !== undefined) out.commercial = c.commercial;
-  return out;
+export interface IccamReportOptions {
+  contentTypes?: IccamContentTypeIds;
+  paymentMethods?: readonly number[];
 }
 
-export function buildIccamReportBody(req: DeliveryRequest): IccamReportBody {
-  const hosting = primaryAddress(req.evidence.addresses, req.decision.country);
+export function commercialityOf(commercial: boolean | undefined): CommercialityKey {
+  if (commercial === undefined) return 'not-determined';
+  return commercial ? 'commercial' : 'non-commercial';
+}
+
+export function buildIccamReportBody(input: IccamReportInput, ids: IccamVocabularyIds, options: IccamReportOptions = {}): IccamReportBody {
+  const c = input.classification;
+  const contentTypes = options.contentTypes ?? DEFAULT_CONTENT_TYPE_IDS;
+  const hosting = primaryAddress(input.evidence.addresses, input.decision.country);
+  // ICCAM requires every hosting field: what we could not learn is said so, not left empty.
+  const isp = hosting?.geo.asOrganisation ?? hosting?.registry.networkName ?? UNKNOWN;
   const body: IccamReportBody = {
-    reportingHotlineReference: req.handoverId,
-    reportingHotline: req.hotlineId,
-    url: req.url,
-    contentType: req.contentType ? CONTENT_TYPE[req.contentType] : null,
-    classification: toIccamClassification(req.classification),
-    hostingCountry: req.decision.country ?? null,
-    hostingIp: hosting?.address ?? null,
-    hostingNetName: hosting?.registry.networkName ?? null,
-    hostingAsn: hosting?.geo.asn ?? null,
-    hostingProvider: hosting?.geo.asOrganisation ?? hosting?.registry.networkName ?? null,
+    hotlineReference: input.handoverId,
+    reportingAnalystName: input.analystName,
+    hotlineReceivedDate: new Date(input.receivedAt).toISOString(),
+    sourceUrlSiteType: ids.siteType[c.siteType === undefined ? 'not-applicable' : currentSiteType(c.siteType)],
+    sourceUrlCommerciality: ids.commerciality[commercialityOf(c.commercial)],
+    sourceUrlPaymentMethods: [...(options.paymentMethods ?? DEFAULT_PAYMENT_METHODS)],
+    urls: [
+      {
+        urlString: input.url,
+        isSourceUrl: true,
+        hotlineReference: input.handoverId,
+        contentType: input.contentType === 'image' || input.contentType === 'video' ? contentTypes.media : contentTypes.website,
+        // The real hosting country, also for an orphan (left unassigned in ICCAM).
+        hostingCountryCode: input.decision.country ?? hosting?.geo.country ?? '',
+        hostingIpAddress: hosting?.address ?? '',
+        hostingIsp: isp,
+        hostingOrganization: { organizationName: hosting?.registry.networkName ?? isp },
+        assessment: {
+          assessingAnalystName: input.analystName,
+          classification: ids.classification[c.category],
+          ageCategorization: ids.age[c.ageGroup],
+          genderCategorization: ids.gender[c.gender ?? 'unknown'],
+        },
+      },
+    ],
   };
-  // An orphan goes without an assigned country, so that a mandated hotline can claim it.
-  if (req.decision.assignedCountry) body.assignedCountry = req.decision.assignedCountry;
+  if (input.memo) body.memo = input.memo;
   return body;
 }
 

@@ -1,12 +1,13 @@
 /**
- * ICCAM's bearer token, kept for the life of the adapter (contract §4): authenticate with
- * username and password, reuse the token until shortly before it expires, then refresh it
- * with the refresh token, and authenticate afresh when refreshing fails. All concurrent
- * callers share one in-flight authentication, so a burst of deliveries logs in once.
+ * ICCAM's bearer token (contract §4, Login): `POST Authentication` with `{ username, password }`
+ * answers `{ bearerToken, refreshToken, bearerTokenExpiresIn, bearerTokenValidTo? }`. The token
+ * is reused until 60 s before it expires (`bearerTokenValidTo` preferred over the seconds), then
+ * renewed with `POST Authentication/refresh` and `{ bearerToken, refreshToken }`; a refresh that
+ * fails means a fresh login. Concurrent callers share one renewal in flight.
  */
 import type { Clock } from '../../domain/clock.js';
 import type { DeliveryErrorClass } from './destination-adapter.js';
-import { TransportError, type DestinationHttpClient, type HttpExchange } from './destination-http-client.js';
+import { TransportError, type HttpExchange } from './destination-http-client.js';
 import { asRecord, nonEmptyString } from './json-fields.js';
 import { classifyStatus } from './status-classification.js';
 
@@ -15,24 +16,23 @@ export interface IccamCredentials {
   password: string;
 }
 
-/** Authentication did not produce a token. `retryable` tells the caller whether to try later. */
+/** Authentication did not produce a token. Nothing was sent for the handover: always retryable. */
 export class IccamAuthError extends Error {
   readonly code = 'iccam_auth';
   readonly errorClass: DeliveryErrorClass;
-  readonly retryable: boolean;
+  readonly retryable = true;
   readonly statusCode: number | null;
   readonly retryAfterMs: number | null;
   readonly responseDigest: string | null;
   readonly durationMs: number;
   constructor(
     message: string,
-    details: { errorClass: DeliveryErrorClass; retryable: boolean; statusCode: number | null; retryAfterMs?: number | null; responseDigest?: string | null; durationMs: number },
+    details: { errorClass: DeliveryErrorClass; statusCode: number | null; retryAfterMs?: number | null; responseDigest?: string | null; durationMs: number },
     cause?: unknown,
   ) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'IccamAuthError';
     this.errorClass = details.errorClass;
-    this.retryable = details.retryable;
     this.statusCode = details.statusCode;
     this.retryAfterMs = details.retryAfterMs ?? null;
     this.responseDigest = details.responseDigest ?? null;
@@ -43,7 +43,7 @@ export class IccamAuthError extends Error {
 interface TokenState {
   token: string;
   refreshToken: string | null;
-  /** When to stop using the token (expiry minus the safety margin), ms since the epoch. */
+  /** When to stop using the token (expiry minus the renewal margin), ms since the epoch. */
   renewAt: number;
 }
 
@@ -52,13 +52,16 @@ export interface IccamSessionStats {
   refreshes: number;
 }
 
+/** Sends one unauthenticated POST (already paced by the caller). */
+export type IccamPost = (path: string, body: string) => Promise<HttpExchange>;
+
 export class IccamSession {
   private current: TokenState | null = null;
   private inFlight: Promise<TokenState> | null = null;
   readonly stats: IccamSessionStats = { authentications: 0, refreshes: 0 };
 
   constructor(
-    private readonly http: DestinationHttpClient,
+    private readonly post: IccamPost,
     private readonly credentials: IccamCredentials,
     private readonly clock: Clock,
     /** Renew this long before expiry (capped at half the token's life, for short-lived tokens). */
@@ -69,31 +72,31 @@ export class IccamSession {
   async token(): Promise<string> {
     const current = this.current;
     if (current && this.clock.now().getTime() < current.renewAt) return current.token;
-    return (await this.renew(current?.refreshToken ?? null)).token;
+    return (await this.renew(current, false)).token;
   }
 
   /**
-   * The destination refused `rejectedToken` (a 401): renew once. When another caller has
-   * already replaced that token, use the replacement instead of renewing again.
+   * ICCAM refused `rejectedToken` (a 401): one fresh login. When another caller has already
+   * replaced that token, use the replacement instead.
    */
   async tokenAfterRejection(rejectedToken: string): Promise<string> {
     const current = this.current;
     if (current && current.token !== rejectedToken && this.clock.now().getTime() < current.renewAt) return current.token;
     if (current && current.token === rejectedToken) this.current = null;
-    return (await this.renew(current?.refreshToken ?? null)).token;
+    return (await this.renew(null, true)).token;
   }
 
-  private renew(refreshToken: string | null): Promise<TokenState> {
+  private renew(previous: TokenState | null, loginOnly: boolean): Promise<TokenState> {
     if (this.inFlight) return this.inFlight;
     const attempt = (async () => {
-      if (refreshToken !== null) {
+      if (!loginOnly && previous?.refreshToken) {
         try {
-          return await this.refresh(refreshToken);
+          return await this.refresh(previous.token, previous.refreshToken);
         } catch {
-          // A refused or failed refresh falls back to a full authentication.
+          // A refused or failed refresh falls back to a fresh login.
         }
       }
-      return this.authenticate();
+      return this.login();
     })();
     this.inFlight = attempt
       .then((state) => {
@@ -106,28 +109,23 @@ export class IccamSession {
     return this.inFlight;
   }
 
-  private async authenticate(): Promise<TokenState> {
+  private async login(): Promise<TokenState> {
     this.stats.authentications += 1;
     const body = JSON.stringify({ username: this.credentials.username, password: this.credentials.password });
-    return this.tokenFrom(await this.post('/Authentication', body), 'authentication');
+    return this.tokenFrom(await this.send('Authentication', body), 'login');
   }
 
-  private async refresh(refreshToken: string): Promise<TokenState> {
+  private async refresh(bearerToken: string, refreshToken: string): Promise<TokenState> {
     this.stats.refreshes += 1;
-    return this.tokenFrom(await this.post('/Authentication/refresh', JSON.stringify({ refreshToken })), 'token refresh');
+    return this.tokenFrom(await this.send('Authentication/refresh', JSON.stringify({ bearerToken, refreshToken })), 'token refresh');
   }
 
-  private async post(path: string, body: string): Promise<HttpExchange> {
+  private async send(path: string, body: string): Promise<HttpExchange> {
     try {
-      return await this.http.send('POST', path, {}, body);
+      return await this.post(path, body);
     } catch (thrown) {
       if (thrown instanceof TransportError) {
-        throw new IccamAuthError(`ICCAM authentication could not be reached: ${thrown.message}`, {
-          errorClass: thrown.errorClass,
-          retryable: thrown.retryable,
-          statusCode: null,
-          durationMs: thrown.durationMs,
-        }, thrown);
+        throw new IccamAuthError(`ICCAM login could not be reached: ${thrown.message}`, { errorClass: thrown.errorClass, statusCode: null, durationMs: thrown.durationMs }, thrown);
       }
       throw thrown;
     }
@@ -137,20 +135,28 @@ export class IccamSession {
     const cls = classifyStatus(exchange.statusCode, exchange.headers['retry-after'], this.clock.now());
     const common = { statusCode: exchange.statusCode, responseDigest: exchange.responseDigest, durationMs: exchange.durationMs };
     if (cls.kind !== 'success') {
-      // Refused credentials are kept retryable: the handover itself was never refused, and an
+      // Refused credentials stay retryable: the handover itself was never refused, and an
       // operator fixing the password should not have to retry every handover by hand.
       const retryAfterMs = cls.kind === 'retry' ? cls.retryAfterMs : null;
       const errorClass: DeliveryErrorClass = cls.kind === 'retry' ? cls.errorClass : 'auth_rejected';
-      throw new IccamAuthError(`ICCAM ${what} answered HTTP ${exchange.statusCode}`, { errorClass, retryable: true, retryAfterMs, ...common });
+      throw new IccamAuthError(`ICCAM ${what} answered HTTP ${exchange.statusCode}`, { errorClass, retryAfterMs, ...common });
     }
     const json = asRecord(exchange.json);
-    const token = nonEmptyString(json?.token);
-    const expiresIn = typeof json?.expiresIn === 'number' && json.expiresIn > 0 ? json.expiresIn : null;
-    if (token === null || expiresIn === null) {
-      throw new IccamAuthError(`ICCAM ${what} answered without a token`, { errorClass: 'bad_response', retryable: true, ...common });
+    const token = nonEmptyString(json?.bearerToken);
+    const expiresAt = tokenExpiry(json, this.clock.now().getTime());
+    if (token === null || expiresAt === null) {
+      throw new IccamAuthError(`ICCAM ${what} answered without a usable token`, { errorClass: 'bad_response', ...common });
     }
-    const lifeMs = expiresIn * 1000;
-    const margin = Math.min(this.renewMarginMs, lifeMs / 2);
-    return { token, refreshToken: nonEmptyString(json?.refreshToken), renewAt: this.clock.now().getTime() + lifeMs - margin };
+    const now = this.clock.now().getTime();
+    const margin = Math.min(this.renewMarginMs, (expiresAt - now) / 2);
+    return { token, refreshToken: nonEmptyString(json?.refreshToken), renewAt: expiresAt - margin };
   }
+}
+
+/** `bearerTokenValidTo` (ISO) when present and readable, else now + `bearerTokenExpiresIn` seconds. */
+function tokenExpiry(json: Record<string, unknown> | null, now: number): number | null {
+  const validTo = typeof json?.bearerTokenValidTo === 'string' ? Date.parse(json.bearerTokenValidTo) : Number.NaN;
+  if (Number.isFinite(validTo) && validTo > now) return validTo;
+  const seconds = json?.bearerTokenExpiresIn;
+  return typeof seconds === 'number' && seconds > 0 ? now + seconds * 1000 : null;
 }

@@ -40,12 +40,16 @@ export function ackRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
       200: { description: 'Applied, or a repeat of what is known' },
       400: { description: 'Invalid body or unknown status', schema: errorSchema },
       401: { description: 'Bad signature or timestamp out of tolerance', schema: errorSchema },
-      404: { description: 'Unknown handover (recorded)', schema: errorSchema },
+      404: { description: 'Unknown handover (recorded); or destination inhope, which has no callbacks (ICCAM is polled)', schema: errorSchema },
       409: { description: 'Replayed webhook-id, or it would move the state backwards (recorded)', schema: errorSchema },
     },
   });
 
   router.post('/v1/acks/:destination', express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
+    // ICCAM has no callbacks (contract §4): its status comes by polling only.
+    if (req.params.destination === 'inhope') {
+      throw new ServiceError('no_callbacks', 404, 'ICCAM has no callbacks: the status of inhope handovers comes by polling only. Callbacks are the police export’s only (POST /v1/acks/police).');
+    }
     const { destination } = parseParams(params, req);
     const refuse = (reason: string, error: ServiceError): never => {
       ctx.metrics.callbacksRefused.inc({ destination, reason });

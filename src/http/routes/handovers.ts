@@ -11,6 +11,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import { HANDOVER_STATES } from '../../domain/handover-states.js';
 import { splitDuplicate } from '../../services/split-duplicate.js';
 import { cancelHandover, retryFailed, routeByHand } from '../../services/supervisor-actions.js';
+import { resolveHandover } from '../../services/resolve-handover.js';
 import { allowRoles } from '../middleware/authenticate.js';
 import { parseBody, parseParams, parseQuery, parseWith } from '../middleware/validate.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
@@ -35,6 +36,12 @@ const routeBody = z
 const retryBody = z.strictObject({ reason: reasonText.optional() }).meta({ id: 'Retry' });
 const cancelBody = z.strictObject({ reason: reasonText }).meta({ id: 'Cancel' });
 const splitBody = z.strictObject({ reason: reasonText }).meta({ id: 'Split' });
+const resolveBody = z
+  .strictObject({
+    reference: z.string().trim().min(1).max(128).describe("The destination's reference found there (for ICCAM: the report id)"),
+    reason: reasonText,
+  })
+  .meta({ id: 'Resolve' });
 
 /** The cursor is the last seq seen, opaque to callers. */
 function encodeCursor(seq: number): string {
@@ -129,6 +136,13 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     const { id } = parseParams(idParams, req);
     const body = parseWith(retryBody, req.body ?? {}, 'request body');
     res.json(handoverSummary(await retryFailed(ctx, id, actorOf(requireCaller(req)), body.reason ?? null)));
+  });
+
+  supervisorAction('/v1/handovers/:id/resolve', 'Record the reference of a delivery whose outcome was unknown: the handover is delivered', resolveBody);
+  router.post('/v1/handovers/:id/resolve', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
+    const { id } = parseParams(idParams, req);
+    const body = parseBody(resolveBody, req);
+    res.json(handoverSummary(await resolveHandover({ store: ctx.store, now: ctx.clock.now().getTime() }, id, body, actorOf(requireCaller(req)))));
   });
 
   supervisorAction('/v1/handovers/:id/cancel', 'Withdraw a handover, with a reason', cancelBody);

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Context } from '../../context.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { INTAKE_URL_MESSAGES, checkIntakeUrl } from '../../domain/intake-url.js';
-import { MAX_URLS_PER_REFERRAL, classificationSchema, contentTypeSchema } from '../../domain/referral.js';
+import { MAX_REFERRED_BY_LENGTH, MAX_URLS_PER_REFERRAL, classificationSchema, contentTypeSchema } from '../../domain/referral.js';
 import { submitReferral } from '../../services/intake.js';
 import { allowRoles } from '../middleware/authenticate.js';
 import { parseBody, parseParams } from '../middleware/validate.js';
@@ -28,7 +28,14 @@ export const referralBody = z
       .min(1, 'at least one URL is required')
       .max(MAX_URLS_PER_REFERRAL, `at most ${MAX_URLS_PER_REFERRAL} URLs per referral`),
     classification: classificationSchema,
-    reportedAt: z.iso.datetime({ offset: true }).optional(),
+    reportedAt: z.iso.datetime({ offset: true }).optional().describe('When the hotline received the report (ICCAM hotlineReceivedDate); the intake time when absent'),
+    referredBy: z
+      .string()
+      .trim()
+      .min(1)
+      .max(MAX_REFERRED_BY_LENGTH)
+      .optional()
+      .describe("The analyst's name as the back office knows it; sent to ICCAM as the reporting and assessing analyst"),
   })
   .meta({ id: 'ReferralRequest' });
 
@@ -51,7 +58,8 @@ const reportParams = z.object({ reportId: z.string().min(1).max(128) });
 
 export function referralRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
   const router = Router();
-  const submitRoles = ['analyst', 'service'] as const;
+  // Contract §3: a supervisor may do everything an analyst may, referring included.
+  const submitRoles = ['analyst', 'supervisor', 'service'] as const;
 
   openapi.register({
     method: 'post',

@@ -1,0 +1,57 @@
+/**
+ * The lookup lists the ICCAM adapter maps by, as this process knows them: loaded from the store
+ * (where the lookup refresh keeps what ICCAM last served, for every replica), the dated seed for
+ * any list never read. `missing` names what we need that ICCAM no longer lists.
+ */
+import type { Store } from '../../store/store.js';
+import { ICCAM_LOOKUP_LISTS, resolveVocabulary, type IccamLookupEntry, type IccamLookupList, type IccamLookupLists, type ResolvedVocabulary } from './iccam-lookups.js';
+
+export class IccamVocabulary {
+  private lists: IccamLookupLists = {};
+  private resolved: ResolvedVocabulary = resolveVocabulary({});
+  /** When the lists were last read from ICCAM (null: only the seed so far). */
+  fetchedAt: number | null = null;
+
+  constructor(private readonly store?: Pick<Store, 'loadIccamLookupLists' | 'saveIccamLookupLists'>) {}
+
+  get ids() {
+    return this.resolved.ids;
+  }
+
+  get missing(): readonly string[] {
+    return this.resolved.missing;
+  }
+
+  get source(): 'iccam' | 'seed' {
+    return this.fetchedAt === null ? 'seed' : 'iccam';
+  }
+
+  private loadedAt = 0;
+
+  /** Loads again when the last load is older than `maxAgeMs` (wall clock): replicas stay in step. */
+  async loadIfOlderThan(maxAgeMs: number): Promise<void> {
+    if (Date.now() - this.loadedAt >= maxAgeMs) await this.load().catch(() => undefined);
+  }
+
+  /** Takes what the store holds (another replica may have read ICCAM since). */
+  async load(): Promise<void> {
+    if (!this.store) return;
+    this.loadedAt = Date.now();
+    const stored = await this.store.loadIccamLookupLists();
+    const lists: IccamLookupLists = {};
+    for (const name of ICCAM_LOOKUP_LISTS) if (stored.lists[name]) lists[name] = stored.lists[name];
+    this.apply(lists, stored.fetchedAt);
+  }
+
+  /** Lists just read from ICCAM: kept in the store first, then used. */
+  async replace(fresh: Partial<Record<IccamLookupList, IccamLookupEntry[]>>, now: number): Promise<void> {
+    if (this.store) await this.store.saveIccamLookupLists(fresh, now);
+    this.apply({ ...this.lists, ...fresh }, now);
+  }
+
+  private apply(lists: IccamLookupLists, fetchedAt: number | null): void {
+    this.lists = lists;
+    this.resolved = resolveVocabulary(lists);
+    this.fetchedAt = fetchedAt;
+  }
+}
