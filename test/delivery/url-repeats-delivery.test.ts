@@ -27,7 +27,7 @@ beforeEach(async () => {
   svc = await createTestService({ LEASE_MS: '60000' });
   destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: 0 } } });
   ({ police } = destinations);
-  locator = new TableLocator({ 'be-host.test': { geo: 'BE' }, 'cdn-host.test': { geo: 'CA', cdn: 'Cloudflare' } });
+  locator = new TableLocator({ 'be-host.test': { geo: 'BE' }, 'nl-host.test': { geo: 'NL' }, 'cdn-host.test': { geo: 'CA', cdn: 'Cloudflare' } });
   parts = await createComponents(svc.ctx, async () => locator, { locator, adapters: destinations.adapters() });
 });
 
@@ -81,5 +81,19 @@ describe('the same URL referred again', () => {
     await locateAndDispatch();
     expect([...police.cases.keys()]).toEqual([first!.id]);
     expect((await svc.ctx.store.getHandover(dup!.id))!.state).toBe('duplicate');
+  });
+
+  it('tells ICCAM in the memo that a case is a reappearance, naming the earlier hotlineReference', async () => {
+    const [first] = await refer('R-1', ['https://nl-host.test/album']);
+    await locateAndDispatch();
+    expect((await svc.ctx.store.getHandover(first!.id))!.state).toBe('delivered');
+    await svc.ctx.store.transition(first!.id, { to: 'closed', actor: 'system:test', reason: 'removed', set: { closedAt: svc.clock.now().getTime(), outcome: 'removed' }, now: svc.clock.now().getTime() });
+
+    const [back] = await refer('R-2', ['https://nl-host.test/album']);
+    await locateAndDispatch();
+    const reports = destinations.iccam.snapshot().reports;
+    expect(reports.map((r) => r.hotlineReference)).toEqual([first!.id, back!.id]);
+    expect(reports[0]!.body).not.toHaveProperty('memo');
+    expect(String((reports[1]!.body as { memo?: unknown }).memo)).toContain(`hotlineReference ${first!.id}`);
   });
 });
