@@ -115,5 +115,6 @@ describe('referral data update', () => {
 
     const { stdout } = await run('node', ['bin/referral.mjs', 'data', 'update', '--sources', list, '--dir', join(dir, 'out'), '--only', 'fastly']);
     expect(stdout).toMatch(/fastly\s+unchanged/);
-  });
+    // Two CLI processes: on a loaded machine each takes seconds to start.
+  }, 120_000);
 });
