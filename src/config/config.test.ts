@@ -17,7 +17,7 @@ function configError(env: Record<string, string>): ConfigError {
 describe('loadConfig defaults', () => {
   it('runs on one machine with no other service when nothing is set', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ port: 8080, host: '127.0.0.1', rateLimitPerMinute: 600, shutdownGraceMs: 10_000 });
+    expect(config.http).toEqual({ port: 8080, host: '127.0.0.1', rateLimitPerMinute: 600, shutdownGraceMs: 10_000, authFailuresPerMinute: 30, callbacksPerMinute: 600, trustProxy: false });
     expect(config.database.url).toBe('sqlite:var/referrals.db');
     expect(config.apiKeys).toEqual([]);
     expect(config.homeCountry).toBe('BE');

@@ -4,7 +4,7 @@
  * replayed webhook-id is refused and changes nothing; a callback for an unknown handover or
  * one that would move a state backwards is refused and recorded, never applied.
  */
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../context.js';
 import { isKnownStatus, mapDestinationStatus } from '../../domain/ack-mapping.js';
@@ -45,14 +45,26 @@ export function ackRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     },
   });
 
-  router.post('/v1/acks/:destination', express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
+  const refuser = (destination: string) => (reason: string, error: ServiceError): never => {
+    ctx.metrics.callbacksRefused.inc({ destination, reason });
+    throw error;
+  };
+  // Everything that can be checked without the body is checked before it is read: an
+  // unconfigured destination, missing or stale signature headers.
+  const checkBeforeBody: RequestHandler = (req, _res, next) => {
     const { destination } = parseParams(params, req);
-    const refuse = (reason: string, error: ServiceError): never => {
-      ctx.metrics.callbacksRefused.inc({ destination, reason });
-      throw error;
-    };
+    const refuse = refuser(destination);
     const secrets = ctx.config.ackSecrets[destination as Destination];
     if (secrets.length === 0) refuse('not_configured', new ServiceError('callbacks_not_configured', 401, `No ACK_SECRETS entry for ${destination}: callbacks are refused.`));
+    const headersOnly = verifyWebhook({ headers: req.headers, body: Buffer.alloc(0), secrets, now: ctx.clock.now() });
+    if (!headersOnly.ok && headersOnly.code !== 'bad_signature') refuse(headersOnly.code, new ServiceError(headersOnly.code, 401, headersOnly.message));
+    next();
+  };
+
+  router.post('/v1/acks/:destination', checkBeforeBody, express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
+    const { destination } = parseParams(params, req);
+    const refuse = refuser(destination);
+    const secrets = ctx.config.ackSecrets[destination as Destination];
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const now = ctx.clock.now();
     const verified = verifyWebhook({ headers: req.headers, body: raw, secrets, now });
