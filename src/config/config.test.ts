@@ -86,7 +86,7 @@ describe('loadConfig refuses a malformed setting with one line naming it', () =>
     ['a port that is not a number', { PORT: 'abc' }, 'PORT'],
     ['a port out of range', { PORT: '70000' }, 'PORT'],
     ['a database that is neither sqlite nor postgres', { DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
-    ['a home country in lower case', { HOME_COUNTRY: 'be' }, 'HOME_COUNTRY'],
+    ['a home country that is no ISO 3166 country', { HOME_COUNTRY: 'XX' }, 'HOME_COUNTRY'],
     ['a home country of three letters', { HOME_COUNTRY: 'BEL' }, 'HOME_COUNTRY'],
     ['an API key entry with two parts', { API_KEYS: 'alice:analyst' }, 'API_KEYS'],
     ['an API key with an unknown role', { API_KEYS: `alice:admin:${HASH}` }, 'API_KEYS'],

@@ -105,7 +105,7 @@ describe('a malformed setting', () => {
   const cases: [string, string[], Record<string, string>][] = [
     ['PORT', ['serve'], { PORT: 'abc' }],
     ['DATABASE_URL', ['migrate'], { DATABASE_URL: 'mysql://x' }],
-    ['HOME_COUNTRY', ['status'], { HOME_COUNTRY: 'be' }],
+    ['HOME_COUNTRY', ['status'], { HOME_COUNTRY: 'XX' }],
     ['API_KEYS', ['audit', 'verify'], { API_KEYS: 'alice:analyst' }],
     ['ACK_SECRETS', ['reconcile'], { ACK_SECRETS: 'europol:0123456789abcdef0123' }],
     ['POLICE_EXPORT_TOKEN', ['locate', 'https://be-host.test/'], { POLICE_EXPORT_URL: 'https://police.example' }],
