@@ -13,7 +13,7 @@ import { allowRoles } from '../middleware/authenticate.js';
 import { parseBody, parseParams, parseQuery, parseWith } from '../middleware/validate.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
 import { actorOf, requireCaller } from '../request-context.js';
-import { ackView, attemptView, auditView, handoverSummary } from '../views.js';
+import { ackView, attemptView, auditView, handoverSummary, reviewView } from '../views.js';
 import { errorSchema, READ_ROLES, SUPERVISOR_ONLY } from './shared-schemas.js';
 
 const listQuery = z.strictObject({
@@ -66,7 +66,12 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
       limit: q.limit + 1,
     });
     const page = items.slice(0, q.limit);
-    res.json({ items: page.map(handoverSummary), nextCursor: items.length > q.limit ? encodeCursor(page.at(-1)!.seq) : null });
+    const now = ctx.clock.now().getTime();
+    const withReview = (h: (typeof page)[number]) => {
+      const review = reviewView(h, now);
+      return { ...handoverSummary(h), ...(review ? { review } : {}) };
+    };
+    res.json({ items: page.map(withReview), nextCursor: items.length > q.limit ? encodeCursor(page.at(-1)!.seq) : null });
   });
 
   openapi.register({
