@@ -90,6 +90,23 @@ describe('referral status', () => {
     expect(table.stdout + json.stdout).not.toContain('be-host.test');
   });
 
+  it('lists the handovers waiting for review with their reasons and age', async () => {
+    const [, waiting] = await seedLedger();
+    const store = openStore({ url: db.databaseUrl, poolSize: 1, statementTimeoutMs: 5_000 });
+    try {
+      const at = Date.parse('2026-03-01T10:02:00Z');
+      const decision = { destination: null, country: null, targetHotline: null, assignedCountry: null, rule: 'review', confidence: 0, reviewReasons: ['behind_cdn', 'country_disagreement'], reasons: [], dataVersions: {}, decidedAt: new Date(at).toISOString() };
+      await store.transition(waiting!, { to: 'needs_review', actor: 'system:test', reason: 'test', set: { decision: decision as never, locatedAt: at }, now: at });
+    } finally {
+      await store.close();
+    }
+    const [table, json] = await Promise.all([runCli(['status'], { DATABASE_URL: db.databaseUrl }), runCli(['status', '--json'], { DATABASE_URL: db.databaseUrl })]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`^needs review \\(oldest first\\):\\n  ${waiting}\\s+\\d+d\\s+-\\s+behind_cdn, country_disagreement$`, 'm'));
+    const review = (JSON.parse(json.stdout) as { needsReview: unknown[] }).needsReview;
+    expect(review).toEqual([{ id: waiting, country: null, reasons: ['behind_cdn', 'country_disagreement'], since: '2026-03-01T10:02:00.000Z', ageSeconds: expect.any(Number) }]);
+  });
+
   it('prints one handover with its audit trail, and exits 1 for an unknown one', async () => {
     const [routed] = await seedLedger();
     const one = await runCli(['status', routed!], { DATABASE_URL: db.databaseUrl });
