@@ -14,6 +14,7 @@ import { verifyWebhook } from '../../domain/webhook-signature.js';
 import { applyAcknowledgement } from '../../delivery/apply-acknowledgement.js';
 import { parseParams, parseWith } from '../middleware/validate.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
+import { ackResultSchema } from '../response-schemas.js';
 import { errorSchema } from './shared-schemas.js';
 
 const params = z.object({ destination: z.enum(DESTINATIONS as ['police', 'inhope']) });
@@ -31,13 +32,16 @@ export function ackRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
   openapi.register({
     method: 'post',
     path: '/v1/acks/:destination',
+    operationId: 'receiveAcknowledgement',
+    authentication: 'webhook-signature',
     summary: 'Acknowledgement callback from a destination, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature)',
     tags: ['acknowledgements'],
     roles: [],
     params,
     body: ackBody,
+    bodyExample: { handoverId: '0b9f5c1e-2d4a-4c8e-9a51-3f6d2b7e8c10', status: 'received', reference: 'FCCU-2026-001234' },
     responses: {
-      200: { description: 'Applied, or a repeat of what is known' },
+      200: { description: 'Applied, or a repeat of what is known', schema: ackResultSchema, example: { applied: true, state: 'acknowledged' } },
       400: { description: 'Invalid body or unknown status', schema: errorSchema },
       401: { description: 'Bad signature or timestamp out of tolerance', schema: errorSchema },
       404: { description: 'Unknown handover (recorded)', schema: errorSchema },
