@@ -76,7 +76,6 @@ export function createApp(ctx: Context, parts: AppParts = {}): Express {
   // The key is checked before the body is read: an outsider's 256 KiB never gets inflated or parsed.
   const authFailures = new StoreRateLimiter(ctx.store, ctx.clock, { name: 'auth-failure', limit: ctx.config.http.authFailuresPerMinute, windowMs });
   app.use('/v1', limitFailedAuthentication(authFailures, authenticate(ctx.config.apiKeys)));
-  app.use('/v1', express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(
     '/v1',
     rateLimit({
@@ -88,6 +87,8 @@ export function createApp(ctx: Context, parts: AppParts = {}): Express {
       handler: (_req, _res, next) => next(new ServiceError('rate_limited', 429, 'Too many requests for this API key; slow down.')),
     }),
   );
+  // Parsed only for a known key within its limit.
+  app.use('/v1', express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(referralRoutes(ctx, openapi));
   app.use(handoverRoutes(ctx, openapi));
   app.use(statsRoutes(ctx, openapi));

@@ -38,7 +38,7 @@ describe('referral serve refuses in one line and exits 2', () => {
       ['HOST', { HOST: '192.0.2.1' }, /^Configuration error: HOST 192\.0\.2\.1 cannot be listened on \(EADDRNOTAVAIL\)\n$/],
     ];
     try {
-      const results = await Promise.all(cases.map(([, env]) => runCli(['serve'], serviceEnv(db.databaseUrl, { PORT: '0', HOST: '127.0.0.1', ...env }), { timeoutMs: 25_000 })));
+      const results = await Promise.all(cases.map(([, env]) => runCli(['serve'], serviceEnv(db.databaseUrl, { PORT: '0', HOST: '127.0.0.1', ...env }), { timeoutMs: 90_000 })));
       for (const [i, [name, , line]] of cases.entries()) {
         const res = results[i]!;
         expect({ name, code: res.code, stderr: res.stderr }).toEqual({ name, code: 2, stderr: expect.stringMatching(line) });
@@ -47,7 +47,7 @@ describe('referral serve refuses in one line and exits 2', () => {
     } finally {
       server.close();
     }
-  });
+  }, 120_000);
 });
 
 describe('a misspelt setting', () => {
