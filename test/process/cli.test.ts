@@ -128,14 +128,15 @@ describe('a malformed setting', () => {
     ['POLICE_EXPORT_TOKEN', ['locate', 'https://be-host.test/'], { POLICE_EXPORT_URL: 'https://police.example' }],
   ];
   it('makes every command that reads the configuration exit 2 with one line naming the variable', async () => {
-    const results = await Promise.all(cases.map(([, args, env]) => runCli(args, { DATABASE_URL: db.databaseUrl, ...env })));
+    // Six processes at once on a shared 2-core machine: give them time; each still ends at once.
+    const results = await Promise.all(cases.map(([, args, env]) => runCli(args, { DATABASE_URL: db.databaseUrl, ...env }, { timeoutMs: 90_000 })));
     for (const [i, [variable, args]] of cases.entries()) {
       const res = results[i]!;
       expect({ args, code: res.code }).toEqual({ args, code: 2 });
       expect(res.stderr).toMatch(new RegExp(`^Configuration error: ${variable} [^\\n]+\\n$`));
       expect(res.stdout).toBe('');
     }
-  });
+  }, 120_000);
 });
 
 describe('referral audit verify', () => {
