@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     setupFiles: ['test/support/no-network.ts'],
+    // The referral bin runs the compiled dist/: rebuilt from the current sources first.
+    globalSetup: ['test/support/build-dist.ts'],
   },
 });

@@ -7,10 +7,16 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadOrCreateSigningKey, publicKeyFileFor } from './audit/signing-key-file.js';
 import { createComponents, type ComponentOverrides, type Components, type LocatorFactory } from './components.js';
-import type { Config } from './config/config.js';
+import { suggestSetting, type Config } from './config/config.js';
+import { checkConfiguredFiles, listenRefusal, storeRefusal } from './config/startup-refusals.js';
 import { createContext, type Context, type ContextOverrides } from './context.js';
 import { createApp } from './http/app.js';
 import { reconciliationJobs } from './jobs/reconciliation-jobs.js';
+
+const DESTINATION_SETTINGS: Record<'police' | 'inhope', readonly string[]> = {
+  police: ['POLICE_EXPORT_URL', 'POLICE_EXPORT_TOKEN'],
+  inhope: ['ICCAM_URL', 'ICCAM_USERNAME', 'ICCAM_PASSWORD'],
+};
 
 export interface RunningService {
   ctx: Context;
@@ -25,12 +31,28 @@ export interface ServiceOptions {
   context?: ContextOverrides;
   components?: ComponentOverrides;
   locatorFactory: LocatorFactory;
+  /** Settings given but not read (typos): named in the destination warnings with what they meant. */
+  unknownSettings?: readonly string[];
 }
 
 export async function startService(config: Config, options: ServiceOptions): Promise<RunningService> {
-  const ctx = createContext(config, options.context);
+  checkConfiguredFiles(config);
+  let ctx: Context;
+  try {
+    ctx = createContext(config, options.context);
+  } catch (error) {
+    throw storeRefusal(config.database.url, error) ?? error;
+  }
   const log = ctx.logger.child({ component: 'service' });
-  const applied = await ctx.store.migrate();
+  let applied: string[];
+  try {
+    applied = await ctx.store.migrate();
+  } catch (error) {
+    const refusal = storeRefusal(config.database.url, error);
+    if (!refusal) throw error;
+    await ctx.store.close().catch(() => undefined);
+    throw refusal;
+  }
   if (applied.length) log.info('migrations applied', { migrations: applied });
   // The checkpoint signing key exists from the first start on (mode 0600, never in the database).
   const signingKey = loadOrCreateSigningKey(config.audit.signingKeyFile);
@@ -42,14 +64,28 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   }
   const components = await createComponents(ctx, options.locatorFactory, { extraJobs: reconciliationJobs, ...options.components });
   for (const d of ['police', 'inhope'] as const) {
-    if (!components.adapters[d]) log.warn('destination not configured: its handovers wait in routed', { destination: d });
+    if (components.adapters[d]) continue;
+    // POLICE_EXPORT_ULR given, POLICE_EXPORT_URL meant: say so where the operator looks.
+    const meant = (options.unknownSettings ?? []).map((given) => ({ given, meant: suggestSetting(given) })).filter((s) => s.meant && DESTINATION_SETTINGS[d].includes(s.meant));
+    log.warn('destination not configured: its handovers wait in routed', {
+      destination: d,
+      ...(meant.length ? { probablyMeant: meant.map((s) => `${s.given} → ${s.meant}`) } : {}),
+    });
   }
 
   const app = createApp(ctx, { locator: components.locator });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      // Express 5 hands a listen error to this callback (and the server is not listening).
+      const s = app.listen(config.http.port, config.http.host, (error?: Error) => (error ? reject(error) : resolve(s)));
+    });
+  } catch (error) {
+    for (const adapter of Object.values(components.adapters)) adapter.close();
+    await components.locator.close();
+    await ctx.store.close();
+    throw listenRefusal(config.http.host, config.http.port, error);
+  }
   // Idle keep-alive connections must not hold shutdown open.
   server.keepAliveTimeout = 5_000;
   const port = (server.address() as AddressInfo).port;

@@ -1,33 +1,44 @@
 /**
  * `referral <command>` (contract §6). Each command reads the configuration the same way the
- * service does; a configuration error prints its one line and exits 2.
+ * service does; a configuration error prints its one line and exits 2. Command modules (and
+ * the configuration's libraries) are loaded only when their command runs, so `--help`,
+ * `--version` and `keys create` start in a fraction of the time the whole service graph takes.
  */
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig, unknownSettings, type Config } from '../config/config.js';
-import { readEnvironment } from '../config/read-environment.js';
-import { auditCheckpointCommand } from './commands/audit-checkpoint.js';
-import { auditVerifyCommand, type AuditVerifyOptions } from './commands/audit-verify.js';
-import { dataUpdateCommand } from './commands/data-update.js';
-import { keysCreateCommand } from './commands/keys-create.js';
-import { locateCommand } from './commands/locate.js';
-import { migrateCommand } from './commands/migrate.js';
-import { reconcileCommand } from './commands/reconcile.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/config.js';
+import { PROJECT_ROOT } from '../config/project-paths.js';
 import { RECONCILIATION_JOB_NAMES } from '../jobs/reconciliation-jobs.js';
-import { defaultLocatorFactory } from '../locator-factory.js';
-import { resolveCommand } from './commands/resolve.js';
-import { serveCommand } from './commands/serve.js';
-import { statusCommand } from './commands/status.js';
 
-function config(): Config {
-  return loadConfig(readEnvironment());
+let loaded = null as Config | null;
+async function config(): Promise<Config> {
+  const [{ loadConfig }, { readEnvironment }, { checkConfiguredFiles }] = await Promise.all([
+    import('../config/config.js'),
+    import('../config/read-environment.js'),
+    import('../config/startup-refusals.js'),
+  ]);
+  loaded = loadConfig(readEnvironment());
+  checkConfiguredFiles(loaded);
+  return loaded;
 }
 
-const program = new Command('referral').description('Hotline referral router: locate, route, deliver and track confirmed referrals.');
+async function locatorFactory() {
+  return (await import('../locator-factory.js')).defaultLocatorFactory;
+}
+
+const { version } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+const program = new Command('referral')
+  .description('Hotline referral router: locate, route, deliver and track confirmed referrals.')
+  .version(version, '-V, --version', 'print the version');
 
 program
   .command('serve')
   .description('run the HTTP API and the scheduled jobs')
-  .action(async () => serveCommand(config(), unknownSettings(readEnvironment())));
+  .action(async () => {
+    const [{ serveCommand }, { unknownSettings }, { readEnvironment }] = await Promise.all([import('./commands/serve.js'), import('../config/config.js'), import('../config/read-environment.js')]);
+    await serveCommand(await config(), unknownSettings(readEnvironment()));
+  });
 program
   .command('locate')
   .argument('[urls...]', 'reported URLs')
@@ -35,37 +46,56 @@ program
   .option('--file <file>', 'read URLs from a file, one per line')
   .option('--concurrency <n>', 'URLs located at once', '8')
   .description('evidence and routing decision for each URL; nothing is stored')
-  .action(async (urls: string[], opts: { json?: boolean; file?: string; concurrency?: string }) => locateCommand(config(), urls, opts));
-program.command('migrate').description('apply pending database migrations').action(async () => migrateCommand(config()));
+  .action(async (urls: string[], opts: { json?: boolean; file?: string; concurrency?: string }) => {
+    const { locateCommand } = await import('./commands/locate.js');
+    await locateCommand(await config(), urls, opts);
+  });
+program
+  .command('migrate')
+  .description('apply pending database migrations')
+  .action(async () => {
+    const { migrateCommand } = await import('./commands/migrate.js');
+    await migrateCommand(await config());
+  });
 program
   .command('reconcile')
   .option('--json', 'machine-readable output')
   .addOption(new Option('--job <name...>', 'only these jobs').choices(RECONCILIATION_JOB_NAMES))
   .description('run every reconciliation job once now and print what each did')
   .action(async (opts: { json?: boolean; job?: string[] }) => {
-    const results = await reconcileCommand(config(), opts, { locatorFactory: defaultLocatorFactory });
+    const { reconcileCommand } = await import('./commands/reconcile.js');
+    const results = await reconcileCommand(await config(), opts, { locatorFactory: await locatorFactory() });
     if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
   });
 program
   .command('status')
   .argument('[handover-id]', 'one handover in detail')
   .option('--json', 'machine-readable output')
-  .description('counts per state and the oldest outstanding handovers, or one handover')
-  .action(async (id: string | undefined, opts: { json?: boolean }) => statusCommand(config(), id, opts));
+  .description('counts per state, the oldest outstanding handovers, and those needing review with their reasons and age; or one handover')
+  .action(async (id: string | undefined, opts: { json?: boolean }) => {
+    const { statusCommand } = await import('./commands/status.js');
+    await statusCommand(await config(), id, opts);
+  });
 program
   .command('resolve')
   .argument('<handover-id>', 'a handover in needs_review whose delivery outcome is unknown')
   .requiredOption('--reference <reference>', "the destination's reference found there (ICCAM report id)")
   .requiredOption('--reason <text>', 'why (shows in the audit trail)')
   .description('record the reference of a delivery whose outcome was unknown: the handover becomes delivered')
-  .action(async (id: string, opts: { reference: string; reason: string }) => resolveCommand(config(), id, opts));
+  .action(async (id: string, opts: { reference: string; reason: string }) => {
+    const { resolveCommand } = await import('./commands/resolve.js');
+    await resolveCommand(await config(), id, opts);
+  });
 const keys = program.command('keys').description('API keys');
 keys
   .command('create')
   .addOption(new Option('--role <role>', 'analyst, supervisor or service').choices(['analyst', 'supervisor', 'service']).makeOptionMandatory())
   .option('--name <name>', 'a name for the key (shows in the audit trail)')
   .description('print a new key once, and the API_KEYS entry to add')
-  .action((opts: { role: 'analyst' | 'supervisor' | 'service'; name?: string }) => keysCreateCommand(opts));
+  .action(async (opts: { role: 'analyst' | 'supervisor' | 'service'; name?: string }) => {
+    const { keysCreateCommand } = await import('./commands/keys-create.js');
+    keysCreateCommand(opts);
+  });
 const data = program.command('data').description('published data the locator reads (RDAP bootstrap, CDN lists)');
 data
   .command('update')
@@ -76,7 +106,8 @@ data
   .option('--json', 'machine-readable output')
   .description('fetch each published source, check it, and write it atomically; the service picks it up without a restart')
   .action(async (opts: { force?: boolean; only?: string[]; sources?: string; dir?: string; json?: boolean }) => {
-    process.exitCode = await dataUpdateCommand(config(), opts);
+    const { dataUpdateCommand } = await import('./commands/data-update.js');
+    process.exitCode = await dataUpdateCommand(await config(), opts);
   });
 const audit = program.command('audit').description('the audit trail');
 audit
@@ -85,17 +116,27 @@ audit
   .option('--checkpoint-file <file>', 'the checkpoint file to compare with; default: AUDIT_CHECKPOINT_FILE')
   .option('--json', 'machine-readable output')
   .description('check every chain, checkpoint and row in one snapshot; exit 0 intact, 1 broken, 2 could not check')
-  .action(async (opts: AuditVerifyOptions) => auditVerifyCommand(config(), opts));
+  .action(async (opts: { publicKey?: string; checkpointFile?: string; json?: boolean }) => {
+    const { auditVerifyCommand } = await import('./commands/audit-verify.js');
+    await auditVerifyCommand(await config(), opts);
+  });
 audit
   .command('checkpoint')
   .description('seal every audit event written since the last checkpoint, now')
-  .action(async () => auditCheckpointCommand(config()));
+  .action(async () => {
+    const { auditCheckpointCommand } = await import('./commands/audit-checkpoint.js');
+    await auditCheckpointCommand(await config());
+  });
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
+  // A store that cannot be opened or reached is a configuration problem too: one line, exit 2.
+  const { ConfigError } = await import('../config/config.js');
+  const { storeRefusal } = await import('../config/startup-refusals.js');
+  const refusal = error instanceof ConfigError ? error : loaded !== null ? storeRefusal((loaded as Config).database.url, error) : null;
+  if (refusal) {
+    process.stderr.write(`${refusal.message}\n`);
     process.exit(2);
   }
   throw error;

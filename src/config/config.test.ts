@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, unknownSettings } from './config.js';
+import { ConfigError, loadConfig, suggestSetting, unknownSettings } from './config.js';
 
 const HASH = 'a'.repeat(64);
 
@@ -17,7 +17,7 @@ function configError(env: Record<string, string>): ConfigError {
 describe('loadConfig defaults', () => {
   it('runs on one machine with no other service when nothing is set', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ port: 8080, host: '127.0.0.1', rateLimitPerMinute: 600, shutdownGraceMs: 10_000 });
+    expect(config.http).toEqual({ port: 8080, host: '127.0.0.1', rateLimitPerMinute: 600, shutdownGraceMs: 10_000, authFailuresPerMinute: 30, callbacksPerMinute: 600, trustProxy: false });
     expect(config.database.url).toBe('sqlite:var/referrals.db');
     expect(config.apiKeys).toEqual([]);
     expect(config.homeCountry).toBe('BE');
@@ -86,7 +86,7 @@ describe('loadConfig refuses a malformed setting with one line naming it', () =>
     ['a port that is not a number', { PORT: 'abc' }, 'PORT'],
     ['a port out of range', { PORT: '70000' }, 'PORT'],
     ['a database that is neither sqlite nor postgres', { DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
-    ['a home country in lower case', { HOME_COUNTRY: 'be' }, 'HOME_COUNTRY'],
+    ['a home country that is no ISO 3166 country', { HOME_COUNTRY: 'XX' }, 'HOME_COUNTRY'],
     ['a home country of three letters', { HOME_COUNTRY: 'BEL' }, 'HOME_COUNTRY'],
     ['an API key entry with two parts', { API_KEYS: 'alice:analyst' }, 'API_KEYS'],
     ['an API key with an unknown role', { API_KEYS: `alice:admin:${HASH}` }, 'API_KEYS'],
@@ -105,6 +105,9 @@ describe('loadConfig refuses a malformed setting with one line naming it', () =>
     ['a boolean that is not one', { JOBS_ENABLED: 'maybe' }, 'JOBS_ENABLED'],
     ['a cron expression that is not one', { SCHEDULE_DISPATCH: 'every minute' }, 'SCHEDULE_DISPATCH'],
     ['a rate limit of zero', { RATE_LIMIT_PER_MINUTE: '0' }, 'RATE_LIMIT_PER_MINUTE'],
+    ['a failed-authentication limit of zero', { AUTH_FAILURES_PER_MINUTE: '0' }, 'AUTH_FAILURES_PER_MINUTE'],
+    ['a callback limit that is not a number', { CALLBACKS_PER_MINUTE: 'lots' }, 'CALLBACKS_PER_MINUTE'],
+    ['a proxy setting that is not one', { TRUST_PROXY: 'the load balancer' }, 'TRUST_PROXY'],
   ];
   for (const [name, env, variable] of cases) {
     it(`${name} → ${variable}`, () => {
@@ -126,5 +129,31 @@ describe('loadConfig refuses a malformed setting with one line naming it', () =>
 describe('unknownSettings', () => {
   it('names variables that look like ours but are not read, and ignores everything else', () => {
     expect(unknownSettings({ POLICE_EXPORT_ULR: 'x', SCHEDULE_DISPATH: 'y', POLICE_EXPORT_URL: 'z', PATH: '/bin', NODE_ENV: 'test', HOME: '/root' })).toEqual(['POLICE_EXPORT_ULR', 'SCHEDULE_DISPATH']);
+  });
+});
+
+describe('HOME_COUNTRY', () => {
+  it('is checked against ISO 3166-1 in any case', () => {
+    expect(loadConfig({ HOME_COUNTRY: 'be' }).homeCountry).toBe('BE');
+    expect(loadConfig({ HOME_COUNTRY: 'Nl' }).homeCountry).toBe('NL');
+    for (const code of ['XX', 'xx', 'EU', 'UK', 'ZZ']) expect(configError({ HOME_COUNTRY: code }).variable).toBe('HOME_COUNTRY');
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('becomes express trust proxy: off by default, a hop count, a preset or addresses', () => {
+    expect(loadConfig({}).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback' }).http.trustProxy).toBe('loopback');
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 10.0.0.2' }).http.trustProxy).toBe('10.0.0.1, 10.0.0.2');
+  });
+});
+
+describe('suggestSetting', () => {
+  it('names the setting a typo most likely meant, and nothing for a name far from all of them', () => {
+    expect(suggestSetting('POLICE_EXPORT_ULR')).toBe('POLICE_EXPORT_URL');
+    expect(suggestSetting('SCHEDULE_DISPATH')).toBe('SCHEDULE_DISPATCH');
+    expect(suggestSetting('ICCAM_PASWORD')).toBe('ICCAM_PASSWORD');
+    expect(suggestSetting('POLICE_SOMETHING_ELSE_ENTIRELY')).toBeNull();
   });
 });

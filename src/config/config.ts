@@ -3,6 +3,8 @@
  * or malformed setting stops start-up with one line naming it (ConfigError). Nothing else in
  * the code base reads process.env.
  */
+import { distance } from 'fastest-levenshtein';
+import countries from 'i18n-iso-countries';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { DESTINATIONS, type Destination } from '../domain/decision.js';
@@ -26,7 +28,11 @@ const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
 const duration = z.coerce.number().int().nonnegative();
 const url = z.url({ protocol: /^https?$/ });
-const countryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in capitals, e.g. BE');
+// Checked against the ISO 3166-1 list (i18n-iso-countries), in any case: `be` is BE, `XX` is no country.
+const countryCode = z
+  .string()
+  .transform((v) => v.trim().toUpperCase())
+  .refine((v) => /^[A-Z]{2}$/.test(v) && countries.isValid(v), 'must be an ISO 3166-1 alpha-2 country code, e.g. BE');
 const cron = z.string().refine((v) => validateCron(v), 'must be a cron expression (5 or 6 fields)');
 const csv = z.string().transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -103,6 +109,12 @@ const VARIABLES = {
   SCHEDULE_AUDIT_CHECKPOINT: cron.default('* * * * *'),
   JOBS_ENABLED: bool.default(true),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  AUTH_FAILURES_PER_MINUTE: positiveInt.default(30),
+  CALLBACKS_PER_MINUTE: positiveInt.default(600),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(false|true|loopback|linklocal|uniquelocal|\d+|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, 'must be false, loopback, a hop count or proxy addresses (comma-separated)')
+    .default('false'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
 } as const;
@@ -115,6 +127,19 @@ export function unknownSettings(env: Record<string, string | undefined>): string
   return Object.keys(env)
     .filter((name) => OUR_PREFIXES.some((prefix) => name.startsWith(`${prefix}_`)) && !(name in VARIABLES))
     .sort();
+}
+
+/**
+ * The setting an unknown name most likely meant (POLICE_EXPORT_ULR → POLICE_EXPORT_URL): the
+ * closest name within a few edits, or null.
+ */
+export function suggestSetting(name: string): string | null {
+  let best: { name: string; edits: number } | null = null;
+  for (const known of Object.keys(VARIABLES)) {
+    const edits = distance(name, known);
+    if (!best || edits < best.edits) best = { name: known, edits };
+  }
+  return best && best.edits <= Math.max(2, Math.floor(name.length / 5)) ? best.name : null;
 }
 
 type Variables = { [K in keyof typeof VARIABLES]: z.output<(typeof VARIABLES)[K]> };
@@ -153,7 +178,18 @@ export interface DestinationSettings {
 }
 
 export interface Config {
-  http: { port: number; host: string; rateLimitPerMinute: number; shutdownGraceMs: number };
+  http: {
+    port: number;
+    host: string;
+    rateLimitPerMinute: number;
+    shutdownGraceMs: number;
+    /** Failed API-key checks per client address per minute, across all replicas. */
+    authFailuresPerMinute: number;
+    /** Callbacks per client address per minute on /v1/acks, across all replicas. */
+    callbacksPerMinute: number;
+    /** express `trust proxy`: false, or which proxies' X-Forwarded-* headers to believe. */
+    trustProxy: boolean | number | string;
+  };
   database: { url: string; poolSize: number; statementTimeoutMs: number };
   apiKeys: readonly ApiKeyEntry[];
   homeCountry: string;
@@ -218,6 +254,13 @@ function parseAckSecrets(raw: string): Record<Destination, string[]> {
   return secrets;
 }
 
+function parseTrustProxy(raw: string): boolean | number | string {
+  if (raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw;
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) {
     for (const v of Object.values(value)) deepFreeze(v);
@@ -238,7 +281,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError('API_KEYS', `is malformed: ${(error as Error).message}`);
   }
   const config: Config = {
-    http: { port: v.PORT, host: v.HOST, rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE, shutdownGraceMs: v.SHUTDOWN_GRACE_MS },
+    http: {
+      port: v.PORT,
+      host: v.HOST,
+      rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
+      shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+      authFailuresPerMinute: v.AUTH_FAILURES_PER_MINUTE,
+      callbacksPerMinute: v.CALLBACKS_PER_MINUTE,
+      trustProxy: parseTrustProxy(v.TRUST_PROXY),
+    },
     database: { url: v.DATABASE_URL, poolSize: v.DATABASE_POOL_SIZE, statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS },
     apiKeys,
     homeCountry: v.HOME_COUNTRY,

@@ -11,6 +11,7 @@ import { authenticate } from './middleware/authenticate.js';
 import { closeConnectionsWhenStopping } from './middleware/close-when-stopping.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { requestId } from './middleware/request-id.js';
+import { limitCallbacks, limitFailedAuthentication, StoreRateLimiter } from './middleware/store-rate-limit.js';
 import { OpenApiRegistry } from './openapi-registry.js';
 import { handoverRoutes } from './routes/handovers.js';
 import { operationsRoutes } from './routes/operations.js';
@@ -33,7 +34,9 @@ function observe(ctx: Context): RequestHandler {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       ctx.metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       ctx.metrics.httpDuration.observe({ method: req.method, route }, seconds);
-      log.info('request', { requestId: req.requestId, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000), key: req.caller?.keyName });
+      // Probes come every few seconds from every orchestrator: they would drown the real traffic.
+      const level = route === '/healthz' || route === '/readyz' ? 'debug' : 'info';
+      log.log(level, 'request', { requestId: req.requestId, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000), key: req.caller?.keyName });
     });
     next();
   };
@@ -48,19 +51,31 @@ export function createApp(ctx: Context, parts: AppParts = {}): Express {
   const app = express();
   const openapi = new OpenApiRegistry();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // The client address (rate limits) and https come from X-Forwarded-* only behind a proxy we trust.
+  app.set('trust proxy', ctx.config.http.trustProxy);
   app.use(requestId());
   app.use(closeConnectionsWhenStopping());
-  app.use(helmet());
+  // The service itself speaks plain HTTP: HSTS and upgrade-insecure-requests would be promises
+  // it cannot keep. Behind a TLS-terminating proxy (TRUST_PROXY) an https request gets HSTS.
+  app.use(helmet({ strictTransportSecurity: false, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  app.use((req, res, next) => {
+    if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    next();
+  });
   app.use(observe(ctx));
   app.use(operationsRoutes(ctx, openapi, API_INFO));
 
   // Signed callbacks authenticate by signature, not by key: they need the raw body, so they
-  // are mounted before the JSON parser and the key check.
+  // are mounted before the JSON parser and the key check. Counted per address before any body
+  // is read; the counters are in the store, so the limit holds across replicas.
+  const windowMs = 60_000;
+  const callbacks = new StoreRateLimiter(ctx.store, ctx.clock, { name: 'callback', limit: ctx.config.http.callbacksPerMinute, windowMs });
+  app.use('/v1/acks', limitCallbacks(callbacks));
   app.use(ackRoutes(ctx, openapi));
 
-  app.use('/v1', express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
-  app.use('/v1', authenticate(ctx.config.apiKeys));
+  // The key is checked before the body is read: an outsider's 256 KiB never gets inflated or parsed.
+  const authFailures = new StoreRateLimiter(ctx.store, ctx.clock, { name: 'auth-failure', limit: ctx.config.http.authFailuresPerMinute, windowMs });
+  app.use('/v1', limitFailedAuthentication(authFailures, authenticate(ctx.config.apiKeys)));
   app.use(
     '/v1',
     rateLimit({
@@ -72,6 +87,8 @@ export function createApp(ctx: Context, parts: AppParts = {}): Express {
       handler: (_req, _res, next) => next(new ServiceError('rate_limited', 429, 'Too many requests for this API key; slow down.')),
     }),
   );
+  // Parsed only for a known key within its limit.
+  app.use('/v1', express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(referralRoutes(ctx, openapi));
   app.use(handoverRoutes(ctx, openapi));
   app.use(statsRoutes(ctx, openapi));

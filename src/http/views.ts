@@ -38,6 +38,17 @@ export function handoverSummary(h: HandoverRecord) {
   };
 }
 
+/**
+ * Why a handover waits for a supervisor and for how long, so a list of them can be worked
+ * through without opening each one. Null for handovers in any other state.
+ */
+export function reviewView(h: HandoverRecord, now: number): { reasons: string[]; since: string | null; ageSeconds: number } | null {
+  if (h.state !== 'needs_review') return null;
+  // The locate run that decided "no safe automatic decision" stamps locatedAt.
+  const since = h.locatedAt ?? h.updatedAt;
+  return { reasons: [...(h.decision?.reviewReasons ?? [])], since: iso(since), ageSeconds: Math.max(0, Math.floor((now - since) / 1000)) };
+}
+
 export function referralView(referral: ReferralRecord, handovers: HandoverRecord[]) {
   return {
     referralId: referral.id,

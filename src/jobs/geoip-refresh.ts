@@ -2,7 +2,7 @@
  * The GeoIP refresh: reloads the country database when its file was replaced (the locator
  * knows how), and reports the age of the database in use. Routing on an old database sends
  * cases to the wrong country as address blocks change hands, so an age past
- * GEOIP_MAX_AGE_DAYS is logged as a warning, exported as hrr_geoip_database_age_days and shown
+ * GEOIP_MAX_AGE_DAYS is logged as a warning, exported as hrr_geoip_database_age_seconds and shown
  * in /readyz (geoipAgeProbe) — without making the service unready: old data routes better
  * than none.
  */
@@ -39,7 +39,8 @@ export interface GeoipRefreshSummary {
 export async function refreshGeoipDatabase(ctx: Context, locator: Pick<ServiceLocator, 'readiness' | 'refreshGeoip'>): Promise<GeoipRefreshSummary> {
   const reloaded = await locator.refreshGeoip();
   const age = geoipAge(ctx, locator);
-  if (age.ageDays !== null) ctx.metrics.geoipDatabaseAgeDays.set(age.ageDays);
+  const builtAt = age.builtAt ? Date.parse(age.builtAt) : Number.NaN;
+  if (!Number.isNaN(builtAt)) ctx.metrics.geoipDatabaseAgeSeconds.set(Math.round((ctx.clock.now().getTime() - builtAt) / 1000));
   if (age.stale) {
     ctx.logger.warn('GeoIP database older than the configured maximum: replace it', { component: 'geoip-refresh', builtAt: age.builtAt, ageDays: age.ageDays, maxAgeDays: age.maxAgeDays });
   }

@@ -8,6 +8,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Context } from '../context.js';
 import { coerceError } from '../domain/errors.js';
 import type { Wakeup } from './wakeup.js';
+import { runOutsideRequestScope } from '../logging/request-scope.js';
 
 export type JobReport = Record<string, unknown>;
 
@@ -77,7 +78,8 @@ export class ScheduledJob {
       this.rerunRequested = true;
       return;
     }
-    setImmediate(() => void this.runOnce());
+    // A nudge comes from inside a request (an intake wakes the dispatcher): the run is not part of it.
+    runOutsideRequestScope(() => setImmediate(() => void this.runOnce()));
   }
 
   /** One run now (tests and `referral reconcile` call this directly). */
@@ -90,7 +92,7 @@ export class ScheduledJob {
       this.running = null;
       if (this.rerunRequested && !this.stopped) {
         this.rerunRequested = false;
-        setImmediate(() => void this.runOnce());
+        runOutsideRequestScope(() => setImmediate(() => void this.runOnce()));
       }
     }
   }

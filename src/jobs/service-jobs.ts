@@ -21,10 +21,26 @@ export interface JobComponents {
   extra?: JobDefinition[];
 }
 
+/**
+ * One dispatch run. The sends go on after the run returns (the next run may claim meanwhile),
+ * so its "job run" line reports only what is known then; the outcomes (delivered, retried,
+ * failed) are logged once the sends have settled.
+ */
+async function dispatchRun(ctx: Context, dispatcher: Dispatcher): Promise<Record<string, unknown>> {
+  const summary = await dispatcher.runOnce({ waitForDeliveries: false });
+  const { delivered: _delivered, retried: _retried, failed: _failed, ...known } = summary;
+  if (summary.claimed > 0) {
+    void dispatcher.drain().then(() => {
+      ctx.logger.child({ component: 'job', job: 'dispatch' }).info('dispatch sends settled', { claimed: summary.claimed, delivered: summary.delivered, retried: summary.retried, failed: summary.failed, leaseLost: summary.leaseLost });
+    });
+  }
+  return known;
+}
+
 export function serviceJobDefinitions(ctx: Context, c: JobComponents): JobDefinition[] {
   const s = ctx.config.schedules;
   return [
-    { name: 'dispatch', schedule: s.dispatch, exclusive: false, wakeups: [ctx.wakeups.dispatch], run: async () => ({ ...(await c.dispatcher.runOnce({ waitForDeliveries: false })) }) },
+    { name: 'dispatch', schedule: s.dispatch, exclusive: false, wakeups: [ctx.wakeups.dispatch], run: () => dispatchRun(ctx, c.dispatcher) },
     { name: 'locate', schedule: s.locate, exclusive: true, wakeups: [ctx.wakeups.locate], run: async () => ({ ...(await locatePending(ctx, c.locator)) }) },
     { name: 'ack-poll', schedule: s.ackPoll, exclusive: true, run: async () => ({ ...(await pollAcknowledgements(ctx, c.adapters, { intervalMs: ctx.config.ackPollIntervalMs })) }) },
     { name: 'lease-reaper', schedule: s.dispatch, exclusive: true, run: async () => ({ returned: await reapExpiredLeases(ctx) }) },

@@ -14,3 +14,11 @@ export function runInRequestScope<T>(requestId: string, fn: () => T): T {
 export function currentRequestId(): string | undefined {
   return scope.getStore()?.requestId;
 }
+
+/**
+ * Runs fn outside any request: background work a request merely triggers (a job nudged by an
+ * intake) must not carry that request's id into its log lines.
+ */
+export function runOutsideRequestScope<T>(fn: () => T): T {
+  return scope.exit(fn);
+}

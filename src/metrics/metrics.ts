@@ -20,7 +20,7 @@ export interface Metrics {
   circuitOpen: Gauge<'destination'>;
   handoversByState: Gauge<'state' | 'destination'>;
   overdueHandovers: Gauge<'destination'>;
-  geoipDatabaseAgeDays: Gauge<never>;
+  geoipDatabaseAgeSeconds: Gauge<never>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -43,6 +43,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     circuitOpen: new Gauge({ name: 'hrr_destination_circuit_open', help: '1 while the circuit breaker of a destination is open', labelNames: ['destination'], registers }),
     handoversByState: new Gauge({ name: 'hrr_handovers', help: 'Handovers in the store by state and destination', labelNames: ['state', 'destination'], registers }),
     overdueHandovers: new Gauge({ name: 'hrr_handovers_overdue', help: 'Handovers flagged overdue', labelNames: ['destination'], registers }),
-    geoipDatabaseAgeDays: new Gauge({ name: 'hrr_geoip_database_age_days', help: 'Age of the GeoIP country database', registers }),
+    // Prometheus base units: seconds, not days (promtool check metrics).
+    geoipDatabaseAgeSeconds: new Gauge({ name: 'hrr_geoip_database_age_seconds', help: 'Age of the GeoIP country database in seconds', registers }),
   };
 }

@@ -539,6 +539,26 @@ export class SqlStore implements Store {
     }
   }
 
+  async countRateLimitHit(key: string, windowStart: number): Promise<number> {
+    // One statement in both dialects: the upsert is atomic, so two replicas never lose a hit.
+    const row = await this.db.get<{ hits: number | string }>(
+      `INSERT INTO rate_limit_counters (limit_key, window_start, hits) VALUES (?, ?, 1)
+       ON CONFLICT (limit_key, window_start) DO UPDATE SET hits = rate_limit_counters.hits + 1
+       RETURNING hits`,
+      [key, windowStart],
+    );
+    return Number(row?.hits ?? 1);
+  }
+
+  async readRateLimitHits(key: string, windowStart: number): Promise<number> {
+    const row = await this.db.get<{ hits: number | string }>('SELECT hits FROM rate_limit_counters WHERE limit_key = ? AND window_start = ?', [key, windowStart]);
+    return Number(row?.hits ?? 0);
+  }
+
+  async pruneRateLimitCounters(before: number): Promise<number> {
+    return this.db.run('DELETE FROM rate_limit_counters WHERE window_start < ?', [before]);
+  }
+
   async acquireJobLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean> {
     try {
       return await this.tryAcquireJobLease(name, holder, now, ttlMs);

@@ -323,6 +323,17 @@ export interface Store {
   /** Remembers a callback's webhook-id; false when it was seen before (a replay). */
   rememberWebhookId(destination: Destination, webhookId: string, now: number): Promise<boolean>;
 
+  /**
+   * Counts one hit against a rate-limited key (e.g. `auth-failure:203.0.113.9`) in the fixed
+   * window that starts at windowStart, and returns the window's hits so far, this one included.
+   * Kept in the store so every replica counts against the same number.
+   */
+  countRateLimitHit(key: string, windowStart: number): Promise<number>;
+  /** The hits a key has in the window that starts at windowStart (0 when none). */
+  readRateLimitHits(key: string, windowStart: number): Promise<number>;
+  /** Forgets the windows that started before `before`; returns how many were dropped. */
+  pruneRateLimitCounters(before: number): Promise<number>;
+
   /** Takes or renews a named lease; true when the caller now holds it. */
   acquireJobLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
   releaseJobLease(name: string, holder: string): Promise<void>;

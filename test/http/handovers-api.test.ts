@@ -96,6 +96,19 @@ describe('GET /v1/handovers', () => {
     expect(ids(await get('/v1/handovers?state=closed'))).toEqual([]);
   });
 
+  it('shows why and for how long each handover has waited for review', async () => {
+    const seededAt = svc.clock.now().toISOString();
+    const s = await seedMixed();
+    svc.clock.advance(2 * 3_600_000);
+    const res = await get('/v1/handovers?state=needs_review');
+    expect(res.body.items.map((h: { id: string; review: unknown }) => [h.id, h.review])).toEqual([
+      [s.cdn.id, { reasons: ['behind_cdn'], since: seededAt, ageSeconds: 7_202 }],
+      [s.gone.id, { reasons: ['host_unresolvable'], since: seededAt, ageSeconds: 7_202 }],
+    ]);
+    const all = await get('/v1/handovers');
+    expect(all.body.items.find((h: { id: string }) => h.id === s.be.id)).not.toHaveProperty('review');
+  });
+
   it('filters by destination', async () => {
     const s = await seedMixed();
     expect(ids(await get('/v1/handovers?destination=police'))).toEqual([s.be.id]);

@@ -264,7 +264,7 @@ describe('GeoIP refresh', () => {
     expect(await run('geoip-refresh')).toMatchObject({ ageDays: 61, stale: 1 });
     expect(refreshes).toBe(2);
     expect(svc.logs.text).toMatch(/GeoIP database older than the configured maximum/);
-    expect(await svc.ctx.metrics.registry.getSingleMetricAsString('hrr_geoip_database_age_days')).toMatch(/hrr_geoip_database_age_days 61/);
+    expect(await svc.ctx.metrics.registry.getSingleMetricAsString('hrr_geoip_database_age_seconds')).toMatch(/^hrr_geoip_database_age_seconds 5270400$/m);
     const readiness = await collectReadiness(svc.ctx.probes);
     expect(readiness.checks['geoip-age']).toMatchObject({ ok: false, critical: false, detail: { ageDays: 61, maxAgeDays: 45 } });
     // Old data routes better than none: reported, not unready.

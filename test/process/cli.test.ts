@@ -92,6 +92,23 @@ describe('referral status', () => {
     expect(table.stdout + json.stdout).not.toContain('be-host.test');
   });
 
+  it('lists the handovers waiting for review with their reasons and age', async () => {
+    const [, waiting] = await seedLedger();
+    const store = openStore({ url: db.databaseUrl, poolSize: 1, statementTimeoutMs: 5_000 });
+    try {
+      const at = Date.parse('2026-03-01T10:02:00Z');
+      const decision = { destination: null, country: null, targetHotline: null, assignedCountry: null, rule: 'review', confidence: 0, reviewReasons: ['behind_cdn', 'country_disagreement'], reasons: [], dataVersions: {}, decidedAt: new Date(at).toISOString() };
+      await store.transition(waiting!, { to: 'needs_review', actor: 'system:test', reason: 'test', set: { decision: decision as never, locatedAt: at }, now: at });
+    } finally {
+      await store.close();
+    }
+    const [table, json] = await Promise.all([runCli(['status'], { DATABASE_URL: db.databaseUrl }), runCli(['status', '--json'], { DATABASE_URL: db.databaseUrl })]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`^needs review \\(oldest first\\):\\n  ${waiting}\\s+\\d+d\\s+-\\s+behind_cdn, country_disagreement$`, 'm'));
+    const review = (JSON.parse(json.stdout) as { needsReview: unknown[] }).needsReview;
+    expect(review).toEqual([{ id: waiting, country: null, reasons: ['behind_cdn', 'country_disagreement'], since: '2026-03-01T10:02:00.000Z', ageSeconds: expect.any(Number) }]);
+  });
+
   it('prints one handover with its audit trail, and exits 1 for an unknown one', async () => {
     const [routed] = await seedLedger();
     const one = await runCli(['status', routed!], { DATABASE_URL: db.databaseUrl });
@@ -107,20 +124,21 @@ describe('a malformed setting', () => {
   const cases: [string, string[], Record<string, string>][] = [
     ['PORT', ['serve'], { PORT: 'abc' }],
     ['DATABASE_URL', ['migrate'], { DATABASE_URL: 'mysql://x' }],
-    ['HOME_COUNTRY', ['status'], { HOME_COUNTRY: 'be' }],
+    ['HOME_COUNTRY', ['status'], { HOME_COUNTRY: 'XX' }],
     ['API_KEYS', ['audit', 'verify'], { API_KEYS: 'alice:analyst' }],
     ['ACK_SECRETS', ['reconcile'], { ACK_SECRETS: 'europol:0123456789abcdef0123' }],
     ['POLICE_EXPORT_TOKEN', ['locate', 'https://be-host.test/'], { POLICE_EXPORT_URL: 'https://police.example' }],
   ];
   it('makes every command that reads the configuration exit 2 with one line naming the variable', async () => {
-    const results = await Promise.all(cases.map(([, args, env]) => runCli(args, { DATABASE_URL: db.databaseUrl, ...env })));
+    // Six processes at once on a shared 2-core machine: give them time; each still ends at once.
+    const results = await Promise.all(cases.map(([, args, env]) => runCli(args, { DATABASE_URL: db.databaseUrl, ...env }, { timeoutMs: 90_000 })));
     for (const [i, [variable, args]] of cases.entries()) {
       const res = results[i]!;
       expect({ args, code: res.code }).toEqual({ args, code: 2 });
       expect(res.stderr).toMatch(new RegExp(`^Configuration error: ${variable} [^\\n]+\\n$`));
       expect(res.stdout).toBe('');
     }
-  });
+  }, 120_000);
 });
 
 describe('referral audit checkpoint and audit verify', () => {

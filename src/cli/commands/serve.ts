@@ -1,12 +1,18 @@
-import type { Config } from '../../config/config.js';
+import { suggestSetting, type Config } from '../../config/config.js';
 import { defaultLocatorFactory } from '../../locator-factory.js';
 import { startService } from '../../service.js';
 
 /** Runs until SIGTERM/SIGINT; a second signal exits at once. */
 export async function serveCommand(config: Config, unknownSettings: string[] = []): Promise<void> {
-  const service = await startService(config, { locatorFactory: defaultLocatorFactory });
+  const service = await startService(config, { locatorFactory: defaultLocatorFactory, unknownSettings });
   // Most likely a typo (POLICE_EXPORT_ULR): the setting it meant is at its default.
-  if (unknownSettings.length) service.ctx.logger.warn('settings that are not read were given', { component: 'config', variables: unknownSettings });
+  if (unknownSettings.length) {
+    service.ctx.logger.warn('settings that are not read were given', {
+      component: 'config',
+      variables: unknownSettings,
+      didYouMean: Object.fromEntries(unknownSettings.map((name) => [name, suggestSetting(name)]).filter(([, meant]) => meant)),
+    });
+  }
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

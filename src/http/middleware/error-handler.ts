@@ -18,8 +18,23 @@ function fromBodyParser(error: Error & { type?: string }): ServiceError | null {
     case 'encoding.unsupported':
       return new ServiceError('unsupported_encoding', 415, 'The request body encoding is not supported.');
     default:
-      return null;
+      return fromHttpError(error as Error & { status?: unknown; statusCode?: unknown });
   }
+}
+
+/**
+ * Any other client error express or body-parser flagged with a 4xx status: a truncated or
+ * corrupt gzip/deflate/br body, a path with malformed percent-encoding (`/v1/acks/%ZZ`), an
+ * aborted upload. Their messages quote the client's undecoded input, so neither the message
+ * nor the input is repeated in the answer or the logs.
+ */
+function fromHttpError(error: Error & { status?: unknown; statusCode?: unknown }): ServiceError | null {
+  const status = typeof error.status === 'number' ? error.status : typeof error.statusCode === 'number' ? error.statusCode : null;
+  if (status === null || status < 400 || status > 499) return null;
+  if (status === 415) return new ServiceError('unsupported_encoding', 415, 'The request body encoding is not supported.');
+  if (status === 413) return new ServiceError('body_too_large', 413, 'The request body is too large.');
+  if (error instanceof URIError || /decode param/i.test(error.message)) return new ServiceError('malformed_path', 400, 'The request path has malformed percent-encoding.');
+  return new ServiceError('bad_request', 400, 'The request could not be read (malformed body or content encoding).');
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -32,6 +47,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.warn('request failed', { component: 'http', requestId: req.requestId, code: known.code, error: error.cause ? coerceError(error.cause).message : undefined });
     }
     const status = known?.status ?? 500;
+    // RFC 9110 §11.6.1: a 401 names the scheme to use. Callbacks (/v1/acks) are signed instead.
+    if (status === 401 && !res.hasHeader('WWW-Authenticate')) res.setHeader('WWW-Authenticate', 'Bearer realm="hotline-referral-router"');
     res.status(status).json({
       error: {
         code: known?.code ?? 'internal_error',
@@ -45,6 +62,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 
 export function notFound(): RequestHandler {
   return (req) => {
+    // req.path is still percent-encoded: it names what was asked without decoding anything.
     throw new ServiceError('route_not_found', 404, `No route for ${req.method} ${req.path}.`);
   };
 }

@@ -4,7 +4,7 @@
  * replayed webhook-id is refused and changes nothing; a callback for an unknown handover or
  * one that would move a state backwards is refused and recorded, never applied.
  */
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../context.js';
 import { isKnownStatus, mapDestinationStatus } from '../../domain/ack-mapping.js';
@@ -14,6 +14,7 @@ import { verifyWebhook } from '../../domain/webhook-signature.js';
 import { applyAcknowledgement } from '../../delivery/apply-acknowledgement.js';
 import { parseParams, parseWith } from '../middleware/validate.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
+import { ackResultSchema } from '../response-schemas.js';
 import { errorSchema } from './shared-schemas.js';
 
 const params = z.object({ destination: z.enum(DESTINATIONS as ['police', 'inhope']) });
@@ -31,13 +32,16 @@ export function ackRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
   openapi.register({
     method: 'post',
     path: '/v1/acks/:destination',
+    operationId: 'receiveAcknowledgement',
+    authentication: 'webhook-signature',
     summary: 'Acknowledgement callback from a destination, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature)',
     tags: ['acknowledgements'],
     roles: [],
     params,
     body: ackBody,
+    bodyExample: { handoverId: '0b9f5c1e-2d4a-4c8e-9a51-3f6d2b7e8c10', status: 'received', reference: 'FCCU-2026-001234' },
     responses: {
-      200: { description: 'Applied, or a repeat of what is known' },
+      200: { description: 'Applied, or a repeat of what is known', schema: ackResultSchema, example: { applied: true, state: 'acknowledged' } },
       400: { description: 'Invalid body or unknown status', schema: errorSchema },
       401: { description: 'Bad signature or timestamp out of tolerance', schema: errorSchema },
       404: { description: 'Unknown handover (recorded); or destination inhope, which has no callbacks (ICCAM is polled)', schema: errorSchema },
@@ -45,18 +49,30 @@ export function ackRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     },
   });
 
-  router.post('/v1/acks/:destination', express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
+  const refuser = (destination: string) => (reason: string, error: ServiceError): never => {
+    ctx.metrics.callbacksRefused.inc({ destination, reason });
+    throw error;
+  };
+  // Everything that can be checked without the body is checked before it is read: an
+  // unconfigured destination, missing or stale signature headers.
+  const checkBeforeBody: RequestHandler = (req, _res, next) => {
     // ICCAM has no callbacks (contract §4): its status comes by polling only.
     if (req.params.destination === 'inhope') {
       throw new ServiceError('no_callbacks', 404, 'ICCAM has no callbacks: the status of inhope handovers comes by polling only. Callbacks are the police export’s only (POST /v1/acks/police).');
     }
     const { destination } = parseParams(params, req);
-    const refuse = (reason: string, error: ServiceError): never => {
-      ctx.metrics.callbacksRefused.inc({ destination, reason });
-      throw error;
-    };
+    const refuse = refuser(destination);
     const secrets = ctx.config.ackSecrets[destination as Destination];
     if (secrets.length === 0) refuse('not_configured', new ServiceError('callbacks_not_configured', 401, `No ACK_SECRETS entry for ${destination}: callbacks are refused.`));
+    const headersOnly = verifyWebhook({ headers: req.headers, body: Buffer.alloc(0), secrets, now: ctx.clock.now() });
+    if (!headersOnly.ok && headersOnly.code !== 'bad_signature') refuse(headersOnly.code, new ServiceError(headersOnly.code, 401, headersOnly.message));
+    next();
+  };
+
+  router.post('/v1/acks/:destination', checkBeforeBody, express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
+    const { destination } = parseParams(params, req);
+    const refuse = refuser(destination);
+    const secrets = ctx.config.ackSecrets[destination as Destination];
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const now = ctx.clock.now();
     const verified = verifyWebhook({ headers: req.headers, body: raw, secrets, now });

@@ -16,8 +16,36 @@ import { allowRoles } from '../middleware/authenticate.js';
 import { parseBody, parseParams, parseQuery, parseWith } from '../middleware/validate.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
 import { actorOf, requireCaller } from '../request-context.js';
-import { ackView, attemptView, auditView, handoverSummary, urlLinkView } from '../views.js';
+import { ackView, attemptView, auditView, handoverSummary, reviewView, urlLinkView } from '../views.js';
+import { handoverDetailSchema, handoverPageSchema, handoverSummarySchema } from '../response-schemas.js';
 import { errorSchema, READ_ROLES, SUPERVISOR_ONLY } from './shared-schemas.js';
+
+const HANDOVER_EXAMPLE = {
+  id: '0b9f5c1e-2d4a-4c8e-9a51-3f6d2b7e8c10',
+  referralId: '7d1e2f3a-4b5c-4d6e-8f70-1a2b3c4d5e6f',
+  reportId: 'CF-2026-0001',
+  url: 'https://images.host.example/gallery/1.jpg',
+  contentType: 'image',
+  state: 'needs_review',
+  destination: null,
+  country: null,
+  targetHotline: null,
+  assignedCountry: null,
+  reference: null,
+  attempts: 0,
+  nextAttemptAt: null,
+  overdue: false,
+  outcome: null,
+  failureReason: null,
+  parentId: null,
+  createdAt: '2026-03-01T10:00:00.000Z',
+  locatedAt: '2026-03-01T10:00:02.000Z',
+  deliveredAt: null,
+  acknowledgedAt: null,
+  closedAt: null,
+  updatedAt: '2026-03-01T10:00:02.000Z',
+  review: { reasons: ['behind_cdn'], since: '2026-03-01T10:00:02.000Z', ageSeconds: 5400 },
+};
 
 const listQuery = z.strictObject({
   state: z.enum(HANDOVER_STATES).optional(),
@@ -59,11 +87,15 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
   openapi.register({
     method: 'get',
     path: '/v1/handovers',
+    operationId: 'listHandovers',
     summary: 'Handovers, filtered by state, destination, country or overdue; cursor pagination',
     tags: ['handovers'],
     roles: READ_ROLES,
     query: listQuery,
-    responses: { 200: { description: '`{ items, nextCursor }`' }, 400: { description: 'Invalid filter', schema: errorSchema } },
+    responses: {
+      200: { description: 'One page of handovers, oldest first; those in needs_review carry `review` (reasons and age)', schema: handoverPageSchema, example: { items: [HANDOVER_EXAMPLE], nextCursor: null } },
+      400: { description: 'Invalid filter', schema: errorSchema },
+    },
   });
   router.get('/v1/handovers', allowRoles(READ_ROLES), async (req, res) => {
     const q = parseQuery(listQuery, req);
@@ -76,17 +108,23 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
       limit: q.limit + 1,
     });
     const page = items.slice(0, q.limit);
-    res.json({ items: page.map(handoverSummary), nextCursor: items.length > q.limit ? encodeCursor(page.at(-1)!.seq) : null });
+    const now = ctx.clock.now().getTime();
+    const withReview = (h: (typeof page)[number]) => {
+      const review = reviewView(h, now);
+      return { ...handoverSummary(h), ...(review ? { review } : {}) };
+    };
+    res.json({ items: page.map(withReview), nextCursor: items.length > q.limit ? encodeCursor(page.at(-1)!.seq) : null });
   });
 
   openapi.register({
     method: 'get',
     path: '/v1/handovers/:id',
+    operationId: 'getHandover',
     summary: 'One handover: state, evidence, decision, attempts, acknowledgements, audit trail',
     tags: ['handovers'],
     roles: READ_ROLES,
     params: idParams,
-    responses: { 200: { description: 'The handover' }, 404: { description: 'Unknown handover', schema: errorSchema } },
+    responses: { 200: { description: 'The handover', schema: handoverDetailSchema }, 404: { description: 'Unknown handover', schema: errorSchema } },
   });
   router.get('/v1/handovers/:id', allowRoles(READ_ROLES), async (req, res) => {
     const { id } = parseParams(idParams, req);
@@ -106,17 +144,18 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     });
   });
 
-  const supervisorAction = (path: string, summary: string, body: z.ZodType) =>
+  const supervisorAction = (path: string, operationId: string, summary: string, body: z.ZodType) =>
     openapi.register({
       method: 'post',
       path,
+      operationId,
       summary,
       tags: ['supervisor'],
       roles: SUPERVISOR_ONLY,
       params: idParams,
       body,
       responses: {
-        200: { description: 'The handover after the change' },
+        200: { description: 'The handover after the change', schema: handoverSummarySchema },
         400: { description: 'Invalid body', schema: errorSchema },
         403: { description: 'Not a supervisor', schema: errorSchema },
         404: { description: 'Unknown handover', schema: errorSchema },
@@ -124,35 +163,35 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
       },
     });
 
-  supervisorAction('/v1/handovers/:id/route', 'Set the destination by hand, with a reason (recorded as an override)', routeBody);
+  supervisorAction('/v1/handovers/:id/route', 'routeHandover', 'Set the destination by hand, with a reason (recorded as an override)', routeBody);
   router.post('/v1/handovers/:id/route', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
     const { id } = parseParams(idParams, req);
     const body = parseBody(routeBody, req);
     res.json(handoverSummary(await routeByHand(ctx, id, body, actorOf(requireCaller(req)))));
   });
 
-  supervisorAction('/v1/handovers/:id/retry', 'Send a failed handover back for delivery', retryBody);
+  supervisorAction('/v1/handovers/:id/retry', 'retryHandover', 'Send a failed handover back for delivery', retryBody);
   router.post('/v1/handovers/:id/retry', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
     const { id } = parseParams(idParams, req);
     const body = parseWith(retryBody, req.body ?? {}, 'request body');
     res.json(handoverSummary(await retryFailed(ctx, id, actorOf(requireCaller(req)), body.reason ?? null)));
   });
 
-  supervisorAction('/v1/handovers/:id/resolve', 'Record the reference of a delivery whose outcome was unknown: the handover is delivered', resolveBody);
+  supervisorAction('/v1/handovers/:id/resolve', 'resolveHandover', 'Record the reference of a delivery whose outcome was unknown: the handover is delivered', resolveBody);
   router.post('/v1/handovers/:id/resolve', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
     const { id } = parseParams(idParams, req);
     const body = parseBody(resolveBody, req);
     res.json(handoverSummary(await resolveHandover({ store: ctx.store, now: ctx.clock.now().getTime() }, id, body, actorOf(requireCaller(req)))));
   });
 
-  supervisorAction('/v1/handovers/:id/cancel', 'Withdraw a handover, with a reason', cancelBody);
+  supervisorAction('/v1/handovers/:id/cancel', 'cancelHandover', 'Withdraw a handover, with a reason', cancelBody);
   router.post('/v1/handovers/:id/cancel', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
     const { id } = parseParams(idParams, req);
     const body = parseBody(cancelBody, req);
     res.json(handoverSummary(await cancelHandover(ctx, id, actorOf(requireCaller(req)), body.reason)));
   });
 
-  supervisorAction('/v1/handovers/:id/split', 'Make a duplicate a case of its own (the reports are about different things at one URL), with a reason', splitBody);
+  supervisorAction('/v1/handovers/:id/split', 'splitDuplicate', 'Make a duplicate a case of its own (the reports are about different things at one URL), with a reason', splitBody);
   router.post('/v1/handovers/:id/split', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
     const { id } = parseParams(idParams, req);
     const body = parseBody(splitBody, req);

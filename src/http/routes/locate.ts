@@ -13,6 +13,7 @@ import type { HostingLocator } from '../../services/locate-and-route.js';
 import { allowRoles } from '../middleware/authenticate.js';
 import { parseBody } from '../middleware/validate.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
+import { locateResultSchema } from '../response-schemas.js';
 import { errorSchema, READ_ROLES } from './shared-schemas.js';
 
 export const locateBody = z
@@ -29,11 +30,13 @@ export function locateRoutes(ctx: Context, openapi: OpenApiRegistry, locator: Ho
   openapi.register({
     method: 'post',
     path: '/v1/locate',
+    operationId: 'locateUrl',
     summary: 'Hosting evidence and routing decision for one URL; nothing is stored',
     tags: ['locate'],
     roles: READ_ROLES,
     body: locateBody,
-    responses: { 200: { description: '`{ evidence, decision }`' }, 400: { description: 'Invalid URL', schema: errorSchema } },
+    bodyExample: { url: 'https://images.host.example/gallery/1.jpg' },
+    responses: { 200: { description: 'The evidence and the decision a handover would get', schema: locateResultSchema }, 400: { description: 'Invalid URL', schema: errorSchema } },
   });
   router.post('/v1/locate', allowRoles(READ_ROLES), async (req, res) => {
     const { url } = parseBody(locateBody, req);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Context } from '../../context.js';
 import { collectReadiness } from '../../services/readiness.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
+import { openApiDocumentSchema, readinessSchema } from '../response-schemas.js';
 
 const health = z.object({ status: z.literal('ok') });
 
@@ -14,7 +15,7 @@ export function operationsRoutes(ctx: Context, openapi: OpenApiRegistry, info: {
   const router = Router();
   const open = { tags: ['operations'], roles: [] as const };
 
-  openapi.register({ ...open, method: 'get', path: '/healthz', summary: 'Liveness: the process answers', responses: { 200: { description: 'Alive', schema: health } } });
+  openapi.register({ ...open, method: 'get', path: '/healthz', operationId: 'getHealth', summary: 'Liveness: the process answers', responses: { 200: { description: 'Alive', schema: health, example: { status: 'ok' } } } });
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -23,15 +24,19 @@ export function operationsRoutes(ctx: Context, openapi: OpenApiRegistry, info: {
     ...open,
     method: 'get',
     path: '/readyz',
+    operationId: 'getReadiness',
     summary: 'Readiness: store reachable, GeoIP loaded, destinations configured, circuit breakers',
-    responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready; checks say why' } },
+    responses: {
+      200: { description: 'Ready', schema: readinessSchema, example: { ready: true, checks: { store: { ok: true, critical: true } } } },
+      503: { description: 'Not ready; checks say why', schema: readinessSchema },
+    },
   });
   router.get('/readyz', async (_req, res) => {
     const report = await collectReadiness(ctx.probes);
     res.status(report.ready ? 200 : 503).json(report);
   });
 
-  openapi.register({ ...open, method: 'get', path: '/metrics', summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', schema: z.string(), contentType: 'text/plain' } } });
+  openapi.register({ ...open, method: 'get', path: '/metrics', operationId: 'getMetrics', summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', schema: z.string(), contentType: 'text/plain' } } });
   router.get('/metrics', async (_req, res) => {
     // Counts per state come from the store at scrape time, so every replica reports the same
     // truth rather than what it happened to change itself.
@@ -46,7 +51,7 @@ export function operationsRoutes(ctx: Context, openapi: OpenApiRegistry, info: {
     res.send(await ctx.metrics.registry.metrics());
   });
 
-  openapi.register({ ...open, method: 'get', path: '/openapi.json', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } });
+  openapi.register({ ...open, method: 'get', path: '/openapi.json', operationId: 'getOpenApiDocument', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', schema: openApiDocumentSchema } } });
   router.get('/openapi.json', (_req, res) => {
     res.json(openapi.document(info));
   });

@@ -12,6 +12,7 @@ import { allowRoles } from '../middleware/authenticate.js';
 import { parseBody, parseParams } from '../middleware/validate.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
 import { actorOf, requireCaller } from '../request-context.js';
+import { referralViewSchema } from '../response-schemas.js';
 import { referralView } from '../views.js';
 import { errorSchema, READ_ROLES } from './shared-schemas.js';
 
@@ -64,12 +65,23 @@ export function referralRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
   openapi.register({
     method: 'post',
     path: '/v1/referrals',
+    operationId: 'submitReferral',
     summary: 'Refer a confirmed report: one handover per URL, located and routed in the background',
     tags: ['referrals'],
     roles: submitRoles,
     body: referralBody,
+    bodyExample: {
+      reportId: 'CF-2026-0001',
+      urls: [{ url: 'https://images.host.example/gallery/1.jpg', contentType: 'image' }],
+      classification: { category: 'baseline', ageGroup: 'prepubescent' },
+      reportedAt: '2026-02-28T09:00:00Z',
+    },
     responses: {
-      202: { description: 'Accepted; handovers start in locating', schema: accepted },
+      202: {
+        description: 'Accepted; handovers start in locating',
+        schema: accepted,
+        example: { referralId: '7d1e2f3a-4b5c-4d6e-8f70-1a2b3c4d5e6f', handovers: [{ id: '0b9f5c1e-2d4a-4c8e-9a51-3f6d2b7e8c10', url: 'https://images.host.example/gallery/1.jpg', state: 'locating' }] },
+      },
       200: { description: 'The same report with the same body was referred before: the same answer', schema: accepted },
       400: { description: 'Invalid body', schema: errorSchema },
       409: { description: 'The report was referred before with a different body', schema: errorSchema },
@@ -93,11 +105,12 @@ export function referralRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
   openapi.register({
     method: 'get',
     path: '/v1/referrals/:reportId',
+    operationId: 'getReferral',
     summary: 'The referral and its handovers',
     tags: ['referrals'],
     roles: READ_ROLES,
     params: reportParams,
-    responses: { 200: { description: 'The referral' }, 404: { description: 'Unknown report', schema: errorSchema } },
+    responses: { 200: { description: 'The referral', schema: referralViewSchema }, 404: { description: 'Unknown report', schema: errorSchema } },
   });
   router.get('/v1/referrals/:reportId', allowRoles(READ_ROLES), async (req, res) => {
     const { reportId } = parseParams(reportParams, req);

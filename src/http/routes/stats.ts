@@ -7,7 +7,8 @@ import { computeUrlRepeatStats } from '../../domain/url-repeat-stats.js';
 import { allowRoles } from '../middleware/authenticate.js';
 import { parseQuery } from '../middleware/validate.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
-import { READ_ROLES } from './shared-schemas.js';
+import { statsSchema } from '../response-schemas.js';
+import { errorSchema, READ_ROLES } from './shared-schemas.js';
 
 const statsQuery = z.strictObject({
   from: z.iso.datetime({ offset: true }).optional(),
@@ -19,12 +20,13 @@ export function statsRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
   openapi.register({
     method: 'get',
     path: '/v1/stats',
+    operationId: 'getStats',
     summary:
       'Handovers per state and destination; time to delivery, acknowledgement and removal (median, p90) per destination and country; URLs referred again (duplicates, reappearances) in total and per month',
     tags: ['statistics'],
     roles: READ_ROLES,
     query: statsQuery,
-    responses: { 200: { description: 'Figures; durations in milliseconds' } },
+    responses: { 200: { description: 'Figures; durations in milliseconds', schema: statsSchema }, 400: { description: 'Invalid range', schema: errorSchema } },
   });
   router.get('/v1/stats', allowRoles(READ_ROLES), async (req, res) => {
     const q = parseQuery(statsQuery, req);

@@ -5,7 +5,7 @@
  * (IMMEDIATE) so two processes on one file never both read-then-write the same row.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AsyncMutex } from '../async-mutex.js';
 import { readMigrations } from '../migration-files.js';
@@ -16,6 +16,19 @@ type Params = readonly unknown[];
 function toSqliteParams(params: Params): unknown[] {
   // better-sqlite3 binds numbers, strings, bigint, buffers and null only.
   return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p));
+}
+
+/**
+ * The ledger names reported URLs: only the service's own user may read it. A directory we
+ * create is 0700; the file is created 0600 (SQLite gives its -wal and -shm the file's mode)
+ * and an existing one is tightened to 0600. A directory that already existed is left alone:
+ * it may be shared (/tmp, a mounted volume).
+ */
+function keepPrivate(path: string): void {
+  const created = mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (created) chmodSync(dirname(path), 0o700);
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
 }
 
 export class SqliteDriver implements SqlDriver {
@@ -32,9 +45,10 @@ export class SqliteDriver implements SqlDriver {
     if (options.readOnly) {
       this.db = new Database(path, { readonly: true, fileMustExist: true });
     } else {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') keepPrivate(path);
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');
+      if (path !== ':memory:') for (const suffix of ['-wal', '-shm']) if (existsSync(path + suffix)) chmodSync(path + suffix, 0o600);
       this.db.pragma('synchronous = FULL');
       this.db.pragma('foreign_keys = ON');
     }
