@@ -26,8 +26,17 @@ async function httpsServer(requireClientCert: boolean): Promise<{ url: string; c
       if (peer?.subject) clientSubjects.push(String(peer.subject.CN));
       req.resume();
       req.on('end', () => {
-        res.writeHead(req.url === '/Authentication' ? 200 : 201, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(req.url === '/Authentication' ? { token: 't', refreshToken: 'r', expiresIn: 600 } : { receiptId: 'R-TLS', reportId: 'RPT', contentId: 'CNT' }));
+        // The police export's receipt, or ICCAM v3's answers (login, a bare-number report id, the report).
+        const answer =
+          req.url === '/Authentication'
+            ? { bearerToken: 't', refreshToken: 'r', bearerTokenExpiresIn: 600 }
+            : req.url === '/rest/Reports'
+              ? 4711
+              : req.url === '/rest/Reports/4711'
+                ? { reportContents: [{ contentId: 9001, urlString: 'https://files.hosting.example/a/1.jpg' }] }
+                : { receiptId: 'R-TLS' };
+        res.writeHead(req.url === '/Authentication' || req.url?.startsWith('/rest/') ? 200 : 201, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(answer));
       });
     },
   );
@@ -58,10 +67,10 @@ describe('destination TLS', () => {
     const server = await httpsServer(true);
     const iccam = createIccamAdapter({
       baseUrl: server.url, username: 'u', password: 'p', timeoutMs: 2_000, clock,
-      caFile: tls('ca.pem'), clientCertFile: tls('client.pem'), clientKeyFile: tls('client.key'),
+      caFile: tls('ca.pem'), clientCertFile: tls('client.pem'), clientKeyFile: tls('client.key'), loginPauseMs: 0,
     });
     cleanups.push(() => iccam.close());
-    expect(await iccam.deliver(deliveryRequest())).toMatchObject({ kind: 'delivered', reference: 'RPT', secondaryReference: 'CNT' });
+    expect(await iccam.deliver(deliveryRequest())).toMatchObject({ kind: 'delivered', reference: '4711', secondaryReference: '9001' });
     expect(server.clientSubjects).toContain('client.test');
   });
 
