@@ -169,7 +169,7 @@ describe('referral audit checkpoint and audit verify', () => {
     expect(broken.code).toBe(1);
     expect(broken.stdout).toMatch(/audit trail BROKEN/);
     expect(broken.stdout).toMatch(/hash_mismatch {2}event 2 /);
-  });
+  }, 60_000); // four processes of its own, one after the other
 
   it('exits 2 on a mistyped database path, and creates no file', async () => {
     const typo = join(db.dir, 'referals.db');
