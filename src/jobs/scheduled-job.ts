@@ -20,7 +20,8 @@ export interface JobDefinition {
   exclusive: boolean;
   /**
    * How long an exclusive holder keeps the job without renewing it. Default: two periods of
-   * the schedule, so a replica that dies hands its jobs over within two ticks.
+   * the schedule, so a replica that dies hands its jobs over within two ticks. A run that lasts
+   * longer (a paced ICCAM pass) renews the lease while it runs, so it need not be longer.
    */
   leaseMs?: number;
   run(): Promise<JobReport>;
@@ -108,7 +109,7 @@ export class ScheduledJob {
           return { job: this.name, status: 'skipped', reason: 'not-leader' };
         }
       }
-      const report = await this.definition.run();
+      const report = this.definition.exclusive && !options.ignoreLease ? await this.runRenewingLease() : await this.definition.run();
       const ms = Date.now() - started;
       this.ctx.metrics.jobRuns.inc({ job: this.name, outcome: 'ok' });
       this.ctx.metrics.jobLastSuccess.set({ job: this.name }, Date.now() / 1000);
@@ -121,6 +122,22 @@ export class ScheduledJob {
       this.ctx.metrics.jobRuns.inc({ job: this.name, outcome: 'failed' });
       log.error('job run failed', { error: error.message, ms: Date.now() - started });
       return { job: this.name, status: 'failed', error: error.message, ms: Date.now() - started };
+    }
+  }
+
+  /**
+   * Runs while renewing the lease every third of its length, so a long run keeps its job and a
+   * process killed mid-run hands the job over within one lease, not after a long fixed one.
+   */
+  private async runRenewingLease(): Promise<JobReport> {
+    const renew = setInterval(() => {
+      this.ctx.store.acquireJobLease(this.name, this.ctx.processId, this.ctx.clock.now().getTime(), this.leaseMs).catch(() => undefined);
+    }, Math.max(250, Math.floor(this.leaseMs / 3)));
+    renew.unref();
+    try {
+      return await this.definition.run();
+    } finally {
+      clearInterval(renew);
     }
   }
 

@@ -60,9 +60,9 @@ function iccamJobs(ctx: Context, adapters: Adapters): JobDefinition[] {
     {
       name: 'iccam-poll',
       schedule: s.iccamPoll,
+      // A pass is paced (one ICCAM call per interval) and may outlast two ticks: the lease is
+      // renewed while it runs, so a replica killed mid-pass hands the follow-up over quickly.
       exclusive: true,
-      // A pass is paced (one ICCAM call per interval): it may well outlast two ticks.
-      leaseMs: 10 * 60_000,
       run: async () => {
         // Start-up: the lists are read once before the first follow-up (then daily, below).
         if (!lookupsRead) {
