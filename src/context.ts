@@ -1,5 +1,6 @@
 /**
- * The one composition root: builds logger, store, clock, metrics and clients from the config.
+ * The shared context: builds logger, store, clock, metrics, ids, randomness, the routing policy
+ * and the store's readiness probe from the config (components.ts builds the parts on top of it).
  * The HTTP app and the jobs receive the context; nothing happens at import time, and tests
  * pass overrides (a ManualClock, a seeded Random, a store on a temporary file...).
  */
