@@ -17,6 +17,7 @@ import { createWakeups, type Wakeups } from './jobs/wakeup.js';
 import type { ReadinessProbe } from './services/readiness.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
+import { coerceError } from './domain/errors.js';
 
 export interface Context {
   config: Config;
@@ -52,7 +53,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
         await store.ping();
         return { name: 'store', ok: true, critical: true, detail: store.dialect };
       } catch (error) {
-        return { name: 'store', ok: false, critical: true, detail: (error as Error).message };
+        return { name: 'store', ok: false, critical: true, detail: coerceError(error).message };
       }
     },
   ];
