@@ -1,5 +1,6 @@
 /**
- * The one composition root: builds logger, store, clock, metrics and clients from the config.
+ * The shared context: builds logger, store, clock, metrics, ids, randomness, the routing policy
+ * and the store's readiness probe from the config (components.ts builds the parts on top of it).
  * The HTTP app and the jobs receive the context; nothing happens at import time, and tests
  * pass overrides (a ManualClock, a seeded Random, a store on a temporary file...).
  */
@@ -16,6 +17,7 @@ import { createWakeups, type Wakeups } from './jobs/wakeup.js';
 import type { ReadinessProbe } from './services/readiness.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
+import { coerceError } from './domain/errors.js';
 
 export interface Context {
   config: Config;
@@ -51,7 +53,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
         await store.ping();
         return { name: 'store', ok: true, critical: true, detail: store.dialect };
       } catch (error) {
-        return { name: 'store', ok: false, critical: true, detail: (error as Error).message };
+        return { name: 'store', ok: false, critical: true, detail: coerceError(error).message };
       }
     },
   ];

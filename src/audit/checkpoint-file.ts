@@ -6,6 +6,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { checkpointLine, parseCheckpointLine, type SignedCheckpoint } from '../domain/audit-checkpoint.js';
+import { coerceError } from '../domain/errors.js';
 
 export type CheckpointFileLine = { line: number; checkpoint: SignedCheckpoint } | { line: number; error: string };
 
@@ -32,7 +33,7 @@ export function readCheckpointFile(file: string): CheckpointFileLine[] | null {
     try {
       out.push({ line: i + 1, checkpoint: parseCheckpointLine(text) });
     } catch (error) {
-      out.push({ line: i + 1, error: (error as Error).message });
+      out.push({ line: i + 1, error: coerceError(error).message });
     }
   });
   return out;

@@ -21,7 +21,6 @@ export class ConfigError extends Error {
 
 const ROLES = ['analyst', 'supervisor', 'service'] as const;
 export type Role = (typeof ROLES)[number];
-export const ALL_ROLES: readonly Role[] = ROLES;
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();

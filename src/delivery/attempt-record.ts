@@ -4,18 +4,31 @@
  * prove what was exchanged.
  */
 import type { Destination } from '../domain/decision.js';
-import { coerceError } from '../domain/errors.js';
+import { InternalError, coerceError } from '../domain/errors.js';
 import type { HandoverRecord, NewAttempt } from '../store/store.js';
 import type { DeliveryOutcome, DestinationAdapter } from './destinations/destination-adapter.js';
 
 /**
- * Sends a handover to its destination under its own id as Idempotency-Key. Adapters classify
- * every HTTP answer themselves; something thrown is our own fault: it is kept as a retry
- * rather than lose the case, the record shows it as `client`, and `onThrown` hears why.
+ * Our own failure before or while building the request (a bug, a handover without evidence or
+ * decision, a body builder that threw): not an outcome of the destination, so it never counts
+ * against its circuit breaker, and the handover goes to `failed` with `internal_error`.
  */
-export async function sendHandover(adapter: DestinationAdapter, handover: HandoverRecord, hotlineId: string, onThrown: (error: Error) => void): Promise<DeliveryOutcome> {
+export interface InternalFailure {
+  kind: 'internal_error';
+  error: Error;
+  durationMs: number;
+}
+
+export type SendResult = DeliveryOutcome | InternalFailure;
+
+/**
+ * Sends a handover to its destination under its own id as Idempotency-Key. Adapters classify
+ * every answer of the destination themselves (ICCAM's adapter included: an unknown outcome is
+ * its own `unknown`); anything thrown out of an adapter is therefore ours, an InternalFailure.
+ */
+export async function sendHandover(adapter: DestinationAdapter, handover: HandoverRecord, hotlineId: string): Promise<SendResult> {
   try {
-    if (!handover.evidence || !handover.decision) throw new Error('no evidence or decision to send');
+    if (!handover.evidence || !handover.decision) throw new InternalError(`handover ${handover.id} has no evidence or decision to send`);
     return await adapter.deliver({
       handoverId: handover.id,
       hotlineId,
@@ -30,8 +43,7 @@ export async function sendHandover(adapter: DestinationAdapter, handover: Handov
       memo: handover.reappearanceOf ? reappearanceMemo(handover.reappearanceOf) : null,
     });
   } catch (error) {
-    onThrown(coerceError(error));
-    return { kind: 'retry', statusCode: null, errorClass: 'client', retryAfterMs: null, requestHash: '', responseDigest: null, durationMs: 0 };
+    return { kind: 'internal_error', error: coerceError(error), durationMs: 0 };
   }
 }
 
@@ -55,11 +67,29 @@ export function attemptRecord(input: {
   claimToken: string;
   startedAt: number;
   finishedAt: number;
-  outcome: DeliveryOutcome;
+  outcome: SendResult;
   /** For attempts that were not refused: why this attempt was made, if not the usual. */
   note?: string;
 }): NewAttempt {
   const { outcome } = input;
+  if (outcome.kind === 'internal_error') {
+    // Nothing reached the destination: no request, no answer. Stored as a refusal of our own.
+    return {
+      handoverId: input.handoverId,
+      attemptNo: input.attemptNo,
+      destination: input.destination,
+      claimToken: input.claimToken,
+      startedAt: input.startedAt,
+      finishedAt: input.finishedAt,
+      durationMs: outcome.durationMs,
+      outcome: 'failed',
+      statusCode: null,
+      errorClass: 'internal_error',
+      requestHash: null,
+      responseDigest: null,
+      detail: `internal_error: ${outcome.error.message}`.slice(0, 500),
+    };
+  }
   return {
     handoverId: input.handoverId,
     attemptNo: input.attemptNo,

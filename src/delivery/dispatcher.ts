@@ -11,7 +11,7 @@ import { DESTINATIONS, type Destination } from '../domain/decision.js';
 import { LeaseLostError, coerceError } from '../domain/errors.js';
 import type { HandoverRecord } from '../store/store.js';
 import type { DestinationAdapter } from './destinations/destination-adapter.js';
-import { attemptRecord, sendHandover } from './attempt-record.js';
+import { deliverAttempt } from './deliver-attempt.js';
 import { recheckStaleHosting } from './hosting-recheck.js';
 import type { HostingLocator } from '../services/locate-and-route.js';
 
@@ -114,23 +114,21 @@ export class Dispatcher {
 
   private async deliverOne(adapter: DestinationAdapter, handover: HandoverRecord, token: string, summary: DispatchSummary): Promise<void> {
     const destination = adapter.destination;
-    const startedAt = this.ctx.clock.now().getTime();
-    const attemptNo = handover.attemptCount + 1;
-    const outcome = await sendHandover(adapter, handover, this.ctx.policy.hotlineId, (error) =>
-      this.log.error('delivery attempt threw', { handoverId: handover.id, error: error.message }),
-    );
-    const finishedAt = this.ctx.clock.now().getTime();
-    const breaker = this.breakers.for(destination);
-    if (outcome.kind === 'retry') breaker.recordFailure();
-    else breaker.recordSuccess();
-    this.ctx.metrics.deliveryAttempts.inc({ destination, outcome: outcome.kind });
-    this.ctx.metrics.deliveryDuration.observe({ destination }, outcome.durationMs / 1000);
-
-    await this.ctx.store.recordAttempt(attemptRecord({ handoverId: handover.id, attemptNo, destination, claimToken: token, startedAt, finishedAt, outcome }));
+    const { outcome, attemptNo, startedAt, finishedAt } = await deliverAttempt(this.ctx, adapter, handover, {
+      breaker: this.breakers.for(destination),
+      claimToken: token,
+      component: 'dispatcher',
+    });
 
     const firstAttemptAt = handover.firstAttemptAt ?? startedAt;
     const common = { attemptCount: attemptNo, firstAttemptAt, leaseToken: null, leaseExpiresAt: null };
     try {
+      if (outcome.kind === 'internal_error') {
+        // Ours, not the destination's: retrying would fail the same way; a person looks at it.
+        await this.fail(handover, token, common, 'internal_error', { attempt: attemptNo, errorClass: 'internal_error', error: outcome.error.name }, finishedAt, `internal_error: ${outcome.error.message}`);
+        summary.failed++;
+        return;
+      }
       if (outcome.kind === 'delivered') {
         await this.ctx.store.transition(handover.id, {
           to: 'delivered',
@@ -199,13 +197,14 @@ export class Dispatcher {
     }
   }
 
-  private async fail(handover: HandoverRecord, token: string, common: object, reason: string, data: object, now: number): Promise<void> {
+  /** `failureReason` is the short reason kept on the handover; `reason` (the audit's) may say more. */
+  private async fail(handover: HandoverRecord, token: string, common: object, failureReason: string, data: object, now: number, reason = failureReason): Promise<void> {
     await this.ctx.store.transition(handover.id, {
       to: 'failed',
       actor: ACTOR,
       reason,
       expectLeaseToken: token,
-      set: { ...common, failureReason: reason, nextAttemptAt: null },
+      set: { ...common, failureReason, nextAttemptAt: null },
       data,
       now,
     });

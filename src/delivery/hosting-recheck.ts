@@ -5,7 +5,7 @@
  * `locating` with the reason, and is routed again on the new evidence.
  */
 import type { Context } from '../context.js';
-import { InvalidTransitionError } from '../domain/errors.js';
+import { InvalidTransitionError, coerceError } from '../domain/errors.js';
 import { decideRoute } from '../domain/routing/decide-route.js';
 import { applyEvidence, isTransientFailure, type HostingLocator } from '../services/locate-and-route.js';
 
@@ -21,9 +21,9 @@ export async function recheckStaleHosting(ctx: Context, locator: HostingLocator,
   for (const handover of stale) {
     // A supervisor's decision is not second-guessed by the machine.
     if (handover.decision?.rule === 'manual-override') continue;
-    const evidence = await locator.locate(handover.url);
     rechecked++;
     try {
+      const evidence = await locator.locate(handover.url);
       if (isTransientFailure(evidence)) {
         await ctx.store.annotate(handover.id, { actor: ACTOR, kind: 'hosting_recheck_failed', reason: `DNS ${evidence.dns.outcome}; sending on the earlier evidence`, expectState: 'routed', set: { recheckedAt: at }, now: at });
         continue;
@@ -51,9 +51,25 @@ export async function recheckStaleHosting(ctx: Context, locator: HostingLocator,
         now: at,
       });
       await applyEvidence(ctx, relocating, evidence);
-    } catch (error) {
-      if (!(error instanceof InvalidTransitionError)) throw error; // claimed meanwhile: fine
+    } catch (thrown) {
+      const error = coerceError(thrown);
+      if (error instanceof InvalidTransitionError) continue; // claimed meanwhile: fine
+      // One URL that makes locating (or routing) throw must not stop the dispatch pass: it is
+      // ours to fix, so it is counted and logged, and the case is sent on its earlier evidence.
+      ctx.metrics.internalErrors.inc({ component: 'hosting-recheck' });
+      ctx.logger.error('re-checking hosting failed', { component: 'hosting-recheck', handoverId: handover.id, error: error.message });
+      await noteRecheckFailed(ctx, handover.id, at);
     }
   }
   return rechecked;
+}
+
+/** Marks the re-check done (so it is not repeated every pass) and says why nothing changed. */
+async function noteRecheckFailed(ctx: Context, handoverId: string, at: number): Promise<void> {
+  try {
+    await ctx.store.annotate(handoverId, { actor: ACTOR, kind: 'hosting_recheck_failed', reason: 'internal_error while re-checking; sending on the earlier evidence', expectState: 'routed', set: { recheckedAt: at }, now: at });
+  } catch (thrown) {
+    const error = coerceError(thrown);
+    if (!(error instanceof InvalidTransitionError)) ctx.logger.error('recording a failed re-check failed', { component: 'hosting-recheck', handoverId, error: error.message });
+  }
 }

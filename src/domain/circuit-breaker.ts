@@ -13,23 +13,10 @@ import type { Clock } from './clock.js';
 /** `half-open`: the cool-down has passed; one trial may go through. */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
-/** For a Prometheus gauge: 0 closed, 1 half-open, 2 open. */
-export const CIRCUIT_STATE_VALUE: Readonly<Record<CircuitState, number>> = Object.freeze({ closed: 0, 'half-open': 1, open: 2 });
-
-export interface FailureRatioRule {
-  /** Trip when at least this share (0..1] of the recent outcomes failed... */
-  ratio: number;
-  /** ...among the last `window` outcomes... */
-  window: number;
-  /** ...once at least this many outcomes are in the window. */
-  minimumCalls: number;
-}
 
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the circuit. */
   failureThreshold: number;
-  /** Optional second trigger for flapping destinations that fail often but not in a row. */
-  failureRatio: FailureRatioRule | null;
   /** How long the circuit stays open before a trial. */
   coolDownMs: number;
   /** Each failed trial doubles the cool-down, up to this. */
@@ -40,7 +27,6 @@ export interface CircuitBreakerOptions {
 
 export const DEFAULT_CIRCUIT_BREAKER_OPTIONS: Readonly<CircuitBreakerOptions> = Object.freeze({
   failureThreshold: 5,
-  failureRatio: null,
   coolDownMs: 60_000,
   maxCoolDownMs: 30 * 60_000,
   trialTimeoutMs: 2 * 60_000,
@@ -52,8 +38,6 @@ export type Admission = { allowed: true; trial: boolean } | { allowed: false; re
 export interface CircuitSnapshot {
   state: CircuitState;
   consecutiveFailures: number;
-  /** Failure share of the recent window, null while it is empty. */
-  recentFailureRatio: number | null;
   openedAt: string | null;
   /** When the next trial may go (open), or null. */
   retryAt: string | null;
@@ -69,8 +53,6 @@ export class CircuitBreaker {
   private coolDownMs: number;
   private trialStartedAt: number | null = null;
   private consecutiveFailures = 0;
-  /** Recent outcomes, true for a failure; only kept when a ratio rule is set. */
-  private readonly recent: boolean[] = [];
   private trips = 0;
 
   constructor(
@@ -96,14 +78,19 @@ export class CircuitBreaker {
 
   /** Any success shows the destination answers: the circuit closes and forgets past failures. */
   recordSuccess(): void {
-    // The failures that opened the circuit must not re-open it through the ratio rule.
-    if (this.open) this.recent.length = 0;
     this.open = false;
     this.openedAt = null;
     this.trialStartedAt = null;
     this.coolDownMs = this.options.coolDownMs;
     this.consecutiveFailures = 0;
-    this.remember(false);
+  }
+
+  /**
+   * The granted attempt never reached the destination (a local error): it says nothing about
+   * the destination, so it counts as neither outcome, and a trial slot it held is free at once.
+   */
+  recordNeither(): void {
+    this.trialStartedAt = null;
   }
 
   recordFailure(): void {
@@ -117,8 +104,7 @@ export class CircuitBreaker {
       return;
     }
     this.consecutiveFailures += 1;
-    this.remember(true);
-    if (this.consecutiveFailures >= this.options.failureThreshold || this.ratioExceeded()) {
+    if (this.consecutiveFailures >= this.options.failureThreshold) {
       this.coolDownMs = this.options.coolDownMs;
       this.trip(now);
     }
@@ -127,11 +113,9 @@ export class CircuitBreaker {
   state(): CircuitSnapshot {
     const now = this.clock.now().getTime();
     const state: CircuitState = !this.open ? 'closed' : now < this.openUntil ? 'open' : 'half-open';
-    const failures = this.recent.filter(Boolean).length;
     return {
       state,
       consecutiveFailures: this.consecutiveFailures,
-      recentFailureRatio: this.recent.length === 0 ? null : failures / this.recent.length,
       openedAt: this.openedAt === null ? null : new Date(this.openedAt).toISOString(),
       retryAt: this.open ? new Date(this.openUntil).toISOString() : null,
       trips: this.trips,
@@ -144,19 +128,6 @@ export class CircuitBreaker {
     this.openUntil = now + this.coolDownMs;
     this.trialStartedAt = null;
     this.trips += 1;
-  }
-
-  private remember(failed: boolean): void {
-    const rule = this.options.failureRatio;
-    if (rule === null) return;
-    this.recent.push(failed);
-    while (this.recent.length > rule.window) this.recent.shift();
-  }
-
-  private ratioExceeded(): boolean {
-    const rule = this.options.failureRatio;
-    if (rule === null || this.recent.length < rule.minimumCalls) return false;
-    return this.recent.filter(Boolean).length / this.recent.length >= rule.ratio;
   }
 }
 

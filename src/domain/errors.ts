@@ -1,6 +1,7 @@
 /**
- * Errors as a small table of named classes with a stable `code`; the HTTP layer maps them to
- * status codes in one place (src/http/error-handler.ts). Handlers throw; nobody else answers.
+ * Errors as a small table of named classes with a stable `code` and HTTP status; the HTTP
+ * layer answers with them in one place (its error middleware). Handlers throw; nobody else
+ * answers. Catch sites receive `unknown` and pass it through `coerceError` first.
  */
 export class ServiceError extends Error {
   readonly code: string;
@@ -55,6 +56,17 @@ export class LeaseLostError extends ServiceError {
 export class StoreUnavailableError extends ServiceError {
   constructor(cause: unknown) {
     super('store_unavailable', 503, 'The store is unavailable; try again shortly.', { cause });
+  }
+}
+
+/**
+ * Our own fault, not the destination's nor the caller's: a bug, a handover without the
+ * evidence it must have, a body builder that threw. It never counts against a destination's
+ * circuit breaker; the handover goes to `failed` with the reason `internal_error`, for a person.
+ */
+export class InternalError extends ServiceError {
+  constructor(message: string, cause?: unknown) {
+    super('internal_error', 500, message, cause !== undefined ? { cause } : undefined);
   }
 }
 

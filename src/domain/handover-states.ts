@@ -35,10 +35,6 @@ const TRANSITIONS: Readonly<Record<HandoverState, readonly HandoverState[]>> = {
   duplicate: ['locating'],
 };
 
-export function isHandoverState(value: string): value is HandoverState {
-  return (HANDOVER_STATES as readonly string[]).includes(value);
-}
-
 export function canTransition(from: HandoverState, to: HandoverState): boolean {
   return TRANSITIONS[from].includes(to);
 }

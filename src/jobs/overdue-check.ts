@@ -8,15 +8,17 @@
  * one that lost it gets it again.
  *
  * The state machine has no delivered → routed edge, and the handover must stay `delivered`
- * while we wait, so the re-send goes straight through the adapter rather than the dispatcher;
- * the attempt is recorded and the audit trail says so (kind `resent`).
+ * while we wait, so the re-send is not the dispatcher's: it takes the same delivery path
+ * (delivery/deliver-attempt.ts: send, breaker, metrics, attempt record) and then moves the
+ * handover on from `delivered`; the audit trail says so (kind `resent`).
  */
 import type { Context } from '../context.js';
 import { pollAcknowledgements } from '../delivery/ack-poller.js';
-import { attemptRecord, sendHandover } from '../delivery/attempt-record.js';
+import type { SendResult } from '../delivery/attempt-record.js';
+import { deliverAttempt } from '../delivery/deliver-attempt.js';
 import type { Adapters } from '../delivery/dispatcher.js';
-import type { DeliveryOutcome, DestinationAdapter } from '../delivery/destinations/destination-adapter.js';
-import type { CircuitBreakers } from '../domain/circuit-breaker.js';
+import type { DestinationAdapter } from '../delivery/destinations/destination-adapter.js';
+import type { CircuitBreaker, CircuitBreakers } from '../domain/circuit-breaker.js';
 import { DESTINATIONS, type Destination } from '../domain/decision.js';
 import { InvalidTransitionError } from '../domain/errors.js';
 import type { HandoverRecord } from '../store/store.js';
@@ -34,6 +36,8 @@ export interface OverdueSummary {
   resendRetry: number;
   /** A re-send the destination refused outright: the handover failed, for a person. */
   resendRefused: number;
+  /** A re-send that failed on our side (internal_error): the handover failed, for a person. */
+  internalErrors: number;
   /** All handovers flagged overdue after this run (the gauge's total). */
   overdueNow: number;
 }
@@ -48,7 +52,7 @@ export interface OverdueOptions {
 }
 
 export async function checkOverdue(ctx: Context, adapters: Adapters, options: OverdueOptions = {}): Promise<OverdueSummary> {
-  const summary: OverdueSummary = { asked: 0, answered: 0, flagged: 0, resent: 0, resendRetry: 0, resendRefused: 0, overdueNow: 0 };
+  const summary: OverdueSummary = { asked: 0, answered: 0, flagged: 0, resent: 0, resendRetry: 0, resendRefused: 0, internalErrors: 0, overdueNow: 0 };
   const limit = options.limit ?? 200;
   const at = ctx.clock.now().getTime();
 
@@ -95,12 +99,11 @@ export async function checkOverdue(ctx: Context, adapters: Adapters, options: Ov
       const breaker = options.breakers?.for(destination);
       const admission = breaker?.tryAcquire() ?? { allowed: true as const, trial: false };
       if (!admission.allowed) break; // the destination is down: next run
-      const outcome = await resendOne(ctx, adapter, handover);
-      if (outcome === 'retry') breaker?.recordFailure();
-      else breaker?.recordSuccess();
+      const outcome = await resendOne(ctx, adapter, handover, breaker);
       if (outcome === 'delivered') summary.resent++;
       else if (outcome === 'retry') summary.resendRetry++;
       else if (outcome === 'failed') summary.resendRefused++;
+      else if (outcome === 'internal_error') summary.internalErrors++;
       if (admission.trial) break; // one trial after an outage, not a batch
     }
   }
@@ -116,22 +119,30 @@ export async function checkOverdue(ctx: Context, adapters: Adapters, options: Ov
 }
 
 /** Sends one delivered handover again under its own id as Idempotency-Key and records it all. */
-async function resendOne(ctx: Context, adapter: DestinationAdapter, handover: HandoverRecord): Promise<DeliveryOutcome['kind'] | 'skipped'> {
+async function resendOne(ctx: Context, adapter: DestinationAdapter, handover: HandoverRecord, breaker: CircuitBreaker | undefined): Promise<SendResult['kind'] | 'skipped'> {
   const destination = adapter.destination;
-  if (!handover.evidence || !handover.decision) return 'skipped';
-  const startedAt = ctx.clock.now().getTime();
-  const attemptNo = handover.attemptCount + 1;
-  const outcome = await sendHandover(adapter, handover, ctx.policy.hotlineId, (error) =>
-    ctx.logger.error('re-send threw', { component: 'overdue-check', handoverId: handover.id, error: error.message }),
-  );
-  const finishedAt = ctx.clock.now().getTime();
-  ctx.metrics.deliveryAttempts.inc({ destination, outcome: outcome.kind });
-  await ctx.store.recordAttempt(
-    attemptRecord({ handoverId: handover.id, attemptNo, destination, claimToken: `resend:${ctx.newId()}`, startedAt, finishedAt, outcome, note: 're-sent: no answer long after delivery' }),
-  );
+  const { outcome, attemptNo, finishedAt } = await deliverAttempt(ctx, adapter, handover, {
+    ...(breaker ? { breaker } : {}),
+    claimToken: `resend:${ctx.newId()}`,
+    component: 'overdue-check',
+    note: 're-sent: no answer long after delivery',
+  });
   const days = Math.round(((finishedAt - (handover.deliveredAt ?? finishedAt)) / (24 * HOUR_MS)) * 10) / 10;
-  const data = { attempt: attemptNo, statusCode: outcome.statusCode, requestHash: outcome.requestHash || null, daysSinceDelivery: days };
   try {
+    if (outcome.kind === 'internal_error') {
+      // Ours, not the destination's: a person looks at it rather than a re-send every run.
+      await ctx.store.transition(handover.id, {
+        to: 'failed',
+        actor: ACTOR,
+        reason: `re-send failed on our side: internal_error: ${outcome.error.message}`,
+        expectState: 'delivered',
+        set: { resentAt: finishedAt, attemptCount: attemptNo, failureReason: 'internal_error', overdueAt: null },
+        data: { attempt: attemptNo, errorClass: 'internal_error', error: outcome.error.name, daysSinceDelivery: days },
+        now: finishedAt,
+      });
+      return outcome.kind;
+    }
+    const data = { attempt: attemptNo, statusCode: outcome.statusCode, requestHash: outcome.requestHash || null, daysSinceDelivery: days };
     if (outcome.kind === 'delivered') {
       await ctx.store.annotate(handover.id, {
         actor: ACTOR,

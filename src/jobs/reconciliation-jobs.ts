@@ -5,9 +5,11 @@
  * reaper they make sure every handover either reaches its end or is in front of a person.
  *
  * Schedules come from config (SCHEDULE_RECONCILE, SCHEDULE_GEOIP_REFRESH,
- * SCHEDULE_DAILY_SUMMARY). Jobs that write run in one replica per period (exclusive, a lease
- * shorter than the period); the GeoIP refresh runs in every replica, since each process holds
- * its own copy of the database.
+ * SCHEDULE_DAILY_SUMMARY). Jobs that write are exclusive: one replica holds the job's lease
+ * and runs it, renewing the lease each run. The lease is fixed (4 minutes for overdue and
+ * still-online, 10 for the daily summary), not derived from the schedule: other replicas take
+ * over only once it has expired. The GeoIP refresh runs in every replica, since each process
+ * holds its own copy of the database.
  */
 import type { Components } from '../components.js';
 import type { Context } from '../context.js';

@@ -16,6 +16,8 @@ export interface Metrics {
   callbacksRefused: Counter<'destination' | 'reason'>;
   locateRuns: Counter<'outcome'>;
   jobRuns: Counter<'job' | 'outcome'>;
+  /** Our own errors (bugs, missing data), by component: an alert, never a destination's fault. */
+  internalErrors: Counter<'component'>;
   jobLastSuccess: Gauge<'job'>;
   circuitOpen: Gauge<'destination'>;
   handoversByState: Gauge<'state' | 'destination'>;
@@ -38,6 +40,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     acknowledgements: new Counter({ name: 'hrr_acknowledgements_total', help: 'Acknowledgements received', labelNames: ['destination', 'source', 'applied'], registers }),
     callbacksRefused: new Counter({ name: 'hrr_callbacks_refused_total', help: 'Acknowledgement callbacks refused', labelNames: ['destination', 'reason'], registers }),
     locateRuns: new Counter({ name: 'hrr_locate_total', help: 'Handovers located, by result', labelNames: ['outcome'], registers }),
+    internalErrors: new Counter({ name: 'hrr_internal_errors_total', help: 'Errors of our own (bugs, missing data), by component; alert on any', labelNames: ['component'], registers }),
     jobRuns: new Counter({ name: 'hrr_job_runs_total', help: 'Scheduled job runs', labelNames: ['job', 'outcome'], registers }),
     jobLastSuccess: new Gauge({ name: 'hrr_job_last_success_timestamp_seconds', help: 'When each job last ran successfully', labelNames: ['job'], registers }),
     circuitOpen: new Gauge({ name: 'hrr_destination_circuit_open', help: '1 while the circuit breaker of a destination is open', labelNames: ['destination'], registers }),

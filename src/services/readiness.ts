@@ -3,6 +3,8 @@
  * the service not ready (503); a non-critical one is reported without failing it — a
  * destination without configuration holds its handovers and says so here (contract §5).
  */
+import { coerceError } from '../domain/errors.js';
+
 export interface ProbeResult {
   name: string;
   ok: boolean;
@@ -27,7 +29,7 @@ export async function collectReadiness(probes: readonly ReadinessProbe[], timeou
           new Promise<ProbeResult>((resolve) => setTimeout(() => resolve({ name: `probe-${i}`, ok: false, critical: true, detail: 'timed out' }), timeoutMs).unref()),
         ]);
       } catch (error) {
-        return { name: `probe-${i}`, ok: false, critical: true, detail: (error as Error).message };
+        return { name: `probe-${i}`, ok: false, critical: true, detail: coerceError(error).message };
       }
     }),
   );

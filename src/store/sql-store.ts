@@ -12,7 +12,7 @@ import { signCheckpoint, type SignedCheckpoint } from '../domain/audit-checkpoin
 import { handoverFacts, referralClassificationHash } from '../domain/handover-facts.js';
 import { MerkleRootBuilder } from '../domain/merkle-tree.js';
 import { checkAuditTrail, toCheckpoint, toVerification, type TrailCheckOptions, type TrailReport } from './audit-trail-check.js';
-import { ConflictError, InvalidTransitionError, LeaseLostError, NotFoundError } from '../domain/errors.js';
+import { ConflictError, InvalidTransitionError, LeaseLostError, NotFoundError, coerceError } from '../domain/errors.js';
 import type { Destination } from '../domain/decision.js';
 import type { HandoverTiming } from '../domain/handover-stats.js';
 import { canTransition, type HandoverState } from '../domain/handover-states.js';
@@ -159,7 +159,7 @@ export class SqlStore implements Store {
         [checkpoint.id, checkpoint.fromSeq, checkpoint.toSeq, checkpoint.size, checkpoint.root, checkpoint.prev, checkpoint.at, checkpoint.keyId, checkpoint.signature, checkpoint.hash, checkpoint.publicKey],
       );
     } catch (error) {
-      if (this.db.isUniqueViolation(error) || /append-only/.test((error as Error).message)) return null;
+      if (this.db.isUniqueViolation(error) || /append-only/.test(coerceError(error).message)) return null;
       throw error;
     }
     return checkpoint;

@@ -9,6 +9,7 @@ import { readCheckpointFile } from '../../audit/checkpoint-file.js';
 import { loadPublicKey, publicKeyFileFor } from '../../audit/signing-key-file.js';
 import type { Config } from '../../config/config.js';
 import { keyIdOf } from '../../domain/audit-checkpoint.js';
+import { coerceError } from '../../domain/errors.js';
 import { PostgresDriver } from '../../store/postgres/postgres-driver.js';
 import type { SqlDriver } from '../../store/sql-driver.js';
 import { SqlStore } from '../../store/sql-store.js';
@@ -34,7 +35,7 @@ function openReadOnly(url: string, statementTimeoutMs: number): SqlDriver {
     try {
       return new SqliteDriver(path, { readOnly: true });
     } catch (error) {
-      throw new CannotCheck(`cannot open ${path}: ${(error as Error).message}`);
+      throw new CannotCheck(`cannot open ${path}: ${coerceError(error).message}`);
     }
   }
   return new PostgresDriver({ connectionString: url, poolSize: 1, statementTimeoutMs: Math.max(statementTimeoutMs, 600_000) });
@@ -49,7 +50,7 @@ function pinnedKey(config: Config, option: string | undefined): { key: KeyObject
   try {
     return { key: loadPublicKey(file), source: file };
   } catch (error) {
-    throw new CannotCheck(`cannot read the public key ${file}: ${(error as Error).message}`);
+    throw new CannotCheck(`cannot read the public key ${file}: ${coerceError(error).message}`);
   }
 }
 
@@ -67,7 +68,7 @@ export async function auditVerifyCommand(config: Config, options: AuditVerifyOpt
     try {
       migrated = await driver.hasMigration(AUDIT_CHAINS_MIGRATION);
     } catch (error) {
-      throw new CannotCheck(`cannot read the database: ${(error as Error).message}`);
+      throw new CannotCheck(`cannot read the database: ${coerceError(error).message}`);
     }
     if (!migrated) throw new CannotCheck('the database has no audit trail of this version (not migrated: run `referral migrate`)');
     const store = new SqlStore(driver);
@@ -84,7 +85,7 @@ export async function auditVerifyCommand(config: Config, options: AuditVerifyOpt
     if (error instanceof CannotCheck) {
       process.stderr.write(`audit verify: could not check: ${error.message}\n`);
     } else {
-      process.stderr.write(`audit verify: could not check: ${(error as Error).message}\n`);
+      process.stderr.write(`audit verify: could not check: ${coerceError(error).message}\n`);
     }
     process.exitCode = 2;
   } finally {

@@ -1,4 +1,5 @@
 import { suggestSetting, type Config } from '../../config/config.js';
+import { coerceError } from '../../domain/errors.js';
 import { defaultLocatorFactory } from '../../locator-factory.js';
 import { startService } from '../../service.js';
 
@@ -23,7 +24,7 @@ export async function serveCommand(config: Config, unknownSettings: string[] = [
     service.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        service.ctx.logger.error('shutdown failed', { error: (error as Error).message });
+        service.ctx.logger.error('shutdown failed', { error: coerceError(error).message });
         process.exit(1);
       },
     );

@@ -1,0 +1,58 @@
+/**
+ * The one delivery path: send a handover once, tell the destination's circuit breaker what the
+ * destination did, count it, and record the attempt. Both the dispatcher (a `routed` handover
+ * under its lease) and the overdue check (a `delivered` one sent again) go through here; each
+ * then moves the handover on in its own way, since they start from different states.
+ */
+import type { Context } from '../context.js';
+import type { CircuitBreaker } from '../domain/circuit-breaker.js';
+import type { HandoverRecord } from '../store/store.js';
+import { attemptRecord, sendHandover, type SendResult } from './attempt-record.js';
+import type { DestinationAdapter } from './destinations/destination-adapter.js';
+
+export interface DeliveredAttempt {
+  outcome: SendResult;
+  attemptNo: number;
+  startedAt: number;
+  finishedAt: number;
+}
+
+export async function deliverAttempt(
+  ctx: Context,
+  adapter: DestinationAdapter,
+  handover: HandoverRecord,
+  options: {
+    /** The destination's breaker; none when the caller does not gate on it. */
+    breaker?: CircuitBreaker;
+    claimToken: string;
+    /** Who is sending, for the log and hrr_internal_errors_total. */
+    component: string;
+    /** Why this attempt was made, if not the usual (kept in the attempt record). */
+    note?: string;
+  },
+): Promise<DeliveredAttempt> {
+  const destination = adapter.destination;
+  const startedAt = ctx.clock.now().getTime();
+  const attemptNo = handover.attemptCount + 1;
+  const outcome = await sendHandover(adapter, handover, ctx.policy.hotlineId);
+  const finishedAt = ctx.clock.now().getTime();
+
+  // Only what the destination did counts for its breaker: an outage is a failure, any answer a
+  // success, and our own error neither (a local bug must not stop delivery to a healthy one).
+  if (outcome.kind === 'retry') options.breaker?.recordFailure();
+  else if (outcome.kind === 'internal_error') options.breaker?.recordNeither();
+  else options.breaker?.recordSuccess();
+
+  ctx.metrics.deliveryAttempts.inc({ destination, outcome: outcome.kind });
+  if (outcome.kind === 'internal_error') {
+    ctx.metrics.internalErrors.inc({ component: options.component });
+    ctx.logger.error('delivery attempt failed on our side', { component: options.component, handoverId: handover.id, error: outcome.error.message });
+  } else {
+    ctx.metrics.deliveryDuration.observe({ destination }, outcome.durationMs / 1000);
+  }
+
+  await ctx.store.recordAttempt(
+    attemptRecord({ handoverId: handover.id, attemptNo, destination, claimToken: options.claimToken, startedAt, finishedAt, outcome, ...(options.note ? { note: options.note } : {}) }),
+  );
+  return { outcome, attemptNo, startedAt, finishedAt };
+}
