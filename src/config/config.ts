@@ -84,6 +84,10 @@ const VARIABLES = {
   RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  CONSOLE_SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  CONSOLE_IDLE_MINUTES: positiveInt.default(30),
+  CONSOLE_SESSION_HOURS: positiveInt.default(12),
+  CONSOLE_SIGN_IN_PER_MINUTE: positiveInt.default(10),
 } as const;
 
 /** Prefixes of our settings: an unknown variable with one of these is most likely a typo. */
@@ -127,6 +131,11 @@ export interface Config {
   ackPollIntervalMs: number;
   schedules: { enabled: boolean; dispatch: string; locate: string; ackPoll: string; reconcile: string; geoipRefresh: string; dailySummary: string };
   logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /**
+   * The web console (contract §3, `/console/`). Without a session secret every start makes a
+   * random one: sessions then end at restart and are not shared between replicas.
+   */
+  console: { sessionSecret: string | null; idleMs: number; maxSessionMs: number; signInPerMinute: number };
 }
 
 function readVariables(env: Record<string, string | undefined>): Variables {
@@ -237,6 +246,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       dailySummary: v.SCHEDULE_DAILY_SUMMARY,
     },
     logLevel: v.LOG_LEVEL,
+    console: {
+      sessionSecret: v.CONSOLE_SESSION_SECRET ?? null,
+      idleMs: v.CONSOLE_IDLE_MINUTES * 60_000,
+      maxSessionMs: v.CONSOLE_SESSION_HOURS * 3_600_000,
+      signInPerMinute: v.CONSOLE_SIGN_IN_PER_MINUTE,
+    },
   };
   return deepFreeze(config);
 }
