@@ -41,7 +41,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     if (!components.adapters[d]) log.warn('destination not configured: its handovers wait in routed', { destination: d });
   }
 
-  const app = createApp(ctx, { locator: components.locator, console: { breakers: components.breakers, jobs: components.jobs } });
+  const app = createApp(ctx, { locator: components.locator, console: { adapters: components.adapters, breakers: components.breakers, jobs: components.jobs } });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.once('error', reject);

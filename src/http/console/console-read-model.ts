@@ -12,6 +12,8 @@ import type { AuditCheckpointSummary, CheckpointSource } from './checkpoint-sour
 
 /** The running parts the overview reports on; absent ones are shown as unknown. */
 export interface ConsoleParts {
+  /** The destination adapters in use; without them, "configured" is read from the settings. */
+  adapters?: Partial<Record<Destination, unknown>>;
   breakers?: { for(destination: Destination): { state(): CircuitSnapshot } };
   jobs?: { jobs: readonly { name: string; definition: { schedule: string } }[] };
   checkpoints?: CheckpointSource;
@@ -121,7 +123,7 @@ export async function overview(ctx: Context, parts: ConsoleParts): Promise<Overv
     const a = attempts.find((x) => x.destination === destination);
     return {
       destination,
-      configured: ctx.config.destinations[destination] !== null,
+      configured: parts.adapters ? Boolean(parts.adapters[destination]) : ctx.config.destinations[destination] !== null,
       circuit: parts.breakers ? parts.breakers.for(destination).state() : null,
       lastSuccessAt: a?.lastSuccessAt ?? null,
       lastFailureAt: a?.lastFailureAt ?? null,

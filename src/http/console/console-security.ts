@@ -23,7 +23,8 @@ export function consoleHeaders(): RequestHandler {
   return (_req, res, next) => {
     res.setHeader('Content-Security-Policy', CONSOLE_CSP);
     res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Referrer-Policy', 'no-referrer');
+    // same-origin: the console's own requests keep their Origin; nothing leaks to other sites.
+    res.setHeader('Referrer-Policy', 'same-origin');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
@@ -31,15 +32,16 @@ export function consoleHeaders(): RequestHandler {
   };
 }
 
-/** True when an unsafe request plainly comes from another site. */
+/**
+ * True when an unsafe request comes from another site. Browsers send Sec-Fetch-Site, which
+ * decides; without it (older browsers, curl) Origin must name this host when it is sent.
+ */
 export function isCrossSite(headers: { secFetchSite?: string | undefined; origin?: string | undefined; host?: string | undefined }): boolean {
-  if (headers.secFetchSite && !['same-origin', 'none'].includes(headers.secFetchSite)) return true;
-  if (headers.origin && headers.origin !== 'null') {
-    try {
-      return new URL(headers.origin).host !== headers.host;
-    } catch {
-      return true;
-    }
+  if (headers.secFetchSite) return !['same-origin', 'none'].includes(headers.secFetchSite);
+  if (headers.origin === undefined) return false;
+  try {
+    return new URL(headers.origin).host !== headers.host;
+  } catch {
+    return true; // "null" (a sandboxed or privacy-stripped origin) or garbage
   }
-  return headers.origin === 'null';
 }
