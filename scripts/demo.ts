@@ -4,6 +4,9 @@
  * GeoIP data), refers sample reports — Belgian, Dutch, American, Kazakh (no INHOPE hotline),
  * CDN-hosted and unresolvable — and prints every handover's state as it changes, to the end.
  * Sample hosts end in `.test`; the addresses they resolve to are never contacted.
+ *
+ * `npm run demo -- --keep` then leaves the service and the stand-ins running with the demo
+ * data, and prints the web console's address and a supervisor key to sign in with (Ctrl+C ends it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,12 +49,14 @@ const rdap = await startRdapStandin({ networks: readRdapFixtures(RDAP_FIXTURES) 
 // The stand-ins acknowledge after two seconds and close (content removed) after six.
 const police = await startPoliceStandin({ token: 'demo-police-token', behaviour: { ackAfterMs: 2_000, closeAfterMs: 6_000 } });
 const iccam = await startIccamStandin({ username: 'demo', password: 'demo-password', behaviour: { ackAfterMs: 2_000, closeAfterMs: 6_000 } });
+const keep = process.argv.slice(2).includes('--keep');
 const key = createApiKey('demo-analyst', 'analyst');
+const supervisorKey = createApiKey('demo-supervisor', 'supervisor');
 
 const config = loadConfig({
   PORT: '0',
   DATABASE_URL: `sqlite:${join(dir, 'demo.db')}`,
-  API_KEYS: key.entry,
+  API_KEYS: `${key.entry},${supervisorKey.entry}`,
   DNS_SERVERS: dns.server,
   RDAP_BOOTSTRAP_URL: rdap.bootstrapUrl,
   RDAP_TIMEOUT_MS: '1000',
@@ -118,6 +123,21 @@ const stats = (await (await fetch(`${base}/v1/stats`, { headers })).json()) as {
 console.log(`\nGET /v1/stats byState: ${JSON.stringify(stats.byState)}`);
 console.log(`cases at the police stand-in: ${police.cases.size}; at the ICCAM stand-in: ${iccam.cases.size}`);
 
-await service.stop();
-await Promise.all([police.close(), iccam.close(), dns.close(), rdap.close()]);
-rmSync(dir, { recursive: true, force: true });
+const shutdown = async () => {
+  await service.stop();
+  await Promise.all([police.close(), iccam.close(), dns.close(), rdap.close()]);
+  rmSync(dir, { recursive: true, force: true });
+};
+
+if (keep) {
+  console.log(`\nThe service and the stand-ins keep running with the demo data.`);
+  console.log(`  console:        ${base}/console/`);
+  console.log(`  supervisor key: ${supervisorKey.secret}`);
+  console.log(`  analyst key:    ${key.secret}`);
+  console.log(`Press Ctrl+C to stop; the demo's database is removed then.`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}
+await shutdown();

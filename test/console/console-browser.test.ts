@@ -194,7 +194,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
 
     svc.clock.advance(2 * MIN);
     await pollAcknowledgements(svc.ctx, parts.adapters, { intervalMs: 0 });
-    await page.reload();
+    await page.goto(`${base}/console/handovers/${cdnCase}`);
     expect(await page.locator('dl.facts .state').textContent()).toBe('acknowledged');
     const timeline = await page.locator('ol.timeline').textContent();
     expect(timeline).toContain('key:supervisor-key');

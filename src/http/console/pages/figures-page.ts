@@ -70,6 +70,8 @@ export function figuresRoutes(ctx: Context, kit: ConsoleKit): Router {
       key: m.key,
       title: m.title,
       data: {
+        // Half a slice of margin each side, so the first and last bars are drawn whole.
+        pad: (bucket === 'week' ? 3.5 : 15) * 86_400,
         x: slices.map((s) => s.start / 1000),
         median: slices.map((s) => hours(s.figures[m.key].medianMs)),
         p90: slices.map((s) => hours(s.figures[m.key].p90Ms)),

@@ -10,7 +10,11 @@
     const options = {
       width,
       height: 240,
-      scales: { x: { time: true }, hours: { auto: true }, count: { auto: true } },
+      scales: {
+        x: { time: true, range: (_u, min, max) => [min - (data.pad || 0), max + (data.pad || 0)] },
+        hours: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
+        count: { auto: true, range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] },
+      },
       axes: [
         {},
         { scale: 'hours', label: 'hours', size: 60 },
