@@ -70,19 +70,23 @@ export async function screenshot(page: Page, name: string): Promise<void> {
  * never reached: an empty list means everything can be used from the keyboard.
  */
 export async function unreachableByKeyboard(page: Page): Promise<string[]> {
+  // The page records what gets focus, so each Tab is one round trip to the browser.
   const total = (await page.evaluate(`(() => {
     const selector = 'a[href], button, summary, input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex="-1"])';
     const all = [...document.querySelectorAll(selector)].filter((el) => el.checkVisibility() && !el.disabled);
     all.forEach((el, i) => (el.dataset.kbd = String(i)));
+    window.__reached = new Set();
+    document.addEventListener('focusin', (e) => { if (e.target && e.target.dataset && e.target.dataset.kbd) window.__reached.add(e.target.dataset.kbd); });
     if (document.activeElement) document.activeElement.blur();
     return all.length;
   })()`)) as number;
-  const reached = new Set<string>();
-  for (let i = 0; i < total + 3; i++) {
-    await page.keyboard.press('Tab');
-    const id = (await page.evaluate('document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.kbd ?? null : null')) as string | null;
-    if (id !== null) reached.add(id);
+  // Some controls take several presses (a date input steps through day, month and year).
+  let presses = 0;
+  while (presses < total * 3 + 5) {
+    for (let i = 0; i < total + 2; i++, presses++) await page.keyboard.press('Tab');
+    if (((await page.evaluate('window.__reached.size')) as number) >= total) break;
   }
-  const all = (await page.evaluate(`[...document.querySelectorAll('[data-kbd]')].map((el) => [el.dataset.kbd, el.tagName.toLowerCase() + ' "' + (el.textContent || '').trim().slice(0, 40) + '"'])`)) as [string, string][];
-  return all.filter(([id]) => !reached.has(id)).map(([, label]) => label);
+  return (await page.evaluate(
+    `[...document.querySelectorAll('[data-kbd]')].filter((el) => !window.__reached.has(el.dataset.kbd)).map((el) => el.tagName.toLowerCase() + ' "' + (el.textContent || '').trim().slice(0, 40) + '"')`,
+  )) as string[];
 }
