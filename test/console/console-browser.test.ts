@@ -112,9 +112,9 @@ async function signedIn(role: 'supervisor' | 'analyst'): Promise<{ context: Brow
 
 /** axe-core finds nothing serious, every control is reachable by Tab, and a screenshot for the README. */
 async function checkPage(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
   expect(await seriousAccessibilityProblems(page), `axe on ${name}`).toEqual([]);
   expect(await unreachableByKeyboard(page), `keyboard on ${name}`).toEqual([]);
-  await screenshot(page, name);
 }
 
 describe('the console in a browser', { timeout: 90_000 }, () => {

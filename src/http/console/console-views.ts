@@ -3,9 +3,10 @@
  * unless a template says otherwise (none does). Filters turn times, durations, reason codes
  * and reported URLs into what a person reads.
  */
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import nunjucks from 'nunjucks';
+import type Nunjucks from 'nunjucks';
 import { defangUrl } from './defang-url.js';
 import { reasonInWords } from './review-reason-words.js';
 
@@ -43,6 +44,8 @@ export interface ConsoleViews {
 }
 
 export function createConsoleViews(): ConsoleViews {
+  // Loaded when the console is built, not at import: CLI commands that never serve skip it.
+  const nunjucks = createRequire(import.meta.url)('nunjucks') as typeof Nunjucks;
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES_DIR), { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true });
   env.addFilter('defang', (url: unknown) => defangUrl(String(url ?? '')));
   env.addFilter('utc', utcTime);

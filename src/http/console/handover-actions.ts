@@ -22,7 +22,8 @@ export interface HandoverAction {
   /** The transition it makes, checked against the state machine (contract §1). */
   to: HandoverState;
   from: readonly HandoverState[];
-  fields: readonly ('destination' | 'country' | 'reason')[];
+  /** Form fields, in order; `reference` is the destination's own reference (for `resolve`). */
+  fields: readonly ('destination' | 'country' | 'reference' | 'reason')[];
   schema: z.ZodType<Record<string, unknown>>;
   run(ctx: Context, id: string, input: Record<string, unknown>, actor: string): Promise<HandoverRecord>;
 }
