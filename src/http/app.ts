@@ -19,7 +19,7 @@ import { statsRoutes } from './routes/stats.js';
 import { ackRoutes } from './routes/acks.js';
 import { locateRoutes } from './routes/locate.js';
 import type { HostingLocator } from '../services/locate-and-route.js';
-import { consoleRouter, type ConsoleParts } from './console/console-router.js';
+import { mountConsole, type ConsoleParts } from './console/mount-console.js';
 
 export const API_INFO = { title: 'hotline-referral-router', version: '1' };
 export const BODY_LIMIT = '256kb';
@@ -79,7 +79,7 @@ export function createApp(ctx: Context, parts: AppParts = {}): Express {
   app.use(handoverRoutes(ctx, openapi));
   app.use(statsRoutes(ctx, openapi));
   if (parts.locator) app.use(locateRoutes(ctx, openapi, parts.locator));
-  app.use(consoleRouter(ctx, parts.console));
+  app.use(mountConsole(ctx, parts.console));
   app.use(notFound());
   app.use(errorHandler(ctx.logger.child({ component: 'http' })));
   return app;
