@@ -4,6 +4,9 @@
  * GeoIP data), refers sample reports — Belgian, Dutch, American, Kazakh (no INHOPE hotline),
  * CDN-hosted and unresolvable — and prints every handover's state as it changes, to the end.
  * Sample hosts end in `.test`; the addresses they resolve to are never contacted.
+ *
+ * `npm run demo -- --keep` then leaves the service and the stand-ins running with the demo
+ * data, and prints the web console's address and a supervisor key to sign in with (Ctrl+C ends it).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -57,12 +60,14 @@ const iccam = await startIccamStandin({
     { afterMs: 6_000, action: 'Removed' },
   ],
 });
+const keep = process.argv.slice(2).includes('--keep');
 const key = createApiKey('demo-analyst', 'analyst');
+const supervisorKey = createApiKey('demo-supervisor', 'supervisor');
 
 const config = loadConfig({
   PORT: '0',
   DATABASE_URL: `sqlite:${join(dir, 'demo.db')}`,
-  API_KEYS: key.entry,
+  API_KEYS: `${key.entry},${supervisorKey.entry}`,
   DNS_SERVERS: dns.server,
   RDAP_BOOTSTRAP_URL: rdap.bootstrapUrl,
   RDAP_TIMEOUT_MS: '1000',
@@ -154,8 +159,23 @@ if (report) {
 }
 console.log(`ICCAM calls: ${state.calls} (logins ${state.logins}), pacing violations: ${state.pacingViolations.length}, reports per handover: ${JSON.stringify(Object.values(state.reportsPerHotlineReference))}`);
 
-await service.stop();
-await Promise.all([police.close(), iccam.close(), dns.close(), rdap.close()]);
+const shutdown = async () => {
+  await service.stop();
+  await Promise.all([police.close(), iccam.close(), dns.close(), rdap.close()]);
+};
+
+if (keep) {
+  console.log(`\nThe service and the stand-ins keep running with the demo data.`);
+  console.log(`  console:        ${base}/console/`);
+  console.log(`  supervisor key: ${supervisorKey.secret}`);
+  console.log(`  analyst key:    ${key.secret}`);
+  console.log(`Press Ctrl+C to stop; the demo's database is removed then.`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}
+await shutdown();
 
 // The operator's view of the same ledger: seal what the last run of the job left, then check
 // everything, as `npx referral audit checkpoint` and `npx referral audit verify` would.

@@ -73,7 +73,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     });
   }
 
-  const app = createApp(ctx, { locator: components.locator });
+  const app = createApp(ctx, { locator: components.locator, console: { adapters: components.adapters, breakers: components.breakers, jobs: components.jobs } });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {

@@ -116,6 +116,10 @@ const VARIABLES = {
     .default('false'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  CONSOLE_SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  CONSOLE_IDLE_MINUTES: positiveInt.default(30),
+  CONSOLE_SESSION_HOURS: positiveInt.default(12),
+  CONSOLE_SIGN_IN_PER_MINUTE: positiveInt.default(10),
 } as const;
 
 /** Prefixes of our settings: an unknown variable with one of these is most likely a typo. */
@@ -208,6 +212,11 @@ export interface Config {
   /** Checkpoint signing key (never in the database) and the copy of checkpoints outside it. */
   audit: { signingKeyFile: string; checkpointFile: string };
   logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /**
+   * The web console (contract §3, `/console/`). Without a session secret every start makes a
+   * random one: sessions then end at restart and are not shared between replicas.
+   */
+  console: { sessionSecret: string | null; idleMs: number; maxSessionMs: number; signInPerMinute: number };
 }
 
 function readVariables(env: Record<string, string | undefined>): Variables {
@@ -347,6 +356,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     audit: { signingKeyFile: v.AUDIT_SIGNING_KEY_FILE, checkpointFile: v.AUDIT_CHECKPOINT_FILE },
     logLevel: v.LOG_LEVEL,
+    console: {
+      sessionSecret: v.CONSOLE_SESSION_SECRET ?? null,
+      idleMs: v.CONSOLE_IDLE_MINUTES * 60_000,
+      maxSessionMs: v.CONSOLE_SESSION_HOURS * 3_600_000,
+      signInPerMinute: v.CONSOLE_SIGN_IN_PER_MINUTE,
+    },
   };
   return deepFreeze(config);
 }

@@ -20,6 +20,7 @@ import { statsRoutes } from './routes/stats.js';
 import { ackRoutes } from './routes/acks.js';
 import { locateRoutes } from './routes/locate.js';
 import type { HostingLocator } from '../services/locate-and-route.js';
+import { mountConsole, type ConsoleParts } from './console/mount-console.js';
 
 export const API_INFO = { title: 'hotline-referral-router', version: '1' };
 export const BODY_LIMIT = '256kb';
@@ -45,6 +46,8 @@ function observe(ctx: Context): RequestHandler {
 /** What the app needs besides the context; absent parts leave their routes out (unit tests). */
 export interface AppParts {
   locator?: HostingLocator;
+  /** What the web console reports on (circuit breakers, jobs, audit checkpoints). */
+  console?: ConsoleParts;
 }
 
 export function createApp(ctx: Context, parts: AppParts = {}): Express {
@@ -93,6 +96,7 @@ export function createApp(ctx: Context, parts: AppParts = {}): Express {
   app.use(handoverRoutes(ctx, openapi));
   app.use(statsRoutes(ctx, openapi));
   if (parts.locator) app.use(locateRoutes(ctx, openapi, parts.locator));
+  app.use(mountConsole(ctx, parts.console));
   app.use(notFound());
   app.use(errorHandler(ctx.logger.child({ component: 'http' })));
   return app;

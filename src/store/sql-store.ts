@@ -26,6 +26,7 @@ import type {
   AttemptRecord,
   ClaimRequest,
   CountRow,
+  DestinationAttemptSummary,
   HandoverFilter,
   HandoverQuery,
   HandoverRecord,
@@ -121,6 +122,11 @@ export class SqlStore implements Store {
 
   async listAuditCheckpoints(): Promise<SignedCheckpoint[]> {
     return (await this.db.all('SELECT * FROM audit_checkpoints ORDER BY id')).map(toCheckpoint);
+  }
+
+  async lastAuditCheckpoint(): Promise<SignedCheckpoint | null> {
+    const row = await this.db.get('SELECT * FROM audit_checkpoints ORDER BY id DESC LIMIT 1');
+    return row ? toCheckpoint(row) : null;
   }
 
   /**
@@ -306,6 +312,43 @@ export class SqlStore implements Store {
       'SELECT destination, COUNT(*) AS n FROM handovers WHERE overdue_at IS NOT NULL AND destination IS NOT NULL GROUP BY destination ORDER BY destination',
     );
     return rows.map((r) => ({ destination: r.destination as Destination, count: Number(r.n) }));
+  }
+
+  async listSuccessors(handoverId: string): Promise<HandoverRecord[]> {
+    return (await this.db.all(`SELECT ${HANDOVER_COLUMNS} FROM ${HANDOVER_FROM} WHERE h.parent_id = ? ORDER BY h.seq`, [handoverId])).map(toHandover);
+  }
+
+  async summariseDestinationAttempts(since: number): Promise<DestinationAttemptSummary[]> {
+    // Outcomes other than delivered and skipped mean the destination did not take the handover.
+    const rows = await this.db.all<Record<string, unknown>>(
+      `SELECT destination,
+              MAX(CASE WHEN outcome = 'delivered' THEN COALESCE(finished_at, started_at) END) AS last_success_at,
+              MAX(CASE WHEN outcome NOT IN ('delivered', 'skipped') THEN COALESCE(finished_at, started_at) END) AS last_failure_at,
+              SUM(CASE WHEN started_at >= ? THEN 1 ELSE 0 END) AS recent_attempts,
+              SUM(CASE WHEN started_at >= ? AND outcome NOT IN ('delivered', 'skipped') THEN 1 ELSE 0 END) AS recent_failures
+       FROM delivery_attempts GROUP BY destination ORDER BY destination`,
+      [since, since],
+    );
+    const summaries: DestinationAttemptSummary[] = [];
+    for (const r of rows) {
+      const lastFailureAt = r.last_failure_at === null || r.last_failure_at === undefined ? null : Number(r.last_failure_at);
+      const last =
+        lastFailureAt === null
+          ? undefined
+          : await this.db.get<{ error_class: string | null }>(
+              `SELECT error_class FROM delivery_attempts WHERE destination = ? AND outcome NOT IN ('delivered', 'skipped') ORDER BY COALESCE(finished_at, started_at) DESC, id DESC LIMIT 1`,
+              [r.destination],
+            );
+      summaries.push({
+        destination: r.destination as Destination,
+        lastSuccessAt: r.last_success_at === null || r.last_success_at === undefined ? null : Number(r.last_success_at),
+        lastFailureAt,
+        lastErrorClass: last?.error_class ?? null,
+        recentAttempts: Number(r.recent_attempts ?? 0),
+        recentFailures: Number(r.recent_failures ?? 0),
+      });
+    }
+    return summaries;
   }
 
   async listTimings(range: { from?: number; to?: number } = {}): Promise<HandoverTiming[]> {

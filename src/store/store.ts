@@ -271,6 +271,19 @@ export interface StoredLookupLists {
   fetchedAt: number | null;
 }
 
+/** What the console's overview shows of one destination's recent deliveries. */
+export interface DestinationAttemptSummary {
+  destination: Destination;
+  /** When an attempt last ended with the destination accepting the handover. */
+  lastSuccessAt: number | null;
+  /** When an attempt last failed (retry, failed or unknown), and its error class. */
+  lastFailureAt: number | null;
+  lastErrorClass: string | null;
+  /** Attempts that started at or after `since`, and how many of them did not deliver. */
+  recentAttempts: number;
+  recentFailures: number;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<string[]>;
@@ -291,6 +304,10 @@ export interface Store {
   countByStateAndDestination(): Promise<CountRow[]>;
   /** Handovers flagged overdue (overdueAt set), per destination: the overdue gauge. */
   countOverdueByDestination(): Promise<{ destination: Destination; count: number }[]>;
+  /** Handovers created as linked successors of this one (content moved, hosting changed). */
+  listSuccessors(handoverId: string): Promise<HandoverRecord[]>;
+  /** Per destination that has attempts: last success, last failure, and counts since `since`. */
+  summariseDestinationAttempts(since: number): Promise<DestinationAttemptSummary[]>;
   /** The timestamps statistics are computed from, for handovers created in [from, to). */
   listTimings(range?: { from?: number; to?: number }): Promise<HandoverTiming[]>;
 
@@ -355,4 +372,6 @@ export interface Store {
   /** Seals every event since the last checkpoint; null when there was nothing new. */
   sealAuditCheckpoint(privateKey: KeyObject, now: number): Promise<SignedCheckpoint | null>;
   listAuditCheckpoints(): Promise<SignedCheckpoint[]>;
+  /** The newest checkpoint, or null before the first (the console's overview). */
+  lastAuditCheckpoint(): Promise<SignedCheckpoint | null>;
 }

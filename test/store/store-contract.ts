@@ -189,6 +189,27 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       expect(await store.findHandovers({ states: ['routed'], limit: 10 })).toHaveLength(2);
     });
 
+    it('lists the linked successors of a handover for its story', async () => {
+      const parent = await routedHandover('R-story');
+      const successor = await store.createLinkedHandover(parent.id, { id: randomUUID(), actor: 'system:test', reason: 'moved', now: 40 });
+      expect((await store.listSuccessors(parent.id)).map((h) => h.id)).toEqual([successor.id]);
+      expect(await store.listSuccessors(successor.id)).toEqual([]);
+    });
+
+    it('summarises each destination: last success, last failure with its class, recent counts', async () => {
+      const h = await routedHandover('R-health');
+      const attempt = (attemptNo: number, destination: 'police' | 'inhope', startedAt: number, outcome: string, errorClass: string | null) =>
+        store.recordAttempt({ handoverId: h.id, attemptNo, destination, claimToken: 't', startedAt, finishedAt: startedAt + 5, durationMs: 5, outcome, statusCode: null, errorClass, requestHash: null, responseDigest: null, detail: null });
+      await attempt(1, 'police', 100, 'retry', 'timeout');
+      await attempt(2, 'police', 200, 'delivered', null);
+      await attempt(3, 'police', 300, 'retry', 'http_5xx');
+      await attempt(1, 'inhope', 50, 'delivered', null);
+      expect(await store.summariseDestinationAttempts(150)).toEqual([
+        { destination: 'inhope', lastSuccessAt: 55, lastFailureAt: null, lastErrorClass: null, recentAttempts: 0, recentFailures: 0 },
+        { destination: 'police', lastSuccessAt: 205, lastFailureAt: 305, lastErrorClass: 'http_5xx', recentAttempts: 2, recentFailures: 1 },
+      ]);
+    });
+
     it('counts overdue handovers per destination', async () => {
       const a = await routedHandover('R-od-1');
       const b = await routedHandover('R-od-2', 'inhope');

@@ -1,0 +1,57 @@
+/**
+ * The console's HTML: nunjucks templates with autoescaping on, so every value is escaped
+ * unless a template says otherwise (none does). Filters turn times, durations, reason codes
+ * and reported URLs into what a person reads.
+ */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type Nunjucks from 'nunjucks';
+import { PROJECT_ROOT } from '../../config/project-paths.js';
+import { defangUrl } from './defang-url.js';
+import { reasonInWords } from './review-reason-words.js';
+
+// Resolved from the project root, not this module: the built dist/ holds no templates.
+export const TEMPLATES_DIR = join(PROJECT_ROOT, 'src', 'http', 'console', 'templates');
+
+/** "3 d 4 h", "2 h 5 min", "40 s": the largest two units. */
+export function humanDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['min', 60_000],
+    ['s', 1000],
+  ];
+  const parts: string[] = [];
+  let rest = Math.floor(ms);
+  for (const [unit, size] of units) {
+    const n = Math.floor(rest / size);
+    if (n > 0 || parts.length > 0) parts.push(`${n} ${unit}`);
+    rest -= n * size;
+    if (parts.length === 2) break;
+  }
+  return parts.filter((p) => !p.startsWith('0 ')).join(' ') || '0 s';
+}
+
+export function utcTime(ms: number | string | null | undefined): string {
+  if (ms === null || ms === undefined) return '—';
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? '—' : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export interface ConsoleViews {
+  render(template: string, locals: Record<string, unknown>): string;
+}
+
+export function createConsoleViews(): ConsoleViews {
+  // Loaded when the console is built, not at import: CLI commands that never serve skip it.
+  const nunjucks = createRequire(import.meta.url)('nunjucks') as typeof Nunjucks;
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES_DIR), { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true });
+  env.addFilter('defang', (url: unknown) => defangUrl(String(url ?? '')));
+  env.addFilter('utc', utcTime);
+  env.addFilter('duration', humanDuration);
+  env.addFilter('reasonWords', (code: unknown) => reasonInWords(String(code)));
+  env.addFilter('json', (value: unknown) => JSON.stringify(value ?? null));
+  return { render: (template, locals) => env.render(template, locals) };
+}

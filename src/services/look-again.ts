@@ -1,0 +1,23 @@
+/**
+ * "Look again" (contract §1: needs_review → locating): a supervisor asks the service to gather
+ * the hosting evidence afresh, e.g. once a CDN customer's origin may have become visible or a
+ * name that did not resolve may now. The locate job picks it up at once; the old evidence stays
+ * in the audit trail and is replaced when the new evidence is recorded.
+ */
+import type { Context } from '../context.js';
+import type { HandoverRecord } from '../store/store.js';
+
+export async function lookAgain(ctx: Context, handoverId: string, actor: string, reason: string): Promise<HandoverRecord> {
+  const now = ctx.clock.now().getTime();
+  const updated = await ctx.store.transition(handoverId, {
+    to: 'locating',
+    actor,
+    reason,
+    expectState: 'needs_review',
+    // Due now, with a fresh count of locate attempts for the backoff.
+    set: { nextAttemptAt: now, locateAttempts: 0 },
+    now,
+  });
+  ctx.wakeups.locate.notify();
+  return updated;
+}

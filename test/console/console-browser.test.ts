@@ -1,0 +1,262 @@
+/**
+ * The console in a real browser (Debian's chromium through playwright-core), against the real
+ * app on 127.0.0.1 and the local police and ICCAM stand-ins. Background jobs are stepped by
+ * the test (dispatcher, acknowledgement poll) on a ManualClock: nothing waits on wall time.
+ * Every page is checked with axe-core and by keyboard, and photographed into docs/console/.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createComponents, type Components } from '../../src/components.js';
+import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
+import type { HandoverState } from '../../src/domain/handover-states.js';
+import { createApp } from '../../src/http/app.js';
+import { submitReferral } from '../../src/services/intake.js';
+import { startStandinDestinations, type StandinDestinations } from '../support/standin-destinations.js';
+import { TableLocator } from '../support/table-locator.js';
+import { bearer, createTestService, KEYS, type TestService } from '../support/test-service.js';
+import { launchBrowser, screenshot, seriousAccessibilityProblems, unreachableByKeyboard, type BrowserKit } from './console-browser-kit.js';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+let svc: TestService;
+let destinations: StandinDestinations;
+let parts: Components;
+let server: Server;
+let base: string;
+let kit: BrowserKit;
+let cdnCase: string;
+
+const locator = new TableLocator({
+  'images.be-host.test': { geo: 'BE' },
+  'video.nl-host.test': { geo: 'NL' },
+  'proxied.cdn-site.test': { geo: 'US', cdn: 'Cloudflare' },
+  'gone.test': { dns: 'nxdomain' },
+});
+
+/** Past handovers with known times, so the figures have months to draw. */
+async function seedHistory(): Promise<void> {
+  const store = svc.ctx.store;
+  const start = Date.parse('2025-12-01T09:00:00Z');
+  for (let i = 0; i < 18; i++) {
+    const createdAt = start + i * 4 * DAY + (i % 3) * HOUR;
+    const destination = i % 3 === 0 ? 'inhope' : 'police';
+    const country = destination === 'inhope' ? (i % 2 ? 'NL' : 'DE') : 'BE';
+    const handoverId = randomUUID();
+    await store.createReferral(
+      { id: randomUUID(), reportId: `HIST-${String(i).padStart(3, '0')}`, bodyHash: `h${i}`, classification: { category: 'baseline', ageGroup: 'unknown' }, reportedAt: null, urls: [{ handoverId, url: `https://item${i}.history.test/p`, contentType: 'image' }] },
+      'key:test',
+      createdAt,
+    );
+    let at = createdAt;
+    const go = (to: HandoverState, after: number, set: object = {}) => {
+      at += after;
+      return store.transition(handoverId, { to, actor: 'system:seed', reason: 'history', set, now: at });
+    };
+    await go('routed', MIN, { destination, country });
+    await go('delivering', MIN);
+    await go('delivered', (5 + i * 3) * MIN, { deliveredAt: at + (5 + i * 3) * MIN, reference: `REF-${i}` });
+    if (i % 4 === 3) continue;
+    await go('acknowledged', (2 + (i % 5) * 7) * HOUR, { acknowledgedAt: at + (2 + (i % 5) * 7) * HOUR });
+    if (i % 2 === 0) await go('closed', (1 + (i % 4)) * DAY, { closedAt: at + (1 + (i % 4)) * DAY, outcome: 'removed' });
+  }
+}
+
+beforeAll(async () => {
+  svc = await createTestService();
+  destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: 60_000 } } });
+  parts = await createComponents(svc.ctx, async () => locator, { locator, adapters: destinations.adapters() });
+  const app = createApp(svc.ctx, { locator, console: { adapters: parts.adapters, breakers: parts.breakers, jobs: parts.jobs } });
+  server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  await seedHistory();
+  const { handovers } = await submitReferral(
+    svc.ctx,
+    {
+      reportId: 'CF-2026-0042',
+      urls: ['https://images.be-host.test/gallery/1.jpg', 'https://video.nl-host.test/v/2', 'https://proxied.cdn-site.test/5', 'https://gone.test/6'].map((url) => ({ url, contentType: 'image' as const })),
+      classification: { category: 'baseline', ageGroup: 'prepubescent', siteType: 'image-host' },
+    },
+    'key:analyst-key',
+  );
+  cdnCase = handovers[2]!.id;
+  await parts.jobs.job('locate').runOnce();
+  await parts.dispatcher.runOnce();
+  svc.clock.advance(10 * MIN);
+  kit = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await kit?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  await destinations?.close();
+  await svc?.close();
+});
+
+async function signedIn(role: 'supervisor' | 'analyst'): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await kit.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/console/`);
+  await page.getByLabel('Your API key').fill(KEYS[role]);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/console/`);
+  return { context, page };
+}
+
+/** axe-core finds nothing serious, every control is reachable by Tab, and a screenshot for the README. */
+async function checkPage(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  expect(await seriousAccessibilityProblems(page), `axe on ${name}`).toEqual([]);
+  expect(await unreachableByKeyboard(page), `keyboard on ${name}`).toEqual([]);
+}
+
+describe('the console in a browser', { timeout: 90_000 }, () => {
+  it('refuses a wrong key and signs a supervisor in', async () => {
+    const context = await kit.newContext();
+    const page = await context.newPage();
+    const cspViolations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+    await page.goto(`${base}/console/review`);
+    expect(page.url()).toContain('/console/sign-in?next=');
+    await page.getByLabel('Your API key').fill('hrr_wrong-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('That key is not valid.');
+    await checkPage(page, 'sign-in');
+
+    await page.getByLabel('Your API key').fill(KEYS.supervisor);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${base}/console/review`);
+    expect(await page.locator('header .who').textContent()).toContain('supervisor-key');
+    expect(cspViolations).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the overview and the handover list', async () => {
+    const { context, page } = await signedIn('supervisor');
+    expect(await page.getByRole('heading', { name: 'Review queue' }).isVisible()).toBe(true);
+    expect(await page.locator('.card .big').textContent()).toContain('2 waiting');
+    expect(await page.getByText('Last checkpoint: none yet.').isVisible()).toBe(true);
+    const police = page.locator('section[aria-labelledby="dest-h"] tbody tr').first();
+    expect(await police.textContent()).toMatch(/police\s*yes\s*closed/);
+    await checkPage(page, 'overview');
+
+    await page.getByRole('link', { name: 'Handovers', exact: true }).click();
+    await page.getByLabel('Report id').fill('CF-2026-0042');
+    await page.getByRole('button', { name: 'Search' }).click();
+    expect(await page.locator('tbody tr').count()).toBe(4);
+    const urlCells = await page.locator('tbody code').allTextContents();
+    expect(urlCells).toContain('hxxps[://]images[.]be-host[.]test/gallery/1.jpg');
+    // Reported URLs are text, never links, and nothing is loaded from a reported host.
+    expect(await page.locator('a[href*="be-host"], img[src*="be-host"], a[href*="cdn-site"]').count()).toBe(0);
+    await checkPage(page, 'handovers');
+    await context.close();
+  });
+
+  it('lets a supervisor route a CDN-hosted case to the police and follow it to acknowledgement', async () => {
+    const { context, page } = await signedIn('supervisor');
+    await page.getByRole('link', { name: 'Review queue' }).click();
+    await page.getByRole('form', { name: 'Filter the review queue' }).getByLabel('Reason').selectOption('behind_cdn');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const item = page.locator('article.case');
+    expect(await item.count()).toBe(1);
+    expect(await item.textContent()).toContain('Every address belongs to a CDN or reverse proxy: the origin host is unknown.');
+    expect(await item.textContent()).toContain('hxxps[://]proxied[.]cdn-site[.]test/5');
+    await item.getByText('Evidence summary').click();
+    expect(await item.locator('.evidence table').textContent()).toContain('Cloudflare');
+    await checkPage(page, 'review-queue');
+
+    // By keyboard: open the action, fill it in, send it.
+    await item.locator('summary', { hasText: 'Route by hand' }).focus();
+    await page.keyboard.press('Enter');
+    const form = item.locator(`form[action="/console/handovers/${cdnCase}/route"]`);
+    await form.getByLabel('Destination').selectOption('police');
+    await form.getByLabel('Hosting country (two letters, optional)').fill('US');
+    await form.getByLabel('Reason').fill('Origin confirmed with the CDN’s abuse desk: US hosting');
+    await form.getByRole('button', { name: 'Route by hand' }).press('Enter');
+    await page.waitForURL(`${base}/console/handovers/${cdnCase}?done=route`);
+    expect(await page.getByRole('status').textContent()).toContain('Routed by hand');
+    expect(await page.locator('dl.facts').textContent()).toContain('routed');
+
+    await parts.dispatcher.runOnce();
+    await page.reload();
+    expect(await page.locator('dl.facts .state').textContent()).toBe('delivered');
+    expect(await page.locator('section[aria-labelledby="attempts-h"] tbody').textContent()).toMatch(/police.*delivered.*201/s);
+
+    svc.clock.advance(2 * MIN);
+    await pollAcknowledgements(svc.ctx, parts.adapters, { intervalMs: 0 });
+    await page.goto(`${base}/console/handovers/${cdnCase}`);
+    expect(await page.locator('dl.facts .state').textContent()).toBe('acknowledged');
+    const timeline = await page.locator('ol.timeline').textContent();
+    expect(timeline).toContain('key:supervisor-key');
+    expect(timeline).toContain('Origin confirmed with the CDN’s abuse desk');
+    expect(await page.locator('section[aria-labelledby="acks-h"] tbody').textContent()).toContain('registered');
+    expect(destinations.police.cases.has(cdnCase)).toBe(true);
+    await checkPage(page, 'handover-story');
+    await context.close();
+  });
+
+  it('shows an analyst no action buttons and refuses the analyst’s replayed POST and a POST without its token', async () => {
+    const [, , , gone] = (await svc.ctx.store.getReferralByReportId('CF-2026-0042'))!.handovers;
+    const { context, page } = await signedIn('analyst');
+    await page.goto(`${base}/console/review`);
+    expect(await page.locator('article.case').count()).toBe(1);
+    expect(await page.locator('form[action*="/handovers/"]').count()).toBe(0);
+    expect(await page.getByText('Route by hand').count()).toBe(0);
+    await page.goto(`${base}/console/handovers/${gone!.id}`);
+    expect(await page.locator('form[action*="/handovers/"]').count()).toBe(0);
+    await checkPage(page, 'analyst-story');
+
+    const csrf = await page.locator('form.signout input[name=_csrf]').inputValue();
+    const replayed = await page.request.post(`${base}/console/handovers/${gone!.id}/cancel`, { form: { _csrf: csrf, reason: 'replayed by an analyst' }, headers: { origin: base } });
+    expect(replayed.status()).toBe(403);
+    const tokenless = await page.request.post(`${base}/console/handovers/${gone!.id}/cancel`, { form: { reason: 'no token' }, headers: { origin: base } });
+    expect(tokenless.status()).toBe(403);
+    expect((await svc.ctx.store.getHandover(gone!.id))!.state).toBe('needs_review');
+    await context.close();
+  });
+
+  it('draws the figures from seeded data and exports the CSV that GET /v1/stats matches', async () => {
+    const { context, page } = await signedIn('analyst');
+    await page.getByRole('link', { name: 'Figures' }).click();
+    await page.getByLabel('From').fill('2025-11-01');
+    await page.getByLabel('To (inclusive)').fill('2026-03-01');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForSelector('.chart[data-drawn="true"]');
+    expect(await page.locator('.chart[data-drawn="true"]').count()).toBe(3);
+    expect(await page.locator('.chart canvas').count()).toBe(3);
+    expect(await page.locator('#chart-toDelivery').getAttribute('data-points')).toBe('5');
+    expect(await page.locator('section[aria-labelledby="table-country-h"] tbody').textContent()).toMatch(/BE.*DE.*NL/s);
+    await checkPage(page, 'figures');
+
+    const href = await page.getByRole('link', { name: 'Export these figures as CSV' }).getAttribute('href');
+    const csv = await (await page.request.get(`${base}${href}`)).text();
+    type Figures = Record<string, { count: number; medianMs: number | null; p90Ms: number | null }>;
+    const stats = (await (await fetch(`${base}/v1/stats?from=2025-11-01T00:00:00Z&to=2026-03-02T00:00:00Z`, { headers: { authorization: bearer('analyst') } })).json()) as {
+      byState: Record<string, number>;
+      timings: Figures;
+      timingsByDestination: Record<string, Figures>;
+      timingsByCountry: Record<string, Figures>;
+    };
+    const rows = csv.trim().split('\r\n').slice(1).map((l) => l.split(','));
+    const figure = (scope: string, key: string, measure: string) => {
+      const r = rows.find((x) => x[0] === scope && x[1] === key && x[2] === measure)!;
+      return { count: Number(r[3]), medianMs: r[4] === '' ? null : Number(r[4]), p90Ms: r[5] === '' ? null : Number(r[5]) };
+    };
+    for (const measure of ['toDelivery', 'toAcknowledgement', 'toRemoval']) {
+      expect(figure('all', 'all', measure)).toEqual(stats.timings[measure]);
+      for (const d of Object.keys(stats.timingsByDestination)) expect(figure('destination', d, measure)).toEqual(stats.timingsByDestination[d]![measure]);
+      for (const c of Object.keys(stats.timingsByCountry)) expect(figure('country', c, measure)).toEqual(stats.timingsByCountry[c]![measure]);
+    }
+    expect(Object.fromEntries(rows.filter((r) => r[0] === 'state').map((r) => [r[1], Number(r[3])]))).toEqual(stats.byState);
+    await context.close();
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * The console over HTTP, without a browser: sign-in and its refusals, session cookies and
+ * their expiry, CSRF and role checks on actions, escaping and defanging of reported URLs, and
+ * the CSV export against GET /v1/stats. The browser journeys are in console-browser.test.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/http/app.js';
+import { locateAndRoute } from '../../src/services/locate-and-route.js';
+import type { HandoverRecord } from '../../src/store/store.js';
+import { TableLocator } from '../support/table-locator.js';
+import { bearer, createTestService, KEYS, type TestService } from '../support/test-service.js';
+
+let svc: TestService;
+let app: ReturnType<typeof createApp>;
+
+beforeEach(async () => {
+  svc = await createTestService({ CONSOLE_SIGN_IN_PER_MINUTE: '5' });
+  app = createApp(svc.ctx);
+});
+afterEach(() => svc.close());
+
+const locator = new TableLocator({
+  'be-host.test': { geo: 'BE' },
+  'cdn-host.test': { geo: 'US', cdn: 'Cloudflare' },
+  'gone-host.test': { dns: 'nxdomain' },
+});
+
+async function seed(reportId: string, urls: string[]): Promise<HandoverRecord[]> {
+  const { handovers } = await svc.ctx.store.createReferral(
+    { id: randomUUID(), reportId, bodyHash: `hash-${reportId}`, classification: { category: 'baseline', ageGroup: 'pubescent' }, reportedAt: null, urls: urls.map((url) => ({ handoverId: randomUUID(), url, contentType: 'image' })) },
+    'key:test',
+    svc.clock.now().getTime(),
+  );
+  for (const h of handovers) await locateAndRoute(svc.ctx, locator, h);
+  return Promise.all(handovers.map(async (h) => (await svc.ctx.store.getHandover(h.id))!));
+}
+
+const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+/** Signs in as a role through the form; returns the agent (holding the cookie) and a CSRF token. */
+async function signIn(role: keyof typeof KEYS) {
+  const agent = request.agent(app);
+  const form = await agent.get('/console/sign-in').expect(200);
+  const res = await agent.post('/console/sign-in').type('form').send({ _csrf: csrfIn(form.text), apiKey: KEYS[role], next: '/console/' });
+  expect(res.status).toBe(303);
+  const page = await agent.get('/console/').expect(200);
+  return { agent, csrf: csrfIn(page.text), cookie: res.headers['set-cookie'] as unknown as string[] };
+}
+
+describe('console sign-in', () => {
+  it('sends a visitor who is not signed in to the sign-in page, and / to the console', async () => {
+    const res = await request(app).get('/console/review?reason=behind_cdn').expect(303);
+    expect(res.headers.location).toBe('/console/sign-in?next=%2Fconsole%2Freview%3Freason%3Dbehind_cdn');
+    expect((await request(app).get('/').expect(302)).headers.location).toBe('/console/');
+  });
+
+  it('refuses a wrong key, a service key and a form without its token', async () => {
+    const agent = request.agent(app);
+    const form = await agent.get('/console/sign-in').expect(200);
+    const wrong = await agent.post('/console/sign-in').type('form').send({ _csrf: csrfIn(form.text), apiKey: 'not-a-key' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain('That key is not valid.');
+    expect(wrong.headers['set-cookie']?.toString() ?? '').not.toContain('hrr_console=');
+    const service = await agent.post('/console/sign-in').type('form').send({ _csrf: csrfIn(form.text), apiKey: KEYS.service });
+    expect(service.status).toBe(403);
+    await agent.post('/console/sign-in').type('form').send({ apiKey: KEYS.supervisor }).expect(403);
+  });
+
+  it('sets a signed HttpOnly SameSite=Strict cookie scoped to the console', async () => {
+    const { cookie } = await signIn('supervisor');
+    const session = cookie.find((c) => c.startsWith('hrr_console='))!;
+    expect(session).toMatch(/HttpOnly/);
+    expect(session).toMatch(/SameSite=Strict/);
+    expect(session).toMatch(/Path=\/console/);
+    expect(session).toMatch(/Max-Age=1800/);
+    expect(session).not.toMatch(/Secure/); // plain HTTP here; Secure over TLS
+  });
+
+  it('ends a session after the idle time, and on sign-out', async () => {
+    const { agent, csrf } = await signIn('analyst');
+    svc.clock.advance(29 * 60_000);
+    await agent.get('/console/').expect(200);
+    svc.clock.advance(31 * 60_000);
+    await agent.get('/console/').expect(303);
+
+    const second = await signIn('analyst');
+    await second.agent.post('/console/sign-out').type('form').send({ _csrf: second.csrf }).expect(303);
+    await second.agent.get('/console/').expect(303);
+    void csrf;
+  });
+
+  it('limits sign-in attempts', async () => {
+    const agent = request.agent(app);
+    const form = await agent.get('/console/sign-in');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await agent.post('/console/sign-in').type('form').send({ _csrf: csrfIn(form.text), apiKey: `guess-${i}` })).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+});
+
+describe('console actions', () => {
+  it('refuses an analyst’s forged POST, a POST without its token and a cross-site POST; changes nothing', async () => {
+    const [cdn] = await seed('CF-ROLES', ['https://cdn-host.test/a']);
+    const analyst = await signIn('analyst');
+    const review = await analyst.agent.get('/console/review').expect(200);
+    expect(review.text).toContain('Every address belongs to a CDN or reverse proxy');
+    expect(review.text).not.toContain('Route by hand');
+    const forged = await analyst.agent.post(`/console/handovers/${cdn!.id}/route`).type('form').send({ _csrf: analyst.csrf, destination: 'police', reason: 'forged' });
+    expect(forged.status).toBe(403);
+
+    const supervisor = await signIn('supervisor');
+    await supervisor.agent.post(`/console/handovers/${cdn!.id}/route`).type('form').send({ destination: 'police', reason: 'no token' }).expect(403);
+    await supervisor.agent.post(`/console/handovers/${cdn!.id}/route`).type('form').send({ _csrf: analyst.csrf, destination: 'police', reason: 'token of another session' }).expect(403);
+    await supervisor.agent.post(`/console/handovers/${cdn!.id}/route`).set('Origin', 'https://elsewhere.example').type('form').send({ _csrf: supervisor.csrf, destination: 'police', reason: 'cross site' }).expect(403);
+    await supervisor.agent.post(`/console/handovers/${cdn!.id}/route`).set('Sec-Fetch-Site', 'cross-site').type('form').send({ _csrf: supervisor.csrf, destination: 'police', reason: 'cross site' }).expect(403);
+    expect((await svc.ctx.store.getHandover(cdn!.id))!.state).toBe('needs_review');
+  });
+
+  it('routes by hand as the signed-in supervisor, and refuses what the state does not allow', async () => {
+    const [cdn, gone] = await seed('CF-ACT', ['https://cdn-host.test/a', 'https://gone-host.test/b']);
+    const { agent, csrf } = await signIn('supervisor');
+    await agent.post(`/console/handovers/${cdn!.id}/route`).type('form').send({ _csrf: csrf, destination: 'police', country: '', reason: 'x' }).expect(400);
+    const done = await agent.post(`/console/handovers/${cdn!.id}/route`).type('form').send({ _csrf: csrf, destination: 'police', country: 'us', reason: 'origin confirmed by the CDN' }).expect(303);
+    expect(done.headers.location).toBe(`/console/handovers/${cdn!.id}?done=route`);
+    const routed = (await svc.ctx.store.getHandover(cdn!.id))!;
+    expect(routed).toMatchObject({ state: 'routed', destination: 'police', country: 'US' });
+    const event = (await svc.ctx.store.listAuditEvents(cdn!.id)).at(-1)!;
+    expect(event).toMatchObject({ actor: 'key:supervisor-key', kind: 'override', reason: 'origin confirmed by the CDN', toState: 'routed' });
+    const again = await agent.post(`/console/handovers/${cdn!.id}/look-again`).type('form').send({ _csrf: csrf, reason: 'look once more' });
+    expect(again.status).toBe(409);
+
+    await agent.post(`/console/handovers/${gone!.id}/look-again`).type('form').send({ _csrf: csrf, reason: 'the name may resolve now' }).expect(303);
+    expect((await svc.ctx.store.getHandover(gone!.id))!).toMatchObject({ state: 'locating' });
+    const story = await agent.get(`/console/handovers/${gone!.id}`).expect(200);
+    expect(story.text).toContain('the name may resolve now');
+    expect(story.text).toContain('key:supervisor-key');
+  });
+});
+
+describe('console pages', () => {
+  it('escapes and defangs reported URLs, links none of them, and serves a strict CSP', async () => {
+    const [h] = await seed('CF-<b>ESC</b>', ['https://cdn-host.test/"><script>alert(1)</script>']);
+    const { agent } = await signIn('analyst');
+    for (const path of [`/console/handovers/${h!.id}`, '/console/review', '/console/handovers?reportId=CF-%3Cb%3EESC%3C%2Fb%3E']) {
+      const res = await agent.get(path).expect(200);
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.text).not.toContain('<script>alert(1)');
+      expect(res.text).not.toContain('<b>ESC');
+      expect(res.text).toContain('hxxps[://]cdn-host[.]test/&quot;&gt;&lt;script&gt;');
+      expect(res.text).not.toMatch(/href="[^"]*cdn-host/);
+      expect(res.text).not.toMatch(/https?:\/\/cdn-host/);
+    }
+  });
+
+  it('exports the figures as CSV with the same numbers as GET /v1/stats', async () => {
+    await seed('CF-CSV', ['https://be-host.test/1', 'https://cdn-host.test/2']);
+    const { agent } = await signIn('analyst');
+    const csv = await agent.get('/console/figures.csv?from=2026-01-01&to=2026-03-31').expect(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const stats = (await request(app).get('/v1/stats?from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z').set('Authorization', bearer('analyst')).expect(200)).body;
+    const lines = csv.text.trim().split('\r\n').map((l) => l.split(','));
+    expect(lines[0]).toEqual(['scope', 'key', 'measure', 'count', 'median_ms', 'p90_ms']);
+    const byState = Object.fromEntries(lines.filter((l) => l[0] === 'state').map((l) => [l[1], Number(l[3])]));
+    expect(byState).toEqual(stats.byState);
+    const all = lines.find((l) => l[0] === 'all' && l[2] === 'toDelivery')!;
+    expect(Number(all[3])).toBe(stats.timings.toDelivery.count);
+  });
+});
