@@ -35,6 +35,11 @@ const TRANSITIONS: Readonly<Record<HandoverState, readonly HandoverState[]>> = {
   duplicate: ['locating'],
 };
 
+/** Narrows a string from outside (a query parameter, a form) to a state. */
+export function isHandoverState(value: string): value is HandoverState {
+  return (HANDOVER_STATES as readonly string[]).includes(value);
+}
+
 export function canTransition(from: HandoverState, to: HandoverState): boolean {
   return TRANSITIONS[from].includes(to);
 }
