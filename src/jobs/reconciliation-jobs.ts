@@ -6,9 +6,9 @@
  *
  * Schedules come from config (SCHEDULE_RECONCILE, SCHEDULE_GEOIP_REFRESH,
  * SCHEDULE_DAILY_SUMMARY). Jobs that write are exclusive: one replica holds the job's lease
- * and runs it, renewing the lease each run. The lease is fixed (4 minutes for overdue and
- * still-online, 10 for the daily summary), not derived from the schedule: other replicas take
- * over only once it has expired. The GeoIP refresh runs in every replica, since each process
+ * and runs it, renewing the lease each run and while a run lasts. The lease is fixed (4 minutes
+ * for overdue and still-online, 10 for the daily summary), not derived from the schedule: other
+ * replicas take over only once it has expired. The GeoIP refresh runs in every replica, since each process
  * holds its own copy of the database.
  */
 import type { Components } from '../components.js';
