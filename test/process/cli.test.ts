@@ -120,6 +120,30 @@ describe('referral status', () => {
   });
 });
 
+describe('referral resolve', () => {
+  it('records the reference a supervisor found for an unknown outcome, and refuses a second resolve', async () => {
+    const [, waiting] = await seedLedger();
+    const store = openStore({ url: db.databaseUrl, poolSize: 1, statementTimeoutMs: 5_000 });
+    try {
+      await store.transition(waiting!, {
+        to: 'needs_review',
+        actor: 'system:test',
+        reason: 'ICCAM create timed out after sending',
+        set: { destination: 'inhope', country: 'NL', failureReason: 'delivery_outcome_unknown' },
+        now: Date.parse('2026-03-01T10:02:00Z'),
+      });
+    } finally {
+      await store.close();
+    }
+    const env = { DATABASE_URL: db.databaseUrl };
+    const first = await runCli(['resolve', waiting!, '--reference', '40001', '--reason', 'found report 40001 in ICCAM'], env);
+    expect({ code: first.code, stdout: first.stdout.trim() }).toEqual({ code: 0, stdout: `handover ${waiting}: delivered  reference 40001` });
+    const again = await runCli(['resolve', waiting!, '--reference', '40002', '--reason', 'again'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/unknown/);
+  });
+});
+
 describe('a malformed setting', () => {
   const cases: [string, string[], Record<string, string>][] = [
     ['PORT', ['serve'], { PORT: 'abc' }],

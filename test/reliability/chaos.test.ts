@@ -23,7 +23,8 @@ import { createTestService, type TestService } from '../support/test-service.js'
 // ICCAM is paced (one call at a time, 20 ms apart here): fewer cases keep the run short.
 const HANDOVERS = 90;
 const ICCAM_CHAOS = { probability: 0.3, seed: 11, refuseForMs: 100 };
-const chaos = { failRate: 0.12, timeoutRate: 0.06, rateLimitRate: 0.06, lostReplyRate: 0.06, retryAfterSeconds: 2, ackAfterMs: 0 };
+// 30 % in all; lost replies (the case recorded, the answer dropped) are what make repeated POSTs.
+const chaos = { failRate: 0.06, timeoutRate: 0.06, rateLimitRate: 0.06, lostReplyRate: 0.12, retryAfterSeconds: 2, ackAfterMs: 0 };
 
 let svc: TestService;
 let police: PoliceStandin;
