@@ -3,8 +3,9 @@
  * database (point it at other storage in production). It is what catches a database rolled
  * back to an earlier copy: the file remembers checkpoints the database no longer holds.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDirectory } from '../files/private-directory.js';
 import { checkpointLine, parseCheckpointLine, type SignedCheckpoint } from '../domain/audit-checkpoint.js';
 import { coerceError } from '../domain/errors.js';
 
@@ -13,7 +14,7 @@ export type CheckpointFileLine = { line: number; checkpoint: SignedCheckpoint } 
 /** Appends and flushes to disk before returning. */
 export function appendCheckpoints(file: string, checkpoints: readonly SignedCheckpoint[]): void {
   if (checkpoints.length === 0) return;
-  mkdirSync(dirname(file), { recursive: true });
+  ensurePrivateDirectory(dirname(file));
   const fd = openSync(file, 'a', 0o644);
   try {
     writeSync(fd, checkpoints.map(checkpointLine).join(''));

@@ -5,8 +5,9 @@
  * pins a copy kept elsewhere with `--public-key`.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDirectory } from '../files/private-directory.js';
 
 export function publicKeyFileFor(keyFile: string): string {
   return `${keyFile}.pub`;
@@ -15,7 +16,7 @@ export function publicKeyFileFor(keyFile: string): string {
 /** Loads the key, creating it (0600, and its .pub) when the file does not exist yet. */
 export function loadOrCreateSigningKey(keyFile: string): { privateKey: KeyObject; created: boolean } {
   if (!existsSync(keyFile)) {
-    mkdirSync(dirname(keyFile), { recursive: true });
+    ensurePrivateDirectory(dirname(keyFile));
     const { privateKey } = generateKeyPairSync('ed25519');
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
     // 'wx': never overwrite a key another process created a moment ago.

@@ -5,8 +5,9 @@
  * (IMMEDIATE) so two processes on one file never both read-then-write the same row.
  */
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDirectory } from '../../files/private-directory.js';
 import { AsyncMutex } from '../async-mutex.js';
 import { readMigrations } from '../migration-files.js';
 import type { SqlDriver, SqlRunner } from '../sql-driver.js';
@@ -25,8 +26,7 @@ function toSqliteParams(params: Params): unknown[] {
  * it may be shared (/tmp, a mounted volume).
  */
 function keepPrivate(path: string): void {
-  const created = mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  if (created) chmodSync(dirname(path), 0o700);
+  ensurePrivateDirectory(dirname(path));
   if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
   chmodSync(path, 0o600);
 }
