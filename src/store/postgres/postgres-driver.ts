@@ -102,11 +102,20 @@ export class PostgresDriver implements SqlDriver {
     return this.runner.run(sql, params);
   }
 
-  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.inTransaction('BEGIN', fn);
+  }
+
+  /** One read-only snapshot for the whole of `fn` (audit verify). */
+  snapshot<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
+  }
+
+  private async inTransaction<T>(begin: string, fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     const client = await guarded(() => this.pool.connect());
     let broken = false;
     try {
-      await client.query('BEGIN');
+      await client.query(begin);
       const result = await fn(runnerFor(client));
       await client.query('COMMIT');
       return result;
@@ -115,26 +124,6 @@ export class PostgresDriver implements SqlDriver {
         await client.query('ROLLBACK');
       } catch {
         broken = true; // the connection itself is gone: do not return it to the pool
-      }
-      throw error;
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  async snapshot<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const client = await guarded(() => this.pool.connect());
-    let broken = false;
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const result = await fn(runnerFor(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
       }
       throw error;
     } finally {
