@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'winston';
 import type { Clock } from '../domain/clock.js';
+import { coerceError, errorKind } from '../domain/errors.js';
 import type { AddressEvidence, CdnObservation, HostingEvidence, RegistryObservation } from '../domain/evidence.js';
 import { checkAddress, type CheckedAddress } from './address-check.js';
 import { loadAsnIndex, openAsnMmdb, type AsnLookup } from './asn-index.js';
@@ -117,7 +118,7 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
       })
       .catch((error: unknown) => {
         asnSource = 'unavailable';
-        logger.error('asn index failed to load', { error: error instanceof Error ? error.message : String(error) });
+        logger.error('asn index failed to load', { error: coerceError(error).message });
       });
   }
 
@@ -165,7 +166,7 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
       logger.info('published data reloaded', { versions: cdn.versions.map((v) => `${v.id} ${v.date} ${v.origin}`) });
       return true;
     } catch (error) {
-      logger.error('published data reload failed; keeping the previous data', { error: error instanceof Error ? error.name : 'unknown' });
+      logger.error('published data reload failed; keeping the previous data', { error: errorKind(error) });
       return false;
     }
   }
@@ -322,7 +323,7 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
         if (changed) logger.info('geoip country database reloaded', { builtAt: geoip.builtAt });
         return changed;
       } catch (error) {
-        logger.error('geoip country database reload failed; keeping the previous one', { error: error instanceof Error ? error.message : String(error) });
+        logger.error('geoip country database reload failed; keeping the previous one', { error: coerceError(error).message });
         return false;
       }
     },
