@@ -46,7 +46,7 @@ export interface RdapLookup {
 function failure(outcome: RegistryOutcome, observedAt: string, detail: string, service: RegistryService | null, source: string | null): RegistryObservation {
   return {
     outcome,
-    protocol: outcome === 'not-found' ? 'rdap' : null,
+    protocol: outcome === 'not_found' ? 'rdap' : null,
     registry: service?.registry ?? null,
     source,
     handle: null,
@@ -134,7 +134,7 @@ export class RdapClient {
 
     const until = this.backoffUntil.get(service.registry) ?? 0;
     if (until > this.options.clock.now().getTime()) {
-      return { observation: failure('rate-limited', observedAt, 'registry asked us to back off (Retry-After)', service, null), service };
+      return { observation: failure('rate_limited', observedAt, 'registry asked us to back off (Retry-After)', service, null), service };
     }
 
     const url = `${service.baseUrl}ip/${address}`;
@@ -172,9 +172,9 @@ export class RdapClient {
         const wait = retryAfterMs(response.headers['retry-after'], now) ?? this.options.defaultRetryAfterMs ?? 60_000;
         this.backoffUntil.set(service.registry, now + wait);
         log.warn('rdap registry rate limited us', { registry: service.registry, backoffMs: wait });
-        return failure('rate-limited', observedAt, `HTTP 429, backing off ${Math.round(wait / 1000)} s`, answered, finalUrl);
+        return failure('rate_limited', observedAt, `HTTP 429, backing off ${Math.round(wait / 1000)} s`, answered, finalUrl);
       }
-      if (response.status === 404) return failure('not-found', observedAt, 'HTTP 404', answered, finalUrl);
+      if (response.status === 404) return failure('not_found', observedAt, 'HTTP 404', answered, finalUrl);
       if (response.status < 200 || response.status >= 300) return failure('error', observedAt, `HTTP ${response.status}`, answered, finalUrl);
 
       let body: unknown = response.data;

@@ -121,7 +121,7 @@ export class WhoisClient {
     try {
       const text = await queryWhois(server, whoisQueryFor(registry, address), this.options.timeoutMs);
       const facts = parseWhoisNetwork(text);
-      if (!facts) return { ...base, outcome: 'not-found', detail: 'no network object in the WHOIS answer' };
+      if (!facts) return { ...base, outcome: 'not_found', detail: 'no network object in the WHOIS answer' };
       return { ...base, outcome: 'ok', handle: facts.handle, networkName: facts.networkName, range: facts.range, country: facts.country, abuseEmail: facts.abuseEmail };
     } catch (error) {
       const code = error instanceof RegistryQueryError ? error.code : 'whois_failed';
