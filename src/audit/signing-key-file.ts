@@ -7,6 +7,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { thrownCode } from '../domain/errors.js';
 import { ensurePrivateDirectory } from '../files/private-directory.js';
 
 export function publicKeyFileFor(keyFile: string): string {
@@ -26,7 +27,7 @@ export function loadOrCreateSigningKey(keyFile: string): { privateKey: KeyObject
       writePublicKey(keyFile, privateKey);
       return { privateKey, created: true };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (thrownCode(error) !== 'EEXIST') throw error;
     }
   }
   const privateKey = loadSigningKey(keyFile);

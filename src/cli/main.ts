@@ -132,7 +132,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   // A store that cannot be opened or reached is a configuration problem too: one line, exit 2.
-  const { ConfigError } = await import('../config/config.js');
+  const { ConfigError } = await import('../domain/errors.js');
   const { storeRefusal } = await import('../config/startup-refusals.js');
   const refusal = error instanceof ConfigError ? error : loaded !== null ? storeRefusal((loaded as Config).database.url, error) : null;
   if (refusal) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, suggestSetting, unknownSettings } from './config.js';
+import { ConfigError } from '../domain/errors.js';
+import { loadConfig, suggestSetting, unknownSettings } from './config.js';
 
 const HASH = 'a'.repeat(64);
 

@@ -8,16 +8,9 @@ import countries from 'i18n-iso-countries';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { DESTINATIONS, type Destination } from '../domain/decision.js';
+import { coerceError, ConfigError } from '../domain/errors.js';
 import { decodeWebhookSecret } from '../domain/webhook-signature.js';
 import { parseApiKeyEntries, type ApiKeyEntry } from './api-keys.js';
-
-export class ConfigError extends Error {
-  readonly code = 'config_invalid';
-  constructor(readonly variable: string, problem: string) {
-    super(`Configuration error: ${variable} ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
 
 const ROLES = ['analyst', 'supervisor', 'service'] as const;
 export type Role = (typeof ROLES)[number];
@@ -255,7 +248,7 @@ function parseAckSecrets(raw: string): Record<Destination, string[]> {
     try {
       decodeWebhookSecret(secret);
     } catch (error) {
-      throw new ConfigError('ACK_SECRETS', `is malformed: ${(error as Error).message}`);
+      throw new ConfigError('ACK_SECRETS', `is malformed: ${coerceError(error).message}`);
     }
     secrets[destination].push(secret); // several per destination: secret rotation
   }
@@ -286,7 +279,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   try {
     apiKeys = parseApiKeyEntries(v.API_KEYS);
   } catch (error) {
-    throw new ConfigError('API_KEYS', `is malformed: ${(error as Error).message}`);
+    throw new ConfigError('API_KEYS', `is malformed: ${coerceError(error).message}`);
   }
   const config: Config = {
     http: {

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isInhopeMember, loadRoutingPolicy, memberHotline, RoutingPolicyError } from './routing-policy.js';
+import { SetupError } from '../domain/errors.js';
+import { isInhopeMember, loadRoutingPolicy, memberHotline } from './routing-policy.js';
 
 const validPolicy = { asOf: '2026-11-01', homeCountry: 'BE', nonMemberRule: 'police', disagreement: 'review', hotlineId: 'BE-ChildFocus' };
 const validMembers = { asOf: '2026-10-15', source: 'test', hotlines: { BE: 'Child Focus', NL: 'Offlimits' } };
@@ -83,11 +84,11 @@ describe('loadRoutingPolicy', () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toBeInstanceOf(RoutingPolicyError);
+    expect(thrown).toBeInstanceOf(SetupError);
     const message = (thrown as Error).message;
     expect(message).toContain(path.join(dir, file));
     expect(message).toContain(field);
-    expect((thrown as RoutingPolicyError).code).toBe('routing_policy_invalid');
+    expect((thrown as SetupError).code).toBe('routing_policy_invalid');
   });
 
   it('names a file that is not JSON', () => {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { SetupError } from '../domain/errors.js';
 import {
   DISAGREEMENT_TREATMENTS,
   NON_MEMBER_RULES,
@@ -20,12 +21,8 @@ export const ROUTING_POLICY_FILE = 'routing-policy.json';
 export const INHOPE_MEMBERS_FILE = 'inhope-members.json';
 
 /** The policy files are missing, not JSON, or do not match their schema. */
-export class RoutingPolicyError extends Error {
-  readonly code = 'routing_policy_invalid';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RoutingPolicyError';
-  }
+function policyError(message: string, options?: { cause?: unknown }): SetupError {
+  return new SetupError('routing_policy_invalid', message, options);
 }
 
 const countryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an upper-case ISO 3166-1 alpha-2 code');
@@ -64,7 +61,7 @@ export interface RoutingPolicyOverrides {
   homeCountry?: string;
 }
 
-/** Loads and freezes the policy; throws RoutingPolicyError naming the file and field on any fault. */
+/** Loads and freezes the policy; throws a SetupError (`routing_policy_invalid`) naming the file and field on any fault. */
 export function loadRoutingPolicy(dir = 'config', overrides: RoutingPolicyOverrides = {}): RoutingPolicy {
   const policyFile = path.join(dir, ROUTING_POLICY_FILE);
   const membersFile = path.join(dir, INHOPE_MEMBERS_FILE);
@@ -75,7 +72,7 @@ export function loadRoutingPolicy(dir = 'config', overrides: RoutingPolicyOverri
   if (overrides.homeCountry !== undefined) {
     const upper = overrides.homeCountry.trim().toUpperCase();
     if (!/^[A-Z]{2}$/.test(upper)) {
-      throw new RoutingPolicyError('homeCountry override (HOME_COUNTRY): must be an ISO 3166-1 alpha-2 code');
+      throw policyError('homeCountry override (HOME_COUNTRY): must be an ISO 3166-1 alpha-2 code');
     }
     homeCountry = upper;
   }
@@ -95,18 +92,18 @@ function parseFile<T>(file: string, schema: z.ZodType<T>): T {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new RoutingPolicyError(`${file}: cannot be read`, { cause: error });
+    throw policyError(`${file}: cannot be read`, { cause: error });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new RoutingPolicyError(`${file}: is not valid JSON`, { cause: error });
+    throw policyError(`${file}: is not valid JSON`, { cause: error });
   }
   const result = schema.safeParse(json);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`);
-    throw new RoutingPolicyError(`${file}: ${problems.join('; ')}`, { cause: result.error });
+    throw policyError(`${file}: ${problems.join('; ')}`, { cause: result.error });
   }
   return result.data;
 }

@@ -5,7 +5,8 @@
  * prints and exits 2 on, instead of a stack trace.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { ConfigError, type Config } from './config.js';
+import { ConfigError, coerceError, thrownCode } from '../domain/errors.js';
+import type { Config } from './config.js';
 
 /** Every file a setting names must exist and be readable before anything starts. */
 export function checkConfiguredFiles(config: Config): void {
@@ -23,7 +24,8 @@ export function checkConfiguredFiles(config: Config): void {
       if (!statSync(file).isFile()) problem = 'is not a file';
       else accessSync(file, constants.R_OK);
     } catch (error) {
-      problem = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+      const code = thrownCode(error);
+      problem = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`;
     }
     if (problem) throw new ConfigError(variable, `names ${file}, which ${problem}`);
   }
@@ -48,8 +50,8 @@ const NOT_ADMITTED: Record<string, string> = { '28P01': 'refused the password', 
  * server, or null when the error is something else (then it is a bug, and keeps its stack).
  */
 export function storeRefusal(databaseUrl: string, error: unknown): ConfigError | null {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return null;
+  const code = thrownCode(error);
+  if (code === undefined) return null;
   if (databaseUrl.startsWith('sqlite:')) {
     const file = databaseUrl.slice('sqlite:'.length);
     if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM') || ['EACCES', 'ENOTDIR', 'EROFS', 'EEXIST', 'EISDIR', 'EPERM'].includes(code)) {
@@ -64,8 +66,8 @@ export function storeRefusal(databaseUrl: string, error: unknown): ConfigError |
 
 /** The listener could not bind: the port is taken, or HOST is not an address of this machine. */
 export function listenRefusal(host: string, port: number, error: unknown): ConfigError {
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = thrownCode(error);
   if (code === 'EADDRINUSE') return new ConfigError('PORT', `${port} is already in use on ${host} (EADDRINUSE)`);
   if (code === 'EACCES') return new ConfigError('PORT', `${port} on ${host} needs privileges this process does not have (EACCES)`);
-  return new ConfigError('HOST', `${host} cannot be listened on (${typeof code === 'string' ? code : (error as Error).message})`);
+  return new ConfigError('HOST', `${host} cannot be listened on (${code ?? coerceError(error).message})`);
 }

@@ -13,7 +13,6 @@ import type { Clock } from './clock.js';
 /** `half-open`: the cool-down has passed; one trial may go through. */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
-
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the circuit. */
   failureThreshold: number;
@@ -34,7 +33,7 @@ export const DEFAULT_CIRCUIT_BREAKER_OPTIONS: Readonly<CircuitBreakerOptions> = 
 
 export type Admission = { allowed: true; trial: boolean } | { allowed: false; retryAt: Date };
 
-/** What /readyz and the metrics show. */
+/** What /readyz and the console show (the metrics have only hrr_destination_circuit_open, 1 while open). */
 export interface CircuitSnapshot {
   state: CircuitState;
   consecutiveFailures: number;

@@ -6,9 +6,14 @@
 /** How the host part of the URL was recognised. */
 export type HostKind = 'domain' | 'ipv4' | 'ipv6' | 'onion' | 'unresolvable-name';
 
-/** The outcome of resolving the host name; each failure is kept distinct for the record. */
-/** `bad-name`: the DNS refuses the name as malformed (EBADNAME: a label over 63 characters, over 253 in all, an empty label); final, never retried. */
-export type DnsOutcome = 'ok' | 'nxdomain' | 'nodata' | 'servfail' | 'timeout' | 'refused' | 'error' | 'bad-name' | 'not-applicable';
+/**
+ * The outcome of resolving the host name; each failure is kept distinct for the record.
+ * `bad_name`: the DNS refuses the name as malformed (EBADNAME: a label over 63 characters, over
+ * 253 in all, an empty label); final, never retried. `not_applicable`: an address literal or a
+ * name the public DNS never answers (onion), so nothing was asked.
+ * Outcome words are snake_case like every other code the service writes (see OUTCOME_WORDS_BEFORE_SNAKE_CASE).
+ */
+export type DnsOutcome = 'ok' | 'nxdomain' | 'nodata' | 'servfail' | 'timeout' | 'refused' | 'error' | 'bad_name' | 'not_applicable';
 
 /** ipaddr.js range name ("unicast" is the only publicly routable one). */
 export type AddressRange = string;
@@ -26,7 +31,36 @@ export interface GeoObservation {
   anycast?: boolean;
 }
 
-export type RegistryOutcome = 'ok' | 'not-found' | 'rate-limited' | 'timeout' | 'error' | 'unavailable';
+export type RegistryOutcome = 'ok' | 'not_found' | 'rate_limited' | 'timeout' | 'error' | 'unavailable';
+
+/**
+ * Evidence stored before the outcome words became snake_case holds these kebab-case words.
+ * Stored evidence is a record and is never rewritten, so a reader that compares a stored
+ * outcome with anything but `ok` (or shows it next to new ones) reads it through
+ * `normaliseEvidenceOutcomes`; both spellings mean the same outcome.
+ */
+const OUTCOME_WORDS_BEFORE_SNAKE_CASE: Readonly<Record<string, string>> = {
+  'not-found': 'not_found',
+  'rate-limited': 'rate_limited',
+  'bad-name': 'bad_name',
+  'not-applicable': 'not_applicable',
+};
+
+function currentWord<T extends string>(word: T): T {
+  return (OUTCOME_WORDS_BEFORE_SNAKE_CASE[word] as T | undefined) ?? word;
+}
+
+/** The same evidence with its DNS and registry outcomes in today's words (a copy when one changed). */
+export function normaliseEvidenceOutcomes(evidence: HostingEvidence): HostingEvidence {
+  const dns = currentWord(evidence.dns.outcome);
+  const changed = dns !== evidence.dns.outcome || evidence.addresses.some((a) => currentWord(a.registry.outcome) !== a.registry.outcome);
+  if (!changed) return evidence;
+  return {
+    ...evidence,
+    dns: { ...evidence.dns, outcome: dns },
+    addresses: evidence.addresses.map((a) => ({ ...a, registry: { ...a.registry, outcome: currentWord(a.registry.outcome) } })),
+  };
+}
 
 export interface RegistryObservation {
   outcome: RegistryOutcome;

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { decodeWebhookSecret, signWebhook, verifyWebhook, WebhookSecretError } from './webhook-signature.js';
+import { SetupError } from './errors.js';
+import { decodeWebhookSecret, signWebhook, verifyWebhook } from './webhook-signature.js';
 
 const secret = `whsec_${Buffer.from('police-ack-secret-0123456789abcdef').toString('base64')}`;
 const otherSecret = `whsec_${Buffer.from('a different secret, rotated in').toString('base64')}`;
@@ -88,7 +89,7 @@ describe('decodeWebhookSecret', () => {
     expect(decodeWebhookSecret('hello').toString()).toBe('hello');
   });
   it.each(['', 'whsec_', 'whsec_not base64!', 'whsec_a'])('refuses %j', (bad) => {
-    expect(() => decodeWebhookSecret(bad)).toThrow(WebhookSecretError);
+    expect(() => decodeWebhookSecret(bad)).toThrow(SetupError);
   });
 });
 

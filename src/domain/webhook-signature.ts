@@ -11,6 +11,7 @@
  * Replays are not detected here: the caller must refuse a `webhook-id` it has already seen.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SetupError } from './errors.js';
 
 export const WEBHOOK_TOLERANCE_MS = 5 * 60 * 1_000;
 const SECRET_PREFIX = 'whsec_';
@@ -32,14 +33,6 @@ export type WebhookVerification =
   | { ok: false; code: WebhookFailureCode; message: string };
 
 /** A configured secret that cannot be used (empty, or `whsec_` with no valid base64). */
-export class WebhookSecretError extends Error {
-  readonly code = 'webhook_secret_invalid';
-  constructor(message: string) {
-    super(message);
-    this.name = 'WebhookSecretError';
-  }
-}
-
 /** Headers as Node and Express give them: names in any case, values possibly repeated. */
 export type WebhookHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
 
@@ -53,18 +46,18 @@ export interface VerifyWebhookInput {
   toleranceMs?: number;
 }
 
-/** The key bytes of a secret (see the module comment for the two forms). Throws WebhookSecretError. */
+/** The key bytes of a secret (see the module comment for the two forms). Throws SetupError (`webhook_secret_invalid`). */
 export function decodeWebhookSecret(secret: string): Buffer {
   if (secret.startsWith(SECRET_PREFIX)) {
     const encoded = secret.slice(SECRET_PREFIX.length);
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 === 1) {
-      throw new WebhookSecretError('A whsec_ secret must be followed by base64.');
+      throw new SetupError('webhook_secret_invalid', 'A whsec_ secret must be followed by base64.');
     }
     const key = Buffer.from(encoded, 'base64');
-    if (key.length === 0) throw new WebhookSecretError('A whsec_ secret must not be empty.');
+    if (key.length === 0) throw new SetupError('webhook_secret_invalid', 'A whsec_ secret must not be empty.');
     return key;
   }
-  if (secret.length === 0) throw new WebhookSecretError('A webhook secret must not be empty.');
+  if (secret.length === 0) throw new SetupError('webhook_secret_invalid', 'A webhook secret must not be empty.');
   return Buffer.from(secret, 'utf8');
 }
 

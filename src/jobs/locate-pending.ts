@@ -7,7 +7,7 @@
  */
 import type { Context } from '../context.js';
 import type { RoutingDecision } from '../domain/decision.js';
-import { InvalidTransitionError } from '../domain/errors.js';
+import { errorKind, InvalidTransitionError } from '../domain/errors.js';
 import type { HandoverRecord } from '../store/store.js';
 import { forEachConcurrently } from './bounded-concurrency.js';
 import { locateAndRoute, locateRetryDelayMs, type HostingLocator, type LocateResult } from '../services/locate-and-route.js';
@@ -16,20 +16,6 @@ import { locateAndRoute, locateRetryDelayMs, type HostingLocator, type LocateRes
 export const MAX_THROWING_LOCATE_ATTEMPTS = 3;
 
 const ACTOR = 'system:locator';
-
-/**
- * A name for what was thrown that is safe for logs and the audit trail: an error's code or
- * class name, never its message (a URL parser's message can hold the reported URL).
- */
-export function errorKind(error: unknown): string {
-  if (typeof error === 'object' && error !== null) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[\w.-]{1,64}$/.test(code)) return code;
-    const name = (error as { name?: unknown }).name;
-    if (typeof name === 'string' && /^\w{1,64}$/.test(name)) return name;
-  }
-  return 'unknown_error';
-}
 
 function failedDecision(kind: string, attempts: number, now: Date): RoutingDecision {
   return {

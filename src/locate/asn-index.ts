@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import ipaddr from 'ipaddr.js';
 import maxmind, { type AsnResponse, type Reader } from 'maxmind';
+import { SetupError } from '../domain/errors.js';
 
 export interface AsnAnswer {
   asn: number;
@@ -19,14 +20,6 @@ export interface AsnLookup {
   lookup(address: string): AsnAnswer | null;
   /** Which data answers, for the evidence's `sources`. */
   readonly source: string;
-}
-
-export class AsnLoadError extends Error {
-  readonly code = 'asn_load_failed';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AsnLoadError';
-  }
 }
 
 export function defaultAsnCsvPaths(): { ipv4: string; ipv6: string } {
@@ -229,7 +222,7 @@ export async function loadAsnIndex(paths: { ipv4: string; ipv6: string } = defau
   try {
     [v4Text, v6Text] = await Promise.all([readFile(paths.ipv4, 'utf8'), readFile(paths.ipv6, 'utf8')]);
   } catch (error) {
-    throw new AsnLoadError('The ASN CSV files could not be read.', { cause: error });
+    throw new SetupError('asn_load_failed', 'The ASN CSV files could not be read.', { cause: error });
   }
   const orgs = new StringTable();
   const v4 = { start: new Column(u32(1 << 16), u32), end: new Column(u32(1 << 16), u32), asn: new Column(u32(1 << 16), u32), org: new Column(u32(1 << 16), u32) };
@@ -257,7 +250,7 @@ export async function loadAsnIndex(paths: { ipv4: string; ipv6: string } = defau
     v6.asn.push(asn);
     v6.org.push(orgs.add(organisation));
   });
-  if (v4.start.length === 0) throw new AsnLoadError('The IPv4 ASN file holds no rows.');
+  if (v4.start.length === 0) throw new SetupError('asn_load_failed', 'The IPv4 ASN file holds no rows.');
   assertSorted(v4.start.trimmed());
   return new AsnIndex(
     v4.start.trimmed(),
@@ -277,7 +270,7 @@ export async function loadAsnIndex(paths: { ipv4: string; ipv6: string } = defau
 /** Binary search needs ascending starts; the published files are, and we refuse otherwise. */
 function assertSorted(starts: Uint32Array): void {
   for (let i = 1; i < starts.length; i += 1) {
-    if (starts[i]! < starts[i - 1]!) throw new AsnLoadError(`The IPv4 ASN file is not sorted (row ${i + 1}).`);
+    if (starts[i]! < starts[i - 1]!) throw new SetupError('asn_load_failed', `The IPv4 ASN file is not sorted (row ${i + 1}).`);
   }
 }
 
@@ -287,7 +280,7 @@ export async function openAsnMmdb(path: string): Promise<AsnLookup> {
   try {
     reader = await maxmind.open<AsnResponse>(path, { cache: { max: 50_000 } });
   } catch (error) {
-    throw new AsnLoadError('The ASN .mmdb file could not be opened.', { cause: error });
+    throw new SetupError('asn_load_failed', 'The ASN .mmdb file could not be opened.', { cause: error });
   }
   return {
     source: reader.metadata.databaseType,

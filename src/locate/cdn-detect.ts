@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { SetupError } from '../domain/errors.js';
 import type { CdnObservation } from '../domain/evidence.js';
 import { ipv4ToNumber } from './asn-index.js';
 import { type DataVersion, loadDataSources, readPublishedSource } from './published-data.js';
@@ -30,14 +31,6 @@ const PublishedSchema = z.object({
 });
 const CdnNetworksSchema = z.object({ providers: z.array(ProviderSchema), published: PublishedSchema.optional() });
 export type CdnNetworks = z.infer<typeof CdnNetworksSchema>;
-
-export class CdnListError extends Error {
-  readonly code = 'cdn_list_invalid';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CdnListError';
-  }
-}
 
 export function defaultCdnNetworksPath(): string {
   return fileURLToPath(new URL('../../config/cdn-networks.json', import.meta.url));
@@ -173,7 +166,7 @@ export class CdnDetector {
         try {
           this.table.add(cidr, p.name);
         } catch (error) {
-          throw new CdnListError(`Invalid range ${cidr} for ${p.name}.`, { cause: error });
+          throw new SetupError('cdn_list_invalid', `Invalid range ${cidr} for ${p.name}.`, { cause: error });
         }
       }
       for (const s of p.cnameSuffixes) if (!this.suffixes.has(cleanSuffix(s))) this.suffixes.set(cleanSuffix(s), p.name);
@@ -248,10 +241,10 @@ export async function readCdnNetworks(path = defaultCdnNetworksPath()): Promise<
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new CdnListError('The CDN network list could not be read.', { cause: error });
+    throw new SetupError('cdn_list_invalid', 'The CDN network list could not be read.', { cause: error });
   }
   const parsed = CdnNetworksSchema.safeParse(json);
-  if (!parsed.success) throw new CdnListError(`The CDN network list is malformed: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success) throw new SetupError('cdn_list_invalid', `The CDN network list is malformed: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return parsed.data;
 }
 

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
+import { coerceError } from '../domain/errors.js';
 import { type DataSource, parsePublishedData, readPublishedSource } from './published-data.js';
 
 export type UpdateOutcome = 'updated' | 'unchanged' | 'refused' | 'failed';
@@ -81,14 +82,14 @@ export async function updatePublishedData(options: DataUpdateOptions): Promise<S
       }
       text = typeof response.data === 'string' ? response.data : JSON.stringify(response.data);
     } catch (error) {
-      results.push({ ...base, outcome: 'failed', entries: null, detail: `fetch failed: ${error instanceof Error ? error.message : String(error)}` });
+      results.push({ ...base, outcome: 'failed', entries: null, detail: `fetch failed: ${coerceError(error).message}` });
       continue;
     }
     let entries: number;
     try {
       entries = parsePublishedData(source.format, text, source.id).entries;
     } catch (error) {
-      results.push({ ...base, outcome: 'refused', entries: null, detail: `does not parse as ${source.format}: ${error instanceof Error ? error.message : String(error)}` });
+      results.push({ ...base, outcome: 'refused', entries: null, detail: `does not parse as ${source.format}: ${coerceError(error).message}` });
       continue;
     }
     if (entries === 0) {

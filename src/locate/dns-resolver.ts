@@ -56,7 +56,7 @@ const ERROR_OUTCOMES: Record<string, DnsOutcome> = {
   ECONNREFUSED: 'refused',
   EREFUSED: 'refused',
   // c-ares refuses a malformed name before asking anyone: asking again cannot help.
-  EBADNAME: 'bad-name',
+  EBADNAME: 'bad_name',
 };
 
 function outcomeOf(error: unknown): { outcome: DnsOutcome; code: string } {
@@ -65,7 +65,7 @@ function outcomeOf(error: unknown): { outcome: DnsOutcome; code: string } {
 }
 
 /** Outcomes that say something stable about the name and may be cached. */
-const CACHEABLE: ReadonlySet<DnsOutcome> = new Set(['ok', 'nxdomain', 'nodata', 'bad-name']);
+const CACHEABLE: ReadonlySet<DnsOutcome> = new Set(['ok', 'nxdomain', 'nodata', 'bad_name']);
 
 /**
  * Why a host name can never resolve (RFC 1035 §2.3.4 limits), or null: an empty label
@@ -147,7 +147,7 @@ export class DnsResolver implements HostResolver {
 
   private async resolveUncached(name: string): Promise<DnsResolution> {
     const malformed = malformedNameProblem(name);
-    if (malformed) return { outcome: 'bad-name', cnameChain: [], addresses: [], detail: `EBADNAME: ${malformed}` };
+    if (malformed) return { outcome: 'bad_name', cnameChain: [], addresses: [], detail: `EBADNAME: ${malformed}` };
     const cnameChain: string[] = [];
     let current = name;
     // resolve4/resolve6 follow aliases by themselves, but the chain is evidence (a CDN shows
@@ -185,7 +185,7 @@ export class DnsResolver implements HostResolver {
     const failures = [v4, v6].map((r) => (r.status === 'rejected' ? outcomeOf(r.reason) : { outcome: 'nodata' as DnsOutcome, code: 'ENODATA' }));
     // The most telling failure wins: a name that does not exist, then a server problem,
     // then "exists but has no address".
-    const order: DnsOutcome[] = ['bad-name', 'nxdomain', 'servfail', 'refused', 'timeout', 'error', 'nodata'];
+    const order: DnsOutcome[] = ['bad_name', 'nxdomain', 'servfail', 'refused', 'timeout', 'error', 'nodata'];
     const worst = failures.sort((a, b) => order.indexOf(a.outcome) - order.indexOf(b.outcome))[0]!;
     return { outcome: worst.outcome, cnameChain, addresses: [], detail: failures.map((f) => f.code).join('/') };
   }

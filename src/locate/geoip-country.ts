@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import maxmind, { type CountryResponse, type Reader } from 'maxmind';
+import { SetupError } from '../domain/errors.js';
 import { normaliseAddress } from './address-check.js';
 
 type CountryRecord = CountryResponse & { country_code?: string; traits?: { is_anycast?: boolean } };
@@ -16,14 +17,6 @@ export interface GeoipAnswer {
   country: string | null;
   /** GeoIP2's `traits.is_anycast`: the address is announced from many places. */
   anycast: boolean;
-}
-
-export class GeoipOpenError extends Error {
-  readonly code = 'geoip_open_failed';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'GeoipOpenError';
-  }
 }
 
 /** The bundled DB-IP lite country file from @ip-location-db (frozen data: an offline default only). */
@@ -73,7 +66,7 @@ export class GeoipCountryDb {
       const builtAt = epoch instanceof Date && !Number.isNaN(epoch.getTime()) ? epoch.toISOString() : null;
       return { reader, mtimeMs: info.mtimeMs, size: info.size, builtAt };
     } catch (error) {
-      throw new GeoipOpenError('The GeoIP country database could not be opened.', { cause: error });
+      throw new SetupError('geoip_open_failed', 'The GeoIP country database could not be opened.', { cause: error });
     }
   }
 

@@ -7,7 +7,8 @@
  */
 import type { Logger } from 'winston';
 import type { Clock } from '../domain/clock.js';
-import type { AddressEvidence, CdnObservation, HostingEvidence, RegistryObservation } from '../domain/evidence.js';
+import { coerceError, errorKind } from '../domain/errors.js';
+import type { AddressEvidence, CdnObservation, HostingEvidence, RegistryObservation, RegistryOutcome } from '../domain/evidence.js';
 import { checkAddress, type CheckedAddress } from './address-check.js';
 import { loadAsnIndex, openAsnMmdb, type AsnLookup } from './asn-index.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
@@ -76,7 +77,7 @@ export interface Locator {
 }
 
 /** Registry outcomes after which the WHOIS server of the same registry is asked instead. */
-const WHOIS_FALLBACK_OUTCOMES = new Set(['timeout', 'error', 'rate-limited']);
+const WHOIS_FALLBACK_OUTCOMES: ReadonlySet<RegistryOutcome> = new Set(['timeout', 'error', 'rate_limited']);
 /** When RDAP_BOOTSTRAP_URL cannot be read, the bundled snapshot is used and the URL retried after this. */
 const BOOTSTRAP_RETRY_MS = 5 * 60_000;
 
@@ -117,7 +118,7 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
       })
       .catch((error: unknown) => {
         asnSource = 'unavailable';
-        logger.error('asn index failed to load', { error: error instanceof Error ? error.message : String(error) });
+        logger.error('asn index failed to load', { error: coerceError(error).message });
       });
   }
 
@@ -165,7 +166,7 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
       logger.info('published data reloaded', { versions: cdn.versions.map((v) => `${v.id} ${v.date} ${v.origin}`) });
       return true;
     } catch (error) {
-      logger.error('published data reload failed; keeping the previous data', { error: error instanceof Error ? error.name : 'unknown' });
+      logger.error('published data reload failed; keeping the previous data', { error: errorKind(error) });
       return false;
     }
   }
@@ -179,7 +180,7 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
     const { observation, service } = await rdap.lookup(address);
     if (!service || !WHOIS_FALLBACK_OUTCOMES.has(observation.outcome)) return observation;
     const fallback = await whois.lookup(address, service.registry);
-    return fallback.outcome === 'ok' || fallback.outcome === 'not-found' ? fallback : { ...observation, detail: `${observation.detail ?? observation.outcome}; WHOIS: ${fallback.detail ?? fallback.outcome}` };
+    return fallback.outcome === 'ok' || fallback.outcome === 'not_found' ? fallback : { ...observation, detail: `${observation.detail ?? observation.outcome}; WHOIS: ${fallback.detail ?? fallback.outcome}` };
   }
 
   function registryWithDeadline(address: string): Promise<RegistryObservation> {
@@ -266,9 +267,9 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
       resolution = await dns.resolve(parsed.host);
       servers = dns.servers;
     } else if (parsed.hostKind === 'ipv4' || parsed.hostKind === 'ipv6') {
-      resolution = { outcome: 'not-applicable', cnameChain: [], addresses: [{ address: parsed.host, family: parsed.hostKind === 'ipv4' ? 4 : 6, ttl: 0 }], detail: 'address literal' };
+      resolution = { outcome: 'not_applicable', cnameChain: [], addresses: [{ address: parsed.host, family: parsed.hostKind === 'ipv4' ? 4 : 6, ttl: 0 }], detail: 'address literal' };
     } else {
-      resolution = { outcome: 'not-applicable', cnameChain: [], addresses: [], detail: parsed.hostKind === 'onion' ? 'Tor onion service' : 'name not resolvable in the public DNS' };
+      resolution = { outcome: 'not_applicable', cnameChain: [], addresses: [], detail: parsed.hostKind === 'onion' ? 'Tor onion service' : 'name not resolvable in the public DNS' };
     }
 
     const seen = new Set<string>();
@@ -322,7 +323,7 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
         if (changed) logger.info('geoip country database reloaded', { builtAt: geoip.builtAt });
         return changed;
       } catch (error) {
-        logger.error('geoip country database reload failed; keeping the previous one', { error: error instanceof Error ? error.message : String(error) });
+        logger.error('geoip country database reload failed; keeping the previous one', { error: coerceError(error).message });
         return false;
       }
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkIntakeUrl as validateUrlForIntake, serialiseIntakeUrl } from '../domain/intake-url.js';
-import { parseReportedUrl, ReportedUrlError } from './parse-reported-url.js';
+import { ReportedUrlError } from '../domain/errors.js';
+import { parseReportedUrl } from './parse-reported-url.js';
 
 describe('parseReportedUrl', () => {
   it.each([

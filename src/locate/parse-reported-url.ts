@@ -6,14 +6,8 @@
 import ipaddr from 'ipaddr.js';
 import type { HostKind } from '../domain/evidence.js';
 import { ipv4ToNumber } from './asn-index.js';
-import { inspectIntakeUrl, type IntakeUrlProblem } from '../domain/intake-url.js';
-
-export class ReportedUrlError extends Error {
-  constructor(readonly code: IntakeUrlProblem, options?: { cause?: unknown }) {
-    super(`The reported URL is not acceptable: ${code}`, options);
-    this.name = 'ReportedUrlError';
-  }
-}
+import { ReportedUrlError } from '../domain/errors.js';
+import { inspectIntakeUrl } from '../domain/intake-url.js';
 
 export interface ReportedUrl {
   /** The normalised URL: punycode host, no trailing dot, IPv6 in canonical compressed form. */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { SetupError } from '../domain/errors.js';
 import { ipv4ToNumber } from './asn-index.js';
 
 export const DATA_FORMATS = ['rdap-bootstrap', 'cidr-lines', 'fastly', 'aws-cloudfront', 'cdncheck'] as const;
@@ -26,14 +27,6 @@ const SourceSchema = z.object({
 const SourcesSchema = z.object({ sources: z.array(SourceSchema).min(1) });
 export type DataSource = z.infer<typeof SourceSchema>;
 
-export class PublishedDataError extends Error {
-  readonly code = 'published_data_invalid';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PublishedDataError';
-  }
-}
-
 export function bundledDataDir(): string {
   return fileURLToPath(new URL('../../data/', import.meta.url));
 }
@@ -47,10 +40,10 @@ export function loadDataSources(path = defaultDataSourcesPath()): DataSource[] {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new PublishedDataError('The data source list could not be read.', { cause: error });
+    throw new SetupError('published_data_invalid', 'The data source list could not be read.', { cause: error });
   }
   const parsed = SourcesSchema.safeParse(json);
-  if (!parsed.success) throw new PublishedDataError(`The data source list is malformed: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success) throw new SetupError('published_data_invalid', `The data source list is malformed: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return parsed.data.sources;
 }
 
@@ -82,12 +75,12 @@ function validCidr(text: string): boolean {
 }
 
 function cidrs(values: unknown, where: string): string[] {
-  if (!Array.isArray(values)) throw new PublishedDataError(`${where}: not a list`);
+  if (!Array.isArray(values)) throw new SetupError('published_data_invalid', `${where}: not a list`);
   return values.filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter(validCidr);
 }
 
 function stringMap(value: unknown, where: string, read: (v: unknown, w: string) => string[]): Map<string, string[]> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new PublishedDataError(`${where}: not an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SetupError('published_data_invalid', `${where}: not an object`);
   const out = new Map<string, string[]>();
   for (const [name, list] of Object.entries(value)) out.set(name, read(list, `${where}.${name}`));
   return out;
@@ -95,28 +88,28 @@ function stringMap(value: unknown, where: string, read: (v: unknown, w: string) 
 
 const count = (m: Map<string, string[]>) => [...m.values()].reduce((n, l) => n + l.length, 0);
 
-/** Reads a file's text by its format; throws PublishedDataError when it is not that format. */
+/** Reads a file's text by its format; throws SetupError (`published_data_invalid`) when it is not that format. */
 export function parsePublishedData(format: DataFormat, text: string, providerHint = ''): ParsedData {
   if (format === 'cidr-lines') {
     const lines = text.split(/\r?\n/).map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
     const ranges = lines.filter(validCidr);
-    if (ranges.length !== lines.length) throw new PublishedDataError('a line is not an address range');
+    if (ranges.length !== lines.length) throw new SetupError('published_data_invalid', 'a line is not an address range');
     return { entries: ranges.length, ranges: new Map([[providerHint, ranges]]) };
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new PublishedDataError('not JSON', { cause: error });
+    throw new SetupError('published_data_invalid', 'not JSON', { cause: error });
   }
   const obj = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
   switch (format) {
     case 'rdap-bootstrap': {
       const services = obj.services;
-      if (!Array.isArray(services)) throw new PublishedDataError('no services list');
+      if (!Array.isArray(services)) throw new SetupError('published_data_invalid', 'no services list');
       let entries = 0;
       for (const service of services) {
-        if (!Array.isArray(service) || !Array.isArray(service[0]) || !Array.isArray(service[1])) throw new PublishedDataError('a service is not [prefixes, urls]');
+        if (!Array.isArray(service) || !Array.isArray(service[0]) || !Array.isArray(service[1])) throw new SetupError('published_data_invalid', 'a service is not [prefixes, urls]');
         entries += (service[0] as unknown[]).filter((p) => typeof p === 'string' && validCidr(p)).length;
       }
       return { entries, bootstrap: { ...(typeof obj.publication === 'string' ? { publication: obj.publication } : {}), services: services as [string[], string[]][] } };
@@ -141,7 +134,7 @@ export function parsePublishedData(format: DataFormat, text: string, providerHin
       const cdn = stringMap(obj.cdn, 'cdn', cidrs);
       const waf = stringMap(obj.waf ?? {}, 'waf', cidrs);
       const suffixes = stringMap(obj.cnameSuffixes ?? {}, 'cnameSuffixes', (v, w) => {
-        if (!Array.isArray(v)) throw new PublishedDataError(`${w}: not a list`);
+        if (!Array.isArray(v)) throw new SetupError('published_data_invalid', `${w}: not a list`);
         return v.filter((s): s is string => typeof s === 'string' && /^[a-z0-9.-]+$/i.test(s));
       });
       const ranges: ProviderRanges = new Map();
@@ -182,14 +175,14 @@ export function readPublishedSource(source: DataSource, updatedDir: string | nul
       const info = statSync(path);
       const text = readFileSync(path, 'utf8');
       const data = parsePublishedData(source.format, text, source.id);
-      if (data.entries === 0) throw new PublishedDataError('no entries');
+      if (data.entries === 0) throw new SetupError('published_data_invalid', 'no entries');
       const date = statedDate(source.format, text) ?? new Date(info.mtimeMs).toISOString().slice(0, 10);
       return { data, version: { id: source.id, path, origin, date, mtimeMs: info.mtimeMs } };
     } catch (error) {
       lastError = error;
     }
   }
-  throw new PublishedDataError(`No usable copy of ${source.id}.`, { cause: lastError });
+  throw new SetupError('published_data_invalid', `No usable copy of ${source.id}.`, { cause: lastError });
 }
 
 /** Modification times of the files a set of versions came from, and of the updated copies that may appear. */

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import axios from 'axios';
 import ipaddr from 'ipaddr.js';
+import { SetupError } from '../domain/errors.js';
 import { loadDataSources, readPublishedSource } from './published-data.js';
 
 export interface BootstrapFile {
@@ -18,14 +19,6 @@ export interface RegistryService {
   registry: string;
   /** RDAP base URL ending in '/'. */
   baseUrl: string;
-}
-
-export class BootstrapLoadError extends Error {
-  readonly code = 'rdap_bootstrap_unavailable';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BootstrapLoadError';
-  }
 }
 
 const KNOWN_REGISTRIES: [RegExp, string][] = [
@@ -133,7 +126,7 @@ export async function loadBundledBootstrap(dir = bundledBootstrapDir()): Promise
     const files = await Promise.all(['ipv4.json', 'ipv6.json'].map(async (f) => JSON.parse(await readFile(`${dir}/${f}`, 'utf8')) as BootstrapFile));
     return new RdapBootstrap(files, `iana-bootstrap-snapshot ${files[0]?.publication?.slice(0, 10) ?? 'undated'}`);
   } catch (error) {
-    throw new BootstrapLoadError('The bundled RDAP bootstrap files could not be read.', { cause: error });
+    throw new SetupError('rdap_bootstrap_unavailable', 'The bundled RDAP bootstrap files could not be read.', { cause: error });
   }
 }
 
@@ -151,7 +144,7 @@ export function loadPublishedBootstrap(updatedDir: string | null, sourcesPath?: 
     const origins = [...new Set(read.map((r) => r.version.origin))].join('+');
     return new RdapBootstrap(files, `iana-bootstrap ${dates} (${origins})`);
   } catch (error) {
-    throw new BootstrapLoadError('The RDAP bootstrap files could not be read.', { cause: error });
+    throw new SetupError('rdap_bootstrap_unavailable', 'The RDAP bootstrap files could not be read.', { cause: error });
   }
 }
 
@@ -164,6 +157,6 @@ export async function fetchBootstrap(baseUrl: string, timeoutMs: number): Promis
     );
     return new RdapBootstrap(files, base);
   } catch (error) {
-    throw new BootstrapLoadError('The RDAP bootstrap files could not be fetched.', { cause: error });
+    throw new SetupError('rdap_bootstrap_unavailable', 'The RDAP bootstrap files could not be fetched.', { cause: error });
   }
 }

@@ -7,6 +7,7 @@
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import type { Logger } from 'winston';
 import type { Clock } from '../domain/clock.js';
+import { RegistryQueryError } from '../domain/errors.js';
 import type { RegistryObservation, RegistryOutcome } from '../domain/evidence.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { NetworkRangeCache } from './network-range-cache.js';
@@ -36,13 +37,6 @@ export interface RdapClientOptions {
 /** RDAP network answers are a few kB; 1 MiB leaves room and stops a 150 MB answer. */
 const DEFAULT_MAX_ANSWER_BYTES = 1024 * 1024;
 
-class RedirectRefused extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RedirectRefused';
-  }
-}
-
 /** An observation plus the registry the bootstrap chose (for the WHOIS fallback). */
 export interface RdapLookup {
   observation: RegistryObservation;
@@ -52,7 +46,7 @@ export interface RdapLookup {
 function failure(outcome: RegistryOutcome, observedAt: string, detail: string, service: RegistryService | null, source: string | null): RegistryObservation {
   return {
     outcome,
-    protocol: outcome === 'not-found' ? 'rdap' : null,
+    protocol: outcome === 'not_found' ? 'rdap' : null,
     registry: service?.registry ?? null,
     source,
     handle: null,
@@ -140,7 +134,7 @@ export class RdapClient {
 
     const until = this.backoffUntil.get(service.registry) ?? 0;
     if (until > this.options.clock.now().getTime()) {
-      return { observation: failure('rate-limited', observedAt, 'registry asked us to back off (Retry-After)', service, null), service };
+      return { observation: failure('rate_limited', observedAt, 'registry asked us to back off (Retry-After)', service, null), service };
     }
 
     const url = `${service.baseUrl}ip/${address}`;
@@ -161,9 +155,9 @@ export class RdapClient {
       });
       const location = response.headers.location;
       if (response.status < 300 || response.status >= 400 || typeof location !== 'string') return { response, finalUrl: current };
-      if (hop >= maxRedirects) throw new RedirectRefused('too many redirects');
+      if (hop >= maxRedirects) throw new RegistryQueryError('rdap_redirect_refused', 'too many redirects');
       const next = new URL(location, current).href;
-      if (!bootstrap.allowsRedirectTo(next)) throw new RedirectRefused('redirect to a service the RDAP bootstrap does not name');
+      if (!bootstrap.allowsRedirectTo(next)) throw new RegistryQueryError('rdap_redirect_refused', 'redirect to a service the RDAP bootstrap does not name');
       current = next;
     }
   }
@@ -178,9 +172,9 @@ export class RdapClient {
         const wait = retryAfterMs(response.headers['retry-after'], now) ?? this.options.defaultRetryAfterMs ?? 60_000;
         this.backoffUntil.set(service.registry, now + wait);
         log.warn('rdap registry rate limited us', { registry: service.registry, backoffMs: wait });
-        return failure('rate-limited', observedAt, `HTTP 429, backing off ${Math.round(wait / 1000)} s`, answered, finalUrl);
+        return failure('rate_limited', observedAt, `HTTP 429, backing off ${Math.round(wait / 1000)} s`, answered, finalUrl);
       }
-      if (response.status === 404) return failure('not-found', observedAt, 'HTTP 404', answered, finalUrl);
+      if (response.status === 404) return failure('not_found', observedAt, 'HTTP 404', answered, finalUrl);
       if (response.status < 200 || response.status >= 300) return failure('error', observedAt, `HTTP ${response.status}`, answered, finalUrl);
 
       let body: unknown = response.data;
@@ -209,7 +203,7 @@ export class RdapClient {
         log.warn('rdap query timed out', { registry: service.registry });
         return failure('timeout', observedAt, 'RDAP query timed out: registry unknown', service, url);
       }
-      if (error instanceof RedirectRefused) {
+      if (error instanceof RegistryQueryError && error.code === 'rdap_redirect_refused') {
         log.warn('rdap redirect refused', { registry: service.registry });
         return failure('error', observedAt, `RDAP ${error.message}`, service, url);
       }

@@ -7,6 +7,7 @@
 import net from 'node:net';
 import type { Logger } from 'winston';
 import type { Clock } from '../domain/clock.js';
+import { RegistryQueryError } from '../domain/errors.js';
 import type { RegistryObservation } from '../domain/evidence.js';
 import { boundsOfRange, capText, cleanAbuseEmail, countryCode, formatBounds, type NetworkFacts } from './registry-network.js';
 
@@ -20,13 +21,6 @@ export const DEFAULT_WHOIS_SERVERS: WhoisServers = {
   lacnic: 'whois.lacnic.net:43',
   afrinic: 'whois.afrinic.net:43',
 };
-
-export class WhoisError extends Error {
-  constructor(readonly code: 'whois_timeout' | 'whois_failed' | 'whois_too_long', message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'WhoisError';
-  }
-}
 
 function splitServer(server: string): { host: string; port: number } {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(server);
@@ -46,17 +40,17 @@ export function queryWhois(server: string, query: string, timeoutMs: number, max
     const socket = net.connect({ host, port });
     socket.setTimeout(timeoutMs);
     // A hard deadline too: setTimeout on the socket only measures idle time.
-    const deadline = setTimeout(() => socket.destroy(new WhoisError('whois_timeout', 'WHOIS query timed out')), timeoutMs);
+    const deadline = setTimeout(() => socket.destroy(new RegistryQueryError('whois_timeout', 'WHOIS query timed out')), timeoutMs);
     socket.on('connect', () => socket.write(`${query}\r\n`));
     socket.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBytes) socket.destroy(new WhoisError('whois_too_long', 'WHOIS answer too long'));
+      if (size > maxBytes) socket.destroy(new RegistryQueryError('whois_too_long', 'WHOIS answer too long'));
       else chunks.push(chunk);
     });
-    socket.on('timeout', () => socket.destroy(new WhoisError('whois_timeout', 'WHOIS query timed out')));
+    socket.on('timeout', () => socket.destroy(new RegistryQueryError('whois_timeout', 'WHOIS query timed out')));
     socket.on('error', (error) => {
       clearTimeout(deadline);
-      reject(error instanceof WhoisError ? error : new WhoisError('whois_failed', 'WHOIS query failed', { cause: error }));
+      reject(error instanceof RegistryQueryError ? error : new RegistryQueryError('whois_failed', 'WHOIS query failed', { cause: error }));
     });
     socket.on('close', (hadError) => {
       clearTimeout(deadline);
@@ -127,10 +121,10 @@ export class WhoisClient {
     try {
       const text = await queryWhois(server, whoisQueryFor(registry, address), this.options.timeoutMs);
       const facts = parseWhoisNetwork(text);
-      if (!facts) return { ...base, outcome: 'not-found', detail: 'no network object in the WHOIS answer' };
+      if (!facts) return { ...base, outcome: 'not_found', detail: 'no network object in the WHOIS answer' };
       return { ...base, outcome: 'ok', handle: facts.handle, networkName: facts.networkName, range: facts.range, country: facts.country, abuseEmail: facts.abuseEmail };
     } catch (error) {
-      const code = error instanceof WhoisError ? error.code : 'whois_failed';
+      const code = error instanceof RegistryQueryError ? error.code : 'whois_failed';
       this.options.logger.warn('whois query failed', { registry, code });
       return { ...base, protocol: null, outcome: code === 'whois_timeout' ? 'timeout' : 'error', detail: code };
     }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.js';
 import { createIccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
-import { DestinationConfigError } from '../../src/delivery/destinations/destination-http-client.js';
+import { SetupError } from '../../src/domain/errors.js';
 import { createPoliceAdapter } from '../../src/delivery/destinations/police-export.js';
 import { deliveryRequest, policeRequest } from './delivery-request-fixture.js';
 
@@ -103,7 +103,7 @@ describe('destination TLS', () => {
 
   it('an unreadable certificate file stops construction with a clear error', () => {
     expect(() => createIccamAdapter({ baseUrl: 'https://iccam.example', username: 'u', password: 'p', timeoutMs: 1_000, clock, clientCertFile: '/nonexistent/client.pem' })).toThrow(
-      DestinationConfigError,
+      SetupError,
     );
   });
 });

@@ -2,7 +2,8 @@ import { copyFile, mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { answerOfRecord, defaultCountryDbPath, GeoipCountryDb, GeoipOpenError } from '../../src/locate/geoip-country.js';
+import { SetupError } from '../../src/domain/errors.js';
+import { answerOfRecord, defaultCountryDbPath, GeoipCountryDb } from '../../src/locate/geoip-country.js';
 import { GEOIP_FIXTURES } from './support.js';
 
 const dirs: string[] = [];
@@ -58,7 +59,9 @@ describe('GeoipCountryDb', () => {
   });
 
   it('fails with a coded error for a missing file', async () => {
-    await expect(GeoipCountryDb.open('/nonexistent/country.mmdb')).rejects.toBeInstanceOf(GeoipOpenError);
+    const opening = GeoipCountryDb.open('/nonexistent/country.mmdb');
+    await expect(opening).rejects.toBeInstanceOf(SetupError);
+    await expect(opening).rejects.toMatchObject({ code: 'geoip_open_failed' });
   });
 });
 

@@ -111,7 +111,7 @@ describe('POST /v1/locate', () => {
     const before = dns.queries.length;
     const res = await request(app).post('/v1/locate').set('Authorization', bearer('analyst')).send({ url });
     expect(res.status).toBe(200);
-    expect(res.body.evidence.dns).toMatchObject({ outcome: 'bad-name' });
+    expect(res.body.evidence.dns).toMatchObject({ outcome: 'bad_name' });
     expect(res.body.decision).toMatchObject({ destination: null, reviewReasons: ['host_unresolvable'] });
     expect(dns.queries.length).toBe(before);
   });

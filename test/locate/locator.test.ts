@@ -141,13 +141,13 @@ describe('locator end to end against local DNS, RDAP and WHOIS stand-ins', () =>
 
   it('records DNS failures, onion and unresolvable names without addresses', async () => {
     expect(await locator.locate('http://gone.hosting.example/')).toMatchObject({ dns: { outcome: 'nxdomain' }, addresses: [] });
-    expect(await locator.locate('http://abcdefghijklmnop.onion/')).toMatchObject({ hostKind: 'onion', dns: { outcome: 'not-applicable', servers: [] }, addresses: [] });
+    expect(await locator.locate('http://abcdefghijklmnop.onion/')).toMatchObject({ hostKind: 'onion', dns: { outcome: 'not_applicable', servers: [] }, addresses: [] });
     expect(await locator.locate('http://nas.local/')).toMatchObject({ hostKind: 'unresolvable-name', addresses: [] });
   });
 
   it('takes an address literal as the only address', async () => {
     const evidence = await locator.locate('http://[::ffff:193.190.198.10]/');
-    expect(evidence).toMatchObject({ hostKind: 'ipv6', dns: { outcome: 'not-applicable' } });
+    expect(evidence).toMatchObject({ hostKind: 'ipv6', dns: { outcome: 'not_applicable' } });
     expect(evidence.addresses[0]).toMatchObject({ address: '193.190.198.10', family: 4, geo: { country: 'BE' } });
   });
 

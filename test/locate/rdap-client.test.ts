@@ -80,10 +80,10 @@ describe('RdapClient', () => {
     const clock = new ManualClock('2026-11-29T10:00:00Z');
     const c = client(clock);
     nock('https://rdap.db.ripe.net').get('/ip/193.190.198.10').reply(429, '<html>slow down</html>', { 'retry-after': '120', 'content-type': 'text/html' });
-    expect((await c.lookup('193.190.198.10')).observation).toMatchObject({ outcome: 'rate-limited', registry: 'ripe' });
+    expect((await c.lookup('193.190.198.10')).observation).toMatchObject({ outcome: 'rate_limited', registry: 'ripe' });
 
     // Another RIPE address while backing off: answered without a request.
-    expect((await c.lookup('2.72.0.1')).observation).toMatchObject({ outcome: 'rate-limited', detail: expect.stringMatching(/back off/) });
+    expect((await c.lookup('2.72.0.1')).observation).toMatchObject({ outcome: 'rate_limited', detail: expect.stringMatching(/back off/) });
 
     clock.advance(121_000);
     const scope = nock('https://rdap.db.ripe.net').get('/ip/193.190.198.10').reply(200, ripe as object);
@@ -98,11 +98,11 @@ describe('RdapClient', () => {
     expect(observation).toMatchObject({ outcome: 'timeout', country: null, detail: expect.stringMatching(/registry unknown/) });
   });
 
-  it('reports 404 as not-found and 503 as error', async () => {
+  it('reports 404 as not_found and 503 as error', async () => {
     nock('https://rdap.db.ripe.net').get('/ip/193.190.198.10').reply(404, { errorCode: 404 });
     nock('https://rdap.arin.net').get('/registry/ip/12.0.0.1').reply(503, 'down');
     const c = client();
-    expect((await c.lookup('193.190.198.10')).observation.outcome).toBe('not-found');
+    expect((await c.lookup('193.190.198.10')).observation.outcome).toBe('not_found');
     expect((await c.lookup('12.0.0.1')).observation).toMatchObject({ outcome: 'error', detail: 'HTTP 503' });
   });
 

@@ -9,7 +9,7 @@ import { readCheckpointFile } from '../../audit/checkpoint-file.js';
 import { loadPublicKey, publicKeyFileFor } from '../../audit/signing-key-file.js';
 import type { Config } from '../../config/config.js';
 import { keyIdOf } from '../../domain/audit-checkpoint.js';
-import { coerceError } from '../../domain/errors.js';
+import { CannotCheckError, coerceError } from '../../domain/errors.js';
 import { PostgresDriver } from '../../store/postgres/postgres-driver.js';
 import type { SqlDriver } from '../../store/sql-driver.js';
 import { SqlStore } from '../../store/sql-store.js';
@@ -26,16 +26,14 @@ export interface AuditVerifyOptions {
   json?: boolean;
 }
 
-class CannotCheck extends Error {}
-
 function openReadOnly(url: string, statementTimeoutMs: number): SqlDriver {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
-    if (path === ':memory:' || !existsSync(path)) throw new CannotCheck(`no database at ${path}`);
+    if (path === ':memory:' || !existsSync(path)) throw new CannotCheckError(`no database at ${path}`);
     try {
       return new SqliteDriver(path, { readOnly: true });
     } catch (error) {
-      throw new CannotCheck(`cannot open ${path}: ${coerceError(error).message}`);
+      throw new CannotCheckError(`cannot open ${path}: ${coerceError(error).message}`);
     }
   }
   return new PostgresDriver({ connectionString: url, poolSize: 1, statementTimeoutMs: Math.max(statementTimeoutMs, 600_000) });
@@ -44,13 +42,13 @@ function openReadOnly(url: string, statementTimeoutMs: number): SqlDriver {
 function pinnedKey(config: Config, option: string | undefined): { key: KeyObject | null; source: string } {
   const file = option ?? publicKeyFileFor(config.audit.signingKeyFile);
   if (!existsSync(file)) {
-    if (option) throw new CannotCheck(`no public key at ${option}`);
+    if (option) throw new CannotCheckError(`no public key at ${option}`);
     return { key: null, source: `none (${file} not found): checked against the key the checkpoints name` };
   }
   try {
     return { key: loadPublicKey(file), source: file };
   } catch (error) {
-    throw new CannotCheck(`cannot read the public key ${file}: ${coerceError(error).message}`);
+    throw new CannotCheckError(`cannot read the public key ${file}: ${coerceError(error).message}`);
   }
 }
 
@@ -68,9 +66,9 @@ export async function auditVerifyCommand(config: Config, options: AuditVerifyOpt
     try {
       migrated = await driver.hasMigration(AUDIT_CHAINS_MIGRATION);
     } catch (error) {
-      throw new CannotCheck(`cannot read the database: ${coerceError(error).message}`);
+      throw new CannotCheckError(`cannot read the database: ${coerceError(error).message}`);
     }
-    if (!migrated) throw new CannotCheck('the database has no audit trail of this version (not migrated: run `referral migrate`)');
+    if (!migrated) throw new CannotCheckError('the database has no audit trail of this version (not migrated: run `referral migrate`)');
     const store = new SqlStore(driver);
     const started = Date.now();
     const report = await store.checkAuditTrail({ publicKey: key, file: file ?? [] });
@@ -82,7 +80,7 @@ export async function auditVerifyCommand(config: Config, options: AuditVerifyOpt
     }
     process.exitCode = report.ok ? 0 : 1;
   } catch (error) {
-    if (error instanceof CannotCheck) {
+    if (error instanceof CannotCheckError) {
       process.stderr.write(`audit verify: could not check: ${error.message}\n`);
     } else {
       process.stderr.write(`audit verify: could not check: ${coerceError(error).message}\n`);

@@ -3,7 +3,8 @@
  * StatusFetchError), shared by both destinations so they classify alike.
  */
 import type { DeliveryErrorClass, DeliveryOutcome, StatusFetchError } from './destination-adapter.js';
-import { TransportError, type HttpExchange } from './destination-http-client.js';
+import { TransportError } from '../../domain/errors.js';
+import type { HttpExchange } from './destination-http-client.js';
 import type { StatusClass } from './status-classification.js';
 
 type NotDelivered = Extract<DeliveryOutcome, { kind: 'retry' | 'failed' }>;

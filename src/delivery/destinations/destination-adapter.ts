@@ -5,6 +5,7 @@
  */
 import type { AckObservation } from '../../domain/ack-mapping.js';
 import type { Destination, RoutingDecision } from '../../domain/decision.js';
+import type { DeliveryErrorClass } from '../../domain/errors.js';
 import type { HostingEvidence } from '../../domain/evidence.js';
 import type { Classification, ContentType } from '../../domain/referral.js';
 
@@ -88,33 +89,8 @@ export type DeliveryOutcome =
       durationMs: number;
     };
 
-/**
- * Stable names for why an attempt did not deliver (metrics labels and attempt records):
- * - retry: `timeout`, `connect_timeout`, `connection`, `tls` (certificate or handshake
- *   failure), `rate_limited` (429), `server_error` (5xx), `request_timeout` (408), `too_early`
- *   (425), `bad_response` (a 2xx without the destination's reference: repeating under the same
- *   Idempotency-Key is safe), `auth_rejected` (ICCAM refused our
- *   credentials: the handover itself was never refused, so it waits for the fix);
- * - failed: `redirect` (3xx, never followed), `rejected` (other 4xx), `duplicate_mismatch`
- *   (a 409 that names another handover), `client` (the request could not be built).
- */
-export type DeliveryErrorClass =
-  | 'timeout'
-  | 'connect_timeout'
-  | 'connection'
-  | 'rate_limited'
-  | 'server_error'
-  | 'request_timeout'
-  | 'too_early'
-  | 'redirect'
-  | 'rejected'
-  | 'auth_rejected'
-  | 'duplicate_mismatch'
-  | 'bad_response'
-  | 'tls'
-  | 'client'
-  | 'not_in_state'
-  | 'lookup_missing';
+/** Why an attempt or status query did not succeed: the list and its meanings are in the error table. */
+export type { DeliveryErrorClass };
 
 /** A status query that got no usable answer; `retryable` says whether asking later may help. */
 export interface StatusFetchError {

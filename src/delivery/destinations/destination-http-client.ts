@@ -15,7 +15,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import axios, { type AxiosInstance, type AxiosResponseHeaders, type RawAxiosResponseHeaders } from 'axios';
 import { sha256Hex } from '../../domain/canonical-json.js';
-import type { DeliveryErrorClass } from './destination-adapter.js';
+import { SetupError, thrownCode, TransportError } from '../../domain/errors.js';
 
 export interface DestinationHttpOptions {
   baseUrl: string;
@@ -40,31 +40,6 @@ export interface HttpExchange {
   /** SHA-256 (hex) of the raw response body. */
   responseDigest: string;
   durationMs: number;
-}
-
-/** The request never got an HTTP answer (timeout, refused, reset, TLS, ...). */
-export class TransportError extends Error {
-  readonly code = 'destination_transport';
-  readonly errorClass: DeliveryErrorClass;
-  /** Whether trying again later can help (false only for our own mistakes before sending). */
-  readonly retryable: boolean;
-  readonly durationMs: number;
-  constructor(errorClass: DeliveryErrorClass, retryable: boolean, detail: string, durationMs: number, cause: unknown) {
-    super(detail, { cause });
-    this.name = 'TransportError';
-    this.errorClass = errorClass;
-    this.retryable = retryable;
-    this.durationMs = durationMs;
-  }
-}
-
-/** A destination's TLS material could not be read: a configuration problem, found at start-up. */
-export class DestinationConfigError extends Error {
-  readonly code = 'destination_config';
-  constructor(message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = 'DestinationConfigError';
-  }
 }
 
 const CONNECT_TIMEOUT_CODE = 'ECONNECTTIMEOUT';
@@ -143,14 +118,14 @@ export class DestinationHttpClient {
 const TLS_CODE = /^(CERT_|ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/;
 
 function toTransportError(error: unknown, deadlinePassed: boolean, durationMs: number): TransportError {
-  const code = errorCode(error);
-  const causeCode = errorCode((error as { cause?: unknown } | null)?.cause);
+  const code = thrownCode(error);
+  const causeCode = thrownCode((error as { cause?: unknown } | null)?.cause);
   const anyCode = (c: string) => code === c || causeCode === c;
   if (anyCode(CONNECT_TIMEOUT_CODE)) return new TransportError('connect_timeout', true, 'connection not established in time', durationMs, error);
   if (anyCode('ETIMEDOUT') || anyCode('ECONNABORTED') || (anyCode('ERR_CANCELED') && deadlinePassed)) {
     return new TransportError('timeout', true, 'no answer in time', durationMs, error);
   }
-  const tlsCode = [code, causeCode].find((c) => c !== null && TLS_CODE.test(c));
+  const tlsCode = [code, causeCode].find((c) => c !== undefined && TLS_CODE.test(c));
   // A certificate problem is usually configuration on one side or the other; it is retried
   // (the handover did not reach the destination) and shows up in metrics by its class.
   if (tlsCode) return new TransportError('tls', true, `TLS failure (${tlsCode})`, durationMs, error);
@@ -158,11 +133,6 @@ function toTransportError(error: unknown, deadlinePassed: boolean, durationMs: n
     return new TransportError('client', false, `request could not be built (${code ?? causeCode})`, durationMs, error);
   }
   return new TransportError('connection', true, `connection failed (${code ?? causeCode ?? 'unknown'})`, durationMs, error);
-}
-
-function errorCode(error: unknown): string | null {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  return typeof code === 'string' ? code : null;
 }
 
 /**
@@ -191,7 +161,7 @@ function readPem(file: string | undefined, what: string): Buffer | undefined {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new DestinationConfigError(`The destination ${what} could not be read: ${file}`, error);
+    throw new SetupError('destination_config', `The destination ${what} could not be read: ${file}`, { cause: error });
   }
 }
 

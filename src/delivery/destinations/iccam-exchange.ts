@@ -14,11 +14,12 @@ import { mapIccamActions, type AckObservation, type IccamAction } from '../../do
 import { canonicalJson, sha256Hex } from '../../domain/canonical-json.js';
 import type { Clock } from '../../domain/clock.js';
 import type { DeliveryOutcome, DeliveryRequest, DestinationAdapter, StatusFetchError, StatusReference } from './destination-adapter.js';
-import { DestinationHttpClient, TransportError, type HttpExchange } from './destination-http-client.js';
+import { coerceError, IccamAuthError, thrownCode, TransportError } from '../../domain/errors.js';
+import { DestinationHttpClient, type HttpExchange } from './destination-http-client.js';
 import { LocalIccamGate, type IccamGate } from './iccam-gate.js';
 import type { IccamActionName } from './iccam-lookups.js';
 import { buildIccamReportBody, type IccamContentTypeIds } from './iccam-report-body.js';
-import { IccamAuthError, IccamSession, type IccamSessionStats } from './iccam-session.js';
+import { IccamSession, type IccamSessionStats } from './iccam-session.js';
 import { IccamVocabulary } from './iccam-vocabulary.js';
 import { asRecord, nonEmptyString } from './json-fields.js';
 import { statusErrorFromStatus, statusErrorFromThrown } from './attempt-outcome.js';
@@ -239,7 +240,7 @@ export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
     try {
       exchange = await call('PUT', path);
     } catch (thrown) {
-      return { kind: 'error', statusCode: null, detail: thrown instanceof Error ? thrown.message : 'unexpected error' };
+      return { kind: 'error', statusCode: null, detail: coerceError(thrown).message };
     }
     const s = exchange.statusCode;
     if (s >= 200 && s < 300) return { kind: 'done', statusCode: s };
@@ -303,8 +304,8 @@ function errorCodes(json: unknown): { codes: string[]; messages: string[] } {
 function codeOf(error: unknown): string | null {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'destination_transport' && code !== 'ERR_BAD_REQUEST') {
+    const code = thrownCode(current);
+    if (code !== undefined && code !== 'destination_transport' && code !== 'ERR_BAD_REQUEST') {
       if (/^E[A-Z]+$/.test(code) || code === 'ECONNECTTIMEOUT') return code;
     }
     current = (current as { cause?: unknown }).cause;

@@ -7,37 +7,14 @@
  */
 import type { Clock } from '../../domain/clock.js';
 import type { DeliveryErrorClass } from './destination-adapter.js';
-import { TransportError, type HttpExchange } from './destination-http-client.js';
+import { IccamAuthError, TransportError } from '../../domain/errors.js';
+import type { HttpExchange } from './destination-http-client.js';
 import { asRecord, nonEmptyString } from './json-fields.js';
 import { classifyStatus } from './status-classification.js';
 
 export interface IccamCredentials {
   username: string;
   password: string;
-}
-
-/** Authentication did not produce a token. Nothing was sent for the handover: always retryable. */
-export class IccamAuthError extends Error {
-  readonly code = 'iccam_auth';
-  readonly errorClass: DeliveryErrorClass;
-  readonly retryable = true;
-  readonly statusCode: number | null;
-  readonly retryAfterMs: number | null;
-  readonly responseDigest: string | null;
-  readonly durationMs: number;
-  constructor(
-    message: string,
-    details: { errorClass: DeliveryErrorClass; statusCode: number | null; retryAfterMs?: number | null; responseDigest?: string | null; durationMs: number },
-    cause?: unknown,
-  ) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = 'IccamAuthError';
-    this.errorClass = details.errorClass;
-    this.statusCode = details.statusCode;
-    this.retryAfterMs = details.retryAfterMs ?? null;
-    this.responseDigest = details.responseDigest ?? null;
-    this.durationMs = details.durationMs;
-  }
 }
 
 interface TokenState {

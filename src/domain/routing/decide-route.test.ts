@@ -250,7 +250,7 @@ describe('decideRoute: disagreement settings', () => {
 describe('decideRoute: confidence', () => {
   const cases = [
     { name: 'both sources agree', ev: evidence({ addresses: [address({ geo: 'NL' })] }), confidence: 1 },
-    { name: 'a single source', ev: evidence({ addresses: [address({ geo: 'NL', registryOutcome: 'rate-limited' })] }), confidence: 0.7 },
+    { name: 'a single source', ev: evidence({ addresses: [address({ geo: 'NL', registryOutcome: 'rate_limited' })] }), confidence: 0.7 },
     {
       name: 'one agreeing address and one unplaced',
       ev: evidence({ addresses: [address({ geo: 'NL' }), address({ geo: null, registry: null })] }),
@@ -330,7 +330,7 @@ describe('signals beyond the country', () => {
   });
 
   it('a host name the DNS refuses as malformed goes to review at once', () => {
-    const decision = decideRoute(evidence({ dnsOutcome: 'bad-name', addresses: [] }), policy(), now);
+    const decision = decideRoute(evidence({ dnsOutcome: 'bad_name', addresses: [] }), policy(), now);
     expect(decision.reviewReasons).toEqual(['host_unresolvable']);
   });
 });

@@ -71,7 +71,7 @@ export function evidence(spec: EvidenceSpec = {}): HostingEvidence {
   const host = spec.host ?? 'content.hosting.example';
   const hostKind = spec.hostKind ?? 'domain';
   const addresses = spec.addresses ?? [address()];
-  const dnsOutcome = spec.dnsOutcome ?? (hostKind === 'domain' ? (addresses.length > 0 ? 'ok' : 'nxdomain') : 'not-applicable');
+  const dnsOutcome = spec.dnsOutcome ?? (hostKind === 'domain' ? (addresses.length > 0 ? 'ok' : 'nxdomain') : 'not_applicable');
   return {
     url: `https://${host}/gallery/1`,
     host,
