@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config/config.js';
-import { createContext, type Context } from '../src/context.js';
+import { compose, type Composed, type ComposeOverrides } from '../src/compose.js';
+import type { Context } from '../src/context.js';
 import { createLogger } from '../src/logging/logger.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { applyEvidence } from '../src/services/locate-and-route.js';
@@ -48,14 +49,14 @@ export function benchConfig(db: BenchDatabase, env: Record<string, string> = {})
   return loadConfig({ DATABASE_URL: databaseUrl(db), JOBS_ENABLED: 'false', REGISTRY_LOOKUPS: 'false', ...env });
 }
 
-/** A real context with logs off, on an explicit store (PostgreSQL schemas need one). */
-export function benchContext(config: Config, store: Store, processId?: string): Context {
-  return createContext(config, {
-    store,
-    logger: createLogger({ level: 'error', silent: true }),
-    metrics: createMetrics(),
-    ...(processId ? { processId } : {}),
-  });
+/** The real service composed with logs off, on an explicit store (PostgreSQL schemas need one), stand-in locator, no destinations unless given. */
+export function benchCompose(config: Config, store: Store, overrides: ComposeOverrides = {}): Promise<Composed> {
+  return compose(config, { store, logger: createLogger({ level: 'error', silent: true }), metrics: createMetrics(), locator: benchLocator(), adapters: {}, ...overrides });
+}
+
+/** Its context alone (seeding, intake). */
+export async function benchContext(config: Config, store: Store, processId?: string): Promise<Context> {
+  return (await benchCompose(config, store, processId ? { processId } : {})).ctx;
 }
 
 /** Hosts the seeded handovers point at: half go to the police, half to ICCAM (NL). */

@@ -36,7 +36,7 @@ export async function benchDelivery(options: { store: 'sqlite' | 'postgres'; pro
   const iccam = await startIccamStandin({ username: 'bench', password: 'bench', notReadyAfterLoginMs: 0, progression: [{ afterMs: 0, action: 'ReportedToLEA' }] });
   try {
     const config = benchConfig(db);
-    const seeder = benchContext(config, openBenchStore(db));
+    const seeder = await benchContext(config, openBenchStore(db));
     await seeder.store.migrate();
     await seedRouted(seeder, options.handovers);
     await seeder.store.close();

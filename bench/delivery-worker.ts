@@ -4,12 +4,11 @@
  * the parent's stand-ins, looping dispatch + acknowledgement polling until no handover of the
  * run is left routed, delivering or delivered.
  */
-import { createComponents } from '../src/components.js';
 import { pollAcknowledgements } from '../src/delivery/ack-poller.js';
 import { createIccamAdapter } from '../src/delivery/destinations/iccam-exchange.js';
 import { createPoliceAdapter } from '../src/delivery/destinations/police-export.js';
 import { systemClock } from '../src/domain/clock.js';
-import { benchConfig, benchContext, benchLocator, openBenchStore, type BenchDatabase } from './bench-support.js';
+import { benchCompose, benchConfig, benchLocator, openBenchStore, type BenchDatabase } from './bench-support.js';
 import { serveWorker } from './worker-processes.js';
 
 export interface DeliveryTask {
@@ -38,15 +37,16 @@ const OUTSTANDING = new Set(['locating', 'routed', 'delivering', 'delivered']);
 serveWorker<DeliveryTask, DeliveryReport>(async (task) => {
   const concurrency = String(task.concurrency);
   const config = benchConfig(task.db, { POLICE_CONCURRENCY: concurrency, INHOPE_CONCURRENCY: concurrency, LEASE_MS: '60000' });
-  const ctx = benchContext(config, openBenchStore(task.db, task.concurrency * 2 + 2), task.processId);
   const locator = benchLocator();
-  const parts = await createComponents(ctx, async () => locator, {
+  const parts = await benchCompose(config, openBenchStore(task.db, task.concurrency * 2 + 2), {
+    processId: task.processId,
     locator,
     adapters: {
       police: createPoliceAdapter({ baseUrl: task.policeUrl, token: 'bench-police', timeoutMs: 10_000, clock: systemClock }),
       inhope: createIccamAdapter({ baseUrl: task.iccamUrl, username: 'bench', password: 'bench', timeoutMs: 10_000, clock: systemClock }),
     },
   });
+  const { ctx } = parts;
   await ctx.store.ping();
   return {
     async run() {

@@ -57,7 +57,7 @@ async function measureAt(ctx: Context, size: number, tag: string): Promise<Bench
 /** Grows one SQLite file through `sizes`; returns the figures and leaves the file for others. */
 export async function benchGrowth(options: { file: string; sizes: readonly number[] }): Promise<{ figures: BenchFigure[]; handovers: number }> {
   const db = { kind: 'sqlite', file: options.file } as const;
-  const ctx = benchContext(benchConfig(db), openBenchStore(db));
+  const ctx = await benchContext(benchConfig(db), openBenchStore(db));
   await ctx.store.migrate();
   const figures: BenchFigure[] = [];
   let held = 0;

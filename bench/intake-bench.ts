@@ -26,7 +26,7 @@ export async function benchIntake(options: { label: string; postgres?: boolean; 
     API_KEYS: `bench:analyst:${hashKeySecret(SECRET).toString('hex')}`,
     RATE_LIMIT_PER_MINUTE: '100000000',
   });
-  const ctx = benchContext(config, openBenchStore(db));
+  const ctx = await benchContext(config, openBenchStore(db));
   await ctx.store.migrate();
   const app = createApp(ctx);
   const server = app.listen(0, '127.0.0.1');

@@ -18,7 +18,7 @@ export async function benchMemory(options: { handovers: number; sqliteFile?: str
     if (!file) {
       file = join(dir, 'memory.db');
       const db = { kind: 'sqlite', file } as const;
-      const ctx = benchContext(benchConfig(db), openBenchStore(db));
+      const ctx = await benchContext(benchConfig(db), openBenchStore(db));
       await ctx.store.migrate();
       await seedReferrals(ctx, options.handovers, { perReferral: 100 });
       await ctx.store.close();

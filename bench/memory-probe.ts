@@ -80,7 +80,7 @@ serveWorker<MemoryTask, MemoryReport>(async (task) => ({
     const baselineRss = process.memoryUsage().rss;
 
     const config = benchConfig({ kind: 'sqlite', file: task.sqliteFile });
-    const ctx = benchContext(config, openBenchStore({ kind: 'sqlite', file: task.sqliteFile }));
+    const ctx = await benchContext(config, openBenchStore({ kind: 'sqlite', file: task.sqliteFile }));
     await ctx.store.migrate();
     createApp(ctx);
     const counted = (await ctx.store.countByStateAndDestination()).reduce((sum, c) => sum + c.count, 0);

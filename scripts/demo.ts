@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { createApiKey } from '../src/config/api-keys.js';
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/logging/logger.js';
-import { defaultLocatorFactory } from '../src/locator-factory.js';
+import { compose } from '../src/compose.js';
 import { startService } from '../src/service.js';
 import { startDnsStandin } from './sandbox/dns-standin.js';
 import { startIccamStandin } from './sandbox/iccam-standin.js';
@@ -91,10 +91,7 @@ const config = loadConfig({
   AUDIT_CHECKPOINT_FILE: join(dir, 'audit-checkpoints.jsonl'),
   LOG_LEVEL: 'warn',
 });
-const service = await startService(config, {
-  locatorFactory: defaultLocatorFactory,
-  context: { logger: createLogger({ level: 'error' }) },
-});
+const service = await startService(await compose(config, { logger: createLogger({ level: 'error' }) }));
 const base = `http://127.0.0.1:${service.port}`;
 // The police stand-in tells the service as a case advances, with signed callbacks (contract §4);
 // ICCAM has no callbacks: the service polls it (GET rest/Content/{contentId}).

@@ -23,10 +23,6 @@ async function config(): Promise<Config> {
   return loaded;
 }
 
-async function locatorFactory() {
-  return (await import('../locator-factory.js')).defaultLocatorFactory;
-}
-
 const { version } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
 const program = new Command('referral')
   .description('Hotline referral router: locate, route, deliver and track confirmed referrals.')
@@ -64,7 +60,7 @@ program
   .description('run every reconciliation job once now and print what each did')
   .action(async (opts: { json?: boolean; job?: string[] }) => {
     const { reconcileCommand } = await import('./commands/reconcile.js');
-    const results = await reconcileCommand(await config(), opts, { locatorFactory: await locatorFactory() });
+    const results = await reconcileCommand(await config(), opts);
     if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
   });
 program

@@ -5,7 +5,7 @@
  */
 import type { Context } from '../context.js';
 import { DESTINATIONS } from '../domain/decision.js';
-import { forEachConcurrently } from '../jobs/bounded-concurrency.js';
+import { forEachConcurrently } from '../domain/bounded-concurrency.js';
 import { isStatusFetchError } from './destinations/destination-adapter.js';
 import { applyAcknowledgement } from './apply-acknowledgement.js';
 import type { Adapters } from './dispatcher.js';

@@ -7,7 +7,8 @@
 import type { Context } from '../context.js';
 import type { CircuitBreaker } from '../domain/circuit-breaker.js';
 import type { HandoverRecord } from '../store/store.js';
-import { attemptRecord, sendHandover, type SendResult } from './attempt-record.js';
+import { attemptRecord } from './attempt-record.js';
+import { sendHandover, type SendResult } from './send-handover.js';
 import type { DestinationAdapter } from './destinations/destination-adapter.js';
 
 export interface DeliveredAttempt {

@@ -4,6 +4,7 @@
  * carries the same Idempotency-Key, a completion that no longer holds the lease changes nothing
  * (fencing), and a lease that expires returns the handover for another attempt (the reaper).
  */
+import type { Locator } from '../locate/locator.js';
 import type { Context } from '../context.js';
 import { DEFAULT_RETRY_SCHEDULE, nextAttemptDelay, type RetrySchedule } from '../domain/backoff.js';
 import type { CircuitBreakers } from '../domain/circuit-breaker.js';
@@ -13,7 +14,6 @@ import type { HandoverRecord } from '../store/store.js';
 import type { DestinationAdapter } from './destinations/destination-adapter.js';
 import { deliverAttempt } from './deliver-attempt.js';
 import { recheckStaleHosting } from './hosting-recheck.js';
-import type { HostingLocator } from '../services/locate-and-route.js';
 
 export type Adapters = Partial<Record<Destination, DestinationAdapter>>;
 
@@ -40,7 +40,7 @@ export class Dispatcher {
     private readonly ctx: Context,
     private readonly adapters: Adapters,
     private readonly breakers: CircuitBreakers<Destination>,
-    private readonly locator: HostingLocator,
+    private readonly locator: Pick<Locator, 'locate'>,
   ) {
     this.log = ctx.logger.child({ component: 'dispatcher' });
     const d = ctx.config.delivery;

@@ -4,14 +4,15 @@
  * hotline). Unchanged: the fresh evidence is recorded. Changed: the handover goes back to
  * `locating` with the reason, and is routed again on the new evidence.
  */
+import type { Locator } from '../locate/locator.js';
 import type { Context } from '../context.js';
 import { InvalidTransitionError, coerceError } from '../domain/errors.js';
 import { decideRoute } from '../domain/routing/decide-route.js';
-import { applyEvidence, isTransientFailure, type HostingLocator } from '../services/locate-and-route.js';
+import { applyEvidence, isTransientFailure } from '../services/locate-and-route.js';
 
 const ACTOR = 'system:dispatcher';
 
-export async function recheckStaleHosting(ctx: Context, locator: HostingLocator, limit = 20): Promise<number> {
+export async function recheckStaleHosting(ctx: Context, locator: Pick<Locator, 'locate'>, limit = 20): Promise<number> {
   const maxAge = ctx.config.delivery.recheckHostingAfterMs;
   if (maxAge === 0) return 0;
   const now = ctx.clock.now();

@@ -2,6 +2,8 @@
  * The HTTP application (contract §3): hardening, request ids, authentication and roles,
  * per-key rate limits, the routes, and one error middleware.
  */
+import type { ReadinessProbe } from '../services/readiness.js';
+import type { Locator } from '../locate/locator.js';
 import express, { type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
@@ -19,7 +21,6 @@ import { referralRoutes } from './routes/referrals.js';
 import { statsRoutes } from './routes/stats.js';
 import { ackRoutes } from './routes/acks.js';
 import { locateRoutes } from './routes/locate.js';
-import type { HostingLocator } from '../services/locate-and-route.js';
 import { mountConsole, type ConsoleParts } from './console/mount-console.js';
 
 export const API_INFO = { title: 'hotline-referral-router', version: '1' };
@@ -45,7 +46,9 @@ function observe(ctx: Context): RequestHandler {
 
 /** What the app needs besides the context; absent parts leave their routes out (unit tests). */
 export interface AppParts {
-  locator?: HostingLocator;
+  locator?: Pick<Locator, 'locate'>;
+  /** The checks behind GET /readyz (none: always ready). */
+  readiness?: readonly ReadinessProbe[];
   /** What the web console reports on (circuit breakers, jobs, audit checkpoints). */
   console?: ConsoleParts;
 }
@@ -66,7 +69,7 @@ export function createApp(ctx: Context, parts: AppParts = {}): Express {
     next();
   });
   app.use(observe(ctx));
-  app.use(operationsRoutes(ctx, openapi, API_INFO));
+  app.use(operationsRoutes(ctx, openapi, API_INFO, parts.readiness ?? []));
 
   // Signed callbacks authenticate by signature, not by key: they need the raw body, so they
   // are mounted before the JSON parser and the key check. Counted per address before any body

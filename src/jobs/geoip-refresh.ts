@@ -6,7 +6,7 @@
  * in /readyz (geoipAgeProbe) — without making the service unready: old data routes better
  * than none.
  */
-import type { ServiceLocator } from '../components.js';
+import type { Locator } from '../locate/locator.js';
 import type { Context } from '../context.js';
 import type { ProbeResult } from '../services/readiness.js';
 
@@ -20,7 +20,7 @@ export interface GeoipAge {
   stale: boolean;
 }
 
-export function geoipAge(ctx: Context, locator: Pick<ServiceLocator, 'readiness'>): GeoipAge {
+export function geoipAge(ctx: Context, locator: Pick<Locator, 'readiness'>): GeoipAge {
   const builtAt = locator.readiness().geoipBuiltAt;
   const built = builtAt ? Date.parse(builtAt) : Number.NaN;
   const ageDays = Number.isNaN(built) ? null : Math.round(((ctx.clock.now().getTime() - built) / DAY_MS) * 10) / 10;
@@ -36,7 +36,7 @@ export interface GeoipRefreshSummary {
   stale: number;
 }
 
-export async function refreshGeoipDatabase(ctx: Context, locator: Pick<ServiceLocator, 'readiness' | 'refreshGeoip'>): Promise<GeoipRefreshSummary> {
+export async function refreshGeoipDatabase(ctx: Context, locator: Pick<Locator, 'readiness' | 'refreshGeoip'>): Promise<GeoipRefreshSummary> {
   const reloaded = await locator.refreshGeoip();
   const age = geoipAge(ctx, locator);
   const builtAt = age.builtAt ? Date.parse(age.builtAt) : Number.NaN;
@@ -48,7 +48,7 @@ export async function refreshGeoipDatabase(ctx: Context, locator: Pick<ServiceLo
 }
 
 /** A /readyz check for the database's age: reported, never critical. */
-export function geoipAgeProbe(ctx: Context, locator: Pick<ServiceLocator, 'readiness'>): () => ProbeResult {
+export function geoipAgeProbe(ctx: Context, locator: Pick<Locator, 'readiness'>): () => ProbeResult {
   return () => {
     const age = geoipAge(ctx, locator);
     return {

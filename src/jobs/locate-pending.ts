@@ -5,12 +5,13 @@
  * attempts goes to a supervisor with the reason `locate_failed`, so it can never block the
  * others or fill the log every run.
  */
+import type { Locator } from '../locate/locator.js';
 import type { Context } from '../context.js';
 import type { RoutingDecision } from '../domain/decision.js';
 import { errorKind, InvalidTransitionError } from '../domain/errors.js';
 import type { HandoverRecord } from '../store/store.js';
-import { forEachConcurrently } from './bounded-concurrency.js';
-import { locateAndRoute, locateRetryDelayMs, type HostingLocator, type LocateResult } from '../services/locate-and-route.js';
+import { forEachConcurrently } from '../domain/bounded-concurrency.js';
+import { locateAndRoute, locateRetryDelayMs, type LocateResult } from '../services/locate-and-route.js';
 
 /** Attempts that throw before the handover goes to review (sooner if LOCATE_GIVE_UP_AFTER_MS passes). */
 export const MAX_THROWING_LOCATE_ATTEMPTS = 3;
@@ -70,7 +71,7 @@ export async function recordLocateFailure(ctx: Context, handover: HandoverRecord
   }
 }
 
-export async function locatePending(ctx: Context, locator: HostingLocator, options: { limit?: number; concurrency?: number } = {}): Promise<Record<LocateResult | 'errors', number>> {
+export async function locatePending(ctx: Context, locator: Pick<Locator, 'locate'>, options: { limit?: number; concurrency?: number } = {}): Promise<Record<LocateResult | 'errors', number>> {
   const now = ctx.clock.now().getTime();
   const due = await ctx.store.findHandovers({ states: ['locating'], dueBy: now, limit: options.limit ?? 100 });
   const counts: Record<LocateResult | 'errors', number> = { routed: 0, needs_review: 0, retry_later: 0, skipped: 0, errors: 0 };

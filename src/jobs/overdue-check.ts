@@ -14,7 +14,7 @@
  */
 import type { Context } from '../context.js';
 import { pollAcknowledgements } from '../delivery/ack-poller.js';
-import type { SendResult } from '../delivery/attempt-record.js';
+import type { SendResult } from '../delivery/send-handover.js';
 import { deliverAttempt } from '../delivery/deliver-attempt.js';
 import type { Adapters } from '../delivery/dispatcher.js';
 import type { DestinationAdapter } from '../delivery/destinations/destination-adapter.js';

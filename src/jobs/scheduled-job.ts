@@ -7,7 +7,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Context } from '../context.js';
 import { coerceError } from '../domain/errors.js';
-import type { Wakeup } from './wakeup.js';
+import type { Wakeup } from '../domain/wakeup.js';
 import { runOutsideRequestScope } from '../logging/request-scope.js';
 
 export type JobReport = Record<string, unknown>;

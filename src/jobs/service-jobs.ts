@@ -2,23 +2,25 @@
  * The service's scheduled jobs, named for their role. Dispatch runs in every replica (claims
  * keep replicas apart); the others run in one replica per period (a lease in the store).
  */
+import type { Locator } from '../locate/locator.js';
 import type { Context } from '../context.js';
+import type { CircuitBreakers } from '../domain/circuit-breaker.js';
+import type { Destination } from '../domain/decision.js';
 import { pollAcknowledgements } from '../delivery/ack-poller.js';
 import type { Adapters, Dispatcher } from '../delivery/dispatcher.js';
 import { reapExpiredLeases } from '../delivery/lease-reaper.js';
-import type { HostingLocator } from '../services/locate-and-route.js';
 import { auditCheckpointJob } from './audit-checkpoint.js';
 import { locatePending } from './locate-pending.js';
 import { isIccamAdapter } from '../delivery/destinations/iccam-exchange.js';
 import { followUpIccam } from '../delivery/iccam-followup.js';
-import { ScheduledJob, type JobDefinition } from './scheduled-job.js';
+import type { JobDefinition } from './scheduled-job.js';
 
-export interface JobComponents {
-  locator: HostingLocator;
-  dispatcher: Dispatcher;
-  adapters: Adapters;
-  /** Extra job definitions (reconciliation, refreshers) added by the composition root. */
-  extra?: JobDefinition[];
+/** The working parts the jobs drive, built by the composition root (src/compose.ts). */
+export interface JobParts {
+  readonly locator: Locator;
+  readonly dispatcher: Dispatcher;
+  readonly adapters: Adapters;
+  readonly breakers: CircuitBreakers<Destination>;
 }
 
 /**
@@ -37,7 +39,7 @@ async function dispatchRun(ctx: Context, dispatcher: Dispatcher): Promise<Record
   return known;
 }
 
-export function serviceJobDefinitions(ctx: Context, c: JobComponents): JobDefinition[] {
+export function serviceJobDefinitions(ctx: Context, c: Pick<JobParts, 'locator' | 'dispatcher' | 'adapters'>): JobDefinition[] {
   const s = ctx.config.schedules;
   return [
     { name: 'dispatch', schedule: s.dispatch, exclusive: false, wakeups: [ctx.wakeups.dispatch], run: () => dispatchRun(ctx, c.dispatcher) },
@@ -46,7 +48,6 @@ export function serviceJobDefinitions(ctx: Context, c: JobComponents): JobDefini
     { name: 'lease-reaper', schedule: s.dispatch, exclusive: true, run: async () => ({ returned: await reapExpiredLeases(ctx) }) },
     auditCheckpointJob(ctx),
     ...iccamJobs(ctx, c.adapters),
-    ...(c.extra ?? []),
   ];
 }
 
@@ -83,22 +84,4 @@ function iccamJobs(ctx: Context, adapters: Adapters): JobDefinition[] {
       },
     },
   ];
-}
-
-export class JobRunner {
-  readonly jobs: ScheduledJob[];
-  constructor(ctx: Context, definitions: JobDefinition[]) {
-    this.jobs = definitions.map((d) => new ScheduledJob(ctx, d));
-  }
-  start(): void {
-    for (const job of this.jobs) job.start();
-  }
-  job(name: string): ScheduledJob {
-    const job = this.jobs.find((j) => j.name === name);
-    if (!job) throw new Error(`no job named ${name}`);
-    return job;
-  }
-  async stop(): Promise<void> {
-    await Promise.all(this.jobs.map((j) => j.stop()));
-  }
 }

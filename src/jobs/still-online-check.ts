@@ -9,10 +9,11 @@
  * Each handover is looked at once per stillOnlineAfterMs (recheckedAt), and not at all once a
  * successor exists: the successor carries the case on.
  */
+import type { Locator } from '../locate/locator.js';
 import type { Context } from '../context.js';
 import { coerceError, InvalidTransitionError } from '../domain/errors.js';
 import { decideRoute } from '../domain/routing/decide-route.js';
-import { applyEvidence, isTransientFailure, type HostingLocator } from '../services/locate-and-route.js';
+import { applyEvidence, isTransientFailure } from '../services/locate-and-route.js';
 
 export interface StillOnlineSummary {
   /** Located again this run. */
@@ -30,7 +31,7 @@ export interface StillOnlineSummary {
 
 const ACTOR = 'system:still-online-check';
 
-export async function checkStillOnline(ctx: Context, locator: HostingLocator, options: { limit?: number } = {}): Promise<StillOnlineSummary> {
+export async function checkStillOnline(ctx: Context, locator: Pick<Locator, 'locate'>, options: { limit?: number } = {}): Promise<StillOnlineSummary> {
   const summary: StillOnlineSummary = { checked: 0, unchanged: 0, moved: 0, undetermined: 0, unreachable: 0, errors: 0 };
   const now = ctx.clock.now();
   const at = now.getTime();

@@ -4,17 +4,13 @@
  * that may pass (timeout, SERVFAIL) leaves the handover in `locating` for another try with
  * backoff; after LOCATE_GIVE_UP_AFTER_MS it goes to a supervisor with the reason.
  */
+import type { Locator } from '../locate/locator.js';
 import type { Context } from '../context.js';
 import type { RoutingDecision } from '../domain/decision.js';
 import type { DnsOutcome, HostingEvidence } from '../domain/evidence.js';
 import { decideRoute } from '../domain/routing/decide-route.js';
 import { InvalidTransitionError } from '../domain/errors.js';
 import type { HandoverRecord } from '../store/store.js';
-
-/** The part of the locator this workflow needs. */
-export interface HostingLocator {
-  locate(url: string): Promise<HostingEvidence>;
-}
 
 /** DNS outcomes that say "ask again later" rather than "this host does not exist". */
 const TRANSIENT_DNS: ReadonlySet<DnsOutcome> = new Set(['timeout', 'servfail', 'refused', 'error']);
@@ -101,7 +97,7 @@ export async function applyEvidence(ctx: Context, handover: HandoverRecord, evid
   }
 }
 
-export async function locateAndRoute(ctx: Context, locator: HostingLocator, handover: HandoverRecord): Promise<LocateResult> {
+export async function locateAndRoute(ctx: Context, locator: Pick<Locator, 'locate'>, handover: HandoverRecord): Promise<LocateResult> {
   const located = await locator.locate(handover.url);
   // The raw string the back office sent stays in the evidence when it differs from the stored URL.
   const evidence = handover.reportedUrl ? { ...located, reportedUrl: handover.reportedUrl } : located;

@@ -9,10 +9,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createComponents, type Components } from '../../src/components.js';
+import type { Composed } from '../../src/compose.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
 import type { HandoverState } from '../../src/domain/handover-states.js';
 import { createApp } from '../../src/http/app.js';
+import { appParts } from '../../src/service.js';
 import { submitReferral } from '../../src/services/intake.js';
 import { startStandinDestinations, type StandinDestinations } from '../support/standin-destinations.js';
 import { TableLocator } from '../support/table-locator.js';
@@ -25,7 +26,7 @@ const DAY = 24 * HOUR;
 
 let svc: TestService;
 let destinations: StandinDestinations;
-let parts: Components;
+let parts: Composed;
 let server: Server;
 let base: string;
 let kit: BrowserKit;
@@ -69,8 +70,8 @@ async function seedHistory(): Promise<void> {
 beforeAll(async () => {
   svc = await createTestService();
   destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: 60_000 } } });
-  parts = await createComponents(svc.ctx, async () => locator, { locator, adapters: destinations.adapters() });
-  const app = createApp(svc.ctx, { locator, console: { adapters: parts.adapters, breakers: parts.breakers, jobs: parts.jobs } });
+  parts = await svc.recompose({ locator, adapters: destinations.adapters() });
+  const app = createApp(svc.ctx, appParts(parts));
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

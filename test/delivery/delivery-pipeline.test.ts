@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createComponents, type Components } from '../../src/components.js';
+import type { Composed } from '../../src/compose.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
 import { reapExpiredLeases } from '../../src/delivery/lease-reaper.js';
 import type { IccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
@@ -18,7 +18,7 @@ let svc: TestService;
 let police: PoliceStandin;
 let iccam: IccamStandin;
 let locator: TableLocator;
-let parts: Components;
+let parts: Composed;
 let destinations: StandinDestinations;
 
 beforeEach(async () => {
@@ -32,7 +32,7 @@ beforeEach(async () => {
     'kz-host.test': { geo: 'KZ' },
     'cdn-host.test': { geo: 'CA', cdn: 'Cloudflare' },
   });
-  parts = await createComponents(svc.ctx, async () => locator, {
+  parts = await svc.recompose({
     locator,
     adapters: destinations.adapters(),
   });
@@ -136,7 +136,7 @@ describe('from referral to acknowledgement', () => {
   });
 
   it('holds handovers of an unconfigured destination in routed', async () => {
-    const bare = await createComponents(svc.ctx, async () => locator, { locator, adapters: {} });
+    const bare = await svc.recompose({ locator, adapters: {} });
     const [id] = await refer('R6', ['be-host.test']);
     await locatePending(svc.ctx, locator);
     expect(await bare.dispatcher.runOnce()).toMatchObject({ claimed: 0, held: { police: 'not configured', inhope: 'not configured' } });

@@ -5,11 +5,10 @@
  */
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createComponents, type Components } from '../../src/components.js';
+import type { Composed } from '../../src/compose.js';
 import type { IccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
 import { followUpIccam } from '../../src/delivery/iccam-followup.js';
 import type { HostingEvidence } from '../../src/domain/evidence.js';
-import { createApp } from '../../src/http/app.js';
 import { locatePending } from '../../src/jobs/locate-pending.js';
 import { submitReferral } from '../../src/services/intake.js';
 import type { IccamStandin } from '../../scripts/sandbox/iccam-standin.js';
@@ -30,7 +29,7 @@ class CnameLocator extends TableLocator {
 let svc: TestService;
 let iccam: IccamStandin;
 let adapter: IccamAdapter;
-let parts: Components;
+let parts: Composed;
 let destinations: StandinDestinations;
 let locator: CnameLocator;
 
@@ -39,7 +38,7 @@ beforeEach(async () => {
   destinations = await startStandinDestinations(svc.clock);
   iccam = destinations.iccam;
   locator = new CnameLocator({ 'nl-host.test': { geo: 'NL' }, 'edge.nl-host.test': { geo: 'NL' }, 'us-host.test': { geo: 'US' } });
-  parts = await createComponents(svc.ctx, async () => locator, { locator, adapters: destinations.adapters({ store: svc.ctx.store }) });
+  parts = await svc.recompose({ locator, adapters: destinations.adapters({ store: svc.ctx.store }) });
   adapter = parts.adapters.inhope as IccamAdapter;
   // Start-up: the lookup lists are read from ICCAM (Moved is only known from there).
   await adapter.refreshLookups(svc.clock.now().getTime());
@@ -199,7 +198,7 @@ describe('failed creates end where the contract says', () => {
       const stored = iccam.snapshot().reports;
       expect(stored.map((r) => r.hotlineReference)).toEqual([id]);
 
-      const app = createApp(svc.ctx);
+      const app = svc.app();
       const analyst = await request(app).post(`/v1/handovers/${id}/resolve`).set('Authorization', bearer('analyst')).send({ reference: String(stored[0]!.reportId), reason: 'found in ICCAM' });
       expect(analyst.status).toBe(403);
       const res = await request(app).post(`/v1/handovers/${id}/resolve`).set('Authorization', bearer('supervisor')).send({ reference: String(stored[0]!.reportId), reason: 'found it in ICCAM by our reference' });
@@ -216,7 +215,7 @@ describe('failed creates end where the contract says', () => {
 
   it('resolve refuses a handover whose outcome is not unknown (409), changing nothing', async () => {
     const [id] = await refer('R1', ['nl-host.test']);
-    const app = createApp(svc.ctx);
+    const app = svc.app();
     const res = await request(app).post(`/v1/handovers/${id}/resolve`).set('Authorization', bearer('supervisor')).send({ reference: '1', reason: 'a guess' });
     expect(res.status).toBe(409);
     expect((await handover(id!)).state).toBe('routed');
@@ -225,7 +224,7 @@ describe('failed creates end where the contract says', () => {
 
 describe('lookup lists and readiness', () => {
   it('a renamed lookup entry makes inhope not ready in /readyz, naming it; ICCAM deliveries wait', async () => {
-    const app = createApp(svc.ctx);
+    const app = svc.app();
     expect((await request(app).get('/readyz')).body.checks.inhope).toMatchObject({ ok: true, detail: { lookups: 'iccam' } });
     await iccam.renameLookup('gender-categories', 2, 'Girl');
     await adapter.refreshLookups(svc.clock.now().getTime());

@@ -5,7 +5,7 @@
  * reappearance.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createComponents, type Components } from '../../src/components.js';
+import type { Composed } from '../../src/compose.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
 import { locatePending } from '../../src/jobs/locate-pending.js';
 import { submitReferral } from '../../src/services/intake.js';
@@ -20,7 +20,7 @@ const classification = { category: 'baseline', ageGroup: 'prepubescent' } as con
 let svc: TestService;
 let police: PoliceStandin;
 let locator: TableLocator;
-let parts: Components;
+let parts: Composed;
 let destinations: StandinDestinations;
 
 beforeEach(async () => {
@@ -28,7 +28,7 @@ beforeEach(async () => {
   destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: 0 } } });
   ({ police } = destinations);
   locator = new TableLocator({ 'be-host.test': { geo: 'BE' }, 'nl-host.test': { geo: 'NL' }, 'cdn-host.test': { geo: 'CA', cdn: 'Cloudflare' } });
-  parts = await createComponents(svc.ctx, async () => locator, { locator, adapters: destinations.adapters() });
+  parts = await svc.recompose({ locator, adapters: destinations.adapters() });
 });
 
 afterEach(async () => {

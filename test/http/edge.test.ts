@@ -8,7 +8,6 @@ import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/domain/webhook-signature.js';
-import { createApp } from '../../src/http/app.js';
 import { bearer, createTestService, sampleReferral, type TestService } from '../support/test-service.js';
 
 const POLICE_SECRET = 'whsec_' + Buffer.from('police-callback-secret-0123456789').toString('base64');
@@ -21,7 +20,7 @@ afterEach(async () => {
 async function service(env: Record<string, string> = {}) {
   const svc = await createTestService({ ACK_SECRETS: `police:${POLICE_SECRET}`, ...env });
   services.push(svc);
-  return { svc, app: createApp(svc.ctx) };
+  return { svc, app: svc.app() };
 }
 
 const referralJson = JSON.stringify(sampleReferral('CF-EDGE-1'));
@@ -75,7 +74,7 @@ describe('authentication', () => {
   it('limits failed authentication per client address across replicas sharing one store, then lets it in again', async () => {
     const { svc, app } = await service({ AUTH_FAILURES_PER_MINUTE: '3' });
     // A second replica: its own app and process state, the same store.
-    const replica = createApp(svc.ctx);
+    const replica = svc.app();
     svc.clock.set('2026-03-01T10:00:05Z');
     const wrong = (a: typeof app) => request(a).get('/v1/handovers').set('Authorization', 'Bearer not-a-key');
     expect((await wrong(app)).status).toBe(401);
@@ -99,7 +98,7 @@ describe('authentication', () => {
 describe('callbacks', () => {
   it('are limited per client address across replicas, before the body is read', async () => {
     const { svc, app } = await service({ CALLBACKS_PER_MINUTE: '2' });
-    const replica = createApp(svc.ctx);
+    const replica = svc.app();
     const send = (a: typeof app) => {
       const body = JSON.stringify({ handoverId: crypto.randomUUID(), status: 'received' });
       const headers = signWebhook({ id: `msg_${crypto.randomUUID()}`, timestamp: svc.clock.now(), body, secrets: POLICE_SECRET });

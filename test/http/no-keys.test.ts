@@ -11,7 +11,7 @@ let app: ReturnType<typeof createApp>;
 beforeEach(async () => {
   // An empty API_KEYS means "no keys": the service starts but lets nobody in.
   svc = await createTestService({ API_KEYS: '' });
-  app = createApp(svc.ctx, { locator: new TableLocator({}) });
+  app = svc.app({ locator: new TableLocator({}) });
 });
 afterEach(() => svc.close());
 

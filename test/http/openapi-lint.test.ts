@@ -9,7 +9,6 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { signWebhook } from '../../src/domain/webhook-signature.js';
-import { createApp } from '../../src/http/app.js';
 import { OpenApiRegistry } from '../../src/http/openapi-registry.js';
 import {
   ackResultSchema,
@@ -36,7 +35,7 @@ afterEach(async () => {
 
 async function appWith() {
   svc = await createTestService({ ACK_SECRETS: `police:${POLICE_SECRET}` });
-  return createApp(svc.ctx, { locator });
+  return svc.app({ locator });
 }
 
 type Operation = { operationId?: string; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema?: unknown }> }> };

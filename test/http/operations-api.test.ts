@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.js';
 import type { ReadinessProbe } from '../../src/services/readiness.js';
 import { TableLocator } from '../support/table-locator.js';
 import { bearer, createTestService, sampleReferral, type TestService } from '../support/test-service.js';
@@ -12,8 +11,8 @@ afterEach(async () => {
 });
 
 async function appWith(env: Record<string, string> = {}, probes?: ReadinessProbe[]) {
-  svc = await createTestService(env, probes ? { probes } : {});
-  return createApp(svc.ctx, { locator: new TableLocator({ 'be-host.test': { geo: 'BE' } }) });
+  svc = await createTestService(env, probes ? { readiness: probes } : {});
+  return svc.app({ locator: new TableLocator({ 'be-host.test': { geo: 'BE' } }) });
 }
 
 describe('GET /healthz', () => {

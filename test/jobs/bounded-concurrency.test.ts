@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forEachConcurrently } from '../../src/jobs/bounded-concurrency.js';
+import { forEachConcurrently } from '../../src/domain/bounded-concurrency.js';
 
 /** A promise settled by the test, so the order of events is the test's, not the wall clock's. */
 function gate() {

@@ -3,13 +3,13 @@
  * id, and the dispatch run line reports only what is known when it is written, its sends'
  * outcomes following once they settle.
  */
+import type { Locator } from '../../src/locate/locator.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { ScheduledJob } from '../../src/jobs/scheduled-job.js';
 import { serviceJobDefinitions } from '../../src/jobs/service-jobs.js';
-import { Wakeup } from '../../src/jobs/wakeup.js';
+import { Wakeup } from '../../src/domain/wakeup.js';
 import { runInRequestScope } from '../../src/logging/request-scope.js';
-import type { HostingLocator } from '../../src/services/locate-and-route.js';
 import { createTestService, type TestService } from '../support/test-service.js';
 
 let svc: TestService;
@@ -47,7 +47,7 @@ describe('job log lines', () => {
       runOnce: async () => summary,
       drain: () => settled,
     } as unknown as Dispatcher;
-    const dispatch = serviceJobDefinitions(svc.ctx, { locator: {} as HostingLocator, dispatcher, adapters: {} }).find((d) => d.name === 'dispatch')!;
+    const dispatch = serviceJobDefinitions(svc.ctx, { locator: {} as Locator, dispatcher, adapters: {} }).find((d) => d.name === 'dispatch')!;
     const job = new ScheduledJob(svc.ctx, dispatch);
     jobs.push(job);
     await job.runOnce();

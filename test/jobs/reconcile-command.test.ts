@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatReconciliationTable, reconcileCommand } from '../../src/cli/commands/reconcile.js';
 import type { IccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
 import { followUpIccam } from '../../src/delivery/iccam-followup.js';
-import { createComponents, type Components } from '../../src/components.js';
+import type { Composed } from '../../src/compose.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
 import { locatePending } from '../../src/jobs/locate-pending.js';
 import { RECONCILIATION_JOB_NAMES } from '../../src/jobs/reconciliation-jobs.js';
@@ -23,7 +23,7 @@ const DAY = 24 * 3_600_000;
 let svc: TestService;
 let police: PoliceStandin;
 let locator: TableLocator;
-let parts: Components;
+let parts: Composed;
 let destinations: StandinDestinations;
 
 beforeEach(async () => {
@@ -31,7 +31,7 @@ beforeEach(async () => {
   destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: null } }, iccam: { progression: [{ afterMs: 0, action: 'ReportedToLEA' }] } });
   ({ police } = destinations);
   locator = new TableLocator({ 'be-host.test': { geo: 'BE' }, 'nl-host.test': { geo: 'NL' }, 'late-dns.test': { dns: 'timeout' } });
-  parts = await createComponents(svc.ctx, async () => locator, { locator, adapters: destinations.adapters() });
+  parts = await svc.recompose({ locator, adapters: destinations.adapters() });
 });
 
 afterEach(async () => {
@@ -48,10 +48,8 @@ function capture() {
   const out = new LogCapture();
   const run = (opts: { json?: boolean; job?: string[] }) =>
     reconcileCommand(svc.config, opts, {
-      locatorFactory: async () => locator,
       out,
-      context: { clock: svc.clock, logger: createLogger({ level: 'warn', stream: new LogCapture() }), metrics: createMetrics() },
-      components: { locator, adapters: destinations.adapters() },
+      overrides: { clock: svc.clock, logger: createLogger({ level: 'warn', stream: new LogCapture() }), metrics: createMetrics(), locator, adapters: destinations.adapters() },
     });
   return { out, run };
 }

@@ -4,15 +4,13 @@
  */
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createComponents, type Components } from '../../src/components.js';
+import type { Composed } from '../../src/compose.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
 import type { IccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
 import { followUpIccam } from '../../src/delivery/iccam-followup.js';
 import type { DestinationAdapter } from '../../src/delivery/destinations/destination-adapter.js';
-import { createApp } from '../../src/http/app.js';
 import { checkOverdue } from '../../src/jobs/overdue-check.js';
 import { locatePending } from '../../src/jobs/locate-pending.js';
-import { reconciliationJobs } from '../../src/jobs/reconciliation-jobs.js';
 import { collectReadiness } from '../../src/services/readiness.js';
 import { submitReferral } from '../../src/services/intake.js';
 import type { IccamStandin } from '../../scripts/sandbox/iccam-standin.js';
@@ -29,7 +27,7 @@ let svc: TestService;
 let police: PoliceStandin;
 let iccam: IccamStandin;
 let locator: TableLocator;
-let parts: Components;
+let parts: Composed;
 let destinations: StandinDestinations;
 
 beforeEach(async () => {
@@ -38,10 +36,9 @@ beforeEach(async () => {
   destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: null } }, iccam: {} });
   ({ police, iccam } = destinations);
   locator = new TableLocator({ 'be-host.test': { geo: 'BE' }, 'nl-host.test': { geo: 'NL' }, 'slow-dns.test': { dns: 'timeout' } });
-  parts = await createComponents(svc.ctx, async () => locator, {
+  parts = await svc.recompose({
     locator,
     adapters: destinations.adapters(),
-    extraJobs: reconciliationJobs,
   });
 });
 
@@ -74,7 +71,7 @@ async function deliveredTo(reportId: string, host: string): Promise<string> {
 describe('overdue', () => {
   it('asks first, flags what stays unanswered, re-sends once after twice the deadline, and clears on acknowledgement', async () => {
     const id = await deliveredTo('OV-1', 'be-host.test');
-    const app = createApp(svc.ctx);
+    const app = svc.app();
 
     // Within the police deadline (2 days): nothing happens.
     svc.clock.advance(2 * DAY - 60_000);
@@ -259,13 +256,13 @@ describe('GeoIP refresh', () => {
     // The table locator's database was built on 2026-06-01.
     svc.clock.set('2026-07-01T00:00:00Z');
     expect(await run('geoip-refresh')).toEqual({ reloaded: 1, ageDays: 30, stale: 0 });
-    expect((await collectReadiness(svc.ctx.probes)).checks['geoip-age']).toMatchObject({ ok: true });
+    expect((await collectReadiness(parts.readiness)).checks['geoip-age']).toMatchObject({ ok: true });
     svc.clock.set('2026-08-01T00:00:00Z');
     expect(await run('geoip-refresh')).toMatchObject({ ageDays: 61, stale: 1 });
     expect(refreshes).toBe(2);
     expect(svc.logs.text).toMatch(/GeoIP database older than the configured maximum/);
     expect(await svc.ctx.metrics.registry.getSingleMetricAsString('hrr_geoip_database_age_seconds')).toMatch(/^hrr_geoip_database_age_seconds 5270400$/m);
-    const readiness = await collectReadiness(svc.ctx.probes);
+    const readiness = await collectReadiness(parts.readiness);
     expect(readiness.checks['geoip-age']).toMatchObject({ ok: false, critical: false, detail: { ageDays: 61, maxAgeDays: 45 } });
     // Old data routes better than none: reported, not unready.
     expect(readiness.ready).toBe(true);

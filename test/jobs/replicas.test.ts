@@ -8,13 +8,12 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createComponents, type Components } from '../../src/components.js';
-import { createContext, type Context } from '../../src/context.js';
+import { compose, type Composed, type ComposeOverrides } from '../../src/compose.js';
+import type { Context } from '../../src/context.js';
 import { createPoliceAdapter } from '../../src/delivery/destinations/police-export.js';
 import { locatePending } from '../../src/jobs/locate-pending.js';
-import { reconciliationJobs } from '../../src/jobs/reconciliation-jobs.js';
 import type { JobDefinition } from '../../src/jobs/scheduled-job.js';
-import { JobRunner } from '../../src/jobs/service-jobs.js';
+import { JobRunner } from '../../src/jobs/job-runner.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { submitReferral } from '../../src/services/intake.js';
@@ -31,15 +30,15 @@ let svc: TestService;
 let replicaA: Context;
 let replicaB: Context;
 let police: PoliceStandin;
-const components: Components[] = [];
+const components: Composed[] = [];
 
 beforeEach(async () => {
   svc = await createTestService({ POLICE_CONCURRENCY: '4' });
   // Two processes' worth of context on the one file: own connection, own processId, shared time.
-  const replica = (processId: string) =>
-    createContext(svc.config, { clock: svc.clock, processId, logger: createLogger({ level: 'warn', stream: new LogCapture() }), metrics: createMetrics(), random: () => 0.5 });
-  replicaA = replica('replica-a');
-  replicaB = replica('replica-b');
+  const replica = async (processId: string) =>
+    (await compose(svc.config, { clock: svc.clock, processId, logger: createLogger({ level: 'warn', stream: new LogCapture() }), metrics: createMetrics(), random: () => 0.5, locator: new TableLocator({}), adapters: {} })).ctx;
+  replicaA = await replica('replica-a');
+  replicaB = await replica('replica-b');
   police = await startPoliceStandin({ token: 't', now: () => svc.clock.now(), behaviour: { ackAfterMs: null, delayMs: 5 } });
 });
 
@@ -51,11 +50,13 @@ afterEach(async () => {
   await svc.close();
 });
 
-async function replicaComponents(ctx: Context, locator: TableLocator): Promise<Components> {
-  const parts = await createComponents(ctx, async () => locator, {
+/** The replica's parts on its own store and process id, with the test's locator and police stand-in. */
+async function replicaComponents(ctx: Context, locator: TableLocator): Promise<Composed> {
+  const same: ComposeOverrides = { store: ctx.store, clock: ctx.clock, processId: ctx.processId, logger: ctx.logger, metrics: ctx.metrics, random: ctx.random };
+  const parts = await compose(svc.config, {
+    ...same,
     locator,
     adapters: { police: createPoliceAdapter({ baseUrl: police.url, token: 't', timeoutMs: 2_000, clock: svc.clock }) },
-    extraJobs: reconciliationJobs,
   });
   components.push(parts);
   return parts;

@@ -3,12 +3,13 @@
  * throws gets backoff and then review, the others are located meanwhile, and a supervisor
  * can cancel a handover that is still locating.
  */
+import type { Locator } from '../../src/locate/locator.js';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
 import type { HostingEvidence } from '../../src/domain/evidence.js';
 import { locatePending, MAX_THROWING_LOCATE_ATTEMPTS } from '../../src/jobs/locate-pending.js';
-import { locateRetryDelayMs, type HostingLocator } from '../../src/services/locate-and-route.js';
+import { locateRetryDelayMs } from '../../src/services/locate-and-route.js';
 import { submitReferral } from '../../src/services/intake.js';
 import { cancelHandover } from '../../src/services/supervisor-actions.js';
 import { bearer, createTestService, type TestService } from '../support/test-service.js';
@@ -17,7 +18,7 @@ import { TableLocator } from '../support/table-locator.js';
 const classification = { category: 'baseline', ageGroup: 'prepubescent' } as const;
 
 /** Throws for hosts named "poison-*", with a message holding the URL (as URL parsers do). */
-class PoisonLocator implements HostingLocator {
+class PoisonLocator implements Pick<Locator, 'locate'> {
   constructor(private readonly inner: TableLocator) {}
   async locate(url: string): Promise<HostingEvidence> {
     if (new URL(url).hostname.startsWith('poison-')) throw new TypeError(`Invalid URL: ${url}`);

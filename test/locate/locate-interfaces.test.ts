@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
-import { createConfiguredLocator } from '../../src/locator-factory.js';
+import { createConfiguredLocator } from '../../src/locate/configured-locator.js';
 import type { Locator } from '../../src/locate/locator.js';
 import { startDnsStandin, type DnsStandin } from '../../scripts/sandbox/dns-standin.js';
 import { readRdapFixtures, startRdapStandin, type RdapStandin } from '../../scripts/sandbox/rdap-standin.js';

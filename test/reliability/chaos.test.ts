@@ -7,7 +7,7 @@
  * needs_review with its reason; the rest end acknowledged.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createComponents, type Components } from '../../src/components.js';
+import type { Composed } from '../../src/compose.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
 import { reapExpiredLeases } from '../../src/delivery/lease-reaper.js';
 import type { IccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
@@ -29,7 +29,7 @@ const chaos = { failRate: 0.06, timeoutRate: 0.06, rateLimitRate: 0.06, lostRepl
 let svc: TestService;
 let police: PoliceStandin;
 let iccam: IccamStandin;
-let parts: Components;
+let parts: Composed;
 let destinations: StandinDestinations;
 
 beforeEach(async () => {
@@ -38,7 +38,7 @@ beforeEach(async () => {
   destinations = await startStandinDestinations(svc.clock, { police: { seed: 7, behaviour: chaos }, iccam: { seed: 11, chaos: ICCAM_CHAOS, retryAfterSeconds: 0, progression: [{ afterMs: 0, action: 'ReportedToLEA' }] }, timeoutMs: 150 });
   ({ police, iccam } = destinations);
   const locator = new TableLocator({ 'be.test': { geo: 'BE' }, 'nl.test': { geo: 'NL' }, 'de.test': { geo: 'DE' } });
-  parts = await createComponents(svc.ctx, async () => locator, {
+  parts = await svc.recompose({
     locator,
     adapters: destinations.adapters(),
   });

@@ -5,7 +5,6 @@
  */
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.js';
 import { ScheduledJob } from '../../src/jobs/scheduled-job.js';
 import { locatePending } from '../../src/jobs/locate-pending.js';
 import { createTestDatabase } from '../support/postgres.js';
@@ -34,7 +33,7 @@ afterEach(async () => {
 
 describe('a PostgreSQL outage', () => {
   it('answers 503 while the database is away, and resumes with nothing lost', async () => {
-    const app = createApp(svc.ctx);
+    const app = svc.app();
     // Other URLs than the first report's: the same URLs again would be duplicates, not cases.
     const secondReferral = { ...sampleReferral('OUTAGE-2'), urls: sampleReferral().urls.map((u) => ({ ...u, url: `${u.url}?report=2` })) };
     const before = await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send(sampleReferral('OUTAGE-1'));

@@ -3,13 +3,13 @@
  * decides where each `.test` host "is" and can move it between calls. The real locator is
  * tested on its own against local DNS and RDAP stand-ins.
  */
-import type { ServiceLocator } from '../../src/components.js';
+import type { Locator } from '../../src/locate/locator.js';
 import type { HostingEvidence } from '../../src/domain/evidence.js';
 import { address, evidence, type AddressSpec } from '../../src/domain/routing/evidence-builder.test-helper.js';
 
 export type HostAnswer = { geo: string; registry?: string; cdn?: string } | { dns: 'nxdomain' | 'timeout' | 'servfail' } | { onion: true };
 
-export class TableLocator implements ServiceLocator {
+export class TableLocator implements Locator {
   readonly calls: string[] = [];
   constructor(private readonly table: Record<string, HostAnswer>) {}
 

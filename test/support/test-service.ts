@@ -1,6 +1,7 @@
 /**
- * A real service context for tests: the real config parser, a SQLite file of its own, a
- * ManualClock, and one API key per role. Logs are captured in memory so tests can read them.
+ * A real composed service for tests (src/compose.ts): the real config parser, a SQLite file of
+ * its own, a ManualClock, one API key per role, a locator that knows no host and no destination
+ * unless a test gives them. Logs are captured in memory so tests can read them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,10 +9,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { hashKeySecret } from '../../src/config/api-keys.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
-import { createContext, type Context, type ContextOverrides } from '../../src/context.js';
+import { compose, type Composed, type ComposeOverrides } from '../../src/compose.js';
+import type { Context } from '../../src/context.js';
+import { createApp, type AppParts } from '../../src/http/app.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
+import { TableLocator } from './table-locator.js';
 
 export const KEYS = {
   analyst: 'test-analyst-secret-0001',
@@ -39,15 +43,21 @@ export class LogCapture extends Writable {
 }
 
 export interface TestService {
+  /** The composed service's context and parts (replaced by recompose). */
   ctx: Context;
+  parts: Composed;
   config: Config;
   clock: ManualClock;
   logs: LogCapture;
   dir: string;
+  /** Composes again on the same store, clock, logs and ids, with a test's locator, adapters... */
+  recompose(overrides: ComposeOverrides): Promise<Composed>;
+  /** The HTTP app with this service's readiness checks (and whatever else a test passes). */
+  app(parts?: AppParts): ReturnType<typeof createApp>;
   close(): Promise<void>;
 }
 
-export async function createTestService(env: Record<string, string> = {}, overrides: ContextOverrides = {}): Promise<TestService> {
+export async function createTestService(env: Record<string, string> = {}, overrides: ComposeOverrides = {}): Promise<TestService> {
   const dir = mkdtempSync(join(tmpdir(), 'hrr-test-'));
   const config = loadConfig({
     DATABASE_URL: `sqlite:${join(dir, 'referrals.db')}`,
@@ -59,25 +69,35 @@ export async function createTestService(env: Record<string, string> = {}, overri
   });
   const clock = new ManualClock('2026-03-01T10:00:00Z');
   const logs = new LogCapture();
-  const ctx = createContext(config, {
+  const base: ComposeOverrides = {
     clock,
     logger: createLogger({ level: 'debug', stream: logs }),
     metrics: createMetrics(),
     random: () => 0.5,
+    locator: new TableLocator({}),
     ...overrides,
-  });
-  await ctx.store.migrate();
-  return {
-    ctx,
+  };
+  const parts = await compose(config, base);
+  const svc: TestService = {
+    ctx: parts.ctx,
+    parts,
     config,
     clock,
     logs,
     dir,
+    recompose: async (more) => {
+      const { ctx } = svc.parts;
+      svc.parts = await compose(config, { ...base, store: ctx.store, processId: ctx.processId, newId: ctx.newId, wakeups: ctx.wakeups, policy: ctx.policy, ...more });
+      svc.ctx = svc.parts.ctx;
+      return svc.parts;
+    },
+    app: (more = {}) => createApp(svc.ctx, { readiness: svc.parts.readiness, ...more }),
     close: async () => {
-      await ctx.store.close();
+      await svc.ctx.store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return svc;
 }
 
 export const sampleReferral = (reportId = 'CF-2026-0001') => ({

@@ -7,15 +7,15 @@ import { readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Config } from '../../config/config.js';
 import { POLICY_DIR } from '../../config/project-paths.js';
-import { loadRoutingPolicy } from '../../config/routing-policy.js';
+import { loadRoutingPolicy } from '../../config/routing-policy-file.js';
 import { systemClock } from '../../domain/clock.js';
 import type { RoutingDecision } from '../../domain/decision.js';
 import type { HostingEvidence } from '../../domain/evidence.js';
 import { checkIntakeUrl } from '../../domain/intake-url.js';
 import { decideRoute } from '../../domain/routing/decide-route.js';
-import { forEachConcurrently } from '../../jobs/bounded-concurrency.js';
+import { forEachConcurrently } from '../../domain/bounded-concurrency.js';
 import { createLogger } from '../../logging/logger.js';
-import { createConfiguredLocator } from '../../locator-factory.js';
+import { createConfiguredLocator } from '../../locate/configured-locator.js';
 
 interface LocateOptions {
   json?: boolean;

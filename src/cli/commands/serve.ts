@@ -1,14 +1,14 @@
 import { suggestSetting, type Config } from '../../config/config.js';
 import { coerceError } from '../../domain/errors.js';
-import { defaultLocatorFactory } from '../../locator-factory.js';
+import { compose } from '../../compose.js';
 import { startService } from '../../service.js';
 
 /** Runs until SIGTERM/SIGINT; a second signal exits at once. */
 export async function serveCommand(config: Config, unknownSettings: string[] = []): Promise<void> {
-  const service = await startService(config, { locatorFactory: defaultLocatorFactory, unknownSettings });
+  const running = await startService(await compose(config), { unknownSettings });
   // Most likely a typo (POLICE_EXPORT_ULR): the setting it meant is at its default.
   if (unknownSettings.length) {
-    service.ctx.logger.warn('settings that are not read were given', {
+    running.service.ctx.logger.warn('settings that are not read were given', {
       component: 'config',
       variables: unknownSettings,
       didYouMean: Object.fromEntries(unknownSettings.map((name) => [name, suggestSetting(name)]).filter(([, meant]) => meant)),
@@ -18,13 +18,13 @@ export async function serveCommand(config: Config, unknownSettings: string[] = [
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals > 1) {
-      service.ctx.logger.warn('second signal: exiting at once', { signal });
+      running.service.ctx.logger.warn('second signal: exiting at once', { signal });
       process.exit(130);
     }
-    service.stop().then(
+    running.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        service.ctx.logger.error('shutdown failed', { error: coerceError(error).message });
+        running.service.ctx.logger.error('shutdown failed', { error: coerceError(error).message });
         process.exit(1);
       },
     );

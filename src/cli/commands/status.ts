@@ -1,6 +1,6 @@
 import type { Config } from '../../config/config.js';
 import { OUTSTANDING_STATES } from '../../domain/handover-states.js';
-import { iso, reviewView } from '../../http/views.js';
+import { iso, reviewView } from '../../services/record-views.js';
 import { openStore } from '../../store/open-store.js';
 
 const REVIEW_LIST_LIMIT = 50;

@@ -16,7 +16,7 @@ import { allowRoles } from '../middleware/authenticate.js';
 import { parseBody, parseParams, parseQuery, parseWith } from '../middleware/validate.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
 import { actorOf, requireCaller } from '../request-context.js';
-import { ackView, attemptView, auditView, handoverSummary, reviewView, urlLinkView } from '../views.js';
+import { ackView, attemptView, auditView, handoverSummary, reviewView, urlLinkView } from '../../services/record-views.js';
 import { handoverDetailSchema, handoverPageSchema, handoverSummarySchema } from '../response-schemas.js';
 import { errorSchema, READ_ROLES, SUPERVISOR_ONLY } from './shared-schemas.js';
 

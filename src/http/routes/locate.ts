@@ -2,13 +2,13 @@
  * POST /v1/locate: the evidence and the decision for one URL, as a handover would get them,
  * with nothing stored. For analysts who want to know before they refer.
  */
+import type { Locator } from '../../locate/locator.js';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../context.js';
 import { INTAKE_URL_MESSAGES, checkIntakeUrl } from '../../domain/intake-url.js';
 import { ReportedUrlError, ValidationError } from '../../domain/errors.js';
 import { decideRoute } from '../../domain/routing/decide-route.js';
-import type { HostingLocator } from '../../services/locate-and-route.js';
 import { allowRoles } from '../middleware/authenticate.js';
 import { parseBody } from '../middleware/validate.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
@@ -24,7 +24,7 @@ export const locateBody = z
   })
   .meta({ id: 'LocateRequest' });
 
-export function locateRoutes(ctx: Context, openapi: OpenApiRegistry, locator: HostingLocator): Router {
+export function locateRoutes(ctx: Context, openapi: OpenApiRegistry, locator: Pick<Locator, 'locate'>): Router {
   const router = Router();
   openapi.register({
     method: 'post',

@@ -5,13 +5,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../context.js';
-import { collectReadiness } from '../../services/readiness.js';
+import { collectReadiness, type ReadinessProbe } from '../../services/readiness.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
 import { openApiDocumentSchema, readinessSchema } from '../response-schemas.js';
 
 const health = z.object({ status: z.literal('ok') });
 
-export function operationsRoutes(ctx: Context, openapi: OpenApiRegistry, info: { title: string; version: string }): Router {
+export function operationsRoutes(ctx: Context, openapi: OpenApiRegistry, info: { title: string; version: string }, readiness: readonly ReadinessProbe[]): Router {
   const router = Router();
   const open = { tags: ['operations'], roles: [] as const };
 
@@ -32,7 +32,7 @@ export function operationsRoutes(ctx: Context, openapi: OpenApiRegistry, info: {
     },
   });
   router.get('/readyz', async (_req, res) => {
-    const report = await collectReadiness(ctx.probes);
+    const report = await collectReadiness(readiness);
     res.status(report.ready ? 200 : 503).json(report);
   });
 

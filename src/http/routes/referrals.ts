@@ -13,7 +13,7 @@ import { parseBody, parseParams } from '../middleware/validate.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
 import { actorOf, requireCaller } from '../request-context.js';
 import { referralViewSchema } from '../response-schemas.js';
-import { referralView } from '../views.js';
+import { referralView } from '../../services/record-views.js';
 import { errorSchema, READ_ROLES } from './shared-schemas.js';
 
 const reportedUrl = z.string().superRefine((value, check) => {

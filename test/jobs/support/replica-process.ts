@@ -8,8 +8,7 @@
  *   mode "tick":     an exclusive job's runOnce() once per period, for `periods` periods.
  */
 import { loadConfig } from '../../../src/config/config.js';
-import { createComponents } from '../../../src/components.js';
-import { createContext } from '../../../src/context.js';
+import { compose } from '../../../src/compose.js';
 import { createPoliceAdapter } from '../../../src/delivery/destinations/police-export.js';
 import { ManualClock } from '../../../src/domain/clock.js';
 import { ScheduledJob } from '../../../src/jobs/scheduled-job.js';
@@ -33,7 +32,16 @@ export type ReplicaReport = { claimed: number; delivered: number; rounds: number
 async function main(task: ReplicaTask): Promise<ReplicaReport> {
   const config = loadConfig({ DATABASE_URL: task.databaseUrl, JOBS_ENABLED: 'false', POLICE_CONCURRENCY: '4' });
   const clock = new ManualClock(task.startAt);
-  const ctx = createContext(config, { clock, processId: task.processId, logger: createLogger({ level: 'error', silent: true }), metrics: createMetrics(), random: () => 0.5 });
+  const parts = await compose(config, {
+    clock,
+    processId: task.processId,
+    logger: createLogger({ level: 'error', silent: true }),
+    metrics: createMetrics(),
+    random: () => 0.5,
+    locator: new TableLocator({}),
+    adapters: task.policeUrl ? { police: createPoliceAdapter({ baseUrl: task.policeUrl, token: 't', timeoutMs: 5_000, clock }) } : {},
+  });
+  const { ctx } = parts;
   try {
     if (task.mode === 'tick') {
       const job = new ScheduledJob(ctx, { name: 'tick', schedule: '*/5 * * * *', exclusive: true, leaseMs: 60_000, run: async () => ({}) });
@@ -47,11 +55,6 @@ async function main(task: ReplicaTask): Promise<ReplicaReport> {
       }
       return report;
     }
-    const locator = new TableLocator({});
-    const parts = await createComponents(ctx, async () => locator, {
-      locator,
-      adapters: { police: createPoliceAdapter({ baseUrl: task.policeUrl!, token: 't', timeoutMs: 5_000, clock }) },
-    });
     const report = { claimed: 0, delivered: 0, rounds: 0 };
     for (let idle = 0; idle < 3; ) {
       const summary = await parts.dispatcher.runOnce();
@@ -60,10 +63,9 @@ async function main(task: ReplicaTask): Promise<ReplicaReport> {
       report.delivered += summary.delivered;
       idle = summary.claimed === 0 ? idle + 1 : 0;
     }
-    parts.adapters.police?.close();
     return report;
   } finally {
-    await ctx.store.close();
+    await parts.close();
   }
 }
 

@@ -1,11 +1,10 @@
 /**
  * The real locator, configured from the service's settings (DNS, GeoIP, RDAP/WHOIS).
  */
-import type { LocatorFactory } from './components.js';
-import type { Config } from './config/config.js';
-import type { Clock } from './domain/clock.js';
-import type { Logger } from './logging/logger.js';
-import { createLocator, type Locator } from './locate/locator.js';
+import type { Config } from '../config/config.js';
+import type { Clock } from '../domain/clock.js';
+import type { Logger } from '../logging/logger.js';
+import { createLocator, type Locator } from './locator.js';
 
 export function createConfiguredLocator(config: Config, clock: Clock, logger: Logger): Promise<Locator> {
   return createLocator({
@@ -23,5 +22,3 @@ export function createConfiguredLocator(config: Config, clock: Clock, logger: Lo
     logger,
   });
 }
-
-export const defaultLocatorFactory: LocatorFactory = (ctx) => createConfiguredLocator(ctx.config, ctx.clock, ctx.logger);

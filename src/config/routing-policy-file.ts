@@ -1,5 +1,5 @@
 /**
- * Reads the routing policy from `config/routing-policy.json` and `config/inhope-members.json`,
+ * Reads the routing policy from `config/routing-policy-file.json` and `config/inhope-members.json`,
  * checks both with zod and returns one frozen RoutingPolicy. A malformed file stops start-up
  * with a message naming the file and the field, so an operator can fix it without reading code.
  */

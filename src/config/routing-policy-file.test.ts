@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SetupError } from '../domain/errors.js';
-import { isInhopeMember, loadRoutingPolicy, memberHotline } from './routing-policy.js';
+import { isInhopeMember, loadRoutingPolicy, memberHotline } from './routing-policy-file.js';
 
 const validPolicy = { asOf: '2026-11-01', homeCountry: 'BE', nonMemberRule: 'police', disagreement: 'review', hotlineId: 'BE-ChildFocus' };
 const validMembers = { asOf: '2026-10-15', source: 'test', hotlines: { BE: 'Child Focus', NL: 'Offlimits' } };
