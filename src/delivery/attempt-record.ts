@@ -19,16 +19,19 @@ export function attemptRecord(input: {
   note?: string;
 }): NewAttempt {
   const { outcome } = input;
+  const base = {
+    handoverId: input.handoverId,
+    attemptNo: input.attemptNo,
+    destination: input.destination,
+    claimToken: input.claimToken,
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    durationMs: outcome.durationMs,
+  };
   if (outcome.kind === 'internal_error') {
     // Nothing reached the destination: no request, no answer. Stored as a refusal of our own.
     return {
-      handoverId: input.handoverId,
-      attemptNo: input.attemptNo,
-      destination: input.destination,
-      claimToken: input.claimToken,
-      startedAt: input.startedAt,
-      finishedAt: input.finishedAt,
-      durationMs: outcome.durationMs,
+      ...base,
       outcome: 'failed',
       statusCode: null,
       errorClass: 'internal_error',
@@ -38,13 +41,7 @@ export function attemptRecord(input: {
     };
   }
   return {
-    handoverId: input.handoverId,
-    attemptNo: input.attemptNo,
-    destination: input.destination,
-    claimToken: input.claimToken,
-    startedAt: input.startedAt,
-    finishedAt: input.finishedAt,
-    durationMs: outcome.durationMs,
+    ...base,
     outcome: outcome.kind,
     statusCode: outcome.statusCode,
     errorClass: outcome.kind === 'delivered' ? (outcome.duplicate ? 'duplicate' : null) : outcome.errorClass,

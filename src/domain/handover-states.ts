@@ -53,16 +53,11 @@ export function isFinalState(state: HandoverState): boolean {
   return TRANSITIONS[state].length === 0;
 }
 
-/** States in which the service still owes the handover some work or a person's attention. */
-export const OUTSTANDING_STATES: readonly HandoverState[] = [
-  'locating',
-  'needs_review',
-  'routed',
-  'delivering',
-  'delivered',
-  'acknowledged',
-  'failed',
-];
+/**
+ * States in which the service still owes the handover some work or a person's attention:
+ * all but the final ones and the duplicate entries (their carrier is the one owed).
+ */
+export const OUTSTANDING_STATES: readonly HandoverState[] = HANDOVER_STATES.filter((s) => TRANSITIONS[s].length > 0 && s !== 'duplicate');
 
 /**
  * States in which a handover carries its URL (issue #15): a URL referred again while one of

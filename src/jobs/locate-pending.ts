@@ -8,6 +8,7 @@
 import type { Locator } from '../locate/locator.js';
 import type { Context } from '../context.js';
 import type { RoutingDecision } from '../domain/decision.js';
+import { reviewDecision } from '../domain/routing/decide-route.js';
 import { errorKind, InvalidTransitionError } from '../domain/errors.js';
 import type { HandoverRecord } from '../store/store.js';
 import { forEachConcurrently } from '../domain/bounded-concurrency.js';
@@ -19,18 +20,11 @@ export const MAX_THROWING_LOCATE_ATTEMPTS = 3;
 const ACTOR = 'system:locator';
 
 function failedDecision(kind: string, attempts: number, now: Date): RoutingDecision {
-  return {
-    destination: null,
-    country: null,
-    targetHotline: null,
-    assignedCountry: null,
-    rule: 'needs-review',
-    confidence: 0,
-    reviewReasons: ['locate_failed'],
+  return reviewDecision(['locate_failed'], {
     reasons: [`Locating failed ${attempts} time(s) (${kind}): no evidence could be gathered.`],
     dataVersions: {},
     decidedAt: now.toISOString(),
-  };
+  });
 }
 
 /** Backoff, or review once the attempts or the give-up time have run out. */

@@ -64,30 +64,24 @@ export type DeliveryOutcome =
       responseDigest: string | null;
       durationMs: number;
     }
-  | {
-      /**
-       * The request may or may not have been taken (ICCAM: timeout or reset after sending, 500,
-       * 502, 504, a 2xx without a report id). ICCAM keeps duplicates, so it is never sent again
-       * without a person: the handover goes to needs_review (`delivery_outcome_unknown`).
-       */
-      kind: 'unknown';
-      statusCode: number | null;
-      errorClass: DeliveryErrorClass;
-      detail: string;
-      requestHash: string;
-      responseDigest: string | null;
-      durationMs: number;
-    }
-  | {
-      kind: 'failed';
-      statusCode: number | null;
-      errorClass: DeliveryErrorClass;
-      /** A short, log-safe explanation (never the URL or the response body). */
-      detail: string;
-      requestHash: string;
-      responseDigest: string | null;
-      durationMs: number;
-    };
+  /**
+   * The request may or may not have been taken (ICCAM: timeout or reset after sending, 500,
+   * 502, 504, a 2xx without a report id). ICCAM keeps duplicates, so it is never sent again
+   * without a person: the handover goes to needs_review (`delivery_outcome_unknown`).
+   */
+  | ({ kind: 'unknown' } & RefusalFacts)
+  | ({ kind: 'failed' } & RefusalFacts);
+
+/** What an unknown or failed outcome records. */
+interface RefusalFacts {
+  statusCode: number | null;
+  errorClass: DeliveryErrorClass;
+  /** A short, log-safe explanation (never the URL or the response body). */
+  detail: string;
+  requestHash: string;
+  responseDigest: string | null;
+  durationMs: number;
+}
 
 /** Why an attempt or status query did not succeed: the list and its meanings are in the error table. */
 export type { DeliveryErrorClass };

@@ -128,16 +128,7 @@ export function decideRoute(evidence: HostingEvidence, policy: RoutingPolicy, no
       review.add('country_unknown');
       reasons.push('No hosting country could be derived.');
     }
-    return {
-      ...base,
-      destination: null,
-      country: null,
-      targetHotline: null,
-      assignedCountry: null,
-      rule: 'needs-review',
-      confidence: 0,
-      reviewReasons: REVIEW_REASON_ORDER.filter((code) => review.has(code)),
-    };
+    return reviewDecision(REVIEW_REASON_ORDER.filter((code) => review.has(code)), base);
   }
 
   const placed = verdicts.filter((v) => v.country !== null).length;
@@ -232,4 +223,12 @@ function sourceOrigin(source: string): string {
 /** Distinct values, sorted, so reasons and versions read the same for the same evidence. */
 function distinct(values: string[]): string[] {
   return [...new Set(values)].sort();
+}
+
+/** A decision that routes nowhere and names why a person must look (the reasons in words too). */
+export function reviewDecision(
+  reviewReasons: RoutingDecision['reviewReasons'],
+  facts: Pick<RoutingDecision, 'reasons' | 'dataVersions' | 'decidedAt'>,
+): RoutingDecision {
+  return { ...facts, destination: null, country: null, targetHotline: null, assignedCountry: null, rule: 'needs-review', confidence: 0, reviewReasons };
 }
