@@ -106,7 +106,7 @@ describe('nextAttemptDelay: budget', () => {
     expect(nextAttemptDelay({ attempt: 2, firstAttemptAt: start, now: start, random: fixed(0), schedule: capped }).exhausted).toBe(false);
     expect(nextAttemptDelay({ attempt: 3, firstAttemptAt: start, now: start, random: fixed(0), schedule: capped })).toEqual({
       exhausted: true,
-      reason: 'max-attempts',
+      reason: 'max_attempts',
     });
   });
 

@@ -59,13 +59,13 @@ export interface NextAttemptInput {
 
 export type NextAttempt =
   | { exhausted: false; delayMs: number; at: Date }
-  | { exhausted: true; reason: 'budget' | 'max-attempts' };
+  | { exhausted: true; reason: 'budget' | 'max_attempts' };
 
 export function nextAttemptDelay(input: NextAttemptInput): NextAttempt {
   const schedule = input.schedule ?? DEFAULT_RETRY_SCHEDULE;
   const attempt = Math.max(1, Math.floor(input.attempt));
   if (schedule.maxAttempts !== undefined && attempt >= schedule.maxAttempts) {
-    return { exhausted: true, reason: 'max-attempts' };
+    return { exhausted: true, reason: 'max_attempts' };
   }
 
   // 2 ** (attempt - 1) overflows to Infinity for absurd counts; min() with the cap keeps it finite.

@@ -32,7 +32,7 @@ export interface JobDefinition {
 export type JobRunResult =
   | { job: string; status: 'ok'; report: JobReport; ms: number }
   | { job: string; status: 'failed'; error: string; ms: number }
-  | { job: string; status: 'skipped'; reason: 'overlap' | 'not-leader' | 'stopped' };
+  | { job: string; status: 'skipped'; reason: 'overlap' | 'not_leader' | 'stopped' };
 
 /** The time between two runs of a cron schedule (from its next two occurrences). */
 export function schedulePeriodMs(schedule: string): number {
@@ -106,7 +106,7 @@ export class ScheduledJob {
         const leader = await this.ctx.store.acquireJobLease(this.name, this.ctx.processId, this.ctx.clock.now().getTime(), this.leaseMs);
         if (!leader) {
           this.ctx.metrics.jobRuns.inc({ job: this.name, outcome: 'skipped' });
-          return { job: this.name, status: 'skipped', reason: 'not-leader' };
+          return { job: this.name, status: 'skipped', reason: 'not_leader' };
         }
       }
       const report = this.definition.exclusive && !options.ignoreLease ? await this.runRenewingLease() : await this.definition.run();

@@ -83,7 +83,7 @@ describe('two replicas on one SQLite file', () => {
       const [first, second] = period % 2 ? [b, a] : [a, b];
       const results = [await first.job('tick').runOnce(), await second.job('tick').runOnce()];
       expect(results.map((r) => r.status).sort()).toEqual(['ok', 'skipped']);
-      expect(results.find((r) => r.status === 'skipped')).toMatchObject({ reason: 'not-leader' });
+      expect(results.find((r) => r.status === 'skipped')).toMatchObject({ reason: 'not_leader' });
       svc.clock.advance(PERIOD_MS);
     }
     expect(runs.map((r) => r.length)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);

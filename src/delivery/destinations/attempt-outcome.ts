@@ -37,19 +37,19 @@ export function retry(errorClass: DeliveryErrorClass, exchange: HttpExchange, re
 
 export function statusErrorFromThrown(thrown: unknown): StatusFetchError {
   if (thrown instanceof TransportError) {
-    return { kind: 'status-error', retryable: thrown.retryable, statusCode: null, errorClass: thrown.errorClass, detail: thrown.message };
+    return { kind: 'status_error', retryable: thrown.retryable, statusCode: null, errorClass: thrown.errorClass, detail: thrown.message };
   }
-  return { kind: 'status-error', retryable: true, statusCode: null, errorClass: 'connection', detail: 'unexpected error while asking the destination' };
+  return { kind: 'status_error', retryable: true, statusCode: null, errorClass: 'connection', detail: 'unexpected error while asking the destination' };
 }
 
 export function statusErrorFromStatus(cls: StatusClass, statusCode: number): StatusFetchError {
   if (statusCode === 404) {
     // The export may not be visible yet, or the destination lost it: the reconciler decides.
-    return { kind: 'status-error', retryable: true, statusCode, errorClass: 'not_found', detail: 'the destination does not know this case' };
+    return { kind: 'status_error', retryable: true, statusCode, errorClass: 'not_found', detail: 'the destination does not know this case' };
   }
-  if (cls.kind === 'retry') return { kind: 'status-error', retryable: true, statusCode, errorClass: cls.errorClass, detail: `HTTP ${statusCode}` };
+  if (cls.kind === 'retry') return { kind: 'status_error', retryable: true, statusCode, errorClass: cls.errorClass, detail: `HTTP ${statusCode}` };
   const errorClass = cls.kind === 'failed' ? cls.errorClass : 'bad_response';
-  return { kind: 'status-error', retryable: false, statusCode, errorClass, detail: failureDetail(errorClass, statusCode) };
+  return { kind: 'status_error', retryable: false, statusCode, errorClass, detail: failureDetail(errorClass, statusCode) };
 }
 
 function failureDetail(errorClass: DeliveryErrorClass, statusCode: number): string {

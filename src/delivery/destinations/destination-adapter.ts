@@ -88,7 +88,7 @@ export type { DeliveryErrorClass };
 
 /** A status query that got no usable answer; `retryable` says whether asking later may help. */
 export interface StatusFetchError {
-  kind: 'status-error';
+  kind: 'status_error';
   retryable: boolean;
   statusCode: number | null;
   errorClass: DeliveryErrorClass | 'not_found' | 'missing_reference';
@@ -114,5 +114,5 @@ export interface DestinationAdapter {
 }
 
 export function isStatusFetchError(value: AckObservation | StatusFetchError): value is StatusFetchError {
-  return (value as StatusFetchError).kind === 'status-error';
+  return (value as StatusFetchError).kind === 'status_error';
 }

@@ -187,7 +187,7 @@ export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
     const contents = asRecord(exchange.json)?.reportContents;
     const match = Array.isArray(contents) ? contents.map(asRecord).find((c) => c !== null && c.urlString === url) : undefined;
     const contentId = nonEmptyString(match?.contentId);
-    if (contentId === null) return { kind: 'status-error', retryable: true, statusCode: exchange.statusCode, errorClass: 'bad_response', detail: 'the report lists no content for our URL' };
+    if (contentId === null) return { kind: 'status_error', retryable: true, statusCode: exchange.statusCode, errorClass: 'bad_response', detail: 'the report lists no content for our URL' };
     return contentId;
   }
 
@@ -198,12 +198,12 @@ export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
     } catch (thrown) {
       return thrown instanceof IccamAuthError ? authStatusError(thrown) : statusErrorFromThrown(thrown);
     }
-    if (exchange.statusCode === 401) return { kind: 'status-error', retryable: true, statusCode: 401, errorClass: 'auth_rejected', detail: 'ICCAM refused a fresh token' };
+    if (exchange.statusCode === 401) return { kind: 'status_error', retryable: true, statusCode: 401, errorClass: 'auth_rejected', detail: 'ICCAM refused a fresh token' };
     const cls = classifyStatus(exchange.statusCode, exchange.headers['retry-after'], options.clock.now());
     if (cls.kind !== 'success') return statusErrorFromStatus(cls, exchange.statusCode);
     const json = asRecord(exchange.json);
     if (json === null || (json.actions !== undefined && json.actions !== null && !Array.isArray(json.actions))) {
-      return { kind: 'status-error', retryable: true, statusCode: exchange.statusCode, errorClass: 'bad_response', detail: 'content answer without an action list' };
+      return { kind: 'status_error', retryable: true, statusCode: exchange.statusCode, errorClass: 'bad_response', detail: 'content answer without an action list' };
     }
     const url = asRecord(json.url);
     const actions: IccamAction[] = [];
@@ -230,7 +230,7 @@ export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
 
   async function fetchStatus(ref: StatusReference): Promise<AckObservation | StatusFetchError> {
     const contentId = ref.secondaryReference;
-    if (!contentId) return { kind: 'status-error', retryable: false, statusCode: null, errorClass: 'missing_reference', detail: 'no ICCAM content id is known for this handover' };
+    if (!contentId) return { kind: 'status_error', retryable: false, statusCode: null, errorClass: 'missing_reference', detail: 'no ICCAM content id is known for this handover' };
     const content = await readContent(contentId);
     return 'kind' in content ? content : observe(content, ref.reference);
   }
@@ -333,7 +333,7 @@ function createFailure(thrown: unknown, requestHash: string): DeliveryOutcome {
 }
 
 function authStatusError(error: IccamAuthError): StatusFetchError {
-  return { kind: 'status-error', retryable: true, statusCode: error.statusCode, errorClass: error.errorClass, detail: error.message };
+  return { kind: 'status_error', retryable: true, statusCode: error.statusCode, errorClass: error.errorClass, detail: error.message };
 }
 
 export function isIccamAdapter(adapter: DestinationAdapter | undefined): adapter is IccamAdapter {

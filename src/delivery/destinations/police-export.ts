@@ -79,7 +79,7 @@ export function createPoliceAdapter(options: PoliceAdapterOptions): DestinationA
     const json = asRecord(exchange.json);
     const status = nonEmptyString(json?.status);
     if (status === null) {
-      return { kind: 'status-error', retryable: true, statusCode: exchange.statusCode, errorClass: 'bad_response', detail: 'status answer without a status' };
+      return { kind: 'status_error', retryable: true, statusCode: exchange.statusCode, errorClass: 'bad_response', detail: 'status answer without a status' };
     }
     return mapPoliceStatus(status, {
       caseNumber: nonEmptyString(json?.caseNumber),
