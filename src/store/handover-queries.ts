@@ -135,4 +135,4 @@ export function markPolled(locking: RowLocking, ids: readonly string[], now: num
   };
 }
 
-export const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
