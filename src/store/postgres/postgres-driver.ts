@@ -78,6 +78,14 @@ export class PostgresDriver implements SqlDriver {
   private readonly schema: string | undefined;
   /** Numbered texts by query text: the store's named queries, whose builders vary only in how many `?` a list holds. */
   private readonly numbered = new Map<string, string>();
+  private readonly toPg = (sql: string): string => {
+    let out = this.numbered.get(sql);
+    if (out === undefined) {
+      out = numberPlaceholders(sql);
+      this.numbered.set(sql, out);
+    }
+    return out;
+  };
 
   constructor(options: PostgresOptions) {
     this.schema = options.schema;
@@ -94,15 +102,6 @@ export class PostgresDriver implements SqlDriver {
     this.pool.on('error', (error) => options.onError?.(error));
     this.runner = runnerFor(this.pool, this.toPg);
   }
-
-  private readonly toPg = (sql: string): string => {
-    let out = this.numbered.get(sql);
-    if (out === undefined) {
-      out = numberPlaceholders(sql);
-      this.numbered.set(sql, out);
-    }
-    return out;
-  };
 
   all<T>(sql: string, params?: Params): Promise<T[]> {
     return this.runner.all<T>(sql, params);
