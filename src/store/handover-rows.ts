@@ -4,7 +4,7 @@
  */
 import type { AuditEvent } from '../domain/audit-chain.js';
 import type { HandoverState } from '../domain/handover-states.js';
-import type { AckRecord, AttemptRecord, HandoverPatch, HandoverRecord, ReferralRecord } from './store.js';
+import type { AckRecord, AttemptRecord, HandoverRecord, ReferralRecord } from './store.js';
 
 type Row = Record<string, unknown>;
 
@@ -12,10 +12,6 @@ const num = (v: unknown): number => Number(v);
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
-
-/** The SELECT list for handovers joined with their referral. */
-export const HANDOVER_COLUMNS = `h.*, r.report_id AS report_id, r.classification AS classification, r.referred_by AS referred_by, r.reported_at AS reported_at, r.created_at AS referral_created_at, r.created_by AS referral_created_by`;
-export const HANDOVER_FROM = `handovers h JOIN referrals r ON r.id = h.referral_id`;
 
 export function toReferral(row: Row): ReferralRecord {
   return {
@@ -79,49 +75,6 @@ export function toHandover(row: Row): HandoverRecord {
     referralCreatedBy: String(row.referral_created_by),
     iccamAssignment: strOrNull(row.iccam_assignment),
   };
-}
-
-/** Column name for each patchable field; JSON fields are serialised on the way in. */
-const PATCH_COLUMNS: Record<keyof HandoverPatch, string> = {
-  destination: 'destination',
-  country: 'country',
-  targetHotline: 'target_hotline',
-  assignedCountry: 'assigned_country',
-  evidence: 'evidence',
-  decision: 'decision',
-  locatedAt: 'located_at',
-  locateAttempts: 'locate_attempts',
-  nextAttemptAt: 'next_attempt_at',
-  attemptCount: 'attempt_count',
-  firstAttemptAt: 'first_attempt_at',
-  leaseToken: 'lease_token',
-  leaseExpiresAt: 'lease_expires_at',
-  reference: 'reference',
-  secondaryReference: 'secondary_reference',
-  deliveredAt: 'delivered_at',
-  acknowledgedAt: 'acknowledged_at',
-  closedAt: 'closed_at',
-  lastPolledAt: 'last_polled_at',
-  outcome: 'outcome',
-  failureReason: 'failure_reason',
-  overdueAt: 'overdue_at',
-  resentAt: 'resent_at',
-  recheckedAt: 'rechecked_at',
-  iccamAssignment: 'iccam_assignment',
-};
-
-/** Builds `col = ?, ...` and its parameters for a patch. */
-export function patchAssignments(patch: HandoverPatch): { sql: string[]; params: unknown[] } {
-  const sql: string[] = [];
-  const params: unknown[] = [];
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === undefined) continue;
-    const column = PATCH_COLUMNS[key as keyof HandoverPatch];
-    if (!column) throw new Error(`not a patchable handover field: ${key}`);
-    sql.push(`${column} = ?`);
-    params.push(key === 'evidence' || key === 'decision' ? (value === null ? null : JSON.stringify(value)) : value);
-  }
-  return { sql, params };
 }
 
 export function toAttempt(row: Row): AttemptRecord {

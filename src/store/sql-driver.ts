@@ -1,7 +1,9 @@
 /**
  * The narrow database interface both dialects implement. Queries are plain SQL with `?`
  * placeholders (the PostgreSQL driver numbers them); times are epoch milliseconds and JSON is
- * text in both dialects, so one store implementation serves both.
+ * text in both dialects, so one store implementation serves both. What the dialects do
+ * differently about locking is a method here, implemented by each driver: no SQL the store
+ * writes names a dialect.
  */
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -12,12 +14,27 @@ export interface SqlRunner {
   run(sql: string, params?: readonly unknown[]): Promise<number>;
 }
 
-export interface SqlDriver extends SqlRunner {
+/** How a driver keeps two writers off the same rows; SQLite's write lock covers its whole transaction. */
+export interface RowLocking {
+  /**
+   * The SELECT, locking the rows it returns until the transaction ends (`FOR UPDATE`, or
+   * `FOR UPDATE OF table` when the SELECT joins others that must stay unlocked). Unchanged on SQLite.
+   */
+  forUpdate(select: string, ofTable?: string): string;
+  /** The SELECT, locking its rows and passing over rows another transaction holds, so claimers never wait on each other. */
+  forUpdateSkipLocked(select: string): string;
+  /** Orders appends to the unattached audit chain (it has no handover row to lock); call inside the transaction. */
+  lockUnattachedAuditChain(tx: SqlRunner): Promise<void>;
+  /**
+   * Takes a transaction-scoped lock per distinct URL key, in one global order, before a
+   * referral inserts its URLs: two referrals naming the same URLs in opposite orders then
+   * queue instead of deadlocking on each other's uncommitted keys.
+   */
+  lockUrlKeysInOrder(tx: SqlRunner, keys: readonly string[]): Promise<void>;
+}
+
+export interface SqlDriver extends SqlRunner, RowLocking {
   readonly dialect: Dialect;
-  /** `FOR UPDATE` where the dialect has row locks; SQLite's write lock covers the transaction. */
-  readonly forUpdate: string;
-  /** `FOR UPDATE SKIP LOCKED` where available, so claimers never wait on each other. */
-  readonly forUpdateSkipLocked: string;
   /** Runs fn in one transaction that holds the write lock from its start. */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** Runs fn in one read-only transaction: every read sees the same snapshot, writers go on. */
@@ -27,11 +44,17 @@ export interface SqlDriver extends SqlRunner {
    * flight, and holds new ones off while fn runs (PostgreSQL hands out seqs before commit).
    */
   withAuditAppendsSettled<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
-  /** True when the store has every table the audit trail needs (no migration pending). */
+  /** True when migration `version` has been applied (false before the first migration). */
   hasMigration(version: number): Promise<boolean>;
   /** True when the error is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
   /** Applies the dialect's numbered migrations not applied yet; returns their names. */
   migrate(): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/** A statement with its parameters, as the query builders return it. */
+export interface Query {
+  sql: string;
+  params: unknown[];
 }

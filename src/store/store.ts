@@ -84,37 +84,39 @@ export interface HandoverRecord {
   iccamAssignment: string | null;
 }
 
-/** The columns a transition or update may set besides the state. */
-export type HandoverPatch = Partial<
-  Pick<
-    HandoverRecord,
-    | 'destination'
-    | 'country'
-    | 'targetHotline'
-    | 'assignedCountry'
-    | 'evidence'
-    | 'decision'
-    | 'locatedAt'
-    | 'locateAttempts'
-    | 'nextAttemptAt'
-    | 'attemptCount'
-    | 'firstAttemptAt'
-    | 'leaseToken'
-    | 'leaseExpiresAt'
-    | 'reference'
-    | 'secondaryReference'
-    | 'deliveredAt'
-    | 'acknowledgedAt'
-    | 'closedAt'
-    | 'lastPolledAt'
-    | 'outcome'
-    | 'failureReason'
-    | 'overdueAt'
-    | 'resentAt'
-    | 'recheckedAt'
-    | 'iccamAssignment'
-  >
->;
+/**
+ * The fields a transition or update may set besides the state: the one list of them. Each is
+ * stored in the handovers column of the same name in snake_case (handover-queries.ts).
+ */
+export const PATCHABLE_HANDOVER_FIELDS = [
+  'destination',
+  'country',
+  'targetHotline',
+  'assignedCountry',
+  'evidence',
+  'decision',
+  'locatedAt',
+  'locateAttempts',
+  'nextAttemptAt',
+  'attemptCount',
+  'firstAttemptAt',
+  'leaseToken',
+  'leaseExpiresAt',
+  'reference',
+  'secondaryReference',
+  'deliveredAt',
+  'acknowledgedAt',
+  'closedAt',
+  'lastPolledAt',
+  'outcome',
+  'failureReason',
+  'overdueAt',
+  'resentAt',
+  'recheckedAt',
+  'iccamAssignment',
+] as const satisfies readonly (keyof HandoverRecord)[];
+
+export type HandoverPatch = Partial<Pick<HandoverRecord, (typeof PATCHABLE_HANDOVER_FIELDS)[number]>>;
 
 export interface AttemptRecord {
   id: number;
@@ -355,7 +357,7 @@ export interface Store {
   acquireJobLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
   releaseJobLease(name: string, holder: string): Promise<void>;
 
-  /** ICCAM pacing (contract §4): one call at a time for the whole deployment; see iccam-rows.ts. */
+  /** ICCAM pacing (contract §4): one call at a time for the whole deployment; see coordination-store.ts. */
   acquireIccamGate(holder: string, now: number, ttlMs: number): Promise<IccamGateAttempt>;
   releaseIccamGate(holder: string, notBefore: number): Promise<boolean>;
   saveIccamLookupLists(lists: Record<string, { id: number; name: string }[]>, now: number): Promise<void>;

@@ -5,15 +5,30 @@
  * entry linked to the winner. Every function here runs inside the caller's transaction and
  * returns the audit events to append (the caller appends them last, after its row locks).
  *
- * Lock order (PostgreSQL): a referral first takes an advisory lock per URL key in one global
- * order (see lockUrlKeysInOrder), then inserts, then locks any holder row; the audit events last.
+ * Lock order (PostgreSQL): a referral first locks its URL keys in one global order (the driver's
+ * lockUrlKeysInOrder), then inserts, then locks any holder row; the audit events last.
  */
 import type { AuditEventBody } from '../domain/audit-chain.js';
 import { ConflictError } from '../domain/errors.js';
-import { LIVE_STATES, OVER_STATES, type HandoverState } from '../domain/handover-states.js';
+import { LIVE_STATES, type HandoverState } from '../domain/handover-states.js';
 import { urlIdentityKey } from '../domain/url-identity.js';
 import type { ContentType } from '../domain/referral.js';
-import type { SqlRunner } from './sql-driver.js';
+import type { RowLocking, SqlRunner } from './sql-driver.js';
+import {
+  DROP_LIVE_URL_KEY,
+  INSERT_CASE_TAKING_URL,
+  INSERT_DUPLICATE,
+  INSERT_SUCCESSOR_TAKING_URL,
+  INSERT_SUCCESSOR_WITHOUT_URL,
+  lockLiveHolderOfUrl,
+  SELECT_LATEST_OVER_CASE_OF_URL,
+  SELECT_LIVE_KEY_TAKEN,
+  SELECT_OTHER_LIVE_HOLDER,
+  SELECT_STATE_AND_REFERRAL,
+  SELECT_UNKEYED_PAGE,
+  SET_URL_KEYS,
+  SPLIT_DUPLICATE,
+} from './url-claim-queries.js';
 
 export type AuditInput = Omit<AuditEventBody, 'seq'>;
 
@@ -33,8 +48,6 @@ export interface ReferredUrl {
   contentType: ContentType | null;
 }
 
-const OVER_IN = OVER_STATES.map((s) => `'${s}'`).join(', ');
-
 /** The key used for a stored URL; a URL the parser refuses (never accepted) is its own key. */
 export function keyOf(url: string): string {
   return urlIdentityKey(url) ?? url;
@@ -48,20 +61,13 @@ const HOLDER_LOOKUPS = 5;
  * live handover already holds it, a `duplicate` entry linked to that handover. A new case whose
  * URL had an earlier case that is over is linked to it as a reappearance.
  */
-export async function insertReferredUrl(tx: SqlRunner, forUpdate: string, u: ReferredUrl, actor: string, now: number): Promise<{ intake: UrlIntake; audit: AuditInput[] }> {
+export async function insertReferredUrl(tx: SqlRunner, locking: RowLocking, u: ReferredUrl, actor: string, now: number): Promise<{ intake: UrlIntake; audit: AuditInput[] }> {
   const urlKey = keyOf(u.url);
   for (let lookup = 0; lookup < HOLDER_LOOKUPS; lookup++) {
-    const earlier = await tx.get<{ id: string; state: string; referral_id: string }>(
-      `SELECT id, state, referral_id FROM handovers WHERE url_key = ? AND state IN (${OVER_IN}) ORDER BY seq DESC LIMIT 1`,
-      [urlKey],
-    );
+    const earlier = await tx.get<{ id: string; state: string; referral_id: string }>(SELECT_LATEST_OVER_CASE_OF_URL, [urlKey]);
     // On PostgreSQL a racing insert of the same key waits here for the other transaction; when
     // that one commits, nothing is inserted and the holder is read below.
-    const inserted = await tx.run(
-      `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, url_key, live_url_key, reappearance_of, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'locating', ?, ?, ?, ?, ?) ON CONFLICT (live_url_key) DO NOTHING`,
-      [u.handoverId, u.referralId, u.position, u.url, u.reportedUrl, u.contentType, urlKey, urlKey, earlier?.id ?? null, now, now],
-    );
+    const inserted = await tx.run(INSERT_CASE_TAKING_URL, [u.handoverId, u.referralId, u.position, u.url, u.reportedUrl, u.contentType, urlKey, urlKey, earlier?.id ?? null, now, now]);
     if (inserted === 1) {
       const audit: AuditInput[] = [
         {
@@ -92,13 +98,9 @@ export async function insertReferredUrl(tx: SqlRunner, forUpdate: string, u: Ref
       return { intake: { kind: 'case', handoverId: u.handoverId, reappearanceOf: earlier?.id ?? null }, audit };
     }
     // Locked so the holder cannot become over before this transaction commits the link to it.
-    const holder = await tx.get<{ id: string; state: string; referral_id: string }>(`SELECT id, state, referral_id FROM handovers WHERE live_url_key = ?${forUpdate}`, [urlKey]);
+    const holder = await tx.get<{ id: string; state: string; referral_id: string }>(lockLiveHolderOfUrl(locking), [urlKey]);
     if (!holder) continue; // it became over meanwhile: this URL is a case after all
-    await tx.run(
-      `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, url_key, duplicate_of, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'duplicate', ?, ?, ?, ?)`,
-      [u.handoverId, u.referralId, u.position, u.url, u.reportedUrl, u.contentType, urlKey, holder.id, now, now],
-    );
+    await tx.run(INSERT_DUPLICATE, [u.handoverId, u.referralId, u.position, u.url, u.reportedUrl, u.contentType, urlKey, holder.id, now, now]);
     const audit: AuditInput[] = [
       {
         handoverId: u.handoverId,
@@ -129,35 +131,16 @@ export async function insertReferredUrl(tx: SqlRunner, forUpdate: string, u: Ref
 }
 
 /**
- * PostgreSQL only: takes a transaction-scoped advisory lock per distinct URL key, in one global
- * order, before any insert. Without it, two referrals naming the same two URLs in opposite
- * orders could each wait on the other's uncommitted key (a deadlock); with it they queue. The
- * unique index, not these locks, is what keeps one live case per URL.
+ * Inserts a referral's URLs in their order (insertion order is the listing order), after
+ * locking their keys in one global order (RowLocking.lockUrlKeysInOrder: no deadlock between
+ * two referrals naming the same URLs in opposite orders).
  */
-async function lockUrlKeysInOrder(tx: SqlRunner, keys: string[]): Promise<void> {
-  // One round trip: the aggregate takes the locks row by row as the sorted subquery yields them.
-  await tx.get(
-    'SELECT COUNT(pg_advisory_xact_lock(?, h)) AS locked FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(?::text[]) AS k ORDER BY h) AS ordered',
-    [URL_KEY_LOCK_CLASS, keys],
-  );
-}
-
-/** The advisory lock class of URL keys (the two-number form, apart from single-number locks). */
-const URL_KEY_LOCK_CLASS = 15;
-
-/** Inserts a referral's URLs in their order (insertion order is the listing order). */
-export async function insertReferredUrls(
-  tx: SqlRunner,
-  db: { dialect: 'sqlite' | 'postgres'; forUpdate: string },
-  urls: ReferredUrl[],
-  actor: string,
-  now: number,
-): Promise<{ intakes: UrlIntake[]; audit: AuditInput[] }> {
-  if (db.dialect === 'postgres') await lockUrlKeysInOrder(tx, urls.map((u) => keyOf(u.url)));
+export async function insertReferredUrls(tx: SqlRunner, locking: RowLocking, urls: ReferredUrl[], actor: string, now: number): Promise<{ intakes: UrlIntake[]; audit: AuditInput[] }> {
+  await locking.lockUrlKeysInOrder(tx, urls.map((u) => keyOf(u.url)));
   const intakes: UrlIntake[] = [];
   const audit: AuditInput[] = [];
   for (const u of urls) {
-    const result = await insertReferredUrl(tx, db.forUpdate, u, actor, now);
+    const result = await insertReferredUrl(tx, locking, u, actor, now);
     intakes.push(result.intake);
     audit.push(...result.audit);
   }
@@ -166,7 +149,7 @@ export async function insertReferredUrls(
 
 /** The handover holding a URL's live key, other than `exceptId`. */
 async function liveHolder(tx: SqlRunner, urlKey: string, exceptId: string): Promise<string | null> {
-  const row = await tx.get<{ id: string }>('SELECT id FROM handovers WHERE live_url_key = ? AND id <> ?', [urlKey, exceptId]);
+  const row = await tx.get<{ id: string }>(SELECT_OTHER_LIVE_HOLDER, [urlKey, exceptId]);
   return row?.id ?? null;
 }
 
@@ -184,14 +167,14 @@ export async function followStateChange(
   const wasLive = LIVE_STATES.includes(h.state);
   const willBeLive = LIVE_STATES.includes(to);
   if (wasLive && !willBeLive) {
-    await tx.run('UPDATE handovers SET live_url_key = NULL WHERE id = ?', [h.id]);
+    await tx.run(DROP_LIVE_URL_KEY, [h.id]);
     return;
   }
   if (wasLive || !willBeLive) return;
   const urlKey = h.urlKey ?? keyOf(h.url);
   const holder = await liveHolder(tx, urlKey, h.id);
   if (holder === null) {
-    await tx.run('UPDATE handovers SET url_key = ?, live_url_key = ? WHERE id = ?', [urlKey, urlKey, h.id]);
+    await tx.run(SET_URL_KEYS, [urlKey, urlKey, h.id]);
   } else if (h.parentId === null && h.splitAt === null) {
     throw urlAlreadyLive(h.id, holder);
   }
@@ -213,18 +196,12 @@ export async function splitDuplicateRow(
 ): Promise<AuditInput[]> {
   const urlKey = d.urlKey ?? keyOf(d.url);
   const holder = await liveHolder(tx, urlKey, d.id);
-  await tx.run(`UPDATE handovers SET state = 'locating', split_at = ?, updated_at = ?, url_key = ?, live_url_key = ? WHERE id = ?`, [
-    input.now,
-    input.now,
-    urlKey,
-    holder === null ? urlKey : null,
-    d.id,
-  ]);
+  await tx.run(SPLIT_DUPLICATE, [input.now, input.now, urlKey, holder === null ? urlKey : null, d.id]);
   const audit: AuditInput[] = [
     { handoverId: d.id, referralId: d.referralId, at: input.now, actor: input.actor, kind: 'split', fromState: 'duplicate', toState: 'locating', reason: input.reason, data: { duplicateOf: d.duplicateOf } },
   ];
   if (d.duplicateOf) {
-    const original = await tx.get<{ state: string; referral_id: string }>('SELECT state, referral_id FROM handovers WHERE id = ?', [d.duplicateOf]);
+    const original = await tx.get<{ state: string; referral_id: string }>(SELECT_STATE_AND_REFERRAL, [d.duplicateOf]);
     if (original) {
       audit.push({ handoverId: d.duplicateOf, referralId: original.referral_id, at: input.now, actor: input.actor, kind: 'duplicate_split', fromState: original.state, toState: original.state, reason: input.reason, data: { splitId: d.id } });
     }
@@ -243,17 +220,9 @@ export async function insertLinkedRow(
 ): Promise<void> {
   const urlKey = parent.urlKey ?? keyOf(parent.url);
   const values = [input.id, parent.referralId, input.position, parent.url, parent.contentType, parent.id, urlKey];
-  const inserted = await tx.run(
-    `INSERT INTO handovers (id, referral_id, position, url, content_type, state, parent_id, url_key, live_url_key, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, 'locating', ?, ?, ?, ?, ?) ON CONFLICT (live_url_key) DO NOTHING`,
-    [...values, urlKey, input.now, input.now],
-  );
+  const inserted = await tx.run(INSERT_SUCCESSOR_TAKING_URL, [...values, urlKey, input.now, input.now]);
   if (inserted === 1) return;
-  await tx.run(
-    `INSERT INTO handovers (id, referral_id, position, url, content_type, state, parent_id, url_key, live_url_key, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, 'locating', ?, ?, NULL, ?, ?)`,
-    [...values, input.now, input.now],
-  );
+  await tx.run(INSERT_SUCCESSOR_WITHOUT_URL, [...values, input.now, input.now]);
 }
 
 /**
@@ -264,11 +233,11 @@ export async function backfillUrlKeys(run: (work: (tx: SqlRunner) => Promise<num
   let total = 0;
   for (;;) {
     const done = await run(async (tx) => {
-      const rows = await tx.all<{ id: string; url: string; state: string }>('SELECT id, url, state FROM handovers WHERE url_key IS NULL ORDER BY seq LIMIT 500');
+      const rows = await tx.all<{ id: string; url: string; state: string }>(SELECT_UNKEYED_PAGE);
       for (const row of rows) {
         const urlKey = keyOf(row.url);
-        const live = LIVE_STATES.includes(row.state as HandoverState) && (await tx.get('SELECT 1 AS taken FROM handovers WHERE live_url_key = ?', [urlKey])) === undefined;
-        await tx.run('UPDATE handovers SET url_key = ?, live_url_key = ? WHERE id = ?', [urlKey, live ? urlKey : null, row.id]);
+        const live = LIVE_STATES.includes(row.state as HandoverState) && (await tx.get(SELECT_LIVE_KEY_TAKEN, [urlKey])) === undefined;
+        await tx.run(SET_URL_KEYS, [urlKey, live ? urlKey : null, row.id]);
       }
       return rows.length;
     });

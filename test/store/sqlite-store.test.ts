@@ -6,9 +6,11 @@ import { describeStoreContract } from './store-contract.js';
 
 describeStoreContract('SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hrr-store-'));
-  const driver = new SqliteDriver(join(dir, 'test.db'));
+  const file = join(dir, 'test.db');
+  const driver = new SqliteDriver(file);
   return {
     driver,
+    connection: { databaseUrl: `sqlite:${file}` },
     tamper: async (sql, params = []) => {
       await driver.run(sql, params);
     },

@@ -3,13 +3,20 @@
  * the same promises (idempotent intake, checked transitions, fencing, claims, audit chain).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { SqlStore } from '../../src/store/sql-store.js';
 import type { SqlDriver } from '../../src/store/sql-driver.js';
-import type { NewReferral, Store } from '../../src/store/store.js';
+import { PATCHABLE_HANDOVER_FIELDS, type HandoverPatch, type NewReferral, type Store } from '../../src/store/store.js';
+import type { ClaimReply, ClaimTask } from './support/claim-process.js';
+
+const CLAIM_PROCESS = fileURLToPath(new URL('./support/claim-process.ts', import.meta.url));
 
 export interface StoreHarness {
   driver: SqlDriver;
+  /** How another process opens the same database (openStore's url and schema). */
+  connection: { databaseUrl: string; schema?: string };
   /** Runs SQL around the store's rules, as someone with file or database access could. */
   tamper(sql: string, params?: unknown[]): Promise<void>;
   cleanup(): Promise<void>;
@@ -104,6 +111,17 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       await expect(store.transition(randomUUID(), { to: 'routed', actor: 'x', reason: null, now: 1 })).rejects.toMatchObject({ status: 404 });
     });
 
+    it('stores every patchable field and reads it back', async () => {
+      const { handovers } = await store.createReferral(newReferral('R-patch', ['https://x.example/R-patch']), 'key:test', 10);
+      const text = new Set(['destination', 'country', 'targetHotline', 'assignedCountry', 'leaseToken', 'reference', 'secondaryReference', 'outcome', 'failureReason', 'iccamAssignment']);
+      const patch = Object.fromEntries(
+        PATCHABLE_HANDOVER_FIELDS.map((field, i) => [field, field === 'destination' ? 'police' : text.has(field) ? `${field}-value` : field === 'evidence' || field === 'decision' ? { field } : 1_000 + i]),
+      ) as unknown as HandoverPatch;
+      const written = await store.annotate(handovers[0]!.id, { actor: 'system:test', kind: 'note', reason: null, set: patch, now: 20 });
+      expect(written).toMatchObject(patch);
+      expect(await store.getHandover(written.id)).toMatchObject(patch);
+    });
+
     it('claims only due, routed handovers of the asked destination, under a lease', async () => {
       const due = await routedHandover('R-due');
       const later = await routedHandover('R-later');
@@ -124,6 +142,21 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       expect(ids).toHaveLength(20);
       expect(new Set(ids).size).toBe(20);
     });
+
+    it('never hands the same handover to two claimers in two processes', async () => {
+      const routed: string[] = [];
+      for (let i = 0; i < 60; i++) routed.push((await routedHandover(`R-p2-${i}`)).id);
+      const reports = await claimInProcesses(['a', 'b'].map((token) => ({ ...harness.connection, token, now: 1_000, limit: 2 })));
+      // Both took part, so the two really contended for the same rows.
+      for (const claimed of reports) expect(claimed.length).toBeGreaterThan(0);
+      // Every due handover claimed, none twice: by one process or the other, exactly once.
+      expect(reports.flat().sort()).toEqual([...routed].sort());
+      for (const id of routed) {
+        const claims = (await store.listAuditEvents(id)).filter((e) => e.fromState === 'routed' && e.toState === 'delivering');
+        expect(claims).toHaveLength(1);
+      }
+      expect(await store.verifyAudit()).toMatchObject({ ok: true });
+    }, 60_000);
 
     it('fences a completion from a worker whose lease was taken over', async () => {
       const h = await routedHandover();
@@ -255,4 +288,35 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       expect(await store.verifyAudit()).toMatchObject({ ok: false, problem: 'sequence_gap' });
     });
   });
+}
+
+/**
+ * Forks one claimer per task and runs claim rounds (every claimer asked at once) until a round
+ * claims nothing; returns what each claimer got, over all rounds.
+ */
+async function claimInProcesses(tasks: ClaimTask[]): Promise<string[][]> {
+  const children = tasks.map(() => fork(CLAIM_PROCESS, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const reply = (child: ChildProcess, i: number) =>
+    new Promise<ClaimReply>((resolve, reject) => {
+      const exited = (code: number | null) => reject(new Error(`claimer ${i} exited with ${code}`));
+      child.once('exit', exited);
+      child.once('message', (m: ClaimReply) => {
+        child.off('exit', exited);
+        if ('error' in m) reject(new Error(m.error));
+        else resolve(m);
+      });
+    });
+  try {
+    await Promise.all(children.map((child, i) => (child.send(tasks[i]!), reply(child, i))));
+    const claimed: string[][] = tasks.map(() => []);
+    for (;;) {
+      const round = children.map((child, i) => reply(child, i));
+      for (const child of children) child.send('claim');
+      const replies = (await Promise.all(round)) as { claimed: string[] }[];
+      replies.forEach((r, i) => claimed[i]!.push(...r.claimed));
+      if (replies.every((r) => r.claimed.length === 0)) return claimed;
+    }
+  } finally {
+    for (const child of children) if (child.connected) child.send('stop');
+  }
 }

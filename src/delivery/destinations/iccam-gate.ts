@@ -1,7 +1,7 @@
 /**
  * ICCAM pacing (contract §4): one ICCAM call at a time for the whole deployment — dispatch,
  * polling, lookups, every replica — at least the pacing interval apart. The gate is a row in
- * the store that only its holder may use (see store/iccam-rows.ts); its lease expires, so a
+ * the store that only its holder may use (see store/coordination-store.ts); its lease expires, so a
  * holder killed mid-call cannot block the others for longer than one call's deadline.
  *
  * Pacing runs on the wall clock of every process (it is about real calls on a real wire), so it

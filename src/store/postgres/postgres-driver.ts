@@ -1,14 +1,13 @@
 /**
  * PostgreSQL through `pg`: the store for several replicas. `?` placeholders are numbered here
  * so queries stay one text for both dialects. BIGINT comes back as a JS number (our values are
- * epoch milliseconds and counters, far below 2^53).
+ * epoch milliseconds and counters, far below 2^53): the pool gets its own type parsers, so
+ * nothing in the process-wide `pg.types` changes and importing this module sets nothing.
  */
 import pg from 'pg';
 import { StoreUnavailableError } from '../../domain/errors.js';
 import { readMigrations } from '../migration-files.js';
 import type { SqlDriver, SqlRunner } from '../sql-driver.js';
-
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 type Params = readonly unknown[];
 
@@ -18,14 +17,13 @@ export function numberPlaceholders(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
-const placeholderCache = new Map<string, string>();
-function toPg(sql: string): string {
-  let out = placeholderCache.get(sql);
-  if (out === undefined) {
-    out = numberPlaceholders(sql);
-    placeholderCache.set(sql, out);
-  }
-  return out;
+/** pg's default parsers, except BIGINT (and COUNT(*)) as a number rather than a string. */
+function bigintAsNumber(): pg.CustomTypesConfig {
+  const parseBigint = (value: string) => Number(value);
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === pg.types.builtins.INT8 && (format ?? 'text') === 'text' ? parseBigint : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+  };
 }
 
 /**
@@ -49,7 +47,7 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function runnerFor(client: pg.Pool | pg.PoolClient): SqlRunner {
+function runnerFor(client: pg.Pool | pg.PoolClient, toPg: (sql: string) => string): SqlRunner {
   return {
     all: (sql: string, params: Params = []) => guarded(async () => (await client.query(toPg(sql), params as unknown[])).rows),
     get: (sql: string, params: Params = []) => guarded(async () => (await client.query(toPg(sql), params as unknown[])).rows[0]),
@@ -68,14 +66,26 @@ export interface PostgresOptions {
 
 /** Every migration run takes this advisory lock, so replicas starting together apply each once. */
 const MIGRATION_LOCK = 4_823_117;
+/** Orders the unattached audit chain, which has no handover row to lock. */
+const UNATTACHED_CHAIN_LOCK = 4_823_118;
+/** The advisory lock class of URL keys (the two-number form, apart from the single-number locks above). */
+const URL_KEY_LOCK_CLASS = 15;
 
 export class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
-  readonly forUpdate = ' FOR UPDATE';
-  readonly forUpdateSkipLocked = ' FOR UPDATE SKIP LOCKED';
   private readonly pool: pg.Pool;
   private readonly runner: SqlRunner;
   private readonly schema: string | undefined;
+  /** Numbered texts by query text: the store's named queries, whose builders vary only in how many `?` a list holds. */
+  private readonly numbered = new Map<string, string>();
+  private readonly toPg = (sql: string): string => {
+    let out = this.numbered.get(sql);
+    if (out === undefined) {
+      out = numberPlaceholders(sql);
+      this.numbered.set(sql, out);
+    }
+    return out;
+  };
 
   constructor(options: PostgresOptions) {
     this.schema = options.schema;
@@ -85,11 +95,12 @@ export class PostgresDriver implements SqlDriver {
       max: options.poolSize,
       statement_timeout: options.statementTimeoutMs,
       connectionTimeoutMillis: 5_000,
+      types: bigintAsNumber(),
       ...(this.schema ? { options: `-c search_path=${this.schema}` } : {}),
     });
     // An idle client losing its connection (server restart) must not crash the process.
     this.pool.on('error', (error) => options.onError?.(error));
-    this.runner = runnerFor(this.pool);
+    this.runner = runnerFor(this.pool, this.toPg);
   }
 
   all<T>(sql: string, params?: Params): Promise<T[]> {
@@ -116,7 +127,7 @@ export class PostgresDriver implements SqlDriver {
     let broken = false;
     try {
       await client.query(begin);
-      const result = await fn(runnerFor(client));
+      const result = await fn(runnerFor(client, this.toPg));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -129,6 +140,27 @@ export class PostgresDriver implements SqlDriver {
     } finally {
       client.release(broken);
     }
+  }
+
+  forUpdate(select: string, ofTable?: string): string {
+    return `${select} FOR UPDATE${ofTable ? ` OF ${ofTable}` : ''}`;
+  }
+
+  forUpdateSkipLocked(select: string): string {
+    return `${select} FOR UPDATE SKIP LOCKED`;
+  }
+
+  async lockUnattachedAuditChain(tx: SqlRunner): Promise<void> {
+    await tx.get('SELECT pg_advisory_xact_lock(?::bigint) AS locked', [UNATTACHED_CHAIN_LOCK]);
+  }
+
+  /** The unique index on live_url_key, not these locks, is what keeps one live case per URL. */
+  async lockUrlKeysInOrder(tx: SqlRunner, keys: readonly string[]): Promise<void> {
+    // One round trip: the aggregate takes the locks row by row as the sorted subquery yields them.
+    await tx.get(
+      'SELECT COUNT(pg_advisory_xact_lock(?, h)) AS locked FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(?::text[]) AS k ORDER BY h) AS ordered',
+      [URL_KEY_LOCK_CLASS, keys],
+    );
   }
 
   /**

@@ -33,8 +33,6 @@ function keepPrivate(path: string): void {
 
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
-  readonly forUpdate = '';
-  readonly forUpdateSkipLocked = '';
   private readonly db: Database.Database;
   private readonly mutex = new AsyncMutex();
   private readonly statements = new Map<string, Database.Statement>();
@@ -105,6 +103,21 @@ export class SqliteDriver implements SqlDriver {
       }
     });
   }
+
+  // Row locks: a transaction holds the file's write lock from BEGIN IMMEDIATE to its end, so
+  // the rows it reads stay as read, and no other writer (in this process or another) can run.
+
+  forUpdate(select: string): string {
+    return select;
+  }
+
+  forUpdateSkipLocked(select: string): string {
+    return select;
+  }
+
+  async lockUnattachedAuditChain(): Promise<void> {}
+
+  async lockUrlKeysInOrder(): Promise<void> {}
 
   /** One writer at a time: every event committed so far is final, in seq order. */
   withAuditAppendsSettled<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {

@@ -1,0 +1,138 @@
+/**
+ * The handovers table's queries, each named for what it does (the ledger's cases: reads,
+ * patches, delivery claims, poll marks). Constants are fixed texts; functions build a text from
+ * their arguments, and those that lock rows take the driver's RowLocking to say how.
+ */
+import type { HandoverState } from '../domain/handover-states.js';
+import type { Query, RowLocking } from './sql-driver.js';
+import { PATCHABLE_HANDOVER_FIELDS, type HandoverFilter, type HandoverPatch, type HandoverQuery } from './store.js';
+
+/** The SELECT list for handovers joined with their referral (see toHandover). */
+const HANDOVER_COLUMNS = `h.*, r.report_id AS report_id, r.classification AS classification, r.referred_by AS referred_by, r.reported_at AS reported_at, r.created_at AS referral_created_at, r.created_by AS referral_created_by`;
+const HANDOVER_FROM = `handovers h JOIN referrals r ON r.id = h.referral_id`;
+const SELECT_HANDOVERS = `SELECT ${HANDOVER_COLUMNS} FROM ${HANDOVER_FROM}`;
+
+export const SELECT_HANDOVER_BY_ID = `${SELECT_HANDOVERS} WHERE h.id = ?`;
+
+/** The handover, its row locked until the transaction ends (its referral row is left alone). */
+export const lockHandoverById = (locking: RowLocking) => locking.forUpdate(SELECT_HANDOVER_BY_ID, 'h');
+
+export const SELECT_HANDOVERS_OF_REFERRAL = `${SELECT_HANDOVERS} WHERE h.referral_id = ? ORDER BY h.position, h.seq`;
+
+export const SELECT_SUCCESSORS = `${SELECT_HANDOVERS} WHERE h.parent_id = ? ORDER BY h.seq`;
+
+/** Duplicates and reappearances of one handover (params: its id twice). */
+export const SELECT_URL_LINKS = `${SELECT_HANDOVERS} WHERE h.duplicate_of = ? OR h.reappearance_of = ? ORDER BY h.seq`;
+
+export const SELECT_URL_REPEATS = `SELECT h.duplicate_of, h.created_at, h.split_at, e.state AS earlier_state
+  FROM handovers h LEFT JOIN handovers e ON e.id = h.reappearance_of
+  WHERE (h.duplicate_of IS NOT NULL OR h.reappearance_of IS NOT NULL) AND h.created_at >= ? AND h.created_at < ?
+  ORDER BY h.seq`;
+
+export const COUNT_HANDOVERS_OF_REFERRAL = 'SELECT COUNT(*) AS n FROM handovers WHERE referral_id = ?';
+
+export const COUNT_BY_STATE_AND_DESTINATION = 'SELECT state, destination, COUNT(*) AS n FROM handovers GROUP BY state, destination ORDER BY state, destination';
+
+export const COUNT_OVERDUE_BY_DESTINATION =
+  'SELECT destination, COUNT(*) AS n FROM handovers WHERE overdue_at IS NOT NULL AND destination IS NOT NULL GROUP BY destination ORDER BY destination';
+
+export const SELECT_TIMINGS = `SELECT state, destination, country, created_at, delivered_at, acknowledged_at, closed_at, outcome, overdue_at
+  FROM handovers WHERE created_at >= ? AND created_at < ?`;
+
+/** The handover now carrying the URL of the given one (why that one could not go live again). */
+export const SELECT_LIVE_HOLDER_OF_URL_OF = 'SELECT o.id FROM handovers o JOIN handovers h ON h.url_key = o.live_url_key WHERE h.id = ?';
+
+/** Due `routed` handovers of a destination, oldest due first, skipping rows another claimer holds. */
+export const selectDueForClaim = (locking: RowLocking) =>
+  locking.forUpdateSkipLocked(`SELECT id FROM handovers WHERE state = 'routed' AND destination = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?`);
+
+/** The list view's page: filters, after the cursor, oldest first. */
+export function listHandovers(filter: HandoverFilter): Query {
+  const where: string[] = ['h.seq > ?'];
+  const params: unknown[] = [filter.afterSeq ?? 0];
+  if (filter.state) {
+    where.push('h.state = ?');
+    params.push(filter.state);
+  }
+  if (filter.destination) {
+    where.push('h.destination = ?');
+    params.push(filter.destination);
+  }
+  if (filter.country) {
+    where.push('h.country = ?');
+    params.push(filter.country);
+  }
+  if (filter.overdue !== undefined) where.push(filter.overdue ? 'h.overdue_at IS NOT NULL' : 'h.overdue_at IS NULL');
+  params.push(filter.limit);
+  return { sql: `${SELECT_HANDOVERS} WHERE ${where.join(' AND ')} ORDER BY h.seq LIMIT ?`, params };
+}
+
+/** A scheduled job's selection (null when it asks for no state at all: nothing matches). */
+export function findHandovers(q: HandoverQuery): Query | null {
+  if (q.states.length === 0) return null;
+  const where: string[] = [`h.state IN (${placeholders(q.states.length)})`];
+  const params: unknown[] = [...q.states];
+  const bound = (sql: string, value: unknown) => {
+    where.push(sql);
+    params.push(value);
+  };
+  if (q.destination) bound('h.destination = ?', q.destination);
+  if (q.dueBy !== undefined) bound('(h.next_attempt_at IS NULL OR h.next_attempt_at <= ?)', q.dueBy);
+  if (q.leaseExpiredBy !== undefined) bound('h.lease_expires_at <= ?', q.leaseExpiredBy);
+  if (q.createdBefore !== undefined) bound('h.created_at <= ?', q.createdBefore);
+  if (q.deliveredBefore !== undefined) bound('h.delivered_at <= ?', q.deliveredBefore);
+  if (q.acknowledgedBefore !== undefined) bound('h.acknowledged_at <= ?', q.acknowledgedBefore);
+  if (q.lastPolledBefore !== undefined) bound('(h.last_polled_at IS NULL OR h.last_polled_at <= ?)', q.lastPolledBefore);
+  if (q.recheckedBefore !== undefined) bound('(h.rechecked_at IS NULL OR h.rechecked_at <= ?)', q.recheckedBefore);
+  if (q.locatedBefore !== undefined) bound('h.located_at <= ?', q.locatedBefore);
+  if (q.notOverdue) where.push('h.overdue_at IS NULL');
+  if (q.notResent) where.push('h.resent_at IS NULL');
+  if (q.noSuccessor) where.push('NOT EXISTS (SELECT 1 FROM handovers s WHERE s.parent_id = h.id)');
+  params.push(q.limit);
+  const order = q.order === 'least-recently-polled' ? 'COALESCE(h.last_polled_at, 0), h.seq' : 'h.seq';
+  return { sql: `${SELECT_HANDOVERS} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`, params };
+}
+
+const PATCHABLE = new Set<string>(PATCHABLE_HANDOVER_FIELDS);
+const JSON_FIELDS = new Set<string>(['evidence', 'decision']);
+
+/** The column a patchable field is stored in: its name in snake_case. */
+const columnOf = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * Sets the state and the patch's fields (JSON ones serialised). A routed handover always gets
+ * a due time (now, when nobody set one): the claim query can then walk the
+ * (state, destination, next_attempt_at) index instead of sorting.
+ */
+export function patchHandover(id: string, state: HandoverState, patch: HandoverPatch | undefined, now: number): Query {
+  const assignments = ['state = ?', 'updated_at = ?'];
+  const params: unknown[] = [state, now];
+  const keepDueOrNow = state === 'routed' && (patch?.nextAttemptAt ?? null) === null;
+  for (const [field, value] of Object.entries(patch ?? {})) {
+    if (value === undefined || (keepDueOrNow && field === 'nextAttemptAt')) continue;
+    if (!PATCHABLE.has(field)) throw new Error(`not a patchable handover field: ${field}`);
+    assignments.push(`${columnOf(field)} = ?`);
+    params.push(JSON_FIELDS.has(field) && value !== null ? JSON.stringify(value) : value);
+  }
+  if (keepDueOrNow) {
+    assignments.push('next_attempt_at = COALESCE(next_attempt_at, ?)');
+    params.push(now);
+  }
+  return { sql: `UPDATE handovers SET ${assignments.join(', ')} WHERE id = ?`, params: [...params, id] };
+}
+
+/**
+ * Marks the given handovers polled at `now`, passing over rows another transaction holds and
+ * locking the rest in id order. With `polledBefore`, only those not polled since then, and the
+ * marked ids are returned.
+ */
+export function markPolled(locking: RowLocking, ids: readonly string[], now: number, polledBefore?: number): Query {
+  const notSince = polledBefore === undefined ? '' : ' AND (last_polled_at IS NULL OR last_polled_at <= ?)';
+  const select = locking.forUpdateSkipLocked(`SELECT id FROM handovers WHERE id IN (${placeholders(ids.length)})${notSince} ORDER BY id`);
+  return {
+    sql: `UPDATE handovers SET last_polled_at = ? WHERE id IN (${select})${polledBefore === undefined ? '' : ' RETURNING id'}`,
+    params: [now, ...ids, ...(polledBefore === undefined ? [] : [polledBefore])],
+  };
+}
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');

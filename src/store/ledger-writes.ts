@@ -1,0 +1,262 @@
+/**
+ * The ledger's changes: intake, transitions and notes, delivery claims, attempts and
+ * acknowledgements. Its rules live here once: state changes checked against the state machine,
+ * the audit event written in the same transaction, fencing by lease token, idempotent intake.
+ *
+ * Lock order, to stay free of deadlocks on PostgreSQL: handover rows first, audit events last
+ * (each transaction ends by appending its audit events, all in one statement).
+ */
+import { ConflictError, InvalidTransitionError, LeaseLostError, NotFoundError } from '../domain/errors.js';
+import { handoverFacts, referralClassificationHash } from '../domain/handover-facts.js';
+import { canTransition, type HandoverState } from '../domain/handover-states.js';
+import type { AuditAppend, AuditStore } from './audit-store.js';
+import { readReferralWithHandovers } from './handover-reads.js';
+import { COUNT_HANDOVERS_OF_REFERRAL, lockHandoverById, markPolled, patchHandover, SELECT_LIVE_HOLDER_OF_URL_OF, selectDueForClaim } from './handover-queries.js';
+import { ackEventData, attemptEventData, toHandover } from './handover-rows.js';
+import { INSERT_ACK, INSERT_ATTEMPT, INSERT_REFERRAL, INSERT_WEBHOOK_RECEIPT } from './ledger-queries.js';
+import type { SqlDriver, SqlRunner } from './sql-driver.js';
+import type { AckRecord, Annotation, AttemptRecord, ClaimRequest, HandoverPatch, HandoverRecord, NewAck, NewAttempt, NewReferral, ReferralRecord, Transition } from './store.js';
+import { followStateChange, insertLinkedRow, insertReferredUrls, splitDuplicateRow, urlAlreadyLive } from './url-claims.js';
+
+export class LedgerWrites {
+  constructor(
+    private readonly db: SqlDriver,
+    private readonly audit: AuditStore,
+  ) {}
+
+  // ---------------------------------------------------------------- intake
+
+  async createReferral(input: NewReferral, actor: string, now: number) {
+    try {
+      return await this.db.transaction(async (tx) => {
+        const existing = await readReferralWithHandovers(tx, input.reportId);
+        if (existing) return { created: false, ...sameBodyOrConflict(existing, input) };
+        await tx.run(INSERT_REFERRAL, [input.id, input.reportId, input.bodyHash, JSON.stringify(input.classification), input.reportedAt, input.referredBy ?? null, now, actor]);
+        // One live case per URL (issue #15): a URL already carried becomes a duplicate entry.
+        const claimed = await insertReferredUrls(
+          tx,
+          this.db,
+          input.urls.map((u, position) => ({ handoverId: u.handoverId, referralId: input.id, reportId: input.reportId, position, url: u.url, reportedUrl: u.reportedUrl ?? null, contentType: u.contentType })),
+          actor,
+          now,
+        );
+        const newIds = new Set(input.urls.map((u) => u.handoverId));
+        const classificationHash = referralClassificationHash(input.classification);
+        const audit: AuditAppend[] = claimed.audit.map((event) =>
+          event.kind === 'intake' && event.handoverId !== null && newIds.has(event.handoverId)
+            ? { ...event, data: { ...(event.data as object), bodyHash: input.bodyHash, classificationHash, ...(input.referredBy ? { referredBy: input.referredBy } : {}) }, row: null, newChain: true }
+            : { ...event, row: null },
+        );
+        const created = await readReferralWithHandovers(tx, input.reportId);
+        const byId = new Map(created!.handovers.map((h) => [h.id, h]));
+        // Events on earlier handovers (the case a duplicate joins, a reappearance's predecessor)
+        // record those rows as they stand: linking to them changes none of their facts.
+        for (const event of audit) event.row = handoverFacts(byId.get(event.handoverId!) ?? (await this.lockHandover(tx, event.handoverId!)));
+        await this.audit.append(tx, audit);
+        return { created: true, ...created! };
+      });
+    } catch (error) {
+      // Two identical requests racing on PostgreSQL: the loser reads the winner's referral.
+      // (Two referrals of one URL do not collide here: the URL's key is taken with ON CONFLICT.)
+      if (!this.db.isUniqueViolation(error)) throw error;
+      const existing = await readReferralWithHandovers(this.db, input.reportId);
+      if (!existing) throw error;
+      return { created: false, ...sameBodyOrConflict(existing, input) };
+    }
+  }
+
+  // ---------------------------------------------------------------- changes
+
+  private async lockHandover(tx: SqlRunner, id: string): Promise<HandoverRecord> {
+    const row = await tx.get(lockHandoverById(this.db), [id]);
+    if (!row) throw new NotFoundError(`Handover ${id}`);
+    return toHandover(row);
+  }
+
+  private async writePatch(tx: SqlRunner, id: string, state: HandoverState, patch: HandoverPatch | undefined, now: number): Promise<void> {
+    const update = patchHandover(id, state, patch, now);
+    await tx.run(update.sql, update.params);
+  }
+
+  async transition(handoverId: string, change: Transition): Promise<HandoverRecord> {
+    try {
+      return await this.transitionOnce(handoverId, change);
+    } catch (error) {
+      // A failed case sent again while another replica's referral made a new case of its URL
+      // in the same instant: the unique key refused it.
+      if (!this.db.isUniqueViolation(error)) throw error;
+      const holder = await this.db.get<{ id: string }>(SELECT_LIVE_HOLDER_OF_URL_OF, [handoverId]);
+      throw urlAlreadyLive(handoverId, holder?.id ?? 'unknown');
+    }
+  }
+
+  private transitionOnce(handoverId: string, change: Transition): Promise<HandoverRecord> {
+    return this.db.transaction(async (tx) => {
+      const current = await this.lockHandover(tx, handoverId);
+      checkExpectations(current, change.expectState, change.expectLeaseToken);
+      if (!canTransition(current.state, change.to)) {
+        throw new InvalidTransitionError(`A handover cannot go from ${current.state} to ${change.to}.`, { from: current.state, to: change.to });
+      }
+      if (current.state === 'duplicate') {
+        throw new InvalidTransitionError(`Handover ${handoverId} is a duplicate; only a supervisor's split makes it a case.`, { state: current.state });
+      }
+      await followStateChange(tx, current, change.to);
+      await this.writePatch(tx, handoverId, change.to, change.set, change.now);
+      const result = await this.lockHandover(tx, handoverId);
+      await this.audit.append(tx, [
+        { handoverId, referralId: current.referralId, at: change.now, actor: change.actor, kind: change.kind ?? 'transition', fromState: current.state, toState: change.to, reason: change.reason, data: change.data ?? null, row: handoverFacts(result) },
+      ]);
+      return result;
+    });
+  }
+
+  async annotate(handoverId: string, note: Annotation): Promise<HandoverRecord> {
+    return this.db.transaction(async (tx) => {
+      const current = await this.lockHandover(tx, handoverId);
+      checkExpectations(current, note.expectState);
+      await this.writePatch(tx, handoverId, current.state, note.set, note.now);
+      const result = await this.lockHandover(tx, handoverId);
+      await this.audit.append(tx, [
+        { handoverId, referralId: current.referralId, at: note.now, actor: note.actor, kind: note.kind, fromState: current.state, toState: current.state, reason: note.reason, data: note.data ?? null, row: handoverFacts(result) },
+      ]);
+      return result;
+    });
+  }
+
+  async createLinkedHandover(parentId: string, input: { id: string; actor: string; reason: string; now: number }): Promise<HandoverRecord> {
+    return this.db.transaction(async (tx) => {
+      const parent = await this.lockHandover(tx, parentId);
+      const siblings = await tx.get<{ n: number | string }>(COUNT_HANDOVERS_OF_REFERRAL, [parent.referralId]);
+      await insertLinkedRow(tx, parent, { id: input.id, position: Number(siblings?.n ?? 0), now: input.now });
+      const result = await this.lockHandover(tx, input.id);
+      await this.audit.append(tx, [
+        { handoverId: input.id, referralId: parent.referralId, at: input.now, actor: input.actor, kind: 'linked', fromState: null, toState: 'locating', reason: input.reason, data: { parentId }, row: handoverFacts(result), newChain: true },
+        { handoverId: parentId, referralId: parent.referralId, at: input.now, actor: input.actor, kind: 'successor', fromState: parent.state, toState: parent.state, reason: input.reason, data: { successorId: input.id }, row: handoverFacts(parent) },
+      ]);
+      return result;
+    });
+  }
+
+  async splitDuplicate(handoverId: string, input: { actor: string; reason: string; now: number }): Promise<HandoverRecord> {
+    return this.db.transaction(async (tx) => {
+      const current = await this.lockHandover(tx, handoverId);
+      checkExpectations(current, 'duplicate');
+      const events = await splitDuplicateRow(tx, current, input);
+      const result = await this.lockHandover(tx, handoverId);
+      const audit: AuditAppend[] = [];
+      for (const event of events) {
+        audit.push({ ...event, row: handoverFacts(event.handoverId === handoverId ? result : await this.lockHandover(tx, event.handoverId!)) });
+      }
+      await this.audit.append(tx, audit);
+      return result;
+    });
+  }
+
+  // ---------------------------------------------------------------- delivery
+
+  async claimDue(request: ClaimRequest): Promise<HandoverRecord[]> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.all<{ id: string }>(selectDueForClaim(this.db), [request.destination, request.now, request.limit]);
+      if (rows.length === 0) return [];
+      const audit: AuditAppend[] = [];
+      const claimed: HandoverRecord[] = [];
+      for (const { id } of rows) {
+        const current = await this.lockHandover(tx, id);
+        await this.writePatch(tx, id, 'delivering', { leaseToken: request.token, leaseExpiresAt: request.now + request.leaseMs }, request.now);
+        // Read back, so the event records exactly what the row now holds.
+        const after = await this.lockHandover(tx, id);
+        audit.push({ handoverId: id, referralId: current.referralId, at: request.now, actor: request.actor, kind: 'transition', fromState: 'routed', toState: 'delivering', reason: 'claimed for a delivery attempt', data: { attempt: current.attemptCount + 1 }, row: handoverFacts(after) });
+        claimed.push(after);
+      }
+      await this.audit.append(tx, audit);
+      return claimed;
+    });
+  }
+
+  /** The attempt row and its event in the handover's chain (request hash, response digest). */
+  async recordAttempt(a: NewAttempt): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const current = await this.lockHandover(tx, a.handoverId);
+      const inserted = await tx.get<{ id: number | string }>(INSERT_ATTEMPT, [
+        a.handoverId,
+        a.attemptNo,
+        a.destination,
+        a.claimToken,
+        a.startedAt,
+        a.finishedAt,
+        a.durationMs,
+        a.outcome,
+        a.statusCode,
+        a.errorClass,
+        a.requestHash,
+        a.responseDigest,
+        a.detail,
+      ]);
+      const attempt: AttemptRecord = { id: Number(inserted!.id), ...a };
+      await this.audit.append(tx, [
+        { handoverId: a.handoverId, referralId: current.referralId, at: a.finishedAt ?? a.startedAt, actor: 'system:delivery', kind: 'attempt', fromState: current.state, toState: current.state, reason: `attempt ${a.attemptNo}: ${a.outcome}${a.statusCode === null ? '' : ` (${a.statusCode})`}`, data: { attempt: attemptEventData(attempt) }, row: handoverFacts(current) },
+      ]);
+    });
+  }
+
+  // ---------------------------------------------------------------- acknowledgements
+
+  async markPolled(handoverIds: readonly string[], now: number): Promise<void> {
+    if (handoverIds.length === 0) return;
+    // Best effort, and never waiting: rows another transaction holds are skipped (asked again
+    // next interval), and the rest are locked in one order, so two pollers cannot deadlock.
+    const update = markPolled(this.db, handoverIds, now);
+    await this.db.run(update.sql, update.params);
+  }
+
+  async claimPolls(handoverIds: readonly string[], now: number, polledBefore: number): Promise<string[]> {
+    if (handoverIds.length === 0) return [];
+    const update = markPolled(this.db, handoverIds, now, polledBefore);
+    return (await this.db.all<{ id: string }>(update.sql, update.params)).map((r) => r.id);
+  }
+
+  /** The acknowledgement row and its event: in the handover's chain, or the unattached one. */
+  async recordAck(ack: NewAck, audit?: { actor: string; kind: string; reason: string | null; now: number }): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const handoverRow = ack.handoverId ? await tx.get(lockHandoverById(this.db), [ack.handoverId]) : undefined;
+      const handover = handoverRow ? toHandover(handoverRow) : null;
+      const inserted = await tx.get<{ id: number | string }>(INSERT_ACK, [ack.handoverId, ack.destination, ack.source, ack.status, ack.reference, ack.reason, ack.applied ? 1 : 0, ack.note, ack.webhookId, ack.receivedAt]);
+      const record: AckRecord = { id: Number(inserted!.id), ...ack };
+      const common = { handoverId: handover?.id ?? null, referralId: handover?.referralId ?? null, fromState: handover?.state ?? null, toState: handover?.state ?? null, row: handover ? handoverFacts(handover) : null };
+      await this.audit.append(tx, [
+        audit
+          ? { ...common, at: audit.now, actor: audit.actor, kind: audit.kind, reason: audit.reason, data: { destination: ack.destination, status: ack.status, source: ack.source, claimedHandoverId: ack.handoverId, acknowledgement: ackEventData(record) } }
+          : { ...common, at: ack.receivedAt, actor: `system:ack-${ack.source}`, kind: 'acknowledgement', reason: `${ack.destination} ${ack.source}: ${ack.status}`, data: { acknowledgement: ackEventData(record) } },
+      ]);
+    });
+  }
+
+  async rememberWebhookId(destination: string, webhookId: string, now: number): Promise<boolean> {
+    try {
+      await this.db.run(INSERT_WEBHOOK_RECEIPT, [destination, webhookId, now]);
+      return true;
+    } catch (error) {
+      if (this.db.isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+}
+
+function sameBodyOrConflict(existing: { referral: ReferralRecord; handovers: HandoverRecord[] }, input: NewReferral) {
+  if (existing.referral.bodyHash !== input.bodyHash) {
+    throw new ConflictError('referral_conflict', `Report ${input.reportId} was already referred with a different body.`, { referralId: existing.referral.id });
+  }
+  return existing;
+}
+
+function checkExpectations(current: HandoverRecord, expectState: Transition['expectState'], expectLeaseToken?: string): void {
+  if (expectLeaseToken !== undefined && (current.state !== 'delivering' || current.leaseToken !== expectLeaseToken)) {
+    throw new LeaseLostError(current.id);
+  }
+  if (expectState !== undefined) {
+    const allowed = typeof expectState === 'string' ? [expectState] : expectState;
+    if (!allowed.includes(current.state)) {
+      throw new InvalidTransitionError(`Handover ${current.id} is ${current.state}, not ${allowed.join(' or ')}.`, { state: current.state });
+    }
+  }
+}

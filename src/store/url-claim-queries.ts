@@ -1,0 +1,46 @@
+/**
+ * The queries of one live case per URL (issue #15), each named for what it does. A handover
+ * carries its URL by holding the URL's key in `live_url_key`, under a unique index.
+ */
+import { OVER_STATES } from '../domain/handover-states.js';
+import type { RowLocking } from './sql-driver.js';
+
+const OVER_IN = OVER_STATES.map((s) => `'${s}'`).join(', ');
+
+/** The URL's most recent case that is over (what a new case reappears after). */
+export const SELECT_LATEST_OVER_CASE_OF_URL = `SELECT id, state, referral_id FROM handovers WHERE url_key = ? AND state IN (${OVER_IN}) ORDER BY seq DESC LIMIT 1`;
+
+/** A new case in `locating` taking the URL's live key; inserts nothing when another holds it. */
+export const INSERT_CASE_TAKING_URL = `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, url_key, live_url_key, reappearance_of, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, 'locating', ?, ?, ?, ?, ?) ON CONFLICT (live_url_key) DO NOTHING`;
+
+/** The handover holding the URL's live key, locked so it cannot become over before the link to it commits. */
+export const lockLiveHolderOfUrl = (locking: RowLocking) => locking.forUpdate('SELECT id, state, referral_id FROM handovers WHERE live_url_key = ?');
+
+export const INSERT_DUPLICATE = `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, url_key, duplicate_of, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, 'duplicate', ?, ?, ?, ?)`;
+
+/** The handover holding a URL's live key, other than the given one (params: key, id). */
+export const SELECT_OTHER_LIVE_HOLDER = 'SELECT id FROM handovers WHERE live_url_key = ? AND id <> ?';
+
+export const DROP_LIVE_URL_KEY = 'UPDATE handovers SET live_url_key = NULL WHERE id = ?';
+
+/** Sets the URL's key and live key (params: key, live key or null, id). */
+export const SET_URL_KEYS = 'UPDATE handovers SET url_key = ?, live_url_key = ? WHERE id = ?';
+
+/** A duplicate becomes a case in `locating` (params: split at, updated at, key, live key or null, id). */
+export const SPLIT_DUPLICATE = `UPDATE handovers SET state = 'locating', split_at = ?, updated_at = ?, url_key = ?, live_url_key = ? WHERE id = ?`;
+
+export const SELECT_STATE_AND_REFERRAL = 'SELECT state, referral_id FROM handovers WHERE id = ?';
+
+/** A linked successor in `locating` taking the URL's live key; inserts nothing when another holds it. */
+export const INSERT_SUCCESSOR_TAKING_URL = `INSERT INTO handovers (id, referral_id, position, url, content_type, state, parent_id, url_key, live_url_key, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, 'locating', ?, ?, ?, ?, ?) ON CONFLICT (live_url_key) DO NOTHING`;
+
+export const INSERT_SUCCESSOR_WITHOUT_URL = `INSERT INTO handovers (id, referral_id, position, url, content_type, state, parent_id, url_key, live_url_key, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, 'locating', ?, ?, NULL, ?, ?)`;
+
+/** The next rows written before migration 0008, which have no URL key yet. */
+export const SELECT_UNKEYED_PAGE = 'SELECT id, url, state FROM handovers WHERE url_key IS NULL ORDER BY seq LIMIT 500';
+
+export const SELECT_LIVE_KEY_TAKEN = 'SELECT 1 AS taken FROM handovers WHERE live_url_key = ?';
