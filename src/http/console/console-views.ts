@@ -3,6 +3,7 @@
  * unless a template says otherwise (none does). Filters turn times, durations, reason codes
  * and reported URLs into what a person reads.
  */
+import { normaliseEvidenceOutcomes, type HostingEvidence } from '../../domain/evidence.js';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type Nunjucks from 'nunjucks';
@@ -52,6 +53,8 @@ export function createConsoleViews(): ConsoleViews {
   env.addFilter('utc', utcTime);
   env.addFilter('duration', humanDuration);
   env.addFilter('reasonWords', (code: unknown) => reasonInWords(String(code)));
+  // Evidence stored before the outcome words became snake_case is shown in today's words.
+  env.addFilter('currentOutcomeWords', (evidence: HostingEvidence | null) => (evidence ? normaliseEvidenceOutcomes(evidence) : evidence));
   env.addFilter('json', (value: unknown) => JSON.stringify(value ?? null));
   return { render: (template, locals) => env.render(template, locals) };
 }

@@ -3,6 +3,7 @@
  * record of one (with the duplicates and reappearances linked to it), and the supervisor's
  * route / retry / cancel / split.
  */
+import { normaliseEvidenceOutcomes } from '../../domain/evidence.js';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../context.js';
@@ -134,7 +135,7 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     res.json({
       ...handoverSummary(handover),
       classification: handover.classification,
-      evidence: handover.evidence,
+      evidence: handover.evidence && normaliseEvidenceOutcomes(handover.evidence),
       decision: handover.decision,
       attempts: attempts.map(attemptView),
       acknowledgements: acks.map(ackView),
