@@ -12,8 +12,7 @@ import { coerceError, ConfigError } from '../domain/errors.js';
 import { decodeWebhookSecret } from '../domain/webhook-signature.js';
 import { parseApiKeyEntries, type ApiKeyEntry } from './api-keys.js';
 
-const ROLES = ['analyst', 'supervisor', 'service'] as const;
-export type Role = (typeof ROLES)[number];
+export type Role = 'analyst' | 'supervisor' | 'service';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();

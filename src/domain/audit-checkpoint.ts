@@ -75,13 +75,7 @@ export function checkCheckpointSignature(c: SignedCheckpoint, pinnedKey: KeyObje
   const problems: string[] = [];
   const body = bodyOf(c);
   if (c.keyId !== keyIdOf(pinnedKey)) problems.push(`signed by key ${c.keyId.slice(0, 16)}…, not the pinned key ${keyIdOf(pinnedKey).slice(0, 16)}…`);
-  let signatureOk = false;
-  try {
-    signatureOk = verify(null, signedText(body), pinnedKey, Buffer.from(c.signature, 'base64'));
-  } catch {
-    signatureOk = false;
-  }
-  if (!signatureOk) problems.push('signature does not verify with the pinned public key');
+  if (!signatureVerifies(signedText(body), c.signature, pinnedKey)) problems.push('signature does not verify with the pinned public key');
   if (checkpointHash(body, c.signature) !== c.hash) problems.push('stored hash is not the hash of its body and signature');
   return problems;
 }
@@ -133,4 +127,13 @@ export function parseCheckpointLine(line: string): SignedCheckpoint {
 /** Same checkpoint, field for field. */
 export function sameCheckpoint(a: SignedCheckpoint, b: SignedCheckpoint): boolean {
   return canonicalJson(a) === canonicalJson(b);
+}
+
+/** A malformed signature or key makes `verify` throw: that is a signature that does not verify. */
+function signatureVerifies(text: Buffer, signatureBase64: string, key: KeyObject): boolean {
+  try {
+    return verify(null, text, key, Buffer.from(signatureBase64, 'base64'));
+  } catch {
+    return false;
+  }
 }

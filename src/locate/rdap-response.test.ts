@@ -30,7 +30,8 @@ describe('parseRdapNetwork for each registry shape', () => {
   it('AFRINIC: no abuse entity, range only as cidr0 (written out as start - end)', () => {
     const facts = parseRdapNetwork(fixture('afrinic-196.216.2.1.json'));
     expect(facts).toMatchObject({ country: 'MU', abuseEmail: null, range: '196.216.2.0 - 196.216.3.255' });
-    expect(facts.bounds?.end! - facts.bounds?.start!).toBe(511n);
+    expect(facts.bounds).toBeDefined();
+    expect(facts.bounds!.end - facts.bounds!.start).toBe(511n);
   });
 
   it('refuses an object that is not an ip network', () => {

@@ -13,6 +13,7 @@ import { startPoliceStandin, type PoliceStandin } from '../../scripts/sandbox/po
 import { startChildService, type ChildService } from '../support/child-service.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { KEYS } from '../support/test-service.js';
+import { coerceError } from '../../src/domain/errors.js';
 
 const REFERRALS = 10;
 const URLS_PER_REFERRAL = 10; // 100 handovers
@@ -101,7 +102,7 @@ async function referAll(replicas: ChildService[]): Promise<void> {
   try {
     await referAllUnchecked(replicas);
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${problems().slice(0, 5).join('\n')}`);
+    throw new Error(`${coerceError(error).message}\n${problems().slice(0, 5).join('\n')}`, { cause: error });
   }
 }
 
