@@ -35,7 +35,7 @@ export function loadOrCreateSigningKey(keyFile: string): { privateKey: KeyObject
   return { privateKey, created: false };
 }
 
-export function loadSigningKey(keyFile: string): KeyObject {
+function loadSigningKey(keyFile: string): KeyObject {
   const mode = statSync(keyFile).mode & 0o077;
   if (mode !== 0 && process.platform !== 'win32') throw new Error(`${keyFile} is readable by others (mode ${(statSync(keyFile).mode & 0o777).toString(8)}); chmod 600 it`);
   const key = createPrivateKey(readFileSync(keyFile));

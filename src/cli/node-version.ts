@@ -16,7 +16,10 @@ export function isSupportedNode(version: string): boolean {
   return SUPPORTED_NODE.some((v) => v.major === major && (minor ?? 0) >= v.minMinor);
 }
 
-/** One line on stderr and exit 2 on any other Node, before anything else is loaded. */
+/**
+ * One line on stderr and exit 2 on any other Node, before anything else is loaded.
+ * @public bin/referral.mjs loads it from dist/ by URL, which knip cannot follow.
+ */
 export function refuseUnsupportedNode(version = process.version): void {
   if (isSupportedNode(version)) return;
   process.stderr.write(`Node ${version} is not supported: use Node ${SUPPORTED_NODE.map((v) => `${v.major} (${v.major}.${v.minMinor} or later)`).join(' or ')}.\n`);

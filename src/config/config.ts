@@ -12,7 +12,6 @@ import { coerceError, ConfigError } from '../domain/errors.js';
 import { decodeWebhookSecret } from '../domain/webhook-signature.js';
 import { parseApiKeyEntries, type ApiKeyEntry } from './api-keys.js';
 
-export type Role = 'analyst' | 'supervisor' | 'service';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -140,7 +139,7 @@ export function suggestSetting(name: string): string | null {
 type Variables = { [K in keyof typeof VARIABLES]: z.output<(typeof VARIABLES)[K]> };
 export const CONFIG_VARIABLES = Object.keys(VARIABLES) as (keyof typeof VARIABLES)[];
 
-export interface IccamSettings {
+interface IccamSettings {
   baseUrl: string;
   username: string;
   password: string;
@@ -161,7 +160,7 @@ export interface IccamSettings {
   paymentMethods: number[];
 }
 
-export interface DestinationSettings {
+interface DestinationSettings {
   police: { baseUrl: string; token: string } | null;
   inhope: IccamSettings | null;
   caFile: string | null;

@@ -17,8 +17,8 @@ import {
 
 export { isInhopeMember, memberHotline, type RoutingPolicy };
 
-export const ROUTING_POLICY_FILE = 'routing-policy.json';
-export const INHOPE_MEMBERS_FILE = 'inhope-members.json';
+const ROUTING_POLICY_FILE = 'routing-policy.json';
+const INHOPE_MEMBERS_FILE = 'inhope-members.json';
 
 /** The policy files are missing, not JSON, or do not match their schema. */
 function policyError(message: string, options?: { cause?: unknown }): SetupError {

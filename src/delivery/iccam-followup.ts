@@ -26,7 +26,7 @@ export interface IccamFollowUpSummary {
 }
 
 const ACTOR = 'system:iccam-followup';
-export const DEFAULT_ICCAM_POLL = { deliveredMs: 3_600_000, acknowledgedMs: 21_600_000 };
+const DEFAULT_ICCAM_POLL = { deliveredMs: 3_600_000, acknowledgedMs: 21_600_000 };
 
 export async function followUpIccam(ctx: Context, adapter: IccamAdapter, options: { limit?: number } = {}): Promise<IccamFollowUpSummary> {
   const summary: IccamFollowUpSummary = { asked: 0, applied: 0, contentIdsFound: 0, hostingCorrected: 0, countriesAssigned: 0, notInState: 0, errors: 0 };

@@ -11,7 +11,7 @@ import type { DeliveryOutcome, DestinationAdapter } from './destinations/destina
  * decision, a body builder that threw): not an outcome of the destination, so it never counts
  * against its circuit breaker, and the handover goes to `failed` with `internal_error`.
  */
-export interface InternalFailure {
+interface InternalFailure {
   kind: 'internal_error';
   error: Error;
   durationMs: number;

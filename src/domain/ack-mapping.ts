@@ -13,9 +13,9 @@ import type { Destination } from './decision.js';
  * - `fail`: rejected, or not illegal where it is hosted (→ `failed`, with the reason);
  * - `moved`: closed with outcome `moved`; the caller opens a new, linked handover to locate again.
  */
-export type AckEffect = 'none' | 'acknowledge' | 'close' | 'fail' | 'moved';
+type AckEffect = 'none' | 'acknowledge' | 'close' | 'fail' | 'moved';
 
-export type AckOutcome = 'removed' | 'unavailable' | 'moved' | 'closed' | 'not_illegal' | 'rejected';
+type AckOutcome = 'removed' | 'unavailable' | 'moved' | 'closed' | 'not_illegal' | 'rejected';
 
 export interface AckObservation {
   destination: Destination;
@@ -30,11 +30,11 @@ export interface AckObservation {
   outcome?: AckOutcome | null;
 }
 
-export const POLICE_STATUSES = ['received', 'registered', 'rejected', 'closed'] as const;
-export type PoliceStatus = (typeof POLICE_STATUSES)[number];
+const POLICE_STATUSES = ['received', 'registered', 'rejected', 'closed'] as const;
+type PoliceStatus = (typeof POLICE_STATUSES)[number];
 
-export const ICCAM_ACTION_TYPES = ['LEA', 'ISP', 'CR', 'CU', 'MO', 'NI'] as const;
-export type IccamActionType = (typeof ICCAM_ACTION_TYPES)[number];
+const ICCAM_ACTION_TYPES = ['LEA', 'ISP', 'CR', 'CU', 'MO', 'NI'] as const;
+type IccamActionType = (typeof ICCAM_ACTION_TYPES)[number];
 
 export interface IccamAction {
   type: string;
@@ -43,7 +43,7 @@ export interface IccamAction {
 }
 
 /** Status reported by mapIccamActions when the content has no (known) action yet. */
-export const ICCAM_NO_ACTION = 'no-action';
+const ICCAM_NO_ACTION = 'no-action';
 
 export interface PoliceStatusExtra {
   caseNumber?: string | null;

@@ -9,7 +9,7 @@ import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { GENESIS_HASH } from './audit-chain.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 
-export const CHECKPOINT_LOG_NAME = 'hotline-referral-router/audit';
+const CHECKPOINT_LOG_NAME = 'hotline-referral-router/audit';
 /** Signed text = this line, then the canonical JSON of the body (domain separation). */
 const SIGNING_CONTEXT = 'hotline-referral-router audit checkpoint v1\n';
 
@@ -43,7 +43,7 @@ export interface SignedCheckpoint extends CheckpointBody {
   publicKey: string;
 }
 
-export function publicKeyDer(key: KeyObject): Buffer {
+function publicKeyDer(key: KeyObject): Buffer {
   return (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'der' });
 }
 
@@ -55,11 +55,11 @@ function signedText(body: CheckpointBody): Buffer {
   return Buffer.from(SIGNING_CONTEXT + canonicalJson(body), 'utf8');
 }
 
-export function bodyOf(c: CheckpointBody): CheckpointBody {
+function bodyOf(c: CheckpointBody): CheckpointBody {
   return { v: c.v, log: c.log, id: c.id, fromSeq: c.fromSeq, toSeq: c.toSeq, size: c.size, root: c.root, prev: c.prev, at: c.at, keyId: c.keyId };
 }
 
-export function checkpointHash(body: CheckpointBody, signature: string): string {
+function checkpointHash(body: CheckpointBody, signature: string): string {
   return sha256Hex(canonicalJson({ ...bodyOf(body), signature }));
 }
 

@@ -10,7 +10,7 @@ import type { Random } from './clock.js';
  * - `equal`: in [step/2, step] — never much sooner than the step, so a destination that is
  *   down is not asked again almost at once. The default, since we have few, precious partners.
  */
-export type JitterMode = 'full' | 'equal';
+type JitterMode = 'full' | 'equal';
 
 export interface RetrySchedule {
   /** The step before the first retry; doubles with every further failure. */

@@ -11,7 +11,7 @@
 import type { Clock } from './clock.js';
 
 /** `half-open`: the cool-down has passed; one trial may go through. */
-export type CircuitState = 'closed' | 'open' | 'half-open';
+type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the circuit. */
@@ -24,7 +24,7 @@ export interface CircuitBreakerOptions {
   trialTimeoutMs: number;
 }
 
-export const DEFAULT_CIRCUIT_BREAKER_OPTIONS: Readonly<CircuitBreakerOptions> = Object.freeze({
+const DEFAULT_CIRCUIT_BREAKER_OPTIONS: Readonly<CircuitBreakerOptions> = Object.freeze({
   failureThreshold: 5,
   coolDownMs: 60_000,
   maxCoolDownMs: 30 * 60_000,

@@ -15,7 +15,7 @@ export type ReviewReasonCode =
   | 'anycast' // a GeoIP database marks an address anycast: its country is wherever the nearest site is
   | 'locate_failed'; // locating threw on every attempt: no evidence could be gathered
 
-export type RuleId =
+type RuleId =
   | 'home-country'
   | 'inhope-member'
   | 'non-member-police'

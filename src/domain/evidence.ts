@@ -16,9 +16,9 @@ export type HostKind = 'domain' | 'ipv4' | 'ipv6' | 'onion' | 'unresolvable-name
 export type DnsOutcome = 'ok' | 'nxdomain' | 'nodata' | 'servfail' | 'timeout' | 'refused' | 'error' | 'bad_name' | 'not_applicable';
 
 /** ipaddr.js range name ("unicast" is the only publicly routable one). */
-export type AddressRange = string;
+type AddressRange = string;
 
-export interface GeoObservation {
+interface GeoObservation {
   /** ISO 3166-1 alpha-2, upper case; null when the database has no answer. */
   country: string | null;
   asn: number | null;

@@ -67,7 +67,3 @@ export const LIVE_STATES: readonly HandoverState[] = ['locating', 'needs_review'
 
 /** States in which a case is over: the same URL referred again is a new case, a reappearance. */
 export const OVER_STATES: readonly HandoverState[] = ['closed', 'failed', 'cancelled'];
-
-export function isLiveState(state: HandoverState): boolean {
-  return LIVE_STATES.includes(state);
-}

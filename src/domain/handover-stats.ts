@@ -15,7 +15,7 @@ export interface HandoverTiming {
   overdue: boolean;
 }
 
-export interface DurationSummary {
+interface DurationSummary {
   count: number;
   /** Milliseconds; null when nothing was measured. */
   medianMs: number | null;
@@ -41,7 +41,7 @@ export interface HandoverStats {
 }
 
 /** Nearest-rank percentile of sorted values (p in 0..100). */
-export function percentile(sorted: readonly number[], p: number): number | null {
+function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 /** ICCAM's site types, in our spelling (contract §3). */
-export const SITE_TYPES = [
+const SITE_TYPES = [
   'website',
   'file-host',
   'image-store',
@@ -24,7 +24,7 @@ export const SITE_TYPES = [
 export type SiteType = (typeof SITE_TYPES)[number];
 
 /** Earlier spellings, still accepted at intake and stored as their current names. */
-export const LEGACY_SITE_TYPES = ['social', 'other'] as const;
+const LEGACY_SITE_TYPES = ['social', 'other'] as const;
 const LEGACY_SITE_TYPE_NAMES: Record<(typeof LEGACY_SITE_TYPES)[number], SiteType> = { social: 'social-network', other: 'not-applicable' };
 
 export const classificationSchema = z

@@ -11,7 +11,7 @@ export interface UrlRepeatRow {
   earlierState: string | null;
 }
 
-export interface UrlRepeatCounts {
+interface UrlRepeatCounts {
   /** URLs referred while another live handover carried them (split ones included). */
   duplicates: number;
   /** Duplicates a supervisor later split into a case of their own. */

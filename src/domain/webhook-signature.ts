@@ -13,14 +13,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SetupError } from './errors.js';
 
-export const WEBHOOK_TOLERANCE_MS = 5 * 60 * 1_000;
+const WEBHOOK_TOLERANCE_MS = 5 * 60 * 1_000;
 const SECRET_PREFIX = 'whsec_';
 const SIGNATURE_VERSION = 'v1';
 const HMAC_SHA256_BYTES = 32;
 /** More entries than this in one header is no rotation but an attempt to make us work. */
 const MAX_SIGNATURES = 16;
 
-export type WebhookFailureCode =
+type WebhookFailureCode =
   | 'missing_headers'
   /** A header is present but unreadable (timestamp not an integer number of seconds). */
   | 'malformed_headers'
@@ -34,7 +34,7 @@ export type WebhookVerification =
 
 /** A configured secret that cannot be used (empty, or `whsec_` with no valid base64). */
 /** Headers as Node and Express give them: names in any case, values possibly repeated. */
-export type WebhookHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+type WebhookHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 export interface VerifyWebhookInput {
   headers: WebhookHeaders;

@@ -23,8 +23,8 @@ import { ackRoutes } from './routes/acks.js';
 import { locateRoutes } from './routes/locate.js';
 import { mountConsole, type ConsoleParts } from './console/mount-console.js';
 
-export const API_INFO = { title: 'hotline-referral-router', version: '1' };
-export const BODY_LIMIT = '256kb';
+const API_INFO = { title: 'hotline-referral-router', version: '1' };
+const BODY_LIMIT = '256kb';
 
 /** Counts and logs every answer by route pattern (ids only; never the body or full URL). */
 function observe(ctx: Context): RequestHandler {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { errorSchema } from './routes/shared-schemas.js';
 
-export interface ResponseSpec {
+interface ResponseSpec {
   description: string;
   /** Every answer has a schema: a generated client must never get `unknown`. */
   schema: z.ZodType;

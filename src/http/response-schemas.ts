@@ -12,7 +12,7 @@ const isoTime = z.string().meta({ format: 'date-time' });
 const destination = z.enum(DESTINATIONS as ['police', 'inhope']);
 const state = z.enum(HANDOVER_STATES);
 
-export const reviewSchema = z
+const reviewSchema = z
   .object({
     reasons: z.array(z.string()).meta({ description: 'Review reason codes, e.g. behind_cdn, host_unresolvable' }),
     since: isoTime.nullable(),
@@ -53,7 +53,7 @@ export const handoverPageSchema = z
   .object({ items: z.array(handoverSummarySchema), nextCursor: z.string().nullable() })
   .meta({ id: 'HandoverPage' });
 
-export const decisionSchema = z
+const decisionSchema = z
   .object({
     destination: destination.nullable(),
     country: z.string().nullable(),
@@ -68,7 +68,7 @@ export const decisionSchema = z
   })
   .meta({ id: 'RoutingDecision' });
 
-export const evidenceSchema = z
+const evidenceSchema = z
   .record(z.string(), z.unknown())
   .meta({ id: 'HostingEvidence', description: 'DNS answers, GeoIP, ASN, CDN and registry (RDAP/WHOIS) findings, with their sources and times' });
 

@@ -12,7 +12,7 @@ import type { ProbeResult } from '../services/readiness.js';
 
 const DAY_MS = 24 * 3_600_000;
 
-export interface GeoipAge {
+interface GeoipAge {
   builtAt: string | null;
   /** Whole days and a tenth; null when the database does not say when it was built. */
   ageDays: number | null;
@@ -20,7 +20,7 @@ export interface GeoipAge {
   stale: boolean;
 }
 
-export function geoipAge(ctx: Context, locator: Pick<Locator, 'readiness'>): GeoipAge {
+function geoipAge(ctx: Context, locator: Pick<Locator, 'readiness'>): GeoipAge {
   const builtAt = locator.readiness().geoipBuiltAt;
   const built = builtAt ? Date.parse(builtAt) : Number.NaN;
   const ageDays = Number.isNaN(built) ? null : Math.round(((ctx.clock.now().getTime() - built) / DAY_MS) * 10) / 10;

@@ -28,7 +28,7 @@ function failedDecision(kind: string, attempts: number, now: Date): RoutingDecis
 }
 
 /** Backoff, or review once the attempts or the give-up time have run out. */
-export async function recordLocateFailure(ctx: Context, handover: HandoverRecord, error: unknown): Promise<'retry_later' | 'needs_review' | 'skipped'> {
+async function recordLocateFailure(ctx: Context, handover: HandoverRecord, error: unknown): Promise<'retry_later' | 'needs_review' | 'skipped'> {
   const now = ctx.clock.now();
   const at = now.getTime();
   const attempts = handover.locateAttempts + 1;

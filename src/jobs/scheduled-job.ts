@@ -35,7 +35,7 @@ export type JobRunResult =
   | { job: string; status: 'skipped'; reason: 'overlap' | 'not_leader' | 'stopped' };
 
 /** The time between two runs of a cron schedule (from its next two occurrences). */
-export function schedulePeriodMs(schedule: string): number {
+function schedulePeriodMs(schedule: string): number {
   const probe = cron.createTask(schedule, () => undefined);
   const [first, second] = probe.getNextRuns(2);
   void probe.destroy();

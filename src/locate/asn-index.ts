@@ -22,7 +22,7 @@ export interface AsnLookup {
   readonly source: string;
 }
 
-export function defaultAsnCsvPaths(): { ipv4: string; ipv6: string } {
+function defaultAsnCsvPaths(): { ipv4: string; ipv6: string } {
   const require = createRequire(import.meta.url);
   return {
     ipv4: require.resolve('@ip-location-db/asn/asn-ipv4-num.csv'),

@@ -32,7 +32,7 @@ const PublishedSchema = z.object({
 const CdnNetworksSchema = z.object({ providers: z.array(ProviderSchema), published: PublishedSchema.optional() });
 export type CdnNetworks = z.infer<typeof CdnNetworksSchema>;
 
-export function defaultCdnNetworksPath(): string {
+function defaultCdnNetworksPath(): string {
   return fileURLToPath(new URL('../../config/cdn-networks.json', import.meta.url));
 }
 

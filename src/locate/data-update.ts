@@ -12,7 +12,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { coerceError } from '../domain/errors.js';
 import { type DataSource, parsePublishedData, readPublishedSource } from './published-data.js';
 
-export type UpdateOutcome = 'updated' | 'unchanged' | 'refused' | 'failed';
+type UpdateOutcome = 'updated' | 'unchanged' | 'refused' | 'failed';
 
 export interface SourceUpdate {
   id: string;
@@ -36,7 +36,7 @@ export interface DataUpdateOptions {
   http?: AxiosInstance;
 }
 
-export interface ManifestEntry {
+interface ManifestEntry {
   url: string;
   fetchedAt: string;
   entries: number;
@@ -44,7 +44,7 @@ export interface ManifestEntry {
 }
 
 /** Writes `path` atomically: a temporary file beside it, then a rename over it. */
-export async function writeFileAtomically(path: string, content: string): Promise<void> {
+async function writeFileAtomically(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(temporary, content, { flush: true });

@@ -8,7 +8,7 @@ import { Resolver } from 'node:dns/promises';
 import type { Clock } from '../domain/clock.js';
 import type { DnsOutcome } from '../domain/evidence.js';
 
-export interface ResolvedAddress {
+interface ResolvedAddress {
   address: string;
   family: 4 | 6;
   ttl: number;
@@ -71,7 +71,7 @@ const CACHEABLE: ReadonlySet<DnsOutcome> = new Set(['ok', 'nxdomain', 'nodata', 
  * Why a host name can never resolve (RFC 1035 §2.3.4 limits), or null: an empty label
  * (`a..b.test`), a label over 63 octets, a name over 253. Checked before asking the DNS.
  */
-export function malformedNameProblem(name: string): string | null {
+function malformedNameProblem(name: string): string | null {
   if (name.length > 253) return 'name longer than 253 characters';
   const labels = name.split('.');
   if (labels.some((l) => l === '')) return 'empty label';

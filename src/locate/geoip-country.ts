@@ -25,7 +25,7 @@ export function defaultCountryDbPath(): string {
 }
 
 /** Country from either record shape; the registered country stands in when the located one is missing. */
-export function countryOfRecord(record: CountryRecord | null): string | null {
+function countryOfRecord(record: CountryRecord | null): string | null {
   if (!record) return null;
   const code = record.country_code ?? record.country?.iso_code ?? record.registered_country?.iso_code;
   return typeof code === 'string' && /^[A-Za-z]{2}$/.test(code) ? code.toUpperCase() : null;

@@ -55,7 +55,7 @@ export interface LocatorOptions {
   registryParallelism?: number;
 }
 
-export interface LocatorReadiness {
+interface LocatorReadiness {
   geoipLoaded: boolean;
   asnLoaded: boolean;
   geoipIsOfflineDefault: boolean;

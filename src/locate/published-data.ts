@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { SetupError } from '../domain/errors.js';
 import { ipv4ToNumber } from './asn-index.js';
 
-export const DATA_FORMATS = ['rdap-bootstrap', 'cidr-lines', 'fastly', 'aws-cloudfront', 'cdncheck'] as const;
+const DATA_FORMATS = ['rdap-bootstrap', 'cidr-lines', 'fastly', 'aws-cloudfront', 'cdncheck'] as const;
 export type DataFormat = (typeof DATA_FORMATS)[number];
 
 const SourceSchema = z.object({
@@ -27,11 +27,11 @@ const SourceSchema = z.object({
 const SourcesSchema = z.object({ sources: z.array(SourceSchema).min(1) });
 export type DataSource = z.infer<typeof SourceSchema>;
 
-export function bundledDataDir(): string {
+function bundledDataDir(): string {
   return fileURLToPath(new URL('../../data/', import.meta.url));
 }
 
-export function defaultDataSourcesPath(): string {
+function defaultDataSourcesPath(): string {
   return fileURLToPath(new URL('../../config/data-sources.json', import.meta.url));
 }
 
@@ -48,7 +48,7 @@ export function loadDataSources(path = defaultDataSourcesPath()): DataSource[] {
 }
 
 /** CDN ranges per provider (provider names as the source writes them). */
-export type ProviderRanges = Map<string, string[]>;
+type ProviderRanges = Map<string, string[]>;
 
 /** What one file holds, read by its format. `entries` counts what the update compares. */
 export interface ParsedData {

@@ -60,7 +60,7 @@ function failure(outcome: RegistryOutcome, observedAt: string, detail: string, s
 }
 
 /** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from `now`. */
-export function retryAfterMs(header: unknown, now: number): number | null {
+function retryAfterMs(header: unknown, now: number): number | null {
   if (typeof header !== 'string' || header.trim() === '') return null;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);

@@ -22,7 +22,7 @@ export interface NetworkFacts {
  * octal, turning Google's 74.125.0.0/16 into 60.125.0.0/16. A `/n` suffix on a single
  * address (old RIPE ranges `62.239.237.0/32 - 62.239.237.255/32`) is dropped.
  */
-export function parseRegistryAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+function parseRegistryAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   const bare = text.trim().replace(/\/\d{1,3}$/, '');
   const dotted = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(bare);
   if (dotted) {
@@ -68,7 +68,7 @@ export function boundsOfRange(range: string): { start: bigint; end: bigint; fami
 }
 
 /** The canonical text of a numeric address of the given family. */
-export function bigIntToAddress(value: bigint, family: 4 | 6): string {
+function bigIntToAddress(value: bigint, family: 4 | 6): string {
   const bytes: number[] = [];
   for (let i = 0; i < (family === 4 ? 4 : 16); i += 1) {
     bytes.unshift(Number(value & 0xffn));
@@ -83,7 +83,7 @@ export function formatBounds(bounds: { start: bigint; end: bigint }, family: 4 |
 }
 
 /** Longest free text (names, handles, ranges, details) that enters the evidence from a registry. */
-export const MAX_REGISTRY_TEXT = 200;
+const MAX_REGISTRY_TEXT = 200;
 
 /** Registry free text, trimmed, stripped of control characters and capped. */
 export function capText(value: string | null | undefined, max = MAX_REGISTRY_TEXT): string | null {

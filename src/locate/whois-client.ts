@@ -32,7 +32,7 @@ function splitServer(server: string): { host: string; port: number } {
 }
 
 /** Sends one query line and returns everything the server writes before closing. */
-export function queryWhois(server: string, query: string, timeoutMs: number, maxBytes = 512 * 1024): Promise<string> {
+function queryWhois(server: string, query: string, timeoutMs: number, maxBytes = 512 * 1024): Promise<string> {
   const { host, port } = splitServer(server);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -60,7 +60,7 @@ export function queryWhois(server: string, query: string, timeoutMs: number, max
 }
 
 /** The query text each registry expects for an address. */
-export function whoisQueryFor(registry: string, address: string): string {
+function whoisQueryFor(registry: string, address: string): string {
   // ARIN answers a bare address with a summary; "n + addr" asks for the full network record.
   return registry === 'arin' ? `n + ${address}` : address;
 }

@@ -7,7 +7,7 @@ import type { Query } from './sql-driver.js';
 
 const AUDIT_EVENT_COLUMNS = 'handover_id, referral_id, at, actor, kind, from_state, to_state, reason, data, prev_hash, hash, chain, chain_seq, row_facts';
 /** How many values each row of insertAuditEvents holds, in AUDIT_EVENT_COLUMNS order. */
-export const AUDIT_EVENT_ARITY = 14;
+const AUDIT_EVENT_ARITY = 14;
 
 /** Appends every row in one statement (rows: AUDIT_EVENT_ARITY values each). */
 export function insertAuditEvents(rows: readonly (readonly unknown[])[]): Query {

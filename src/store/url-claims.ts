@@ -49,7 +49,7 @@ export interface ReferredUrl {
 }
 
 /** The key used for a stored URL; a URL the parser refuses (never accepted) is its own key. */
-export function keyOf(url: string): string {
+function keyOf(url: string): string {
   return urlIdentityKey(url) ?? url;
 }
 
@@ -61,7 +61,7 @@ const HOLDER_LOOKUPS = 5;
  * live handover already holds it, a `duplicate` entry linked to that handover. A new case whose
  * URL had an earlier case that is over is linked to it as a reappearance.
  */
-export async function insertReferredUrl(tx: SqlRunner, locking: RowLocking, u: ReferredUrl, actor: string, now: number): Promise<{ intake: UrlIntake; audit: AuditInput[] }> {
+async function insertReferredUrl(tx: SqlRunner, locking: RowLocking, u: ReferredUrl, actor: string, now: number): Promise<{ intake: UrlIntake; audit: AuditInput[] }> {
   const urlKey = keyOf(u.url);
   for (let lookup = 0; lookup < HOLDER_LOOKUPS; lookup++) {
     const earlier = await tx.get<{ id: string; state: string; referral_id: string }>(SELECT_LATEST_OVER_CASE_OF_URL, [urlKey]);

@@ -26,7 +26,7 @@ import { statusErrorFromStatus, statusErrorFromThrown } from './attempt-outcome.
 import { classifyStatus } from './status-classification.js';
 import { ICCAM_LOOKUP_LISTS, parseLookupList, type IccamLookupEntry, type IccamLookupList } from './iccam-lookups.js';
 
-export { buildIccamReportBody, type IccamReportBody } from './iccam-report-body.js';
+;
 
 export interface IccamAdapterOptions {
   baseUrl: string;
@@ -63,7 +63,7 @@ export interface IccamContentView {
 }
 
 /** The result of one assignment PUT. */
-export type IccamPutResult =
+type IccamPutResult =
   | { kind: 'done'; statusCode: number }
   | { kind: 'not_in_state'; statusCode: number; detail: string }
   | { kind: 'error'; statusCode: number | null; detail: string };

@@ -15,7 +15,7 @@ export interface PacingClock {
   sleep(ms: number): Promise<void>;
 }
 
-export const WALL_CLOCK_PACING: PacingClock = {
+const WALL_CLOCK_PACING: PacingClock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };

@@ -4,7 +4,7 @@
  * **by name**, so a renumbering on ICCAM's side follows by itself, and a name that disappears
  * is noticed (the destination is then not ready, naming it) rather than sent wrong. Pure.
  */
-import { SITE_TYPES, type Classification, type SiteType } from '../../domain/referral.js';
+import { type Classification, type SiteType } from '../../domain/referral.js';
 
 export const ICCAM_LOOKUP_LISTS = [
   'classifications',
@@ -25,11 +25,8 @@ export interface IccamLookupEntry {
 
 export type IccamLookupLists = Partial<Record<IccamLookupList, IccamLookupEntry[]>>;
 
-/** When the seed's values were current (contract §4: the 2023 values SCARt carries). */
-export const ICCAM_SEED_DATE = '2023-01-01';
-
 /** The dated seed, used for any list ICCAM has not yet been asked for (or could not be). */
-export const ICCAM_SEED_LISTS: IccamLookupLists = {
+const ICCAM_SEED_LISTS: IccamLookupLists = {
   classifications: [
     { id: 1, name: 'Baseline' },
     { id: 2, name: 'National' },
@@ -78,18 +75,18 @@ export const ICCAM_SEED_LISTS: IccamLookupLists = {
 };
 
 /** Our vocabulary → ICCAM's names (contract §3 and §4). */
-export const CLASSIFICATION_NAMES: Record<Classification['category'], string> = { baseline: 'Baseline', national: 'National' };
-export const AGE_NAMES: Record<Classification['ageGroup'], string> = {
+const CLASSIFICATION_NAMES: Record<Classification['category'], string> = { baseline: 'Baseline', national: 'National' };
+const AGE_NAMES: Record<Classification['ageGroup'], string> = {
   infant: 'Infant',
   prepubescent: 'Pre-pubescent',
   pubescent: 'Pubescent',
   unknown: 'Not categorised',
 };
-export type GenderKey = NonNullable<Classification['gender']>;
-export const GENDER_NAMES: Record<GenderKey, string> = { female: 'Female', male: 'Male', both: 'Both', unknown: 'Not determined' };
+type GenderKey = NonNullable<Classification['gender']>;
+const GENDER_NAMES: Record<GenderKey, string> = { female: 'Female', male: 'Male', both: 'Both', unknown: 'Not determined' };
 export type CommercialityKey = 'commercial' | 'non-commercial' | 'not-determined';
-export const COMMERCIALITY_NAMES: Record<CommercialityKey, string> = { commercial: 'Commercial', 'non-commercial': 'Non-Commercial', 'not-determined': 'Not determined' };
-export const SITE_TYPE_NAMES: Record<SiteType, string> = {
+const COMMERCIALITY_NAMES: Record<CommercialityKey, string> = { commercial: 'Commercial', 'non-commercial': 'Non-Commercial', 'not-determined': 'Not determined' };
+const SITE_TYPE_NAMES: Record<SiteType, string> = {
   website: 'Website',
   'file-host': 'File host',
   'image-store': 'Image store',
@@ -106,7 +103,7 @@ export const SITE_TYPE_NAMES: Record<SiteType, string> = {
   'not-applicable': 'Not Applicable',
 };
 /** Action names and what they mean for the handover (contract §4, Status). */
-export const ACTION_NAMES = ['ReportedToLEA', 'ReportedToISP', 'Removed', 'Unavailable', 'NotIllegal', 'Moved'] as const;
+const ACTION_NAMES = ['ReportedToLEA', 'ReportedToISP', 'Removed', 'Unavailable', 'NotIllegal', 'Moved'] as const;
 export type IccamActionName = (typeof ACTION_NAMES)[number];
 
 /** The numeric ids the report body needs, resolved from the lists by name. */
@@ -186,4 +183,4 @@ export function resolveVocabulary(lists: IccamLookupLists): ResolvedVocabulary {
   return { ids, missing };
 }
 
-export { SITE_TYPES };
+;

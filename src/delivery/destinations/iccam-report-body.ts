@@ -9,14 +9,14 @@ import type { RoutingDecision } from '../../domain/decision.js';
 import { currentSiteType, type Classification, type ContentType } from '../../domain/referral.js';
 import type { CommercialityKey, IccamVocabularyIds } from './iccam-lookups.js';
 
-export interface IccamAssessment {
+interface IccamAssessment {
   assessingAnalystName: string;
   classification: number;
   ageCategorization: number;
   genderCategorization: number;
 }
 
-export interface IccamReportUrl {
+interface IccamReportUrl {
   urlString: string;
   isSourceUrl: true;
   hotlineReference: string;
@@ -45,9 +45,9 @@ export interface IccamContentTypeIds {
   media: number;
   website: number;
 }
-export const DEFAULT_CONTENT_TYPE_IDS: IccamContentTypeIds = { media: 1, website: 2 };
+const DEFAULT_CONTENT_TYPE_IDS: IccamContentTypeIds = { media: 1, website: 2 };
 const UNKNOWN = 'unknown';
-export const DEFAULT_PAYMENT_METHODS: readonly number[] = [1];
+const DEFAULT_PAYMENT_METHODS: readonly number[] = [1];
 
 export interface IccamReportInput {
   handoverId: string;
@@ -69,7 +69,7 @@ export interface IccamReportOptions {
   paymentMethods?: readonly number[];
 }
 
-export function commercialityOf(commercial: boolean | undefined): CommercialityKey {
+function commercialityOf(commercial: boolean | undefined): CommercialityKey {
   if (commercial === undefined) return 'not-determined';
   return commercial ? 'commercial' : 'non-commercial';
 }

@@ -8,7 +8,7 @@ import type { HostingEvidence } from '../../domain/evidence.js';
 import type { Classification, ContentType } from '../../domain/referral.js';
 import type { DeliveryRequest } from './destination-adapter.js';
 
-export interface PoliceExportBody {
+interface PoliceExportBody {
   handoverId: string;
   hotlineId: string;
   url: string;

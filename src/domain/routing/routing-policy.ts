@@ -23,7 +23,7 @@ export type DisagreementTreatment = 'review' | 'prefer-geoip' | 'prefer-registry
 export const NON_MEMBER_RULES: readonly NonMemberRule[] = ['police', 'iccam-orphan'] as const;
 export const DISAGREEMENT_TREATMENTS: readonly DisagreementTreatment[] = ['review', 'prefer-geoip', 'prefer-registry'] as const;
 
-export interface InhopeMemberList {
+interface InhopeMemberList {
   /** The date the list was last checked against inhope.org (YYYY-MM-DD). */
   readonly asOf: string;
   /** Where the list comes from, for the record. */

@@ -18,9 +18,6 @@ export interface CheckpointSource {
   lastCheckpoint(): Promise<AuditCheckpointSummary | null>;
 }
 
-/** For a store that keeps no checkpoints. */
-export const NO_CHECKPOINTS: CheckpointSource = { lastCheckpoint: async () => null };
-
 /** The store's signed checkpoints (issue #11): the newest one, as the overview shows it. */
 export function storeCheckpoints(store: Pick<Store, 'lastAuditCheckpoint'>): CheckpointSource {
   return {

@@ -24,7 +24,7 @@ const DAY = 86_400_000;
 /** More needs_review handovers than this and the queue shows the oldest ones only. */
 export const REVIEW_QUEUE_READ_LIMIT = 2_000;
 
-export interface DestinationHealth {
+interface DestinationHealth {
   destination: Destination;
   configured: boolean;
   circuit: CircuitSnapshot | null;
@@ -35,7 +35,7 @@ export interface DestinationHealth {
   recentFailures: number;
 }
 
-export interface JobStatus {
+interface JobStatus {
   name: string;
   schedule: string | null;
   lastSuccessAt: number | null;

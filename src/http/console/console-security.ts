@@ -7,7 +7,7 @@
  */
 import type { RequestHandler } from 'express';
 
-export const CONSOLE_CSP = [
+const CONSOLE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

@@ -12,10 +12,10 @@ import { defangUrl } from './defang-url.js';
 import { reasonInWords } from './review-reason-words.js';
 
 // Resolved from the project root, not this module: the built dist/ holds no templates.
-export const TEMPLATES_DIR = join(PROJECT_ROOT, 'src', 'http', 'console', 'templates');
+const TEMPLATES_DIR = join(PROJECT_ROOT, 'src', 'http', 'console', 'templates');
 
 /** "3 d 4 h", "2 h 5 min", "40 s": the largest two units. */
-export function humanDuration(ms: number | null | undefined): string {
+function humanDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const units: [string, number][] = [
@@ -35,7 +35,7 @@ export function humanDuration(ms: number | null | undefined): string {
   return parts.filter((p) => !p.startsWith('0 ')).join(' ') || '0 s';
 }
 
-export function utcTime(ms: number | string | null | undefined): string {
+function utcTime(ms: number | string | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? '—' : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;

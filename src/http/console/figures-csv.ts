@@ -4,7 +4,7 @@
  */
 import type { HandoverStats, TimingFigures } from '../../domain/handover-stats.js';
 
-export const CSV_HEADER = ['scope', 'key', 'measure', 'count', 'median_ms', 'p90_ms'] as const;
+const CSV_HEADER = ['scope', 'key', 'measure', 'count', 'median_ms', 'p90_ms'] as const;
 
 const MEASURES: readonly (keyof TimingFigures)[] = ['toDelivery', 'toAcknowledgement', 'toRemoval'];
 

@@ -17,7 +17,7 @@ export interface FiguresSlice {
 /** Which handovers a chart is about: all, one destination, or one hosting country. */
 export type FiguresGroup = { kind: 'all' } | { kind: 'destination'; value: string } | { kind: 'country'; value: string };
 
-export function sliceStart(at: number, bucket: Bucket): number {
+function sliceStart(at: number, bucket: Bucket): number {
   const d = new Date(at);
   if (bucket === 'month') return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
   const day = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
@@ -36,7 +36,7 @@ function label(start: number, bucket: Bucket): string {
   return bucket === 'month' ? iso.slice(0, 7) : `week of ${iso.slice(0, 10)}`;
 }
 
-export function inGroup(row: HandoverTiming, group: FiguresGroup): boolean {
+function inGroup(row: HandoverTiming, group: FiguresGroup): boolean {
   if (group.kind === 'all') return true;
   return (group.kind === 'destination' ? row.destination : row.country) === group.value;
 }

@@ -32,7 +32,7 @@ export interface HandoverAction {
   run(ctx: Context, id: string, input: Record<string, unknown>, actor: string): Promise<HandoverRecord>;
 }
 
-export const HANDOVER_ACTIONS: readonly HandoverAction[] = [
+const HANDOVER_ACTIONS: readonly HandoverAction[] = [
   {
     name: 'route',
     label: 'Route by hand',

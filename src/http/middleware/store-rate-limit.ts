@@ -46,11 +46,11 @@ export class StoreRateLimiter {
 }
 
 /** The client address express derived (TRUST_PROXY decides whether X-Forwarded-For counts). */
-export function clientAddress(req: Request): string {
+function clientAddress(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
-export function tooManyRequests(res: Response, retryAfterS: number, message: string): ServiceError {
+function tooManyRequests(res: Response, retryAfterS: number, message: string): ServiceError {
   res.setHeader('Retry-After', String(retryAfterS));
   return new ServiceError('rate_limited', 429, message);
 }

@@ -18,7 +18,7 @@ import { ackResultSchema } from '../response-schemas.js';
 import { errorSchema } from './shared-schemas.js';
 
 const params = z.object({ destination: z.enum(DESTINATIONS as ['police', 'inhope']) });
-export const ackBody = z
+const ackBody = z
   .strictObject({
     handoverId: z.uuid(),
     status: z.string().min(1).max(32),

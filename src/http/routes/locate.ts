@@ -15,7 +15,7 @@ import type { OpenApiRegistry } from '../openapi-registry.js';
 import { locateResultSchema } from '../response-schemas.js';
 import { errorSchema, READ_ROLES } from './shared-schemas.js';
 
-export const locateBody = z
+const locateBody = z
   .strictObject({
     url: z.string().superRefine((value, check) => {
       const problem = checkIntakeUrl(value);

@@ -21,7 +21,7 @@ const reportedUrl = z.string().superRefine((value, check) => {
   if (problem) check.addIssue({ code: 'custom', message: `url ${INTAKE_URL_MESSAGES[problem]}`, params: { reason: problem } });
 });
 
-export const referralBody = z
+const referralBody = z
   .strictObject({
     reportId: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
     urls: z

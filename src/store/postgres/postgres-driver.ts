@@ -12,7 +12,7 @@ import type { SqlDriver, SqlRunner } from '../sql-driver.js';
 type Params = readonly unknown[];
 
 /** Numbers `?` placeholders as $1, $2... (our SQL never holds a literal question mark). */
-export function numberPlaceholders(sql: string): string {
+function numberPlaceholders(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
 }
@@ -32,7 +32,7 @@ function bigintAsNumber(): pg.CustomTypesConfig {
  */
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
 
-export function isConnectionError(error: unknown): boolean {
+function isConnectionError(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | null;
   if (!e) return false;
   if (e.code && CONNECTION_ERROR_CODES.has(e.code)) return true;

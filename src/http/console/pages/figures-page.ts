@@ -13,7 +13,7 @@ import { figuresOverTime, type Bucket, type FiguresGroup } from '../figures-over
 const DAY = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-export interface Period {
+interface Period {
   from: string;
   to: string;
   /** [fromMs, toMs): `to` is inclusive as a date, so the range ends at the next midnight. */
@@ -22,7 +22,7 @@ export interface Period {
 }
 
 /** The period asked for, or the last twelve calendar months up to today (UTC). */
-export function periodOf(req: Request, now: number): { period: Period; problem: string | null } {
+function periodOf(req: Request, now: number): { period: Period; problem: string | null } {
   const today = new Date(now).toISOString().slice(0, 10);
   const t = new Date(now);
   const defaultFrom = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() - 11, 1)).toISOString().slice(0, 10);

@@ -13,7 +13,7 @@ import { reviewReasonsOf } from '../review-reasons.js';
 
 const PAGE_SIZE = 20;
 const HOUR = 3_600_000;
-export const AGE_OPTIONS = [
+const AGE_OPTIONS = [
   { value: '', label: 'any time', ms: 0 },
   { value: '1h', label: '1 hour', ms: HOUR },
   { value: '1d', label: '1 day', ms: 24 * HOUR },

@@ -12,7 +12,7 @@ import { PRE_SESSION_COOKIE, SESSION_COOKIE, readCookie, requireCsrf, setCookie 
 import { field, page, type ConsoleKit } from '../console-request.js';
 
 /** Only console paths, never another host or a protocol-relative URL. */
-export function safeNext(value: string): string {
+function safeNext(value: string): string {
   return /^\/console\/[^/\\]?/.test(value) && !value.startsWith('//') && !/[\\\r\n]/.test(value) ? value : '/console/';
 }
 
