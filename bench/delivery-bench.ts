@@ -27,6 +27,8 @@ export interface DeliveryRun {
   duplicatePosts: number;
   leaseLost: number;
   retried: number;
+  /** CPU the service processes used during the run, ms (PostgreSQL's and the stand-ins' not counted). */
+  serviceCpuMs: number;
 }
 
 export async function benchDelivery(options: { store: 'sqlite' | 'postgres'; processes: number; handovers: number; concurrency?: number }): Promise<DeliveryRun> {
@@ -69,6 +71,7 @@ export async function benchDelivery(options: { store: 'sqlite' | 'postgres'; pro
       duplicatePosts: [...police.cases.values()].filter((c) => c.posts !== 1).length + iccamReports.filter((n) => n !== 1).length,
       leaseLost: result.reports.reduce((sum, r) => sum + r.leaseLost, 0),
       retried: result.reports.reduce((sum, r) => sum + r.retried, 0),
+      serviceCpuMs: result.reports.reduce((sum, r) => sum + r.cpuMs, 0),
     };
   } finally {
     await Promise.all([police.close(), iccam.close()]);

@@ -31,8 +31,8 @@ if (unknown.length) {
 }
 const wanted = (name: (typeof PARTS)[number]) => only.length === 0 || only.includes(name);
 
-/** Handovers (and no-op jobs) per delivery run; process counts on PostgreSQL. */
-const DELIVERY_N = 1_000;
+/** Handovers (and no-op jobs) per delivery run (BENCH_DELIVERY_N shrinks it while developing); process counts on PostgreSQL. */
+const DELIVERY_N = Number(process.env.BENCH_DELIVERY_N ?? 1_000);
 const PROCESS_COUNTS = [1, 2, 4] as const;
 const GROWTH_SIZES = [1_000, 10_000, 100_000] as const;
 const MEMORY_HANDOVERS = 100_000;
@@ -64,6 +64,9 @@ function deliveryFigures(label: string, run: DeliveryRun): BenchFigure[] {
   return [
     { name: `delivery ${label}: handovers/s claimed→delivered→acknowledged`, value: round(run.perSecond, 1), unit: 'handovers/s' },
     { name: `delivery ${label}: time to all delivered / all acknowledged`, value: round(run.deliveredMs / 1000, 2), unit: `/ ${round(run.ms / 1000, 2)} s` },
+    // Where the time goes: the service's own CPU per handover, and how many of the run's seconds
+    // it kept a core busy (the rest is PostgreSQL, the stand-ins, and waiting on them).
+    { name: `delivery ${label}: service CPU per handover / cores it kept busy`, value: round(run.serviceCpuMs / run.handovers, 2), unit: `ms / ${round(run.serviceCpuMs / run.ms, 2)}` },
     { name: `delivery ${label}: check (acknowledged, stand-in cases, each posted once)`, value: exact ? 1 : 0, unit: exact ? `ok: ${run.handovers} of ${run.handovers}` : 'FAILED' },
   ];
 }
