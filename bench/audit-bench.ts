@@ -68,14 +68,14 @@ export async function benchAudit(options: { checkpointEvents: number; verifyEven
     await store.migrate();
     await store.close();
 
-    let next = writeEvents(file, 0, options.checkpointEvents);
+    const next = writeEvents(file, 0, options.checkpointEvents);
     let writer = new SqlStore(new SqliteDriver(file));
     const sealStarted = performance.now();
     const first = await runAuditCheckpoint(writer, { privateKey, checkpointFile, now: Date.now() });
     const sealMs = performance.now() - sealStarted;
     await writer.close();
 
-    next = writeEvents(file, next, options.verifyEvents - options.checkpointEvents);
+    writeEvents(file, next, options.verifyEvents - options.checkpointEvents);
     writer = new SqlStore(new SqliteDriver(file));
     await runAuditCheckpoint(writer, { privateKey, checkpointFile, now: Date.now() });
     await writer.close();

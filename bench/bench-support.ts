@@ -4,7 +4,6 @@
  * store, and timing helpers. Nothing here is used by the service itself.
  */
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { compose, type Composed, type ComposeOverrides } from '../src/compose.js';
@@ -36,7 +35,7 @@ export async function dropSchema(schema: string): Promise<void> {
 /** Where a benchmark's store lives: a SQLite file, or a schema of its own on PostgreSQL. */
 export type BenchDatabase = { kind: 'sqlite'; file: string } | { kind: 'postgres'; schema: string };
 
-export function databaseUrl(db: BenchDatabase): string {
+function databaseUrl(db: BenchDatabase): string {
   return db.kind === 'sqlite' ? `sqlite:${db.file}` : BENCH_POSTGRES_URL;
 }
 
@@ -60,7 +59,7 @@ export async function benchContext(config: Config, store: Store, processId?: str
 }
 
 /** Hosts the seeded handovers point at: half go to the police, half to ICCAM (NL). */
-export const BENCH_HOSTS = { police: 'be-host.bench.test', inhope: 'nl-host.bench.test' } as const;
+const BENCH_HOSTS = { police: 'be-host.bench.test', inhope: 'nl-host.bench.test' } as const;
 
 export function benchLocator(): TableLocator {
   return new TableLocator({ [BENCH_HOSTS.police]: { geo: 'BE' }, [BENCH_HOSTS.inhope]: { geo: 'NL' } });
@@ -100,12 +99,6 @@ export async function seedRouted(ctx: Context, count: number, options: { perRefe
     if (outcome !== 'routed') throw new Error(`seeded handover ${id} was not routed (${outcome})`);
   }
   return ids;
-}
-
-export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
-  const started = performance.now();
-  const result = await work();
-  return { ms: performance.now() - started, result };
 }
 
 export function percentile(sortedAscending: readonly number[], p: number): number {

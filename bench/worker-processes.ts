@@ -26,8 +26,6 @@ export async function runWorkers<T, R>(script: string, tasks: readonly T[], opti
   const children: ChildProcess[] = [];
   const reports: R[] = [];
   let progressed = 0;
-  let started = 0;
-  let goAt = 0;
   let reachedAt: number | null = null;
   let ready = 0;
   let failure: Error | null = null;
@@ -70,8 +68,8 @@ export async function runWorkers<T, R>(script: string, tasks: readonly T[], opti
   };
   try {
     await until(() => ready === tasks.length, 'ready');
-    started = performance.now();
-    goAt = Date.now();
+    const started = performance.now();
+    const goAt = Date.now();
     for (const c of children) c.send({ type: 'go' } satisfies ToWorker<T>);
     await until(() => reports.length === tasks.length, 'reports');
     const ended = reachedAt ?? performance.now();
