@@ -5,6 +5,9 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
+// The one module-level object left on purpose: an AsyncLocalStorage holds nothing outside a
+// `run`, so it carries no state between services; it is a key, shared by the request-id
+// middleware that sets it and every logger that reads it, however many services a process composes.
 const scope = new AsyncLocalStorage<{ requestId: string }>();
 
 export function runInRequestScope<T>(requestId: string, fn: () => T): T {
