@@ -8,73 +8,49 @@
 import type { RowFacts } from './audit-chain.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 
-/** The handover fields the facts are computed from (a HandoverRecord has them all). */
-export interface HandoverFactSource {
-  id: string;
-  referralId: string;
-  position: number;
-  url: string;
-  contentType: string | null;
-  state: string;
-  destination: string | null;
-  country: string | null;
-  targetHotline: string | null;
-  assignedCountry: string | null;
-  evidence: unknown;
-  decision: unknown;
-  locatedAt: number | null;
-  locateAttempts: number;
-  nextAttemptAt: number | null;
-  attemptCount: number;
-  firstAttemptAt: number | null;
-  leaseToken: string | null;
-  leaseExpiresAt: number | null;
-  reference: string | null;
-  secondaryReference: string | null;
-  deliveredAt: number | null;
-  acknowledgedAt: number | null;
-  closedAt: number | null;
-  outcome: string | null;
-  failureReason: string | null;
-  overdueAt: number | null;
-  resentAt: number | null;
-  recheckedAt: number | null;
-  parentId: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
+import type { HandoverRecord } from './handover-record.js';
+
+/** Every column an event may change, but the four kept in the clear (and `last_polled_at`). */
+const DIGESTED_FIELDS = [
+  'id',
+  'referralId',
+  'position',
+  'url',
+  'contentType',
+  'country',
+  'targetHotline',
+  'assignedCountry',
+  'evidence',
+  'decision',
+  'locatedAt',
+  'locateAttempts',
+  'nextAttemptAt',
+  'attemptCount',
+  'firstAttemptAt',
+  'leaseToken',
+  'leaseExpiresAt',
+  'deliveredAt',
+  'acknowledgedAt',
+  'closedAt',
+  'outcome',
+  'failureReason',
+  'overdueAt',
+  'resentAt',
+  'recheckedAt',
+  'parentId',
+  'createdAt',
+  'updatedAt',
+] as const satisfies readonly (keyof HandoverRecord)[];
+
+/** The handover fields the facts are computed from. */
+export type HandoverFactSource = Pick<HandoverRecord, (typeof DIGESTED_FIELDS)[number] | 'state' | 'destination' | 'reference' | 'secondaryReference'>;
 
 export function handoverFacts(h: HandoverFactSource): RowFacts {
-  const rest = {
-    id: h.id,
-    referralId: h.referralId,
-    position: h.position,
-    url: h.url,
-    contentType: h.contentType,
-    country: h.country,
-    targetHotline: h.targetHotline,
-    assignedCountry: h.assignedCountry,
-    evidence: h.evidence ?? null,
-    decision: h.decision ?? null,
-    locatedAt: h.locatedAt,
-    locateAttempts: h.locateAttempts,
-    nextAttemptAt: h.nextAttemptAt,
-    attemptCount: h.attemptCount,
-    firstAttemptAt: h.firstAttemptAt,
-    leaseToken: h.leaseToken,
-    leaseExpiresAt: h.leaseExpiresAt,
-    deliveredAt: h.deliveredAt,
-    acknowledgedAt: h.acknowledgedAt,
-    closedAt: h.closedAt,
-    outcome: h.outcome,
-    failureReason: h.failureReason,
-    overdueAt: h.overdueAt,
-    resentAt: h.resentAt,
-    recheckedAt: h.recheckedAt,
-    parentId: h.parentId,
-    createdAt: h.createdAt,
-    updatedAt: h.updatedAt,
-  };
+  const rest: Record<string, unknown> = {};
+  for (const field of DIGESTED_FIELDS) rest[field] = h[field];
+  // Events recorded so far hold absent evidence and decision as null: kept so, or they would not verify.
+  rest.evidence = h.evidence ?? null;
+  rest.decision = h.decision ?? null;
   return { state: h.state, destination: h.destination, reference: h.reference, secondaryReference: h.secondaryReference, digest: sha256Hex(canonicalJson(rest)) };
 }
 

@@ -8,8 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import type { AuditEvent, AuditVerification } from '../domain/audit-chain.js';
 import type { SignedCheckpoint } from '../domain/audit-checkpoint.js';
 import type { TrailCheckOptions, TrailReport } from './audit-trail-check.js';
-import type { Destination, RoutingDecision } from '../domain/decision.js';
-import type { HostingEvidence } from '../domain/evidence.js';
+import type { Destination } from '../domain/decision.js';
 import type { HandoverState } from '../domain/handover-states.js';
 import type { HandoverTiming } from '../domain/handover-stats.js';
 import type { Classification, ContentType } from '../domain/referral.js';
@@ -26,63 +25,9 @@ export interface ReferralRecord {
   createdBy: string;
 }
 
-export interface HandoverRecord {
-  id: string;
-  /** Insertion order; the cursor of list pagination. */
-  seq: number;
-  referralId: string;
-  reportId: string;
-  position: number;
-  /** The WHATWG-serialised URL: what is located and delivered. */
-  url: string;
-  /** The URL exactly as the back office sent it, when that differs from `url`; null otherwise. */
-  reportedUrl?: string | null;
-  contentType: ContentType | null;
-  classification: Classification;
-  state: HandoverState;
-  destination: Destination | null;
-  country: string | null;
-  targetHotline: string | null;
-  assignedCountry: string | null;
-  evidence: HostingEvidence | null;
-  decision: RoutingDecision | null;
-  locatedAt: number | null;
-  locateAttempts: number;
-  nextAttemptAt: number | null;
-  attemptCount: number;
-  firstAttemptAt: number | null;
-  leaseToken: string | null;
-  leaseExpiresAt: number | null;
-  reference: string | null;
-  secondaryReference: string | null;
-  deliveredAt: number | null;
-  acknowledgedAt: number | null;
-  closedAt: number | null;
-  lastPolledAt: number | null;
-  outcome: string | null;
-  failureReason: string | null;
-  overdueAt: number | null;
-  resentAt: number | null;
-  recheckedAt: number | null;
-  parentId: string | null;
-  /** The URL's identity key (src/domain/url-identity.ts); null only on rows not backfilled yet. */
-  urlKey: string | null;
-  /** A `duplicate` entry's link to the live handover that carried its URL when it was referred. */
-  duplicateOf: string | null;
-  /** A new case's link to the earlier case of the same URL, over when this one was referred. */
-  reappearanceOf: string | null;
-  /** When a supervisor split this duplicate into a case of its own. */
-  splitAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-  /** From the referral: who referred it, when the hotline received it, who submitted it. */
-  referredBy: string | null;
-  reportedAt: number | null;
-  referralCreatedAt: number;
-  referralCreatedBy: string;
-  /** ICCAM country-assignment correction: null, 'hosting-corrected' or 'assigned'. */
-  iccamAssignment: string | null;
-}
+export type { HandoverRecord } from '../domain/handover-record.js';
+import type { HandoverRecord } from '../domain/handover-record.js';
+
 
 /**
  * The fields a transition or update may set besides the state: the one list of them. Each is
@@ -205,21 +150,7 @@ export interface ClaimRequest {
   actor: string;
 }
 
-export interface NewAttempt {
-  handoverId: string;
-  attemptNo: number;
-  destination: Destination;
-  claimToken: string;
-  startedAt: number;
-  finishedAt: number | null;
-  durationMs: number | null;
-  outcome: string;
-  statusCode: number | null;
-  errorClass: string | null;
-  requestHash: string | null;
-  responseDigest: string | null;
-  detail: string | null;
-}
+export type NewAttempt = Omit<AttemptRecord, 'id'>;
 
 export type NewAck = Omit<AckRecord, 'id'>;
 

@@ -1,0 +1,66 @@
+/**
+ * One handover as the ledger holds it: the record every layer reads (the store returns it,
+ * the audit facts are computed from it). A type only.
+ */
+import type { Destination, RoutingDecision } from './decision.js';
+import type { HostingEvidence } from './evidence.js';
+import type { HandoverState } from './handover-states.js';
+import type { Classification, ContentType } from './referral.js';
+
+export interface HandoverRecord {
+  id: string;
+  /** Insertion order; the cursor of list pagination. */
+  seq: number;
+  referralId: string;
+  reportId: string;
+  position: number;
+  /** The WHATWG-serialised URL: what is located and delivered. */
+  url: string;
+  /** The URL exactly as the back office sent it, when that differs from `url`; null otherwise. */
+  reportedUrl?: string | null;
+  contentType: ContentType | null;
+  classification: Classification;
+  state: HandoverState;
+  destination: Destination | null;
+  country: string | null;
+  targetHotline: string | null;
+  assignedCountry: string | null;
+  evidence: HostingEvidence | null;
+  decision: RoutingDecision | null;
+  locatedAt: number | null;
+  locateAttempts: number;
+  nextAttemptAt: number | null;
+  attemptCount: number;
+  firstAttemptAt: number | null;
+  leaseToken: string | null;
+  leaseExpiresAt: number | null;
+  reference: string | null;
+  secondaryReference: string | null;
+  deliveredAt: number | null;
+  acknowledgedAt: number | null;
+  closedAt: number | null;
+  lastPolledAt: number | null;
+  outcome: string | null;
+  failureReason: string | null;
+  overdueAt: number | null;
+  resentAt: number | null;
+  recheckedAt: number | null;
+  parentId: string | null;
+  /** The URL's identity key (src/domain/url-identity.ts); null only on rows not backfilled yet. */
+  urlKey: string | null;
+  /** A `duplicate` entry's link to the live handover that carried its URL when it was referred. */
+  duplicateOf: string | null;
+  /** A new case's link to the earlier case of the same URL, over when this one was referred. */
+  reappearanceOf: string | null;
+  /** When a supervisor split this duplicate into a case of its own. */
+  splitAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  /** From the referral: who referred it, when the hotline received it, who submitted it. */
+  referredBy: string | null;
+  reportedAt: number | null;
+  referralCreatedAt: number;
+  referralCreatedBy: string;
+  /** ICCAM country-assignment correction: null, 'hosting-corrected' or 'assigned'. */
+  iccamAssignment: string | null;
+}
