@@ -7,43 +7,27 @@
  */
 import type { RowFacts } from './audit-chain.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
+import { PATCHABLE_HANDOVER_FIELDS, type HandoverRecord } from './handover-record.js';
 
-import type { HandoverRecord } from './handover-record.js';
+const CLEAR_FIELDS = ['state', 'destination', 'reference', 'secondaryReference'] as const;
 
-/** Every column an event may change, but the four kept in the clear (and `last_polled_at`). */
+type Patchable = (typeof PATCHABLE_HANDOVER_FIELDS)[number];
+/** Patchable fields outside the digest: the clear ones, and two the digest has never held. */
+type NotDigested = (typeof CLEAR_FIELDS)[number] | 'lastPolledAt' | 'iccamAssignment';
+const NOT_DIGESTED: ReadonlySet<string> = new Set<NotDigested>([...CLEAR_FIELDS, 'lastPolledAt', 'iccamAssignment']);
+
+/**
+ * Every column an event may change but the clear ones: the row's identity and timestamps and
+ * the patchable fields. The set is what events have recorded from the start (changing it
+ * would make every recorded event disagree with its row).
+ */
 const DIGESTED_FIELDS = [
-  'id',
-  'referralId',
-  'position',
-  'url',
-  'contentType',
-  'country',
-  'targetHotline',
-  'assignedCountry',
-  'evidence',
-  'decision',
-  'locatedAt',
-  'locateAttempts',
-  'nextAttemptAt',
-  'attemptCount',
-  'firstAttemptAt',
-  'leaseToken',
-  'leaseExpiresAt',
-  'deliveredAt',
-  'acknowledgedAt',
-  'closedAt',
-  'outcome',
-  'failureReason',
-  'overdueAt',
-  'resentAt',
-  'recheckedAt',
-  'parentId',
-  'createdAt',
-  'updatedAt',
-] as const satisfies readonly (keyof HandoverRecord)[];
+  ...(['id', 'referralId', 'position', 'url', 'contentType', 'parentId', 'createdAt', 'updatedAt'] as const),
+  ...PATCHABLE_HANDOVER_FIELDS.filter((f): f is Exclude<Patchable, NotDigested> => !NOT_DIGESTED.has(f)),
+];
 
 /** The handover fields the facts are computed from. */
-export type HandoverFactSource = Pick<HandoverRecord, (typeof DIGESTED_FIELDS)[number] | 'state' | 'destination' | 'reference' | 'secondaryReference'>;
+export type HandoverFactSource = Pick<HandoverRecord, (typeof DIGESTED_FIELDS)[number] | (typeof CLEAR_FIELDS)[number]>;
 
 export function handoverFacts(h: HandoverFactSource): RowFacts {
   const rest: Record<string, unknown> = {};
@@ -57,7 +41,7 @@ export function handoverFacts(h: HandoverFactSource): RowFacts {
 /** The names of the clear fields that differ, then "other columns" when only the digest does. */
 export function factDifferences(recorded: RowFacts, actual: RowFacts): string[] {
   const out: string[] = [];
-  for (const key of ['state', 'destination', 'reference', 'secondaryReference'] as const) {
+  for (const key of CLEAR_FIELDS) {
     if (recorded[key] !== actual[key]) out.push(`${key} is ${JSON.stringify(actual[key])}, trail says ${JSON.stringify(recorded[key])}`);
   }
   if (out.length === 0 && recorded.digest !== actual.digest) out.push('other columns differ from what the trail last recorded');

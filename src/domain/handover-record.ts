@@ -64,3 +64,35 @@ export interface HandoverRecord {
   /** ICCAM country-assignment correction: null, 'hosting-corrected' or 'assigned'. */
   iccamAssignment: string | null;
 }
+
+/**
+ * The fields a transition or update may set besides the state: the one list of them. Each is
+ * stored in the handovers column of the same name in snake_case (src/store/handover-queries.ts).
+ */
+export const PATCHABLE_HANDOVER_FIELDS = [
+  'destination',
+  'country',
+  'targetHotline',
+  'assignedCountry',
+  'evidence',
+  'decision',
+  'locatedAt',
+  'locateAttempts',
+  'nextAttemptAt',
+  'attemptCount',
+  'firstAttemptAt',
+  'leaseToken',
+  'leaseExpiresAt',
+  'reference',
+  'secondaryReference',
+  'deliveredAt',
+  'acknowledgedAt',
+  'closedAt',
+  'lastPolledAt',
+  'outcome',
+  'failureReason',
+  'overdueAt',
+  'resentAt',
+  'recheckedAt',
+  'iccamAssignment',
+] as const satisfies readonly (keyof HandoverRecord)[];

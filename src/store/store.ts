@@ -26,40 +26,11 @@ export interface ReferralRecord {
 }
 
 export type { HandoverRecord } from '../domain/handover-record.js';
+export { PATCHABLE_HANDOVER_FIELDS } from '../domain/handover-record.js';
 import type { HandoverRecord } from '../domain/handover-record.js';
+import type { PATCHABLE_HANDOVER_FIELDS } from '../domain/handover-record.js';
 
 
-/**
- * The fields a transition or update may set besides the state: the one list of them. Each is
- * stored in the handovers column of the same name in snake_case (handover-queries.ts).
- */
-export const PATCHABLE_HANDOVER_FIELDS = [
-  'destination',
-  'country',
-  'targetHotline',
-  'assignedCountry',
-  'evidence',
-  'decision',
-  'locatedAt',
-  'locateAttempts',
-  'nextAttemptAt',
-  'attemptCount',
-  'firstAttemptAt',
-  'leaseToken',
-  'leaseExpiresAt',
-  'reference',
-  'secondaryReference',
-  'deliveredAt',
-  'acknowledgedAt',
-  'closedAt',
-  'lastPolledAt',
-  'outcome',
-  'failureReason',
-  'overdueAt',
-  'resentAt',
-  'recheckedAt',
-  'iccamAssignment',
-] as const satisfies readonly (keyof HandoverRecord)[];
 
 export type HandoverPatch = Partial<Pick<HandoverRecord, (typeof PATCHABLE_HANDOVER_FIELDS)[number]>>;
 

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { factDifferences, handoverFacts, type HandoverFactSource } from './handover-facts.js';
+
+/** A delivered police handover with every field the facts read, and two they must not. */
+const row = {
+  id: 'h1', referralId: 'r1', position: 0, url: 'https://a.test/x', contentType: 'image', state: 'delivered', destination: 'police', country: 'BE',
+  targetHotline: null, assignedCountry: null, evidence: null, decision: { rule: 'x' }, locatedAt: 1, locateAttempts: 0, nextAttemptAt: null,
+  attemptCount: 1, firstAttemptAt: 2, leaseToken: null, leaseExpiresAt: null, reference: 'ref-1', secondaryReference: null, deliveredAt: 3,
+  acknowledgedAt: null, closedAt: null, lastPolledAt: 9, outcome: null, failureReason: null, overdueAt: null, resentAt: null, recheckedAt: null,
+  parentId: null, createdAt: 0, updatedAt: 3, iccamAssignment: 'assigned',
+} as unknown as HandoverFactSource;
+
+describe('handover facts', () => {
+  it('digest the same fields as every event recorded so far (ledgers written before keep verifying)', () => {
+    // Computed by the facts function as it stood when the first checkpointed ledgers were written.
+    expect(handoverFacts(row).digest).toBe('237e4100db76ff4455d18b7eef0a0d46659cfa2a8c30112445039bf1622269dc');
+  });
+
+  it('leave out when a destination was last asked, and the ICCAM assignment note', () => {
+    expect(handoverFacts({ ...row, lastPolledAt: 10, iccamAssignment: null } as HandoverFactSource)).toEqual(handoverFacts(row));
+  });
+
+  it('name a clear field that differs, and only "other columns" for a digested one', () => {
+    expect(factDifferences(handoverFacts(row), handoverFacts({ ...row, reference: 'ref-2' }))).toEqual(['reference is "ref-2", trail says "ref-1"']);
+    expect(factDifferences(handoverFacts(row), handoverFacts({ ...row, attemptCount: 2 }))).toEqual(['other columns differ from what the trail last recorded']);
+  });
+});
