@@ -77,6 +77,7 @@ serveWorker<DeliveryTask, DeliveryReport>(async (task) => {
         report.cpuMs = (used.user + used.system) / 1000;
         return report;
       };
+      let idleWaitMs = 1;
       for (;;) {
         report.rounds += 1;
         const sent = await parts.dispatcher.runOnce();
@@ -97,9 +98,12 @@ serveWorker<DeliveryTask, DeliveryReport>(async (task) => {
         if (sent.claimed === 0 && polled.asked === 0 && followed.asked === 0) {
           const counts = await ctx.store.countByStateAndDestination();
           if (!counts.some((c) => OUTSTANDING.has(c.state) && c.count > 0)) return done();
-          // Others hold the rest under their leases: wait a moment for them.
-          await new Promise((resolve) => setTimeout(resolve, 2));
-        }
+          // Others hold the rest under their leases: wait for them, longer each idle round, so
+          // idle processes do not take the CPU and the database from the busy ones (capped, so the
+          // end of the run is seen within 50 ms).
+          idleWaitMs = Math.min(idleWaitMs * 2, 50);
+          await new Promise((resolve) => setTimeout(resolve, idleWaitMs));
+        } else idleWaitMs = 1;
       }
     },
     async close() {
