@@ -64,7 +64,7 @@ const DIALECTS: Dialect[] = [
     open() {
       const schema = newSchemaName();
       return {
-        driver: new PostgresDriver({ connectionString: TEST_POSTGRES_URL, poolSize: 2, statementTimeoutMs: 10_000, schema }),
+        driver: new PostgresDriver({ connectionString: TEST_POSTGRES_URL, poolSize: 6, statementTimeoutMs: 10_000, schema }),
         cleanup: () => dropSchema(schema),
       };
     },
@@ -177,6 +177,51 @@ for (const dialect of DIALECTS) {
         reportId: 'R-count',
         referralCreatedBy: 'key:test',
       });
+      expect(await store.verifyAudit()).toMatchObject({ ok: true });
+    });
+
+    // The head comes with the write sent after the lock, never with the locking read: on
+    // PostgreSQL a read that waited for the lock would see the chain as it was before it waited.
+    it('chains every event when writers of one handover queue for its lock', async () => {
+      const { store, routed } = await routedStore();
+      const before = (await store.listAuditEvents(routed.id)).length;
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          i % 3 === 0
+            ? store.annotate(routed.id, { actor: 'system:test', kind: 'note', reason: `note ${i}`, set: { recheckedAt: 100 + i }, now: 100 + i })
+            : i % 3 === 1
+              ? store.recordAck({
+                  handoverId: routed.id,
+                  destination: 'police',
+                  source: 'poll',
+                  status: 'pending',
+                  reference: null,
+                  reason: null,
+                  applied: false,
+                  note: `ack ${i}`,
+                  webhookId: null,
+                  receivedAt: 100 + i,
+                })
+              : store.recordAttempt({
+                  handoverId: routed.id,
+                  attemptNo: i,
+                  destination: 'police',
+                  claimToken: `t-${i}`,
+                  startedAt: 100 + i,
+                  finishedAt: 100 + i,
+                  durationMs: 0,
+                  outcome: 'retry',
+                  statusCode: 503,
+                  errorClass: 'http_5xx',
+                  requestHash: null,
+                  responseDigest: null,
+                  detail: null,
+                }),
+        ),
+      );
+      const events = await store.listAuditEvents(routed.id);
+      expect(events).toHaveLength(before + 12);
+      expect(events.map((e) => e.chainSeq)).toEqual(events.map((_, i) => i + 1));
       expect(await store.verifyAudit()).toMatchObject({ ok: true });
     });
   });
