@@ -119,9 +119,11 @@ export class LedgerWrites {
       }
       await followStateChange(tx, current, change.to);
       const { result, head } = await this.writePatch(tx, locked, change.to, change.set, change.now);
-      await this.audit.append(tx, [
+      const audit: AuditAppend[] = [
         { handoverId, referralId: current.referralId, at: change.now, actor: change.actor, kind: change.kind ?? 'transition', fromState: current.state, toState: change.to, reason: change.reason, data: change.data ?? null, row: handoverFacts(result), head },
-      ]);
+      ];
+      if (change.ack) audit.push(acknowledgementEvent((await insertAck(tx, { ...change.ack, handoverId })).record, result));
+      await this.audit.append(tx, audit);
       return result;
     });
   }
@@ -238,21 +240,26 @@ export class LedgerWrites {
       const handoverRow = ack.handoverId ? await tx.get(lockHandoverById(this.db), [ack.handoverId]) : undefined;
       const handover = handoverRow ? toHandover(handoverRow) : null;
       // With a handover, sent once it is locked: the chain head it returns is the chain's last word.
-      const inserted = await tx.get<{ id: number | string; head_seq: unknown; head_hash: unknown }>(INSERT_ACK, [ack.handoverId, ack.destination, ack.source, ack.status, ack.reference, ack.reason, ack.applied ? 1 : 0, ack.note, ack.webhookId, ack.receivedAt]);
-      const record: AckRecord = { id: Number(inserted!.id), ...ack };
-      const common = {
-        handoverId: handover?.id ?? null,
-        referralId: handover?.referralId ?? null,
-        fromState: handover?.state ?? null,
-        toState: handover?.state ?? null,
-        row: handover ? handoverFacts(handover) : null,
+      const { record, head } = await insertAck(tx, ack);
+      if (!audit) {
         // The unattached chain has no row to lock: the audit store orders and reads it itself.
-        ...(handover ? { head: chainHeadOf(inserted!) } : {}),
-      };
+        await this.audit.append(tx, [{ ...acknowledgementEvent(record, handover), ...(handover ? { head } : {}) }]);
+        return;
+      }
       await this.audit.append(tx, [
-        audit
-          ? { ...common, at: audit.now, actor: audit.actor, kind: audit.kind, reason: audit.reason, data: { destination: ack.destination, status: ack.status, source: ack.source, claimedHandoverId: ack.handoverId, acknowledgement: ackEventData(record) } }
-          : { ...common, at: ack.receivedAt, actor: `system:ack-${ack.source}`, kind: 'acknowledgement', reason: `${ack.destination} ${ack.source}: ${ack.status}`, data: { acknowledgement: ackEventData(record) } },
+        {
+          handoverId: handover?.id ?? null,
+          referralId: handover?.referralId ?? null,
+          fromState: handover?.state ?? null,
+          toState: handover?.state ?? null,
+          row: handover ? handoverFacts(handover) : null,
+          ...(handover ? { head } : {}),
+          at: audit.now,
+          actor: audit.actor,
+          kind: audit.kind,
+          reason: audit.reason,
+          data: { destination: ack.destination, status: ack.status, source: ack.source, claimedHandoverId: ack.handoverId, acknowledgement: ackEventData(record) },
+        },
       ]);
     });
   }
@@ -266,6 +273,39 @@ export class LedgerWrites {
       throw error;
     }
   }
+}
+
+/** Inserts the acknowledgement; with the head of its handover's chain (see INSERT_ACK). */
+async function insertAck(tx: SqlRunner, ack: NewAck): Promise<{ record: AckRecord; head: ChainHead }> {
+  const inserted = await tx.get<{ id: number | string; head_seq: unknown; head_hash: unknown }>(INSERT_ACK, [
+    ack.handoverId,
+    ack.destination,
+    ack.source,
+    ack.status,
+    ack.reference,
+    ack.reason,
+    ack.applied ? 1 : 0,
+    ack.note,
+    ack.webhookId,
+    ack.receivedAt,
+  ]);
+  return { record: { id: Number(inserted!.id), ...ack }, head: chainHeadOf(inserted!) };
+}
+
+/** An acknowledgement's event: in its handover's chain (the row as it stands), or the unattached one. */
+function acknowledgementEvent(record: AckRecord, handover: HandoverRecord | null): AuditAppend {
+  return {
+    handoverId: handover?.id ?? null,
+    referralId: handover?.referralId ?? null,
+    fromState: handover?.state ?? null,
+    toState: handover?.state ?? null,
+    row: handover ? handoverFacts(handover) : null,
+    at: record.receivedAt,
+    actor: `system:ack-${record.source}`,
+    kind: 'acknowledgement',
+    reason: `${record.destination} ${record.source}: ${record.status}`,
+    data: { acknowledgement: ackEventData(record) },
+  };
 }
 
 function sameBodyOrConflict(existing: { referral: ReferralRecord; handovers: HandoverRecord[] }, input: NewReferral) {

@@ -163,20 +163,46 @@ for (const dialect of DIALECTS) {
         ),
         annotate: await count(() => store.annotate(routed.id, { actor: 'system:test', kind: 'note', reason: null, set: { recheckedAt: 50 }, now: 50 })),
       };
-      console.info(`${dialect.name} statements per step: ${JSON.stringify(perStep)}`);
+      // A transition the destination's acknowledgement brought, recorded with it.
+      const closedWithAck = await count(() =>
+        store.transition(routed.id, {
+          to: 'closed',
+          actor: 'system:ack',
+          reason: 'closed',
+          expectState: 'acknowledged',
+          set: { closedAt: 60, outcome: 'closed' },
+          ack: {
+            destination: 'police',
+            source: 'poll',
+            status: 'closed',
+            reference: 'P-1',
+            reason: null,
+            applied: true,
+            note: null,
+            webhookId: null,
+            receivedAt: 60,
+          },
+          now: 60,
+        }),
+      );
+      console.info(`${dialect.name} statements per step: ${JSON.stringify({ ...perStep, closedWithAck })}`);
       // Each: BEGIN, the handover locked and read, the change (UPDATE/INSERT ... RETURNING, with
-      // the chain's head), the audit event, COMMIT.
+      // the chain's head), the audit event, COMMIT. Closing also gives up the URL's live key (one
+      // UPDATE), and the acknowledgement recorded with it is one INSERT more.
       expect(perStep).toEqual({ claim: 5, attempt: 5, delivered: 5, acknowledged: 5, ack: 5, annotate: 5 });
+      expect(closedWithAck).toBe(7);
       const after = await store.getHandover(routed.id);
       expect(after).toMatchObject({
-        state: 'acknowledged',
+        state: 'closed',
         reference: 'P-1',
         deliveredAt: 32,
         acknowledgedAt: 40,
         recheckedAt: 50,
+        closedAt: 60,
         reportId: 'R-count',
         referralCreatedBy: 'key:test',
       });
+      expect((await store.listAcks(routed.id)).map((a) => a.status)).toEqual(['accepted', 'closed']);
       expect(await store.verifyAudit()).toMatchObject({ ok: true });
     });
 
