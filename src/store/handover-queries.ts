@@ -119,14 +119,14 @@ const JSON_FIELDS = new Set<string>(['evidence', 'decision']);
 const columnOf = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
- * Sets the state and the patch's fields (JSON ones serialised). A routed handover always gets
+ * Sets the state and the patch's fields (JSON ones serialised) on the given handovers. A routed handover always gets
  * a due time (now, when nobody set one): the claim query can then walk the
  * (state, destination, next_attempt_at) index instead of sorting. Returns the row as it now
  * stands with its audit chain's head (chainHeadColumns), so the writer reads neither again;
  * the referral's columns are not in it (see REFERRAL_COLUMN_NAMES). Send it only with the row
  * already locked.
  */
-export function patchHandover(id: string, state: HandoverState, patch: HandoverPatch | undefined, now: number): Query {
+export function patchHandover(ids: readonly string[], state: HandoverState, patch: HandoverPatch | undefined, now: number): Query {
   const assignments = ['state = ?', 'updated_at = ?'];
   const params: unknown[] = [state, now];
   const keepDueOrNow = state === 'routed' && (patch?.nextAttemptAt ?? null) === null;
@@ -140,7 +140,7 @@ export function patchHandover(id: string, state: HandoverState, patch: HandoverP
     assignments.push('next_attempt_at = COALESCE(next_attempt_at, ?)');
     params.push(now);
   }
-  return { sql: `UPDATE handovers SET ${assignments.join(', ')} WHERE id = ? RETURNING *, ${chainHeadColumns('handovers.id')}`, params: [...params, id] };
+  return { sql: `UPDATE handovers SET ${assignments.join(', ')} WHERE id IN (${placeholders(ids.length)}) RETURNING *, ${chainHeadColumns('handovers.id')}`, params: [...params, ...ids] };
 }
 
 /**

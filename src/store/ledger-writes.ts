@@ -81,17 +81,25 @@ export class LedgerWrites {
   }
 
   /**
-   * Writes the patch to a row this transaction has locked, and returns the row as it now stands
-   * with its audit chain's head, both from the UPDATE itself. The referral's columns come from
-   * the locked read: a referral is never changed after intake.
+   * Writes one patch to rows this transaction has locked, in one statement, and returns each row
+   * as it now stands with its audit chain's head (in the order given), both from the UPDATE
+   * itself. The referral's columns come from the locked read: a referral is never changed after
+   * intake.
    */
+  private async writePatches(tx: SqlRunner, locked: readonly HandoverRow[], state: HandoverState, patch: HandoverPatch | undefined, now: number): Promise<{ result: HandoverRecord; head: ChainHead }[]> {
+    const update = patchHandover(locked.map((l) => String(l.id)), state, patch, now);
+    const byId = new Map((await tx.all<HandoverRow>(update.sql, update.params)).map((u) => [String(u.id), u]));
+    return locked.map((l) => {
+      const updated = byId.get(String(l.id));
+      if (!updated) throw new NotFoundError(`Handover ${String(l.id)}`);
+      const row: HandoverRow = { ...updated };
+      for (const name of REFERRAL_COLUMN_NAMES) row[name] = l[name];
+      return { result: toHandover(row), head: chainHeadOf(updated) };
+    });
+  }
+
   private async writePatch(tx: SqlRunner, locked: HandoverRow, state: HandoverState, patch: HandoverPatch | undefined, now: number): Promise<{ result: HandoverRecord; head: ChainHead }> {
-    const update = patchHandover(String(locked.id), state, patch, now);
-    const updated = await tx.get<HandoverRow>(update.sql, update.params);
-    if (!updated) throw new NotFoundError(`Handover ${String(locked.id)}`);
-    const row: HandoverRow = { ...updated };
-    for (const name of REFERRAL_COLUMN_NAMES) row[name] = locked[name];
-    return { result: toHandover(row), head: chainHeadOf(updated) };
+    return (await this.writePatches(tx, [locked], state, patch, now))[0]!;
   }
 
   async transition(handoverId: string, change: Transition): Promise<HandoverRecord> {
@@ -177,17 +185,15 @@ export class LedgerWrites {
       // The rows come locked (those another claimer holds passed over), whole.
       const rows = await tx.all<HandoverRow>(selectDueForClaim(this.db), [request.destination, request.now, request.limit]);
       if (rows.length === 0) return [];
-      const audit: AuditAppend[] = [];
-      const claimed: HandoverRecord[] = [];
-      for (const locked of rows) {
+      // One UPDATE for them all, returning the rows: each event records exactly what its row now holds.
+      const updated = await this.writePatches(tx, rows, 'delivering', { leaseToken: request.token, leaseExpiresAt: request.now + request.leaseMs }, request.now);
+      const audit: AuditAppend[] = rows.map((locked, i) => {
         const current = toHandover(locked);
-        // The UPDATE returns the row, so the event records exactly what the row now holds.
-        const { result: after, head } = await this.writePatch(tx, locked, 'delivering', { leaseToken: request.token, leaseExpiresAt: request.now + request.leaseMs }, request.now);
-        audit.push({ handoverId: current.id, referralId: current.referralId, at: request.now, actor: request.actor, kind: 'transition', fromState: 'routed', toState: 'delivering', reason: 'claimed for a delivery attempt', data: { attempt: current.attemptCount + 1 }, row: handoverFacts(after), head });
-        claimed.push(after);
-      }
+        const { result: after, head } = updated[i]!;
+        return { handoverId: current.id, referralId: current.referralId, at: request.now, actor: request.actor, kind: 'transition', fromState: 'routed', toState: 'delivering', reason: 'claimed for a delivery attempt', data: { attempt: current.attemptCount + 1 }, row: handoverFacts(after), head };
+      });
       await this.audit.append(tx, audit);
-      return claimed;
+      return updated.map((u) => u.result);
     });
   }
 

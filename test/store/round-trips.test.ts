@@ -206,6 +206,37 @@ for (const dialect of DIALECTS) {
       expect(await store.verifyAudit()).toMatchObject({ ok: true });
     });
 
+    it('claims a batch in as many statements as one handover', async () => {
+      const { store, routed, count } = await routedStore();
+      const more = [];
+      for (const reportId of ['R-count-2', 'R-count-3']) {
+        const { handovers } = await store.createReferral(newReferral(reportId, [`https://x.example/${reportId}`]), 'key:test', 10);
+        more.push(
+          await store.transition(handovers[0]!.id, {
+            to: 'routed',
+            actor: 'system:test',
+            reason: 'test',
+            set: { destination: 'police', country: 'BE' },
+            now: 20 + more.length + 1,
+          }),
+        );
+      }
+      let claimed: Awaited<ReturnType<typeof store.claimDue>> = [];
+      const statements = await count(async () => {
+        claimed = await store.claimDue({ destination: 'police', now: 30, limit: 3, leaseMs: 60_000, token: 'lease-b', actor: 'system:dispatcher' });
+      });
+      expect(statements).toBe(5);
+      // Oldest due first, each as its row now stands, its referral's columns included.
+      expect(claimed.map((h) => h.id)).toEqual([routed.id, ...more.map((h) => h.id)]);
+      expect(claimed.map((h) => [h.state, h.leaseToken, h.leaseExpiresAt, h.reportId])).toEqual([
+        ['delivering', 'lease-b', 60_030, 'R-count'],
+        ['delivering', 'lease-b', 60_030, 'R-count-2'],
+        ['delivering', 'lease-b', 60_030, 'R-count-3'],
+      ]);
+      for (const h of claimed) expect(await store.getHandover(h.id)).toEqual(h);
+      expect(await store.verifyAudit()).toMatchObject({ ok: true });
+    });
+
     // The head comes with the write sent after the lock, never with the locking read: on
     // PostgreSQL a read that waited for the lock would see the chain as it was before it waited.
     it('chains every event when writers of one handover queue for its lock', async () => {
