@@ -17,6 +17,19 @@ export function insertAuditEvents(rows: readonly (readonly unknown[])[]): Query 
 
 export const SELECT_CHAIN_HEAD = 'SELECT chain_seq, hash FROM audit_events WHERE chain = ? ORDER BY chain_seq DESC LIMIT 1';
 
+/**
+ * A chain's head as two more columns (head_seq, head_hash; null for a chain with no event) of
+ * a statement the writer sends anyway — an UPDATE or INSERT ... RETURNING on the handover's
+ * row or one of its rows — saving the separate SELECT_CHAIN_HEAD. `chainOf` is the SQL
+ * naming the chain, e.g. `handovers.id`. Only in a statement sent after the handover's row
+ * was locked: on PostgreSQL a statement sees what was committed when it began, and a SELECT
+ * that waited for the lock began before the previous holder committed its event.
+ */
+export function chainHeadColumns(chainOf: string): string {
+  const newest = (column: string) => `(SELECT ${column} FROM audit_events WHERE chain = ${chainOf} ORDER BY chain_seq DESC LIMIT 1)`;
+  return `${newest('chain_seq')} AS head_seq, ${newest('hash')} AS head_hash`;
+}
+
 export const SELECT_AUDIT_EVENTS_OF_HANDOVER = 'SELECT * FROM audit_events WHERE handover_id = ? ORDER BY seq';
 
 export const SELECT_CHECKPOINTS = 'SELECT * FROM audit_checkpoints ORDER BY id';

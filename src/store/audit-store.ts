@@ -32,7 +32,20 @@ export type AuditAppend = Omit<AuditEventBody, 'seq'> & {
   row: RowFacts | null;
   /** The handover was created in this transaction: its chain starts here. */
   newChain?: boolean;
+  /** The chain's head, when the writer read it with chainHeadColumns after locking the handover. */
+  head?: ChainHead;
 };
+
+/** The newest event of a chain: its chain_seq and hash (0 and the genesis hash for none yet). */
+export interface ChainHead {
+  n: number;
+  hash: string;
+}
+
+/** The head a chainHeadColumns statement returned. */
+export function chainHeadOf(row: { head_seq?: unknown; head_hash?: unknown }): ChainHead {
+  return row.head_seq === null || row.head_seq === undefined ? { n: 0, hash: GENESIS_HASH } : { n: Number(row.head_seq), hash: String(row.head_hash) };
+}
 
 export class AuditStore {
   constructor(private readonly db: SqlDriver) {}
@@ -44,13 +57,13 @@ export class AuditStore {
    */
   async append(tx: SqlRunner, events: AuditAppend[]): Promise<void> {
     if (events.length === 0) return;
-    const heads = new Map<string, { n: number; hash: string }>();
+    const heads = new Map<string, ChainHead>();
     const rows: unknown[][] = [];
     for (const input of events) {
       const chain = input.handoverId ?? UNATTACHED_CHAIN;
       let head = heads.get(chain);
-      if (!head) head = input.newChain ? { n: 0, hash: GENESIS_HASH } : await this.chainHead(tx, chain);
-      const { newChain: _, row, ...body } = input;
+      if (!head) head = input.newChain ? { n: 0, hash: GENESIS_HASH } : (input.head ?? (await this.chainHead(tx, chain)));
+      const { newChain: _, head: __, row, ...body } = input;
       const event = sealChainedEvent(head.hash, { ...body, chain, chainSeq: head.n + 1, row: row ?? null });
       heads.set(chain, { n: event.chainSeq, hash: event.hash });
       const data = event.data === null || event.data === undefined ? null : JSON.stringify(event.data);
@@ -60,7 +73,7 @@ export class AuditStore {
     await tx.run(insert.sql, insert.params);
   }
 
-  private async chainHead(tx: SqlRunner, chain: string): Promise<{ n: number; hash: string }> {
+  private async chainHead(tx: SqlRunner, chain: string): Promise<ChainHead> {
     if (chain === UNATTACHED_CHAIN) await this.db.lockUnattachedAuditChain(tx);
     const last = await tx.get<{ chain_seq: number | string; hash: string }>(SELECT_CHAIN_HEAD, [chain]);
     return last ? { n: Number(last.chain_seq), hash: last.hash } : { n: 0, hash: GENESIS_HASH };

@@ -4,11 +4,27 @@
  * their arguments, and those that lock rows take the driver's RowLocking to say how.
  */
 import type { HandoverState } from '../domain/handover-states.js';
+import { chainHeadColumns } from './audit-queries.js';
 import type { Query, RowLocking } from './sql-driver.js';
 import { PATCHABLE_HANDOVER_FIELDS, type HandoverFilter, type HandoverPatch, type HandoverQuery } from './store.js';
 
+/** The referral's columns a handover record carries, by the name they are selected as. */
+const REFERRAL_COLUMNS: Record<string, string> = {
+  report_id: 'r.report_id',
+  classification: 'r.classification',
+  referred_by: 'r.referred_by',
+  reported_at: 'r.reported_at',
+  referral_created_at: 'r.created_at',
+  referral_created_by: 'r.created_by',
+};
+
+/** Names of the referral's columns in a handover row (what an UPDATE of handovers cannot return). */
+export const REFERRAL_COLUMN_NAMES: readonly string[] = Object.keys(REFERRAL_COLUMNS);
+
 /** The SELECT list for handovers joined with their referral (see toHandover). */
-const HANDOVER_COLUMNS = `h.*, r.report_id AS report_id, r.classification AS classification, r.referred_by AS referred_by, r.reported_at AS reported_at, r.created_at AS referral_created_at, r.created_by AS referral_created_by`;
+const HANDOVER_COLUMNS = `h.*, ${Object.entries(REFERRAL_COLUMNS)
+  .map(([name, column]) => `${column} AS ${name}`)
+  .join(', ')}`;
 const HANDOVER_FROM = `handovers h JOIN referrals r ON r.id = h.referral_id`;
 const SELECT_HANDOVERS = `SELECT ${HANDOVER_COLUMNS} FROM ${HANDOVER_FROM}`;
 
@@ -42,9 +58,12 @@ export const SELECT_TIMINGS = `SELECT state, destination, country, created_at, d
 /** The handover now carrying the URL of the given one (why that one could not go live again). */
 export const SELECT_LIVE_HOLDER_OF_URL_OF = 'SELECT o.id FROM handovers o JOIN handovers h ON h.url_key = o.live_url_key WHERE h.id = ?';
 
-/** Due `routed` handovers of a destination, oldest due first, skipping rows another claimer holds. */
+/**
+ * Due `routed` handovers of a destination, oldest due first, skipping rows another claimer
+ * holds: whole handover rows, locked (their referrals left alone), so the claim reads each once.
+ */
 export const selectDueForClaim = (locking: RowLocking) =>
-  locking.forUpdateSkipLocked(`SELECT id FROM handovers WHERE state = 'routed' AND destination = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?`);
+  locking.forUpdateSkipLocked(`${SELECT_HANDOVERS} WHERE h.state = 'routed' AND h.destination = ? AND h.next_attempt_at <= ? ORDER BY h.next_attempt_at, h.seq LIMIT ?`, 'h');
 
 /** The list view's page: filters, after the cursor, oldest first. */
 export function listHandovers(filter: HandoverFilter): Query {
@@ -100,11 +119,14 @@ const JSON_FIELDS = new Set<string>(['evidence', 'decision']);
 const columnOf = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
- * Sets the state and the patch's fields (JSON ones serialised). A routed handover always gets
+ * Sets the state and the patch's fields (JSON ones serialised) on the given handovers. A routed handover always gets
  * a due time (now, when nobody set one): the claim query can then walk the
- * (state, destination, next_attempt_at) index instead of sorting.
+ * (state, destination, next_attempt_at) index instead of sorting. Returns the row as it now
+ * stands with its audit chain's head (chainHeadColumns), so the writer reads neither again;
+ * the referral's columns are not in it (see REFERRAL_COLUMN_NAMES). Send it only with the row
+ * already locked.
  */
-export function patchHandover(id: string, state: HandoverState, patch: HandoverPatch | undefined, now: number): Query {
+export function patchHandover(ids: readonly string[], state: HandoverState, patch: HandoverPatch | undefined, now: number): Query {
   const assignments = ['state = ?', 'updated_at = ?'];
   const params: unknown[] = [state, now];
   const keepDueOrNow = state === 'routed' && (patch?.nextAttemptAt ?? null) === null;
@@ -118,7 +140,7 @@ export function patchHandover(id: string, state: HandoverState, patch: HandoverP
     assignments.push('next_attempt_at = COALESCE(next_attempt_at, ?)');
     params.push(now);
   }
-  return { sql: `UPDATE handovers SET ${assignments.join(', ')} WHERE id = ?`, params: [...params, id] };
+  return { sql: `UPDATE handovers SET ${assignments.join(', ')} WHERE id IN (${placeholders(ids.length)}) RETURNING *, ${chainHeadColumns('handovers.id')}`, params: [...params, ...ids] };
 }
 
 /**

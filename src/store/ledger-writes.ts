@@ -9,14 +9,17 @@
 import { ConflictError, InvalidTransitionError, LeaseLostError, NotFoundError } from '../domain/errors.js';
 import { handoverFacts, referralClassificationHash } from '../domain/handover-facts.js';
 import { canTransition, type HandoverState } from '../domain/handover-states.js';
-import type { AuditAppend, AuditStore } from './audit-store.js';
+import { chainHeadOf, type AuditAppend, type AuditStore, type ChainHead } from './audit-store.js';
 import { readReferralWithHandovers } from './handover-reads.js';
-import { COUNT_HANDOVERS_OF_REFERRAL, lockHandoverById, markPolled, patchHandover, SELECT_LIVE_HOLDER_OF_URL_OF, selectDueForClaim } from './handover-queries.js';
+import { COUNT_HANDOVERS_OF_REFERRAL, lockHandoverById, markPolled, patchHandover, REFERRAL_COLUMN_NAMES, SELECT_LIVE_HOLDER_OF_URL_OF, selectDueForClaim } from './handover-queries.js';
 import { ackEventData, attemptEventData, toHandover } from './handover-rows.js';
 import { INSERT_ACK, INSERT_ATTEMPT, INSERT_REFERRAL, INSERT_WEBHOOK_RECEIPT } from './ledger-queries.js';
 import type { SqlDriver, SqlRunner } from './sql-driver.js';
 import type { AckRecord, Annotation, AttemptRecord, ClaimRequest, HandoverPatch, HandoverRecord, NewAck, NewAttempt, NewReferral, ReferralRecord, Transition } from './store.js';
 import { followStateChange, insertLinkedRow, insertReferredUrls, splitDuplicateRow, urlAlreadyLive } from './url-claims.js';
+
+/** A handover row as selected with its referral's columns (see toHandover). */
+type HandoverRow = Record<string, unknown>;
 
 export class LedgerWrites {
   constructor(
@@ -67,15 +70,36 @@ export class LedgerWrites {
 
   // ---------------------------------------------------------------- changes
 
-  private async lockHandover(tx: SqlRunner, id: string): Promise<HandoverRecord> {
-    const row = await tx.get(lockHandoverById(this.db), [id]);
+  private async lockHandoverRow(tx: SqlRunner, id: string): Promise<HandoverRow> {
+    const row = await tx.get<HandoverRow>(lockHandoverById(this.db), [id]);
     if (!row) throw new NotFoundError(`Handover ${id}`);
-    return toHandover(row);
+    return row;
   }
 
-  private async writePatch(tx: SqlRunner, id: string, state: HandoverState, patch: HandoverPatch | undefined, now: number): Promise<void> {
-    const update = patchHandover(id, state, patch, now);
-    await tx.run(update.sql, update.params);
+  private async lockHandover(tx: SqlRunner, id: string): Promise<HandoverRecord> {
+    return toHandover(await this.lockHandoverRow(tx, id));
+  }
+
+  /**
+   * Writes one patch to rows this transaction has locked, in one statement, and returns each row
+   * as it now stands with its audit chain's head (in the order given), both from the UPDATE
+   * itself. The referral's columns come from the locked read: a referral is never changed after
+   * intake.
+   */
+  private async writePatches(tx: SqlRunner, locked: readonly HandoverRow[], state: HandoverState, patch: HandoverPatch | undefined, now: number): Promise<{ result: HandoverRecord; head: ChainHead }[]> {
+    const update = patchHandover(locked.map((l) => String(l.id)), state, patch, now);
+    const byId = new Map((await tx.all<HandoverRow>(update.sql, update.params)).map((u) => [String(u.id), u]));
+    return locked.map((l) => {
+      const updated = byId.get(String(l.id));
+      if (!updated) throw new NotFoundError(`Handover ${String(l.id)}`);
+      const row: HandoverRow = { ...updated };
+      for (const name of REFERRAL_COLUMN_NAMES) row[name] = l[name];
+      return { result: toHandover(row), head: chainHeadOf(updated) };
+    });
+  }
+
+  private async writePatch(tx: SqlRunner, locked: HandoverRow, state: HandoverState, patch: HandoverPatch | undefined, now: number): Promise<{ result: HandoverRecord; head: ChainHead }> {
+    return (await this.writePatches(tx, [locked], state, patch, now))[0]!;
   }
 
   async transition(handoverId: string, change: Transition): Promise<HandoverRecord> {
@@ -92,7 +116,8 @@ export class LedgerWrites {
 
   private transitionOnce(handoverId: string, change: Transition): Promise<HandoverRecord> {
     return this.db.transaction(async (tx) => {
-      const current = await this.lockHandover(tx, handoverId);
+      const locked = await this.lockHandoverRow(tx, handoverId);
+      const current = toHandover(locked);
       checkExpectations(current, change.expectState, change.expectLeaseToken);
       if (!canTransition(current.state, change.to)) {
         throw new InvalidTransitionError(`A handover cannot go from ${current.state} to ${change.to}.`, { from: current.state, to: change.to });
@@ -101,23 +126,24 @@ export class LedgerWrites {
         throw new InvalidTransitionError(`Handover ${handoverId} is a duplicate; only a supervisor's split makes it a case.`, { state: current.state });
       }
       await followStateChange(tx, current, change.to);
-      await this.writePatch(tx, handoverId, change.to, change.set, change.now);
-      const result = await this.lockHandover(tx, handoverId);
-      await this.audit.append(tx, [
-        { handoverId, referralId: current.referralId, at: change.now, actor: change.actor, kind: change.kind ?? 'transition', fromState: current.state, toState: change.to, reason: change.reason, data: change.data ?? null, row: handoverFacts(result) },
-      ]);
+      const { result, head } = await this.writePatch(tx, locked, change.to, change.set, change.now);
+      const audit: AuditAppend[] = [
+        { handoverId, referralId: current.referralId, at: change.now, actor: change.actor, kind: change.kind ?? 'transition', fromState: current.state, toState: change.to, reason: change.reason, data: change.data ?? null, row: handoverFacts(result), head },
+      ];
+      if (change.ack) audit.push(acknowledgementEvent((await insertAck(tx, { ...change.ack, handoverId })).record, result));
+      await this.audit.append(tx, audit);
       return result;
     });
   }
 
   async annotate(handoverId: string, note: Annotation): Promise<HandoverRecord> {
     return this.db.transaction(async (tx) => {
-      const current = await this.lockHandover(tx, handoverId);
+      const locked = await this.lockHandoverRow(tx, handoverId);
+      const current = toHandover(locked);
       checkExpectations(current, note.expectState);
-      await this.writePatch(tx, handoverId, current.state, note.set, note.now);
-      const result = await this.lockHandover(tx, handoverId);
+      const { result, head } = await this.writePatch(tx, locked, current.state, note.set, note.now);
       await this.audit.append(tx, [
-        { handoverId, referralId: current.referralId, at: note.now, actor: note.actor, kind: note.kind, fromState: current.state, toState: current.state, reason: note.reason, data: note.data ?? null, row: handoverFacts(result) },
+        { handoverId, referralId: current.referralId, at: note.now, actor: note.actor, kind: note.kind, fromState: current.state, toState: current.state, reason: note.reason, data: note.data ?? null, row: handoverFacts(result), head },
       ]);
       return result;
     });
@@ -156,20 +182,18 @@ export class LedgerWrites {
 
   async claimDue(request: ClaimRequest): Promise<HandoverRecord[]> {
     return this.db.transaction(async (tx) => {
-      const rows = await tx.all<{ id: string }>(selectDueForClaim(this.db), [request.destination, request.now, request.limit]);
+      // The rows come locked (those another claimer holds passed over), whole.
+      const rows = await tx.all<HandoverRow>(selectDueForClaim(this.db), [request.destination, request.now, request.limit]);
       if (rows.length === 0) return [];
-      const audit: AuditAppend[] = [];
-      const claimed: HandoverRecord[] = [];
-      for (const { id } of rows) {
-        const current = await this.lockHandover(tx, id);
-        await this.writePatch(tx, id, 'delivering', { leaseToken: request.token, leaseExpiresAt: request.now + request.leaseMs }, request.now);
-        // Read back, so the event records exactly what the row now holds.
-        const after = await this.lockHandover(tx, id);
-        audit.push({ handoverId: id, referralId: current.referralId, at: request.now, actor: request.actor, kind: 'transition', fromState: 'routed', toState: 'delivering', reason: 'claimed for a delivery attempt', data: { attempt: current.attemptCount + 1 }, row: handoverFacts(after) });
-        claimed.push(after);
-      }
+      // One UPDATE for them all, returning the rows: each event records exactly what its row now holds.
+      const updated = await this.writePatches(tx, rows, 'delivering', { leaseToken: request.token, leaseExpiresAt: request.now + request.leaseMs }, request.now);
+      const audit: AuditAppend[] = rows.map((locked, i) => {
+        const current = toHandover(locked);
+        const { result: after, head } = updated[i]!;
+        return { handoverId: current.id, referralId: current.referralId, at: request.now, actor: request.actor, kind: 'transition', fromState: 'routed', toState: 'delivering', reason: 'claimed for a delivery attempt', data: { attempt: current.attemptCount + 1 }, row: handoverFacts(after), head };
+      });
       await this.audit.append(tx, audit);
-      return claimed;
+      return updated.map((u) => u.result);
     });
   }
 
@@ -177,7 +201,8 @@ export class LedgerWrites {
   async recordAttempt(a: NewAttempt): Promise<void> {
     await this.db.transaction(async (tx) => {
       const current = await this.lockHandover(tx, a.handoverId);
-      const inserted = await tx.get<{ id: number | string }>(INSERT_ATTEMPT, [
+      // Sent with the handover locked, so the chain head it returns is the chain's last word.
+      const inserted = await tx.get<{ id: number | string; head_seq: unknown; head_hash: unknown }>(INSERT_ATTEMPT, [
         a.handoverId,
         a.attemptNo,
         a.destination,
@@ -194,7 +219,7 @@ export class LedgerWrites {
       ]);
       const attempt: AttemptRecord = { id: Number(inserted!.id), ...a };
       await this.audit.append(tx, [
-        { handoverId: a.handoverId, referralId: current.referralId, at: a.finishedAt ?? a.startedAt, actor: 'system:delivery', kind: 'attempt', fromState: current.state, toState: current.state, reason: `attempt ${a.attemptNo}: ${a.outcome}${a.statusCode === null ? '' : ` (${a.statusCode})`}`, data: { attempt: attemptEventData(attempt) }, row: handoverFacts(current) },
+        { handoverId: a.handoverId, referralId: current.referralId, at: a.finishedAt ?? a.startedAt, actor: 'system:delivery', kind: 'attempt', fromState: current.state, toState: current.state, reason: `attempt ${a.attemptNo}: ${a.outcome}${a.statusCode === null ? '' : ` (${a.statusCode})`}`, data: { attempt: attemptEventData(attempt) }, row: handoverFacts(current), head: chainHeadOf(inserted!) },
       ]);
     });
   }
@@ -220,13 +245,27 @@ export class LedgerWrites {
     await this.db.transaction(async (tx) => {
       const handoverRow = ack.handoverId ? await tx.get(lockHandoverById(this.db), [ack.handoverId]) : undefined;
       const handover = handoverRow ? toHandover(handoverRow) : null;
-      const inserted = await tx.get<{ id: number | string }>(INSERT_ACK, [ack.handoverId, ack.destination, ack.source, ack.status, ack.reference, ack.reason, ack.applied ? 1 : 0, ack.note, ack.webhookId, ack.receivedAt]);
-      const record: AckRecord = { id: Number(inserted!.id), ...ack };
-      const common = { handoverId: handover?.id ?? null, referralId: handover?.referralId ?? null, fromState: handover?.state ?? null, toState: handover?.state ?? null, row: handover ? handoverFacts(handover) : null };
+      // With a handover, sent once it is locked: the chain head it returns is the chain's last word.
+      const { record, head } = await insertAck(tx, ack);
+      if (!audit) {
+        // The unattached chain has no row to lock: the audit store orders and reads it itself.
+        await this.audit.append(tx, [{ ...acknowledgementEvent(record, handover), ...(handover ? { head } : {}) }]);
+        return;
+      }
       await this.audit.append(tx, [
-        audit
-          ? { ...common, at: audit.now, actor: audit.actor, kind: audit.kind, reason: audit.reason, data: { destination: ack.destination, status: ack.status, source: ack.source, claimedHandoverId: ack.handoverId, acknowledgement: ackEventData(record) } }
-          : { ...common, at: ack.receivedAt, actor: `system:ack-${ack.source}`, kind: 'acknowledgement', reason: `${ack.destination} ${ack.source}: ${ack.status}`, data: { acknowledgement: ackEventData(record) } },
+        {
+          handoverId: handover?.id ?? null,
+          referralId: handover?.referralId ?? null,
+          fromState: handover?.state ?? null,
+          toState: handover?.state ?? null,
+          row: handover ? handoverFacts(handover) : null,
+          ...(handover ? { head } : {}),
+          at: audit.now,
+          actor: audit.actor,
+          kind: audit.kind,
+          reason: audit.reason,
+          data: { destination: ack.destination, status: ack.status, source: ack.source, claimedHandoverId: ack.handoverId, acknowledgement: ackEventData(record) },
+        },
       ]);
     });
   }
@@ -240,6 +279,39 @@ export class LedgerWrites {
       throw error;
     }
   }
+}
+
+/** Inserts the acknowledgement; with the head of its handover's chain (see INSERT_ACK). */
+async function insertAck(tx: SqlRunner, ack: NewAck): Promise<{ record: AckRecord; head: ChainHead }> {
+  const inserted = await tx.get<{ id: number | string; head_seq: unknown; head_hash: unknown }>(INSERT_ACK, [
+    ack.handoverId,
+    ack.destination,
+    ack.source,
+    ack.status,
+    ack.reference,
+    ack.reason,
+    ack.applied ? 1 : 0,
+    ack.note,
+    ack.webhookId,
+    ack.receivedAt,
+  ]);
+  return { record: { id: Number(inserted!.id), ...ack }, head: chainHeadOf(inserted!) };
+}
+
+/** An acknowledgement's event: in its handover's chain (the row as it stands), or the unattached one. */
+function acknowledgementEvent(record: AckRecord, handover: HandoverRecord | null): AuditAppend {
+  return {
+    handoverId: handover?.id ?? null,
+    referralId: handover?.referralId ?? null,
+    fromState: handover?.state ?? null,
+    toState: handover?.state ?? null,
+    row: handover ? handoverFacts(handover) : null,
+    at: record.receivedAt,
+    actor: `system:ack-${record.source}`,
+    kind: 'acknowledgement',
+    reason: `${record.destination} ${record.source}: ${record.status}`,
+    data: { acknowledgement: ackEventData(record) },
+  };
 }
 
 function sameBodyOrConflict(existing: { referral: ReferralRecord; handovers: HandoverRecord[] }, input: NewReferral) {

@@ -21,8 +21,11 @@ export interface RowLocking {
    * `FOR UPDATE OF table` when the SELECT joins others that must stay unlocked). Unchanged on SQLite.
    */
   forUpdate(select: string, ofTable?: string): string;
-  /** The SELECT, locking its rows and passing over rows another transaction holds, so claimers never wait on each other. */
-  forUpdateSkipLocked(select: string): string;
+  /**
+   * The SELECT, locking its rows and passing over rows another transaction holds, so claimers
+   * never wait on each other (only `ofTable`'s rows, when given, as with forUpdate).
+   */
+  forUpdateSkipLocked(select: string, ofTable?: string): string;
   /** Orders appends to the unattached audit chain (it has no handover row to lock); call inside the transaction. */
   lockUnattachedAuditChain(tx: SqlRunner): Promise<void>;
   /**

@@ -100,6 +100,12 @@ export interface Transition {
   set?: HandoverPatch;
   data?: unknown;
   now: number;
+  /**
+   * The destination's acknowledgement that brought this change: recorded in the same
+   * transaction (its row, and its `acknowledgement` event right after the transition's), so
+   * nothing else runs in between and a refused transition leaves no applied acknowledgement.
+   */
+  ack?: Omit<NewAck, 'handoverId'>;
 }
 
 export interface Annotation {

@@ -194,6 +194,28 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       expect(await store.listAcks(h.id)).toMatchObject([{ status: 'registered', applied: true }]);
     });
 
+    it('records an acknowledgement with the transition it brought, after its event, or not at all', async () => {
+      const h = await routedHandover('R-ack-tx');
+      await store.claimDue({ destination: 'police', now: 30, limit: 1, leaseMs: 1_000, token: 't1', actor: 'system:test' });
+      await store.transition(h.id, { to: 'delivered', actor: 'system:test', reason: null, expectLeaseToken: 't1', set: { leaseToken: null, leaseExpiresAt: null, deliveredAt: 40 }, now: 40 });
+      const ack = { destination: 'police', source: 'poll', status: 'accepted', reference: 'P-9', reason: null, applied: true, note: null, webhookId: null, receivedAt: 50 } as const;
+      // Refused (not in the expected state): neither the change nor the acknowledgement is kept.
+      await expect(store.transition(h.id, { to: 'acknowledged', actor: 'system:ack', reason: null, expectState: 'acknowledged', set: { acknowledgedAt: 50 }, ack, now: 50 })).rejects.toMatchObject({
+        code: 'invalid_transition',
+      });
+      expect(await store.listAcks(h.id)).toEqual([]);
+      const after = await store.transition(h.id, { to: 'acknowledged', actor: 'system:ack', reason: 'took it', expectState: 'delivered', set: { acknowledgedAt: 50 }, ack, now: 50 });
+      expect(after.state).toBe('acknowledged');
+      expect(await store.listAcks(h.id)).toMatchObject([{ handoverId: h.id, status: 'accepted', reference: 'P-9', applied: true, receivedAt: 50 }]);
+      const events = await store.listAuditEvents(h.id);
+      expect(events.slice(-2)).toMatchObject([
+        { kind: 'transition', fromState: 'delivered', toState: 'acknowledged' },
+        { kind: 'acknowledgement', actor: 'system:ack-poll', fromState: 'acknowledged', toState: 'acknowledged', data: { acknowledgement: { handoverId: h.id, status: 'accepted' } } },
+      ]);
+      expect(events.at(-1)!.row).toEqual(events.at(-2)!.row);
+      expect(await store.verifyAudit()).toMatchObject({ ok: true });
+    });
+
     it('accepts a webhook-id once per destination', async () => {
       expect(await store.rememberWebhookId('police', 'msg_1', 1)).toBe(true);
       expect(await store.rememberWebhookId('police', 'msg_1', 2)).toBe(false);

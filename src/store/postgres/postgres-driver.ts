@@ -146,8 +146,8 @@ export class PostgresDriver implements SqlDriver {
     return `${select} FOR UPDATE${ofTable ? ` OF ${ofTable}` : ''}`;
   }
 
-  forUpdateSkipLocked(select: string): string {
-    return `${select} FOR UPDATE SKIP LOCKED`;
+  forUpdateSkipLocked(select: string, ofTable?: string): string {
+    return `${select} FOR UPDATE${ofTable ? ` OF ${ofTable}` : ''} SKIP LOCKED`;
   }
 
   async lockUnattachedAuditChain(tx: SqlRunner): Promise<void> {
