@@ -31,23 +31,21 @@ const EFFECT_FROM: Record<Exclude<AckObservation['effect'], 'none'>, readonly Ha
 
 export async function applyAcknowledgement(ctx: Context, handover: HandoverRecord, observation: AckObservation, from: AckSource): Promise<AckResult> {
   const now = ctx.clock.now().getTime();
+  const ack = (applied: boolean, note: string | null) => ({
+    destination: observation.destination,
+    source: from.source,
+    status: observation.status,
+    reference: observation.reference ?? null,
+    reason: observation.reason ?? null,
+    applied,
+    note,
+    webhookId: from.webhookId ?? null,
+    receivedAt: now,
+  });
+  const counted = (applied: boolean) => ctx.metrics.acknowledgements.inc({ destination: observation.destination, source: from.source, applied: String(applied) });
   const record = async (applied: boolean, note: string | null, refused?: string) => {
-    await ctx.store.recordAck(
-      {
-        handoverId: handover.id,
-        destination: observation.destination,
-        source: from.source,
-        status: observation.status,
-        reference: observation.reference ?? null,
-        reason: observation.reason ?? null,
-        applied,
-        note,
-        webhookId: from.webhookId ?? null,
-        receivedAt: now,
-      },
-      refused ? { actor: from.actor, kind: 'ack_refused', reason: refused, now } : undefined,
-    );
-    ctx.metrics.acknowledgements.inc({ destination: observation.destination, source: from.source, applied: String(applied) });
+    await ctx.store.recordAck({ handoverId: handover.id, ...ack(applied, note) }, refused ? { actor: from.actor, kind: 'ack_refused', reason: refused, now } : undefined);
+    counted(applied);
   };
 
   if (observation.effect === 'none') {
@@ -64,40 +62,46 @@ export async function applyAcknowledgement(ctx: Context, handover: HandoverRecor
 
   const actor = from.actor;
   const data = { destination: observation.destination, status: observation.status, source: from.source, at: observation.at ?? null };
+  // The acknowledgement is recorded in the transaction of the change it brings: both or neither.
+  const applied = ack(true, null);
+  let after: HandoverRecord;
   try {
     switch (observation.effect) {
       case 'acknowledge':
-        await ctx.store.transition(handover.id, {
+        after = await ctx.store.transition(handover.id, {
           to: 'acknowledged',
           actor,
           reason: `${observation.destination} took the case (${observation.status})`,
           expectState: allowedFrom,
           set: { acknowledgedAt: now, overdueAt: null },
           data,
+          ack: applied,
           now,
         });
         break;
       case 'close':
-        await ctx.store.transition(handover.id, {
+        after = await ctx.store.transition(handover.id, {
           to: 'closed',
           actor,
           reason: `${observation.destination}: ${observation.status}`,
           expectState: allowedFrom,
           set: { closedAt: now, outcome: observation.outcome ?? 'closed', acknowledgedAt: handover.acknowledgedAt ?? now, overdueAt: null },
           data,
+          ack: applied,
           now,
         });
         break;
       case 'fail':
         // From `delivered` the destination refused the case: it fails, for a person to see.
         // Once acknowledged the state machine only allows closing: the verdict is the outcome.
-        await ctx.store.transition(handover.id, {
+        after = await ctx.store.transition(handover.id, {
           to: handover.state === 'delivered' ? 'failed' : 'closed',
           actor,
           reason: `${observation.destination}: ${observation.status}${observation.reason ? ` — ${observation.reason}` : ''}`,
           expectState: allowedFrom,
           set: handover.state === 'delivered' ? { failureReason: observation.reason ?? observation.outcome ?? observation.status, outcome: observation.outcome ?? null, overdueAt: null } : { closedAt: now, outcome: observation.outcome ?? observation.status, overdueAt: null },
           data,
+          ack: applied,
           now,
         });
         break;
@@ -124,7 +128,6 @@ export async function applyAcknowledgement(ctx: Context, handover: HandoverRecor
     }
     throw error;
   }
-  await record(true, null);
-  const after = await ctx.store.getHandover(handover.id);
-  return { applied: true, state: after!.state };
+  counted(true);
+  return { applied: true, state: after.state };
 }
