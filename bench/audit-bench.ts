@@ -28,8 +28,12 @@ function writeEvents(file: string, fromHandover: number, events: number): number
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  const insertReferral = db.prepare("INSERT INTO referrals (id, report_id, body_hash, classification, reported_at, created_at, created_by) VALUES (?, ?, 'h', '{\"category\":\"baseline\"}', NULL, ?, 'key:bench')");
-  const insertHandover = db.prepare("INSERT INTO handovers (id, referral_id, position, url, content_type, state, destination, country, created_at, updated_at, next_attempt_at) VALUES (?, ?, 0, ?, 'image', 'routed', 'police', 'BE', ?, ?, ?)");
+  const insertReferral = db.prepare(
+    "INSERT INTO referrals (id, report_id, body_hash, classification, reported_at, created_at, created_by) VALUES (?, ?, 'h', '{\"category\":\"baseline\"}', NULL, ?, 'key:bench')",
+  );
+  const insertHandover = db.prepare(
+    "INSERT INTO handovers (id, referral_id, position, url, content_type, state, destination, country, created_at, updated_at, next_attempt_at) VALUES (?, ?, 0, ?, 'image', 'routed', 'police', 'BE', ?, ?, ?)",
+  );
   const readHandover = db.prepare('SELECT * FROM handovers WHERE id = ?');
   const insertEvent = db.prepare(
     'INSERT INTO audit_events (handover_id, referral_id, at, actor, kind, from_state, to_state, reason, data, prev_hash, hash, chain, chain_seq, row_facts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)',
@@ -45,7 +49,20 @@ function writeEvents(file: string, fromHandover: number, events: number): number
       const facts = handoverFacts(toHandover(readHandover.get(id) as Record<string, unknown>));
       let prev = GENESIS_HASH;
       for (let n = 1; n <= EVENTS_PER_HANDOVER; n++) {
-        const e = sealChainedEvent(prev, { chain: id, chainSeq: n, handoverId: id, referralId, at: at + n, actor: 'system:bench', kind: n === 1 ? 'intake' : 'annotation', fromState: n === 1 ? null : 'routed', toState: 'routed', reason: 'bench', data: null, row: facts });
+        const e = sealChainedEvent(prev, {
+          chain: id,
+          chainSeq: n,
+          handoverId: id,
+          referralId,
+          at: at + n,
+          actor: 'system:bench',
+          kind: n === 1 ? 'intake' : 'annotation',
+          fromState: n === 1 ? null : 'routed',
+          toState: 'routed',
+          reason: 'bench',
+          data: null,
+          row: facts,
+        });
         insertEvent.run(id, referralId, e.at, e.actor, e.kind, e.fromState, e.toState, e.reason, e.prevHash, e.hash, id, n, JSON.stringify(facts));
         prev = e.hash;
       }
@@ -85,12 +102,17 @@ export async function benchAudit(options: { checkpointEvents: number; verifyEven
     const report = await verifier.checkAuditTrail({ publicKey: createPublicKey(privateKey), file: readCheckpointFile(checkpointFile) ?? [] });
     const verifyMs = performance.now() - verifyStarted;
     await verifier.close();
-    if (!report.ok) failures.push(`audit verify found ${report.problems.length} problem(s) in an intact trail: ${report.problems[0]?.where}: ${report.problems[0]?.detail}`);
+    if (!report.ok)
+      failures.push(`audit verify found ${report.problems.length} problem(s) in an intact trail: ${report.problems[0]?.where}: ${report.problems[0]?.detail}`);
     return {
       failures,
       figures: [
         { name: `audit: seal a checkpoint over ${first.sealed?.size ?? 0} new events`, value: round(sealMs / 1000, 2), unit: 's' },
-        { name: `audit: verify ${report.events} events (${report.handovers} handovers, ${report.checkpoints.length} checkpoints)`, value: round(verifyMs / 1000, 2), unit: report.ok ? 's, intact' : 's, FAILED' },
+        {
+          name: `audit: verify ${report.events} events (${report.handovers} handovers, ${report.checkpoints.length} checkpoints)`,
+          value: round(verifyMs / 1000, 2),
+          unit: report.ok ? 's, intact' : 's, FAILED',
+        },
       ],
     };
   } finally {

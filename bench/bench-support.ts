@@ -50,7 +50,14 @@ export function benchConfig(db: BenchDatabase, env: Record<string, string> = {})
 
 /** The real service composed with logs off, on an explicit store (PostgreSQL schemas need one), stand-in locator, no destinations unless given. */
 export function benchCompose(config: Config, store: Store, overrides: ComposeOverrides = {}): Promise<Composed> {
-  return compose(config, { store, logger: createLogger({ level: 'error', silent: true }), metrics: createMetrics(), locator: benchLocator(), adapters: {}, ...overrides });
+  return compose(config, {
+    store,
+    logger: createLogger({ level: 'error', silent: true }),
+    metrics: createMetrics(),
+    locator: benchLocator(),
+    adapters: {},
+    ...overrides,
+  });
 }
 
 /** Its context alone (seeding, intake). */
@@ -82,7 +89,11 @@ export async function seedReferrals(ctx: Context, count: number, options: { perR
       const host = (made + i) % 2 === 0 ? BENCH_HOSTS.police : BENCH_HOSTS.inhope;
       return { handoverId: ctx.newId(), url: `https://${host}/${tag}/${r}/${i}.jpg`, contentType: 'image' as const };
     });
-    await ctx.store.createReferral({ id: ctx.newId(), reportId: `BENCH-${tag}-${r}`, bodyHash: `seed-${tag}-${r}`, classification: CLASSIFICATION, reportedAt: null, urls }, 'key:bench', now);
+    await ctx.store.createReferral(
+      { id: ctx.newId(), reportId: `BENCH-${tag}-${r}`, bodyHash: `seed-${tag}-${r}`, classification: CLASSIFICATION, reportedAt: null, urls },
+      'key:bench',
+      now,
+    );
     ids.push(...urls.map((u) => u.handoverId));
     made += n;
   }

@@ -31,11 +31,22 @@ export interface DeliveryRun {
   serviceCpuMs: number;
 }
 
-export async function benchDelivery(options: { store: 'sqlite' | 'postgres'; processes: number; handovers: number; concurrency?: number }): Promise<DeliveryRun> {
+export async function benchDelivery(options: {
+  store: 'sqlite' | 'postgres';
+  processes: number;
+  handovers: number;
+  concurrency?: number;
+}): Promise<DeliveryRun> {
   const dir = mkdtempSync(join(tmpdir(), 'hrr-bench-delivery-'));
-  const db: BenchDatabase = options.store === 'postgres' ? { kind: 'postgres', schema: newSchemaName('delivery') } : { kind: 'sqlite', file: join(dir, 'delivery.db') };
+  const db: BenchDatabase =
+    options.store === 'postgres' ? { kind: 'postgres', schema: newSchemaName('delivery') } : { kind: 'sqlite', file: join(dir, 'delivery.db') };
   const police = await startPoliceStandin({ token: 'bench-police', behaviour: { ackAfterMs: 0 } });
-  const iccam = await startIccamStandin({ username: 'bench', password: 'bench', notReadyAfterLoginMs: 0, progression: [{ afterMs: 0, action: 'ReportedToLEA' }] });
+  const iccam = await startIccamStandin({
+    username: 'bench',
+    password: 'bench',
+    notReadyAfterLoginMs: 0,
+    progression: [{ afterMs: 0, action: 'ReportedToLEA' }],
+  });
   try {
     const config = benchConfig(db);
     const seeder = await benchContext(config, openBenchStore(db));

@@ -57,7 +57,15 @@ serveWorker<DeliveryTask, DeliveryReport>(async (task) => {
     ICCAM_POLL_DELIVERED_MS: '2000',
   });
   const locator = benchLocator();
-  const iccam = createIccamAdapter({ baseUrl: task.iccamUrl, username: 'bench', password: 'bench', timeoutMs: 10_000, clock: systemClock, gate: new LocalIccamGate(0), loginPauseMs: 0 });
+  const iccam = createIccamAdapter({
+    baseUrl: task.iccamUrl,
+    username: 'bench',
+    password: 'bench',
+    timeoutMs: 10_000,
+    clock: systemClock,
+    gate: new LocalIccamGate(0),
+    loginPauseMs: 0,
+  });
   const parts = await benchCompose(config, openBenchStore(task.db, task.concurrency * 2 + 2), {
     processId: task.processId,
     locator,
@@ -70,7 +78,17 @@ serveWorker<DeliveryTask, DeliveryReport>(async (task) => {
   await ctx.store.ping();
   return {
     async run() {
-      const report: DeliveryReport = { processId: task.processId, claimed: 0, delivered: 0, acknowledged: 0, retried: 0, leaseLost: 0, rounds: 0, lastDeliveredAt: 0, cpuMs: 0 };
+      const report: DeliveryReport = {
+        processId: task.processId,
+        claimed: 0,
+        delivered: 0,
+        acknowledged: 0,
+        retried: 0,
+        leaseLost: 0,
+        rounds: 0,
+        lastDeliveredAt: 0,
+        cpuMs: 0,
+      };
       const cpuAtStart = process.cpuUsage();
       const done = () => {
         const used = process.cpuUsage(cpuAtStart);

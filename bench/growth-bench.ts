@@ -29,7 +29,11 @@ async function measureAt(ctx: Context, size: number, tag: string): Promise<Bench
   const intake = await sample(200, async (i) => {
     const { handovers } = await submitReferral(
       ctx,
-      { reportId: `GROWTH-${tag}-${i}`, urls: [{ url: `https://a-${i}.growth.test/x.jpg`, contentType: 'image' }, { url: `https://b-${i}.growth.test/y` }], classification: CLASSIFICATION },
+      {
+        reportId: `GROWTH-${tag}-${i}`,
+        urls: [{ url: `https://a-${i}.growth.test/x.jpg`, contentType: 'image' }, { url: `https://b-${i}.growth.test/y` }],
+        classification: CLASSIFICATION,
+      },
       'key:bench',
     );
     lastSeq = Math.max(lastSeq, ...handovers.map((h) => h.seq));
@@ -37,7 +41,14 @@ async function measureAt(ctx: Context, size: number, tag: string): Promise<Bench
   await seedRouted(ctx, 200, { tag: `${tag}-routed` });
   const now = ctx.clock.now().getTime();
   const claim = await sample(200, async (i) => {
-    const claimed = await ctx.store.claimDue({ destination: i % 2 === 0 ? 'police' : 'inhope', now, limit: 1, leaseMs: 60_000, token: `bench-${tag}-${i}`, actor: 'system:bench' });
+    const claimed = await ctx.store.claimDue({
+      destination: i % 2 === 0 ? 'police' : 'inhope',
+      now,
+      limit: 1,
+      leaseMs: 60_000,
+      token: `bench-${tag}-${i}`,
+      actor: 'system:bench',
+    });
     if (claimed.length !== 1) throw new Error('growth: a claim found nothing due');
   });
   const endPage = await sample(100, () => ctx.store.listHandovers({ afterSeq: lastSeq - 60, limit: 50 }));

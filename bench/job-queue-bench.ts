@@ -47,16 +47,25 @@ async function enqueueGraphile(schema: string, jobs: number): Promise<void> {
   }
 }
 
-export async function benchJobQueue(queue: QueueTask['queue'], processes: number, jobs: number, options: { batchSize?: number; loops?: number } = {}): Promise<QueueRun> {
+export async function benchJobQueue(
+  queue: QueueTask['queue'],
+  processes: number,
+  jobs: number,
+  options: { batchSize?: number; loops?: number } = {},
+): Promise<QueueRun> {
   const schema = newSchemaName(queue === 'pg-boss' ? 'pgboss' : 'graphile');
   try {
     if (queue === 'pg-boss') await enqueuePgBoss(schema, jobs);
     else await enqueueGraphile(schema, jobs);
     const task: QueueTask = { queue, connectionString: BENCH_POSTGRES_URL, schema, batchSize: options.batchSize ?? 8, loops: options.loops ?? 2 };
-    const result = await runWorkers<QueueTask, QueueReport>('./job-queue-worker.ts', Array.from({ length: processes }, () => task), {
-      // graphile-worker's runners cannot tell that another process took the last job.
-      ...(queue === 'graphile-worker' ? { target: jobs } : {}),
-    });
+    const result = await runWorkers<QueueTask, QueueReport>(
+      './job-queue-worker.ts',
+      Array.from({ length: processes }, () => task),
+      {
+        // graphile-worker's runners cannot tell that another process took the last job.
+        ...(queue === 'graphile-worker' ? { target: jobs } : {}),
+      },
+    );
     const processed = result.reports.reduce((sum, r) => sum + r.processed, 0);
     if (processed !== jobs) throw new Error(`${queue}: ${processed} of ${jobs} jobs processed`);
     return { queue, processes, jobs, ms: result.ms, perSecond: jobs / (result.ms / 1000), processed };

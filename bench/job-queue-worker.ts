@@ -32,7 +32,14 @@ const silent = new Logger(() => () => {});
 
 serveWorker<QueueTask, QueueReport>(async (task) => {
   if (task.queue === 'pg-boss') {
-    const boss = new PgBoss({ connectionString: task.connectionString, schema: task.schema, migrate: false, supervise: false, schedule: false, max: task.loops + 1 });
+    const boss = new PgBoss({
+      connectionString: task.connectionString,
+      schema: task.schema,
+      migrate: false,
+      supervise: false,
+      schedule: false,
+      max: task.loops + 1,
+    });
     boss.on('error', () => {});
     await boss.start();
     return {

@@ -12,7 +12,18 @@ import { loadAsnIndex } from '../src/locate/asn-index.js';
 import { createLocator } from '../src/locate/locator.js';
 import { startDnsStandin, type DnsZone } from '../scripts/sandbox/dns-standin.js';
 
-const PUBLIC_ADDRESSES = ['193.190.198.10', '104.16.0.1', '151.101.1.69', '23.45.67.89', '12.0.0.1', '145.100.0.1', '2.72.0.1', '202.12.29.1', '200.160.0.1', '196.216.2.1'];
+const PUBLIC_ADDRESSES = [
+  '193.190.198.10',
+  '104.16.0.1',
+  '151.101.1.69',
+  '23.45.67.89',
+  '12.0.0.1',
+  '145.100.0.1',
+  '2.72.0.1',
+  '202.12.29.1',
+  '200.160.0.1',
+  '196.216.2.1',
+];
 
 export async function benchLocate(options: { hosts?: number; rounds?: number } = {}): Promise<{ name: string; value: number; unit: string }[]> {
   const hosts = options.hosts ?? 200;
@@ -75,7 +86,11 @@ export async function benchLocate(options: { hosts?: number; rounds?: number } =
       { name: 'locate, IP-literal URLs, warm caches (registry off)', value: Math.round(literalPerSecond), unit: 'URLs/s' },
       { name: 'maxmind raw country lookups, same addresses', value: Math.round(rawPerSecond), unit: 'lookups/s' },
       // Target at least 10 % (issue #10): the locator's own work per URL beside one raw lookup.
-      { name: 'locate ratio: IP-literal locate URLs/s to raw maxmind lookups/s', value: Math.round((literalPerSecond / rawPerSecond) * 10_000) / 100, unit: '%' },
+      {
+        name: 'locate ratio: IP-literal locate URLs/s to raw maxmind lookups/s',
+        value: Math.round((literalPerSecond / rawPerSecond) * 10_000) / 100,
+        unit: '%',
+      },
       { name: 'ASN CSV index load', value: Math.round(asnLoadMs), unit: 'ms' },
     ];
   } finally {

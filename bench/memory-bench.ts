@@ -23,7 +23,12 @@ export async function benchMemory(options: { handovers: number; sqliteFile?: str
       await seedReferrals(ctx, options.handovers, { perReferral: 100 });
       await ctx.store.close();
     }
-    const task: MemoryTask = { sqliteFile: file, handovers: options.handovers, dnsNames: options.dnsNames ?? 3_000, rdapNetworks: options.rdapNetworks ?? 1_500 };
+    const task: MemoryTask = {
+      sqliteFile: file,
+      handovers: options.handovers,
+      dnsNames: options.dnsNames ?? 3_000,
+      rdapNetworks: options.rdapNetworks ?? 1_500,
+    };
     const { reports } = await runWorkers<MemoryTask, MemoryReport>('./memory-probe.ts', [task], { execArgv: ['--expose-gc'], timeoutMs: 120_000 });
     const r = reports[0]!;
     const k = (n: number) => `${round(n / 1000, 1)}k`;

@@ -63,7 +63,20 @@ function ripeNetwork(i: number): { address: string; body: unknown } {
       ipVersion: 'v4',
       name: `BENCH-NET-${i}`,
       country: 'BE',
-      entities: [{ objectClassName: 'entity', handle: `ABUSE-${i}`, roles: ['abuse'], vcardArray: ['vcard', [['version', {}, 'text', '4.0'], ['email', {}, 'text', `abuse-${i}@network.example`]]] }],
+      entities: [
+        {
+          objectClassName: 'entity',
+          handle: `ABUSE-${i}`,
+          roles: ['abuse'],
+          vcardArray: [
+            'vcard',
+            [
+              ['version', {}, 'text', '4.0'],
+              ['email', {}, 'text', `abuse-${i}@network.example`],
+            ],
+          ],
+        },
+      ],
     },
   };
 }

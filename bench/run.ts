@@ -60,14 +60,25 @@ async function part(name: string, work: () => Promise<void>): Promise<void> {
 
 function deliveryFigures(label: string, run: DeliveryRun): BenchFigure[] {
   const exact = run.acknowledged === run.handovers && run.standinCases === run.handovers && run.duplicatePosts === 0;
-  if (!exact) failures.push(`delivery ${label}: ${run.acknowledged} acknowledged, ${run.standinCases} stand-in cases, ${run.duplicatePosts} posted more than once (of ${run.handovers})`);
+  if (!exact)
+    failures.push(
+      `delivery ${label}: ${run.acknowledged} acknowledged, ${run.standinCases} stand-in cases, ${run.duplicatePosts} posted more than once (of ${run.handovers})`,
+    );
   return [
     { name: `delivery ${label}: handovers/s claimed→delivered→acknowledged`, value: round(run.perSecond, 1), unit: 'handovers/s' },
     { name: `delivery ${label}: time to all delivered / all acknowledged`, value: round(run.deliveredMs / 1000, 2), unit: `/ ${round(run.ms / 1000, 2)} s` },
     // Where the time goes: the service's own CPU per handover, and how many of the run's seconds
     // it kept a core busy (the rest is PostgreSQL, the stand-ins, and waiting on them).
-    { name: `delivery ${label}: service CPU per handover / cores it kept busy`, value: round(run.serviceCpuMs / run.handovers, 2), unit: `ms / ${round(run.serviceCpuMs / run.ms, 2)}` },
-    { name: `delivery ${label}: check (acknowledged, stand-in cases, each posted once)`, value: exact ? 1 : 0, unit: exact ? `ok: ${run.handovers} of ${run.handovers}` : 'FAILED' },
+    {
+      name: `delivery ${label}: service CPU per handover / cores it kept busy`,
+      value: round(run.serviceCpuMs / run.handovers, 2),
+      unit: `ms / ${round(run.serviceCpuMs / run.ms, 2)}`,
+    },
+    {
+      name: `delivery ${label}: check (acknowledged, stand-in cases, each posted once)`,
+      value: exact ? 1 : 0,
+      unit: exact ? `ok: ${run.handovers} of ${run.handovers}` : 'FAILED',
+    },
   ];
 }
 
@@ -84,7 +95,8 @@ if (wanted('intake')) {
       { name: 'intake baseline: express + SQLite (same settings), one row per body', value: Math.round(bare.perSecond), unit: 'req/s' },
       { name: 'intake baseline: latency p50 / p99', value: bare.p50, unit: `/ ${bare.p99} ms` },
     );
-    if (sqliteIntake !== undefined) figures.push({ name: 'ratio: intake SQLite / bare baseline (target ≥ 0.5)', value: round(sqliteIntake / bare.perSecond, 3), unit: '×' });
+    if (sqliteIntake !== undefined)
+      figures.push({ name: 'ratio: intake SQLite / bare baseline (target ≥ 0.5)', value: round(sqliteIntake / bare.perSecond, 3), unit: '×' });
   });
   await part('intake PostgreSQL', async () => void figures.push(...(await benchIntake({ label: 'PostgreSQL', postgres: true, durationSeconds: 8 }))));
 }
@@ -122,7 +134,8 @@ if (wanted('delivery') || wanted('queues')) {
 if (wanted('delivery')) {
   const one = servicePerSecond.get(1);
   const four = servicePerSecond.get(4);
-  if (one !== undefined && four !== undefined) figures.push({ name: 'ratio: delivery PostgreSQL 4 processes / 1 process (target ≥ 2.5)', value: round(four / one, 2), unit: '×' });
+  if (one !== undefined && four !== undefined)
+    figures.push({ name: 'ratio: delivery PostgreSQL 4 processes / 1 process (target ≥ 2.5)', value: round(four / one, 2), unit: '×' });
 }
 
 if (wanted('audit')) {

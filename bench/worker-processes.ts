@@ -21,7 +21,11 @@ export interface WorkersResult<R> {
   goAt: number;
 }
 
-export async function runWorkers<T, R>(script: string, tasks: readonly T[], options: { target?: number; timeoutMs?: number; execArgv?: string[] } = {}): Promise<WorkersResult<R>> {
+export async function runWorkers<T, R>(
+  script: string,
+  tasks: readonly T[],
+  options: { target?: number; timeoutMs?: number; execArgv?: string[] } = {},
+): Promise<WorkersResult<R>> {
   const path = fileURLToPath(new URL(script, import.meta.url));
   const children: ChildProcess[] = [];
   const reports: R[] = [];
@@ -92,7 +96,9 @@ export async function runWorkers<T, R>(script: string, tasks: readonly T[], opti
 }
 
 /** The worker side: wait for the task, prepare, say ready, run on "go", report, exit. */
-export function serveWorker<T, R>(prepare: (task: T) => Promise<{ run(io: { progress(n: number): void; stopped: Promise<void> }): Promise<R>; close(): Promise<void> }>): void {
+export function serveWorker<T, R>(
+  prepare: (task: T) => Promise<{ run(io: { progress(n: number): void; stopped: Promise<void> }): Promise<R>; close(): Promise<void> }>,
+): void {
   const send = (message: FromWorker<R>) => process.send!(message);
   let go: () => void = () => {};
   let stop: () => void = () => {};

@@ -133,7 +133,9 @@ for (;;) {
 }
 
 const first = accepted.handovers[0]!.id;
-const detail = (await (await fetch(`${base}/v1/handovers/${first}`, { headers })).json()) as { audit: { at: string; actor: string; from: string; to: string; reason: string }[] };
+const detail = (await (await fetch(`${base}/v1/handovers/${first}`, { headers })).json()) as {
+  audit: { at: string; actor: string; from: string; to: string; reason: string }[];
+};
 console.log(`\naudit trail of the Belgian handover ${first}:`);
 for (const e of detail.audit) console.log(`  ${e.at}  ${(e.from ?? '-').padEnd(12)} → ${(e.to ?? '-').padEnd(12)} ${e.actor.padEnd(22)} ${e.reason ?? ''}`);
 const stats = (await (await fetch(`${base}/v1/stats`, { headers })).json()) as { byState: Record<string, number> };
@@ -151,10 +153,14 @@ if (report) {
   const content = state.contents.find((c) => c.reportId === report.reportId);
   if (content) {
     const actions = content.actions.map((a) => `${a.actionName} (actionType ${a.actionType})`).join(', ');
-    console.log(`GET rest/Content/${content.contentId}: assigned to ${content.assignedCountryCode ?? 'nobody'}; explicit actions: ${actions || 'none; the progression adds ReportedToLEA, then Removed'}`);
+    console.log(
+      `GET rest/Content/${content.contentId}: assigned to ${content.assignedCountryCode ?? 'nobody'}; explicit actions: ${actions || 'none; the progression adds ReportedToLEA, then Removed'}`,
+    );
   }
 }
-console.log(`ICCAM calls: ${state.calls} (logins ${state.logins}), pacing violations: ${state.pacingViolations.length}, reports per handover: ${JSON.stringify(Object.values(state.reportsPerHotlineReference))}`);
+console.log(
+  `ICCAM calls: ${state.calls} (logins ${state.logins}), pacing violations: ${state.pacingViolations.length}, reports per handover: ${JSON.stringify(Object.values(state.reportsPerHotlineReference))}`,
+);
 
 const shutdown = async () => {
   await service.stop();
@@ -176,9 +182,17 @@ await shutdown();
 
 // The operator's view of the same ledger: seal what the last run of the job left, then check
 // everything, as `npx referral audit checkpoint` and `npx referral audit verify` would.
-const cliEnv = { PATH: process.env.PATH ?? '', DATABASE_URL: config.database.url, AUDIT_SIGNING_KEY_FILE: config.audit.signingKeyFile, AUDIT_CHECKPOINT_FILE: config.audit.checkpointFile };
+const cliEnv = {
+  PATH: process.env.PATH ?? '',
+  DATABASE_URL: config.database.url,
+  AUDIT_SIGNING_KEY_FILE: config.audit.signingKeyFile,
+  AUDIT_CHECKPOINT_FILE: config.audit.checkpointFile,
+};
 const referralBin = fileURLToPath(new URL('../bin/referral.mjs', import.meta.url));
-for (const args of [['audit', 'checkpoint'], ['audit', 'verify']]) {
+for (const args of [
+  ['audit', 'checkpoint'],
+  ['audit', 'verify'],
+]) {
   const run = spawnSync(process.execPath, [referralBin, ...args], { env: cliEnv, encoding: 'utf8' });
   console.log(`
 $ referral ${args.join(' ')}   (exit ${run.status})\n${run.stdout.trimEnd()}${run.stderr ? `\n${run.stderr.trimEnd()}` : ''}`);

@@ -112,7 +112,11 @@ export async function compose(config: Config, overrides: ComposeOverrides = {}):
   const breakers = new CircuitBreakers<Destination>(ctx.clock);
   const dispatcher = new Dispatcher(ctx, adapters, breakers, locator);
   const parts: JobParts = Object.freeze({ locator, adapters, breakers, dispatcher });
-  const jobs = new JobRunner(ctx, [...serviceJobDefinitions(ctx, parts), ...reconciliationJobDefinitions(ctx, parts), ...(overrides.extraJobs?.(ctx, parts) ?? [])]);
+  const jobs = new JobRunner(ctx, [
+    ...serviceJobDefinitions(ctx, parts),
+    ...reconciliationJobDefinitions(ctx, parts),
+    ...(overrides.extraJobs?.(ctx, parts) ?? []),
+  ]);
   const readiness = overrides.readiness ?? readinessChecks(ctx, { locator, adapters, breakers, iccam });
   return Object.freeze({
     ctx,

@@ -38,7 +38,10 @@ export function readinessChecks(ctx: Context, parts: ReadinessParts): readonly R
         name: 'geoip',
         ok: r.geoipLoaded,
         critical: true,
-        detail: { ...r, ...(r.geoipIsOfflineDefault ? { warning: 'bundled ip-location-db data: frozen, with known errors; configure MaxMind databases for production' } : {}) },
+        detail: {
+          ...r,
+          ...(r.geoipIsOfflineDefault ? { warning: 'bundled ip-location-db data: frozen, with known errors; configure MaxMind databases for production' } : {}),
+        },
       };
     },
     () => {
@@ -48,7 +51,14 @@ export function readinessChecks(ctx: Context, parts: ReadinessParts): readonly R
         ok: missing.length === 0,
         // Handovers for an unconfigured destination wait in `routed`: reported, not fatal.
         critical: false,
-        detail: Object.fromEntries(DESTINATIONS.map((d) => [d, adapters[d] ? { configured: true, circuit: breakers.for(d).state() } : { configured: false, note: 'handovers wait in routed until it is configured' }])),
+        detail: Object.fromEntries(
+          DESTINATIONS.map((d) => [
+            d,
+            adapters[d]
+              ? { configured: true, circuit: breakers.for(d).state() }
+              : { configured: false, note: 'handovers wait in routed until it is configured' },
+          ]),
+        ),
       };
     },
   ];

@@ -43,7 +43,8 @@ export async function startService(service: Composed, options: ServiceOptions = 
   if (service.migrationsApplied.length) log.info('migrations applied', { migrations: service.migrationsApplied });
   // The checkpoint signing key exists from the first start on (mode 0600, never in the database).
   const signingKey = loadOrCreateSigningKey(config.audit.signingKeyFile);
-  if (signingKey.created) log.info('audit signing key created', { file: config.audit.signingKeyFile, publicKeyFile: publicKeyFileFor(config.audit.signingKeyFile) });
+  if (signingKey.created)
+    log.info('audit signing key created', { file: config.audit.signingKeyFile, publicKeyFile: publicKeyFileFor(config.audit.signingKeyFile) });
   if (config.apiKeys.length === 0) {
     log.warn('no API keys configured: every /v1 call is refused with 401', {
       hint: 'create one with `npx referral keys create --role analyst --name NAME` and add the printed entry to API_KEYS',
@@ -52,7 +53,9 @@ export async function startService(service: Composed, options: ServiceOptions = 
   for (const d of ['police', 'inhope'] as const) {
     if (service.adapters[d]) continue;
     // POLICE_EXPORT_ULR given, POLICE_EXPORT_URL meant: say so where the operator looks.
-    const meant = (options.unknownSettings ?? []).map((given) => ({ given, meant: suggestSetting(given) })).filter((s) => s.meant && DESTINATION_SETTINGS[d].includes(s.meant));
+    const meant = (options.unknownSettings ?? [])
+      .map((given) => ({ given, meant: suggestSetting(given) }))
+      .filter((s) => s.meant && DESTINATION_SETTINGS[d].includes(s.meant));
     log.warn('destination not configured: its handovers wait in routed', {
       destination: d,
       ...(meant.length ? { probablyMeant: meant.map((s) => `${s.given} → ${s.meant}`) } : {}),

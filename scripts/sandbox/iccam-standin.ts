@@ -49,14 +49,7 @@ import { isEntryPoint, readFlags } from './standin-kit.js';
 
 /** The lookup lists ICCAM serves under `rest/<name>`. */
 export type IccamLookupName =
-  | 'classifications'
-  | 'age-categories'
-  | 'gender-categories'
-  | 'site-types'
-  | 'commercialities'
-  | 'payment-methods'
-  | 'action-types'
-  | 'countries';
+  'classifications' | 'age-categories' | 'gender-categories' | 'site-types' | 'commercialities' | 'payment-methods' | 'action-types' | 'countries';
 
 /** One entry as the stand-in keeps it; on the wire some lists name the id `type` (see lookups.ts). */
 export interface IccamLookupEntry {
@@ -70,13 +63,7 @@ export interface IccamLookupEntry {
 export type IccamActionName = 'ReportedToLEA' | 'ReportedToISP' | 'Removed' | 'Unavailable' | 'NotIllegal' | 'Moved';
 
 export type IccamFault =
-  | 'unavailable'
-  | 'rate-limited'
-  | 'connection-refused'
-  | 'error-after-processing'
-  | 'drop-after-commit'
-  | 'hang-after-commit'
-  | 'not-in-correct-state';
+  'unavailable' | 'rate-limited' | 'connection-refused' | 'error-after-processing' | 'drop-after-commit' | 'hang-after-commit' | 'not-in-correct-state';
 
 export interface IccamFaultRule {
   /** HTTP method to match; any when omitted. */

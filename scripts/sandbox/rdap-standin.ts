@@ -85,7 +85,12 @@ export async function startRdapStandin(options: RdapStandinOptions = {}): Promis
       res.writeHead(301, { location: `${base}${behaviour.redirectTo}/ip/${address}` });
       return res.end();
     }
-    if (behaviour) return send(behaviour.status, behaviour.body ?? (behaviour.status === 429 ? '<html>Too Many Requests</html>' : { errorCode: behaviour.status }), behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {});
+    if (behaviour)
+      return send(
+        behaviour.status,
+        behaviour.body ?? (behaviour.status === 429 ? '<html>Too Many Requests</html>' : { errorCode: behaviour.status }),
+        behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {},
+      );
     const key = addressToBigInt(address);
     const hit = key === null ? undefined : networks.find((n) => n.bounds && n.bounds.start <= key && key <= n.bounds.end);
     if (!hit) return send(404, { errorCode: 404, title: 'Not Found', description: ['no network holds this address'] });

@@ -37,7 +37,8 @@ export function loadOrCreateSigningKey(keyFile: string): { privateKey: KeyObject
 
 function loadSigningKey(keyFile: string): KeyObject {
   const mode = statSync(keyFile).mode & 0o077;
-  if (mode !== 0 && process.platform !== 'win32') throw new Error(`${keyFile} is readable by others (mode ${(statSync(keyFile).mode & 0o777).toString(8)}); chmod 600 it`);
+  if (mode !== 0 && process.platform !== 'win32')
+    throw new Error(`${keyFile} is readable by others (mode ${(statSync(keyFile).mode & 0o777).toString(8)}); chmod 600 it`);
   const key = createPrivateKey(readFileSync(keyFile));
   if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${keyFile} is not an Ed25519 private key`);
   return key;

@@ -32,7 +32,11 @@ program
   .command('serve')
   .description('run the HTTP API and the scheduled jobs')
   .action(async () => {
-    const [{ serveCommand }, { unknownSettings }, { readEnvironment }] = await Promise.all([import('./commands/serve.js'), import('../config/config.js'), import('../config/read-environment.js')]);
+    const [{ serveCommand }, { unknownSettings }, { readEnvironment }] = await Promise.all([
+      import('./commands/serve.js'),
+      import('../config/config.js'),
+      import('../config/read-environment.js'),
+    ]);
     await serveCommand(await config(), unknownSettings(readEnvironment()));
   });
 program

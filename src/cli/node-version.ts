@@ -22,6 +22,8 @@ export function isSupportedNode(version: string): boolean {
  */
 export function refuseUnsupportedNode(version = process.version): void {
   if (isSupportedNode(version)) return;
-  process.stderr.write(`Node ${version} is not supported: use Node ${SUPPORTED_NODE.map((v) => `${v.major} (${v.major}.${v.minMinor} or later)`).join(' or ')}.\n`);
+  process.stderr.write(
+    `Node ${version} is not supported: use Node ${SUPPORTED_NODE.map((v) => `${v.major} (${v.major}.${v.minMinor} or later)`).join(' or ')}.\n`,
+  );
   process.exit(2);
 }

@@ -20,7 +20,10 @@ export function isKeyRole(value: string): value is KeyRole {
 
 export function parseApiKeyEntries(raw: string): ApiKeyEntry[] {
   const entries: ApiKeyEntry[] = [];
-  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, role, hash, ...rest] = item.split(':');
     if (!name || !role || !hash || rest.length > 0) throw new Error(`entries are name:role:sha256 (got an entry with ${item.split(':').length} parts)`);
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new Error(`key name "${name}" may only hold letters, digits, . _ -`);

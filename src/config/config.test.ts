@@ -18,7 +18,15 @@ function configError(env: Record<string, string>): ConfigError {
 describe('loadConfig defaults', () => {
   it('runs on one machine with no other service when nothing is set', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ port: 8080, host: '127.0.0.1', rateLimitPerMinute: 600, shutdownGraceMs: 10_000, authFailuresPerMinute: 30, callbacksPerMinute: 600, trustProxy: false });
+    expect(config.http).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      rateLimitPerMinute: 600,
+      shutdownGraceMs: 10_000,
+      authFailuresPerMinute: 30,
+      callbacksPerMinute: 600,
+      trustProxy: false,
+    });
     expect(config.database.url).toBe('sqlite:var/referrals.db');
     expect(config.apiKeys).toEqual([]);
     expect(config.homeCountry).toBe('BE');
@@ -35,7 +43,11 @@ describe('loadConfig defaults', () => {
   });
 
   it('treats an empty value as not set', () => {
-    expect(loadConfig({ PORT: '', HOME_COUNTRY: '', DATABASE_URL: '' })).toMatchObject({ http: { port: 8080 }, homeCountry: 'BE', database: { url: 'sqlite:var/referrals.db' } });
+    expect(loadConfig({ PORT: '', HOME_COUNTRY: '', DATABASE_URL: '' })).toMatchObject({
+      http: { port: 8080 },
+      homeCountry: 'BE',
+      database: { url: 'sqlite:var/referrals.db' },
+    });
   });
 
   it('reads what is set', () => {
@@ -129,7 +141,10 @@ describe('loadConfig refuses a malformed setting with one line naming it', () =>
 
 describe('unknownSettings', () => {
   it('names variables that look like ours but are not read, and ignores everything else', () => {
-    expect(unknownSettings({ POLICE_EXPORT_ULR: 'x', SCHEDULE_DISPATH: 'y', POLICE_EXPORT_URL: 'z', PATH: '/bin', NODE_ENV: 'test', HOME: '/root' })).toEqual(['POLICE_EXPORT_ULR', 'SCHEDULE_DISPATH']);
+    expect(unknownSettings({ POLICE_EXPORT_ULR: 'x', SCHEDULE_DISPATH: 'y', POLICE_EXPORT_URL: 'z', PATH: '/bin', NODE_ENV: 'test', HOME: '/root' })).toEqual([
+      'POLICE_EXPORT_ULR',
+      'SCHEDULE_DISPATH',
+    ]);
   });
 });
 

@@ -12,7 +12,6 @@ import { coerceError, ConfigError } from '../domain/errors.js';
 import { decodeWebhookSecret } from '../domain/webhook-signature.js';
 import { parseApiKeyEntries, type ApiKeyEntry } from './api-keys.js';
 
-
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
@@ -24,7 +23,12 @@ const countryCode = z
   .transform((v) => v.trim().toUpperCase())
   .refine((v) => /^[A-Z]{2}$/.test(v) && countries.isValid(v), 'must be an ISO 3166-1 alpha-2 country code, e.g. BE');
 const cron = z.string().refine((v) => validateCron(v), 'must be a cron expression (5 or 6 fields)');
-const csv = z.string().transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean),
+);
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** Every variable the service reads, with its default; the order is the order of .env.example. */
@@ -103,7 +107,10 @@ const VARIABLES = {
   CALLBACKS_PER_MINUTE: positiveInt.default(600),
   TRUST_PROXY: z
     .string()
-    .regex(/^(false|true|loopback|linklocal|uniquelocal|\d+|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, 'must be false, loopback, a hop count or proxy addresses (comma-separated)')
+    .regex(
+      /^(false|true|loopback|linklocal|uniquelocal|\d+|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/,
+      'must be false, loopback, a hop count or proxy addresses (comma-separated)',
+    )
     .default('false'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
@@ -199,7 +206,18 @@ export interface Config {
   stillOnlineAfterMs: number;
   /** A delivered case is asked for news at most this often (acknowledged ones ten times less). */
   ackPollIntervalMs: number;
-  schedules: { enabled: boolean; dispatch: string; locate: string; ackPoll: string; reconcile: string; geoipRefresh: string; dailySummary: string; auditCheckpoint: string; iccamPoll: string; iccamLookups: string };
+  schedules: {
+    enabled: boolean;
+    dispatch: string;
+    locate: string;
+    ackPoll: string;
+    reconcile: string;
+    geoipRefresh: string;
+    dailySummary: string;
+    auditCheckpoint: string;
+    iccamPoll: string;
+    iccamLookups: string;
+  };
   /** Checkpoint signing key (never in the database) and the copy of checkpoints outside it. */
   audit: { signingKeyFile: string; checkpointFile: string };
   logLevel: 'error' | 'warn' | 'info' | 'debug';
@@ -236,7 +254,10 @@ function requireTogether(v: Variables, names: (keyof Variables)[]): boolean {
 
 function parseAckSecrets(raw: string): Record<Destination, string[]> {
   const secrets: Record<Destination, string[]> = { police: [], inhope: [] };
-  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const at = entry.indexOf(':');
     const destination = entry.slice(0, at) as Destination;
     const secret = entry.slice(at + 1);
@@ -294,7 +315,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     homeCountry: v.HOME_COUNTRY,
     geoip: { countryDb: v.GEOIP_COUNTRY_DB ?? null, asnDb: v.GEOIP_ASN_DB ?? null, maxAgeDays: v.GEOIP_MAX_AGE_DAYS },
     dns: { servers: v.DNS_SERVERS ?? null, timeoutMs: v.DNS_TIMEOUT_MS, tries: v.DNS_TRIES },
-    registry: { enabled: v.REGISTRY_LOOKUPS, rdapBootstrapUrl: v.RDAP_BOOTSTRAP_URL ?? null, timeoutMs: v.RDAP_TIMEOUT_MS, fallbackUrl: v.RDAP_FALLBACK_URL === '' ? null : v.RDAP_FALLBACK_URL },
+    registry: {
+      enabled: v.REGISTRY_LOOKUPS,
+      rdapBootstrapUrl: v.RDAP_BOOTSTRAP_URL ?? null,
+      timeoutMs: v.RDAP_TIMEOUT_MS,
+      fallbackUrl: v.RDAP_FALLBACK_URL === '' ? null : v.RDAP_FALLBACK_URL,
+    },
     publishedDataDir: v.PUBLISHED_DATA_DIR === '' ? null : v.PUBLISHED_DATA_DIR,
     destinations: {
       police: hasPolice ? { baseUrl: v.POLICE_EXPORT_URL!, token: v.POLICE_EXPORT_TOKEN! } : null,

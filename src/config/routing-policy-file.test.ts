@@ -13,8 +13,7 @@ const dirs: string[] = [];
 function configDir(policyFile: unknown, membersFile: unknown = validMembers): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'routing-policy-'));
   dirs.push(dir);
-  const write = (name: string, content: unknown) =>
-    writeFileSync(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+  const write = (name: string, content: unknown) => writeFileSync(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
   if (policyFile !== null) write('routing-policy.json', policyFile);
   if (membersFile !== null) write('inhope-members.json', membersFile);
   return dir;

@@ -7,13 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { SetupError } from '../domain/errors.js';
-import {
-  DISAGREEMENT_TREATMENTS,
-  NON_MEMBER_RULES,
-  isInhopeMember,
-  memberHotline,
-  type RoutingPolicy,
-} from '../domain/routing/routing-policy.js';
+import { DISAGREEMENT_TREATMENTS, NON_MEMBER_RULES, isInhopeMember, memberHotline, type RoutingPolicy } from '../domain/routing/routing-policy.js';
 
 export { isInhopeMember, memberHotline, type RoutingPolicy };
 

@@ -43,7 +43,12 @@ function postgresServer(url: string): string {
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
 /** PostgreSQL codes that mean "you may not come in": bad password, no such database or role. */
-const NOT_ADMITTED: Record<string, string> = { '28P01': 'refused the password', '28000': 'refused the login', '3D000': 'has no such database', '42501': 'refused the permission' };
+const NOT_ADMITTED: Record<string, string> = {
+  '28P01': 'refused the password',
+  '28000': 'refused the login',
+  '3D000': 'has no such database',
+  '42501': 'refused the permission',
+};
 
 /**
  * The store could not be opened or reached: a ConfigError naming DATABASE_URL and the file or
@@ -54,7 +59,13 @@ export function storeRefusal(databaseUrl: string, error: unknown): ConfigError |
   if (code === undefined) return null;
   if (databaseUrl.startsWith('sqlite:')) {
     const file = databaseUrl.slice('sqlite:'.length);
-    if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM') || ['EACCES', 'ENOTDIR', 'EROFS', 'EEXIST', 'EISDIR', 'EPERM'].includes(code)) {
+    if (
+      code.startsWith('SQLITE_CANTOPEN') ||
+      code.startsWith('SQLITE_NOTADB') ||
+      code.startsWith('SQLITE_READONLY') ||
+      code.startsWith('SQLITE_PERM') ||
+      ['EACCES', 'ENOTDIR', 'EROFS', 'EEXIST', 'EISDIR', 'EPERM'].includes(code)
+    ) {
       return new ConfigError('DATABASE_URL', `names SQLite file ${file}, which cannot be opened (${code})`);
     }
     return null;

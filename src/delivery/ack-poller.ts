@@ -17,7 +17,11 @@ export interface PollSummary {
   errors: number;
 }
 
-export async function pollAcknowledgements(ctx: Context, adapters: Adapters, options: { intervalMs: number; limit?: number; handoverIds?: string[] }): Promise<PollSummary> {
+export async function pollAcknowledgements(
+  ctx: Context,
+  adapters: Adapters,
+  options: { intervalMs: number; limit?: number; handoverIds?: string[] },
+): Promise<PollSummary> {
   const now = ctx.clock.now().getTime();
   const summary: PollSummary = { asked: 0, applied: 0, unchanged: 0, errors: 0 };
   const limit = options.limit ?? 200;
@@ -28,7 +32,12 @@ export async function pollAcknowledgements(ctx: Context, adapters: Adapters, opt
     ? (await Promise.all(options.handoverIds.map((id) => ctx.store.getHandover(id)))).filter((h) => h !== null)
     : [
         ...(await ctx.store.findHandovers({ states: ['delivered'], lastPolledBefore: now - options.intervalMs, order: 'least-recently-polled', limit })),
-        ...(await ctx.store.findHandovers({ states: ['acknowledged'], lastPolledBefore: now - 10 * options.intervalMs, order: 'least-recently-polled', limit })),
+        ...(await ctx.store.findHandovers({
+          states: ['acknowledged'],
+          lastPolledBefore: now - 10 * options.intervalMs,
+          order: 'least-recently-polled',
+          limit,
+        })),
       ];
   // Each destination is asked with its own delivery concurrency (ICCAM prefers one at a time).
   for (const destination of DESTINATIONS) {
@@ -39,12 +48,23 @@ export async function pollAcknowledgements(ctx: Context, adapters: Adapters, opt
     if (!adapter || mine.length === 0) continue;
     // Marked asked in one statement up front: a query that fails is asked again next interval.
     if (options.handoverIds) {
-      await ctx.store.markPolled(mine.map((h) => h.id), now);
+      await ctx.store.markPolled(
+        mine.map((h) => h.id),
+        now,
+      );
     } else {
       // Only the ones this process marked: replicas polling at once split the cases.
       const claimed = new Set([
-        ...(await ctx.store.claimPolls(mine.filter((h) => h.state === 'delivered').map((h) => h.id), now, now - options.intervalMs)),
-        ...(await ctx.store.claimPolls(mine.filter((h) => h.state !== 'delivered').map((h) => h.id), now, now - 10 * options.intervalMs)),
+        ...(await ctx.store.claimPolls(
+          mine.filter((h) => h.state === 'delivered').map((h) => h.id),
+          now,
+          now - options.intervalMs,
+        )),
+        ...(await ctx.store.claimPolls(
+          mine.filter((h) => h.state !== 'delivered').map((h) => h.id),
+          now,
+          now - 10 * options.intervalMs,
+        )),
       ]);
       mine = mine.filter((h) => claimed.has(h.id));
     }

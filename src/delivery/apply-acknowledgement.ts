@@ -42,9 +42,13 @@ export async function applyAcknowledgement(ctx: Context, handover: HandoverRecor
     webhookId: from.webhookId ?? null,
     receivedAt: now,
   });
-  const counted = (applied: boolean) => ctx.metrics.acknowledgements.inc({ destination: observation.destination, source: from.source, applied: String(applied) });
+  const counted = (applied: boolean) =>
+    ctx.metrics.acknowledgements.inc({ destination: observation.destination, source: from.source, applied: String(applied) });
   const record = async (applied: boolean, note: string | null, refused?: string) => {
-    await ctx.store.recordAck({ handoverId: handover.id, ...ack(applied, note) }, refused ? { actor: from.actor, kind: 'ack_refused', reason: refused, now } : undefined);
+    await ctx.store.recordAck(
+      { handoverId: handover.id, ...ack(applied, note) },
+      refused ? { actor: from.actor, kind: 'ack_refused', reason: refused, now } : undefined,
+    );
     counted(applied);
   };
 
@@ -56,7 +60,11 @@ export async function applyAcknowledgement(ctx: Context, handover: HandoverRecor
     // A repeat of what we already know is simply noted; anything else is refused and recorded.
     if (handover.state === 'acknowledged' && observation.effect === 'acknowledge') return { applied: false, reason: 'no_change' };
     const reason = NOT_YET_DELIVERED.includes(handover.state) ? 'not_delivered' : 'already_final';
-    await record(false, `not applied: handover is ${handover.state}`, `${observation.destination} said ${observation.status} while the handover is ${handover.state}`);
+    await record(
+      false,
+      `not applied: handover is ${handover.state}`,
+      `${observation.destination} said ${observation.status} while the handover is ${handover.state}`,
+    );
     return { applied: false, reason };
   }
 
@@ -99,7 +107,10 @@ export async function applyAcknowledgement(ctx: Context, handover: HandoverRecor
           actor,
           reason: `${observation.destination}: ${observation.status}${observation.reason ? ` — ${observation.reason}` : ''}`,
           expectState: allowedFrom,
-          set: handover.state === 'delivered' ? { failureReason: observation.reason ?? observation.outcome ?? observation.status, outcome: observation.outcome ?? null, overdueAt: null } : { closedAt: now, outcome: observation.outcome ?? observation.status, overdueAt: null },
+          set:
+            handover.state === 'delivered'
+              ? { failureReason: observation.reason ?? observation.outcome ?? observation.status, outcome: observation.outcome ?? null, overdueAt: null }
+              : { closedAt: now, outcome: observation.outcome ?? observation.status, overdueAt: null },
           data,
           ack: applied,
           now,
@@ -123,7 +134,11 @@ export async function applyAcknowledgement(ctx: Context, handover: HandoverRecor
     }
   } catch (error) {
     if (error instanceof InvalidTransitionError) {
-      await record(false, 'not applied: the handover changed meanwhile', `${observation.destination} said ${observation.status} but the handover changed meanwhile`);
+      await record(
+        false,
+        'not applied: the handover changed meanwhile',
+        `${observation.destination} said ${observation.status} but the handover changed meanwhile`,
+      );
       return { applied: false, reason: 'changed_meanwhile' };
     }
     throw error;

@@ -53,7 +53,16 @@ export async function deliverAttempt(
   }
 
   await ctx.store.recordAttempt(
-    attemptRecord({ handoverId: handover.id, attemptNo, destination, claimToken: options.claimToken, startedAt, finishedAt, outcome, ...(options.note ? { note: options.note } : {}) }),
+    attemptRecord({
+      handoverId: handover.id,
+      attemptNo,
+      destination,
+      claimToken: options.claimToken,
+      startedAt,
+      finishedAt,
+      outcome,
+      ...(options.note ? { note: options.note } : {}),
+    }),
   );
   return { outcome, attemptNo, startedAt, finishedAt };
 }

@@ -125,7 +125,15 @@ export class Dispatcher {
     try {
       if (outcome.kind === 'internal_error') {
         // Ours, not the destination's: retrying would fail the same way; a person looks at it.
-        await this.fail(handover, token, common, 'internal_error', { attempt: attemptNo, errorClass: 'internal_error', error: outcome.error.name }, finishedAt, `internal_error: ${outcome.error.message}`);
+        await this.fail(
+          handover,
+          token,
+          common,
+          'internal_error',
+          { attempt: attemptNo, errorClass: 'internal_error', error: outcome.error.name },
+          finishedAt,
+          `internal_error: ${outcome.error.message}`,
+        );
         summary.failed++;
         return;
       }
@@ -135,7 +143,14 @@ export class Dispatcher {
           actor: ACTOR,
           reason: outcome.duplicate ? 'the destination already had it (same Idempotency-Key)' : `accepted by ${destination}`,
           expectLeaseToken: token,
-          set: { ...common, reference: outcome.reference, secondaryReference: outcome.secondaryReference ?? null, deliveredAt: finishedAt, nextAttemptAt: null, lastPolledAt: null },
+          set: {
+            ...common,
+            reference: outcome.reference,
+            secondaryReference: outcome.secondaryReference ?? null,
+            deliveredAt: finishedAt,
+            nextAttemptAt: null,
+            lastPolledAt: null,
+          },
           data: { attempt: attemptNo, statusCode: outcome.statusCode, requestHash: outcome.requestHash },
           now: finishedAt,
         });
@@ -150,19 +165,39 @@ export class Dispatcher {
           reason: `delivery_outcome_unknown: ${outcome.detail}`,
           expectLeaseToken: token,
           set: { ...common, nextAttemptAt: null, failureReason: 'delivery_outcome_unknown' },
-          data: { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass, reviewReason: 'delivery_outcome_unknown', requestHash: outcome.requestHash },
+          data: {
+            attempt: attemptNo,
+            statusCode: outcome.statusCode,
+            errorClass: outcome.errorClass,
+            reviewReason: 'delivery_outcome_unknown',
+            requestHash: outcome.requestHash,
+          },
           now: finishedAt,
         });
         summary.unknown++;
         return;
       }
       if (outcome.kind === 'failed') {
-        await this.fail(handover, token, common, `${destination} refused it: ${outcome.detail}`, { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass }, finishedAt);
+        await this.fail(
+          handover,
+          token,
+          common,
+          `${destination} refused it: ${outcome.detail}`,
+          { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass },
+          finishedAt,
+        );
         summary.failed++;
         return;
       }
       if (outcome.giveUpAfterMs !== undefined && finishedAt - firstAttemptAt >= outcome.giveUpAfterMs) {
-        await this.fail(handover, token, common, `still ${outcome.errorClass} after ${Math.round(outcome.giveUpAfterMs / 60_000)} min of retries`, { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass }, finishedAt);
+        await this.fail(
+          handover,
+          token,
+          common,
+          `still ${outcome.errorClass} after ${Math.round(outcome.giveUpAfterMs / 60_000)} min of retries`,
+          { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass },
+          finishedAt,
+        );
         summary.failed++;
         return;
       }
@@ -175,7 +210,14 @@ export class Dispatcher {
         schedule: this.schedule,
       });
       if (next.exhausted) {
-        await this.fail(handover, token, common, `attempts exhausted (${next.reason}) after ${outcome.errorClass}`, { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass }, finishedAt);
+        await this.fail(
+          handover,
+          token,
+          common,
+          `attempts exhausted (${next.reason}) after ${outcome.errorClass}`,
+          { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass },
+          finishedAt,
+        );
         summary.failed++;
         return;
       }
@@ -198,7 +240,15 @@ export class Dispatcher {
   }
 
   /** `failureReason` is the short reason kept on the handover; `reason` (the audit's) may say more. */
-  private async fail(handover: HandoverRecord, token: string, common: object, failureReason: string, data: object, now: number, reason = failureReason): Promise<void> {
+  private async fail(
+    handover: HandoverRecord,
+    token: string,
+    common: object,
+    failureReason: string,
+    data: object,
+    now: number,
+    reason = failureReason,
+  ): Promise<void> {
     await this.ctx.store.transition(handover.id, {
       to: 'failed',
       actor: ACTOR,

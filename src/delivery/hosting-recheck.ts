@@ -26,11 +26,19 @@ export async function recheckStaleHosting(ctx: Context, locator: Pick<Locator, '
     try {
       const evidence = await locator.locate(handover.url);
       if (isTransientFailure(evidence)) {
-        await ctx.store.annotate(handover.id, { actor: ACTOR, kind: 'hosting_recheck_failed', reason: `DNS ${evidence.dns.outcome}; sending on the earlier evidence`, expectState: 'routed', set: { recheckedAt: at }, now: at });
+        await ctx.store.annotate(handover.id, {
+          actor: ACTOR,
+          kind: 'hosting_recheck_failed',
+          reason: `DNS ${evidence.dns.outcome}; sending on the earlier evidence`,
+          expectState: 'routed',
+          set: { recheckedAt: at },
+          now: at,
+        });
         continue;
       }
       const decision = decideRoute(evidence, ctx.policy, now);
-      const same = decision.destination === handover.destination && decision.country === handover.country && decision.assignedCountry === handover.assignedCountry;
+      const same =
+        decision.destination === handover.destination && decision.country === handover.country && decision.assignedCountry === handover.assignedCountry;
       if (same) {
         await ctx.store.annotate(handover.id, {
           actor: ACTOR,
@@ -48,7 +56,10 @@ export async function recheckStaleHosting(ctx: Context, locator: Pick<Locator, '
         reason: 'hosting changed before sending',
         expectState: 'routed',
         set: { recheckedAt: at },
-        data: { before: { destination: handover.destination, country: handover.country }, after: { destination: decision.destination, country: decision.country, reviewReasons: decision.reviewReasons } },
+        data: {
+          before: { destination: handover.destination, country: handover.country },
+          after: { destination: decision.destination, country: decision.country, reviewReasons: decision.reviewReasons },
+        },
         now: at,
       });
       await applyEvidence(ctx, relocating, evidence);
@@ -68,9 +79,17 @@ export async function recheckStaleHosting(ctx: Context, locator: Pick<Locator, '
 /** Marks the re-check done (so it is not repeated every pass) and says why nothing changed. */
 async function noteRecheckFailed(ctx: Context, handoverId: string, at: number): Promise<void> {
   try {
-    await ctx.store.annotate(handoverId, { actor: ACTOR, kind: 'hosting_recheck_failed', reason: 'internal_error while re-checking; sending on the earlier evidence', expectState: 'routed', set: { recheckedAt: at }, now: at });
+    await ctx.store.annotate(handoverId, {
+      actor: ACTOR,
+      kind: 'hosting_recheck_failed',
+      reason: 'internal_error while re-checking; sending on the earlier evidence',
+      expectState: 'routed',
+      set: { recheckedAt: at },
+      now: at,
+    });
   } catch (thrown) {
     const error = coerceError(thrown);
-    if (!(error instanceof InvalidTransitionError)) ctx.logger.error('recording a failed re-check failed', { component: 'hosting-recheck', handoverId, error: error.message });
+    if (!(error instanceof InvalidTransitionError))
+      ctx.logger.error('recording a failed re-check failed', { component: 'hosting-recheck', handoverId, error: error.message });
   }
 }

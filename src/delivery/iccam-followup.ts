@@ -38,12 +38,27 @@ export async function followUpIccam(ctx: Context, adapter: IccamAdapter, options
   await adapter.vocabulary.load();
   const now = ctx.clock.now().getTime();
   const due = [
-    ...(await ctx.store.findHandovers({ states: ['delivered'], destination: 'inhope', lastPolledBefore: now - deliveredMs, order: 'least-recently-polled', limit })),
-    ...(await ctx.store.findHandovers({ states: ['acknowledged'], destination: 'inhope', lastPolledBefore: now - acknowledgedMs, order: 'least-recently-polled', limit })),
+    ...(await ctx.store.findHandovers({
+      states: ['delivered'],
+      destination: 'inhope',
+      lastPolledBefore: now - deliveredMs,
+      order: 'least-recently-polled',
+      limit,
+    })),
+    ...(await ctx.store.findHandovers({
+      states: ['acknowledged'],
+      destination: 'inhope',
+      lastPolledBefore: now - acknowledgedMs,
+      order: 'least-recently-polled',
+      limit,
+    })),
   ].filter((h) => h.reference);
   if (due.length === 0) return summary;
   // Marked asked up front: a query that fails is asked again at the next interval.
-  await ctx.store.markPolled(due.map((h) => h.id), now);
+  await ctx.store.markPolled(
+    due.map((h) => h.id),
+    now,
+  );
   // One at a time: ICCAM takes one call at a time anyway (the gate).
   for (const handover of due) {
     try {
@@ -92,7 +107,14 @@ async function followUpOne(ctx: Context, adapter: IccamAdapter, handover: Handov
 }
 
 /** One step of the country-assignment correction per pass (contract §4). */
-async function correctAssignment(ctx: Context, adapter: IccamAdapter, handover: HandoverRecord, contentId: string, content: IccamContentView, summary: IccamFollowUpSummary): Promise<void> {
+async function correctAssignment(
+  ctx: Context,
+  adapter: IccamAdapter,
+  handover: HandoverRecord,
+  contentId: string,
+  content: IccamContentView,
+  summary: IccamFollowUpSummary,
+): Promise<void> {
   const target = handover.decision?.assignedCountry ?? null;
   // An orphan stays unassigned; a case ICCAM already assigned to our country needs nothing.
   if (target === null || content.assignedCountryCode === target) return;

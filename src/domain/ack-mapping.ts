@@ -96,8 +96,7 @@ export function mapIccamActions(actions: readonly IccamAction[] | null | undefin
     const type = normaliseIccamType(action.type);
     if (type === null) continue;
     const stronger = best === null || ICCAM_RANK[type].rank > ICCAM_RANK[best.type].rank;
-    const earlierTie =
-      best !== null && ICCAM_RANK[type].rank === ICCAM_RANK[best.type].rank && isEarlier(action, index, best.action, best.index);
+    const earlierTie = best !== null && ICCAM_RANK[type].rank === ICCAM_RANK[best.type].rank && isEarlier(action, index, best.action, best.index);
     if (stronger || earlierTie) best = { action, type, index };
   }
   if (best === null) {

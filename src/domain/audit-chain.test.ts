@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { chainedEventJson, chainedEventJsonReference, checkpointEntry, GENESIS_HASH, hashChainedEvent, sealAuditEvent, verifyAuditChain, type AuditEvent } from './audit-chain.js';
+import {
+  chainedEventJson,
+  chainedEventJsonReference,
+  checkpointEntry,
+  GENESIS_HASH,
+  hashChainedEvent,
+  sealAuditEvent,
+  verifyAuditChain,
+  type AuditEvent,
+} from './audit-chain.js';
 import { canonicalJson } from './canonical-json.js';
 
 function chainOf(n: number): AuditEvent[] {
@@ -80,7 +89,9 @@ describe('per-handover chained events', () => {
 
   it('serialises the hashed fields exactly as the generic canonical JSON does', () => {
     expect(chainedEventJson(body)).toBe(chainedEventJsonReference(body));
-    expect(chainedEventJson({ ...body, data: null, row: null, fromState: null })).toBe(chainedEventJsonReference({ ...body, data: null, row: null, fromState: null }));
+    expect(chainedEventJson({ ...body, data: null, row: null, fromState: null })).toBe(
+      chainedEventJsonReference({ ...body, data: null, row: null, fromState: null }),
+    );
     const oddRow = { ...body.row, extra: 1 } as unknown as typeof body.row;
     expect(chainedEventJson({ ...body, row: oddRow })).toBe(chainedEventJsonReference({ ...body, row: oddRow }));
   });

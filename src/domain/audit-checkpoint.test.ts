@@ -23,7 +23,9 @@ describe('signed checkpoints', () => {
   it('fail against another key, even when re-signed with it', () => {
     const other = generateKeyPairSync('ed25519');
     const forged = signCheckpoint({ id: 1, fromSeq: 0, toSeq: 10, size: 10, root: 'e'.repeat(64), prev: GENESIS_HASH, at: 1_000 }, other.privateKey);
-    expect(checkCheckpointSignature(forged, publicKey)).toEqual(expect.arrayContaining([expect.stringMatching(/not the pinned key/), 'signature does not verify with the pinned public key']));
+    expect(checkCheckpointSignature(forged, publicKey)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/not the pinned key/), 'signature does not verify with the pinned public key']),
+    );
   });
 
   it('notice a gap or a broken link between checkpoints', () => {

@@ -37,9 +37,7 @@ describe('nextAttemptDelay: exponential steps', () => {
       for (let attempt = 1; attempt <= 40; attempt += 1) {
         const step = Math.min(schedule.capMs, schedule.baseMs * 2 ** (attempt - 1));
         for (const draw of [0, 0.1, 0.5, 0.9, 0.999]) {
-          const delay = delayOf(
-            nextAttemptDelay({ attempt, firstAttemptAt: start, now: start, random: fixed(draw), schedule: { ...schedule, jitter } }),
-          );
+          const delay = delayOf(nextAttemptDelay({ attempt, firstAttemptAt: start, now: start, random: fixed(draw), schedule: { ...schedule, jitter } }));
           const lower = Math.max(schedule.floorMs, jitter === 'full' ? 0 : step / 2);
           expect(delay).toBeGreaterThanOrEqual(Math.floor(lower));
           expect(delay).toBeLessThanOrEqual(Math.max(schedule.floorMs, step));

@@ -57,9 +57,7 @@ export interface NextAttemptInput {
   schedule?: RetrySchedule;
 }
 
-export type NextAttempt =
-  | { exhausted: false; delayMs: number; at: Date }
-  | { exhausted: true; reason: 'budget' | 'max_attempts' };
+export type NextAttempt = { exhausted: false; delayMs: number; at: Date } | { exhausted: true; reason: 'budget' | 'max_attempts' };
 
 export function nextAttemptDelay(input: NextAttemptInput): NextAttempt {
   const schedule = input.schedule ?? DEFAULT_RETRY_SCHEDULE;

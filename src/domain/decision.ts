@@ -15,13 +15,7 @@ export type ReviewReasonCode =
   | 'anycast' // a GeoIP database marks an address anycast: its country is wherever the nearest site is
   | 'locate_failed'; // locating threw on every attempt: no evidence could be gathered
 
-type RuleId =
-  | 'home-country'
-  | 'inhope-member'
-  | 'non-member-police'
-  | 'non-member-orphan'
-  | 'needs-review'
-  | 'manual-override';
+type RuleId = 'home-country' | 'inhope-member' | 'non-member-police' | 'non-member-orphan' | 'needs-review' | 'manual-override';
 
 export interface RoutingDecision {
   /** null when the decision is to send the handover to review. */

@@ -54,7 +54,7 @@ describe('thrownCode and errorKind', () => {
     expect(errorKind(new SetupError('asn_load_failed', 'http://reported.example/ could not be read'))).toBe('asn_load_failed');
     expect(errorKind(new TypeError('http://reported.example/'))).toBe('TypeError');
     expect(errorKind('http://reported.example/')).toBe('unknown_error');
-    expect(errorKind({ code: 'has spaces in it' , name: 'Odd' })).toBe('Odd');
+    expect(errorKind({ code: 'has spaces in it', name: 'Odd' })).toBe('Odd');
   });
 });
 

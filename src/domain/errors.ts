@@ -126,13 +126,7 @@ export type SetupErrorCode =
   | 'geoip_open_failed';
 /** A registry (WHOIS or RDAP) gave no usable answer. */
 export type RegistryQueryErrorCode = 'whois_timeout' | 'whois_failed' | 'whois_too_long' | 'rdap_redirect_refused';
-export type LocalErrorCode =
-  | SetupErrorCode
-  | RegistryQueryErrorCode
-  | 'destination_transport'
-  | 'iccam_auth'
-  | 'audit_cannot_check'
-  | IntakeUrlProblem;
+export type LocalErrorCode = SetupErrorCode | RegistryQueryErrorCode | 'destination_transport' | 'iccam_auth' | 'audit_cannot_check' | IntakeUrlProblem;
 
 /** An error that stays inside the process (see the module comment); never answered over HTTP as it is. */
 export class LocalError extends Error {

@@ -6,7 +6,11 @@ import { address, evidence } from './routing/evidence-builder.test-helper.js';
 function storedWithOldWords(dns: string, registry: string[]): HostingEvidence {
   const fresh = evidence({ addresses: registry.map(() => address({ registryOutcome: 'timeout' })) });
   return JSON.parse(
-    JSON.stringify({ ...fresh, dns: { ...fresh.dns, outcome: dns }, addresses: fresh.addresses.map((a, i) => ({ ...a, registry: { ...a.registry, outcome: registry[i] } })) }),
+    JSON.stringify({
+      ...fresh,
+      dns: { ...fresh.dns, outcome: dns },
+      addresses: fresh.addresses.map((a, i) => ({ ...a, registry: { ...a.registry, outcome: registry[i] } })),
+    }),
   ) as HostingEvidence;
 }
 

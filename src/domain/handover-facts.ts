@@ -35,7 +35,13 @@ export function handoverFacts(h: HandoverFactSource): RowFacts {
   // Events recorded so far hold absent evidence and decision as null: kept so, or they would not verify.
   rest.evidence = h.evidence ?? null;
   rest.decision = h.decision ?? null;
-  return { state: h.state, destination: h.destination, reference: h.reference, secondaryReference: h.secondaryReference, digest: sha256Hex(canonicalJson(rest)) };
+  return {
+    state: h.state,
+    destination: h.destination,
+    reference: h.reference,
+    secondaryReference: h.secondaryReference,
+    digest: sha256Hex(canonicalJson(rest)),
+  };
 }
 
 /** The names of the clear fields that differ, then "other columns" when only the digest does. */

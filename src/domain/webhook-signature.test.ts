@@ -55,7 +55,10 @@ describe('verifyWebhook', () => {
     { name: 'a changed id', change: () => ({ headers: { ...signed(), 'webhook-id': 'msg_2' }, body }) },
     { name: 'a changed timestamp', change: () => ({ headers: { ...signed(), 'webhook-timestamp': String(now.getTime() / 1_000 + 1) }, body }) },
     { name: 'another secret', change: () => ({ headers: signed({ secrets: otherSecret }), body }) },
-    { name: 'a v2 entry with the right bytes', change: () => ({ headers: { ...signed(), 'webhook-signature': signed()['webhook-signature'].replace('v1,', 'v2,') }, body }) },
+    {
+      name: 'a v2 entry with the right bytes',
+      change: () => ({ headers: { ...signed(), 'webhook-signature': signed()['webhook-signature'].replace('v1,', 'v2,') }, body }),
+    },
     { name: 'a truncated signature', change: () => ({ headers: { ...signed(), 'webhook-signature': signed()['webhook-signature'].slice(0, 20) }, body }) },
     { name: 'entries without a version', change: () => ({ headers: { ...signed(), 'webhook-signature': 'v1 , ,,,' }, body }) },
   ])('refuses $name as bad_signature', ({ change }) => {
@@ -77,7 +80,9 @@ describe('verifyWebhook', () => {
   it('uses a plain (non-whsec_) secret as its UTF-8 bytes', () => {
     const plain = 'geheim-sécret';
     const headers = signed({ secrets: plain });
-    const expected = createHmac('sha256', Buffer.from(plain, 'utf8')).update(`msg_1.${now.getTime() / 1_000}.${body}`).digest('base64');
+    const expected = createHmac('sha256', Buffer.from(plain, 'utf8'))
+      .update(`msg_1.${now.getTime() / 1_000}.${body}`)
+      .digest('base64');
     expect(headers['webhook-signature']).toBe(`v1,${expected}`);
     expect(verifyWebhook({ headers, body, secrets: plain, now }).ok).toBe(true);
   });

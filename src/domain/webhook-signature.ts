@@ -28,9 +28,7 @@ type WebhookFailureCode =
   | 'timestamp_too_old'
   | 'timestamp_in_future';
 
-export type WebhookVerification =
-  | { ok: true; id: string; timestamp: Date }
-  | { ok: false; code: WebhookFailureCode; message: string };
+export type WebhookVerification = { ok: true; id: string; timestamp: Date } | { ok: false; code: WebhookFailureCode; message: string };
 
 /** A configured secret that cannot be used (empty, or `whsec_` with no valid base64). */
 /** Headers as Node and Express give them: names in any case, values possibly repeated. */

@@ -38,7 +38,14 @@ function observe(ctx: Context): RequestHandler {
       ctx.metrics.httpDuration.observe({ method: req.method, route }, seconds);
       // Probes come every few seconds from every orchestrator: they would drown the real traffic.
       const level = route === '/healthz' || route === '/readyz' ? 'debug' : 'info';
-      log.log(level, 'request', { requestId: req.requestId, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000), key: req.caller?.keyName });
+      log.log(level, 'request', {
+        requestId: req.requestId,
+        method: req.method,
+        route,
+        status: res.statusCode,
+        ms: Math.round(seconds * 1000),
+        key: req.caller?.keyName,
+      });
     });
     next();
   };

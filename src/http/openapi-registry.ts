@@ -52,7 +52,10 @@ function rewriteRefs(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rewriteRefs);
   if (!node || typeof node !== 'object') return node;
   return Object.fromEntries(
-    Object.entries(node).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' && v.startsWith(DEFS_PREFIX) ? COMPONENTS_PREFIX + v.slice(DEFS_PREFIX.length) : rewriteRefs(v)]),
+    Object.entries(node).map(([k, v]) => [
+      k,
+      k === '$ref' && typeof v === 'string' && v.startsWith(DEFS_PREFIX) ? COMPONENTS_PREFIX + v.slice(DEFS_PREFIX.length) : rewriteRefs(v),
+    ]),
   );
 }
 
@@ -96,10 +99,18 @@ export class OpenApiRegistry {
     for (const op of this.operations) {
       const path = op.path.replace(/:([A-Za-z]+)/g, '{$1}');
       const parameters: unknown[] = [];
-      for (const [where, schema] of [['path', op.params], ['query', op.query]] as const) {
+      for (const [where, schema] of [
+        ['path', op.params],
+        ['query', op.query],
+      ] as const) {
         if (!schema) continue;
         for (const [name, field] of Object.entries(schema.shape)) {
-          parameters.push({ name, in: where, required: where === 'path' || !(field as z.ZodType).safeParse(undefined).success, schema: toJsonSchema(field as z.ZodType, schemas) });
+          parameters.push({
+            name,
+            in: where,
+            required: where === 'path' || !(field as z.ZodType).safeParse(undefined).success,
+            schema: toJsonSchema(field as z.ZodType, schemas),
+          });
         }
       }
       const responses: Record<string, unknown> = Object.fromEntries(
@@ -107,7 +118,9 @@ export class OpenApiRegistry {
           status,
           {
             description: r.description,
-            content: { [r.contentType ?? 'application/json']: { schema: toJsonSchema(r.schema, schemas), ...(r.example !== undefined ? { example: r.example } : {}) } },
+            content: {
+              [r.contentType ?? 'application/json']: { schema: toJsonSchema(r.schema, schemas), ...(r.example !== undefined ? { example: r.example } : {}) },
+            },
           },
         ]),
       );
@@ -126,7 +139,11 @@ export class OpenApiRegistry {
       }
       if (keyed) standard[403] = { description: `The key's role is not one of: ${op.roles.join(', ')}` };
       for (const [status, r] of Object.entries(standard)) {
-        responses[status] ??= { description: r.description, ...(r.headers ? { headers: r.headers } : {}), content: { 'application/json': { schema: errorRef() } } };
+        responses[status] ??= {
+          description: r.description,
+          ...(r.headers ? { headers: r.headers } : {}),
+          content: { 'application/json': { schema: errorRef() } },
+        };
       }
       paths[path] ??= {};
       paths[path]![op.method] = {
@@ -137,12 +154,21 @@ export class OpenApiRegistry {
         ...(keyed ? { 'x-roles': op.roles } : {}),
         ...(parameters.length ? { parameters } : {}),
         ...(op.body
-          ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(op.body, schemas), ...(op.bodyExample !== undefined ? { example: op.bodyExample } : {}) } } } }
+          ? {
+              requestBody: {
+                required: true,
+                content: {
+                  'application/json': { schema: toJsonSchema(op.body, schemas), ...(op.bodyExample !== undefined ? { example: op.bodyExample } : {}) },
+                },
+              },
+            }
           : {}),
         responses,
       };
     }
-    const tags = [...new Set(this.operations.flatMap((op) => op.tags))].sort().map((name) => ({ name, ...(TAG_DESCRIPTIONS[name] ? { description: TAG_DESCRIPTIONS[name] } : {}) }));
+    const tags = [...new Set(this.operations.flatMap((op) => op.tags))]
+      .sort()
+      .map((name) => ({ name, ...(TAG_DESCRIPTIONS[name] ? { description: TAG_DESCRIPTIONS[name] } : {}) }));
     return {
       openapi: '3.1.0',
       info: {
@@ -161,7 +187,8 @@ export class OpenApiRegistry {
             type: 'apiKey',
             in: 'header',
             name: 'webhook-signature',
-            description: 'Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature (HMAC-SHA256 of id.timestamp.body with an ACK_SECRETS secret).',
+            description:
+              'Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature (HMAC-SHA256 of id.timestamp.body with an ACK_SECRETS secret).',
           },
         },
       },

@@ -49,9 +49,7 @@ export const handoverSummarySchema = z
   })
   .meta({ id: 'HandoverSummary' });
 
-export const handoverPageSchema = z
-  .object({ items: z.array(handoverSummarySchema), nextCursor: z.string().nullable() })
-  .meta({ id: 'HandoverPage' });
+export const handoverPageSchema = z.object({ items: z.array(handoverSummarySchema), nextCursor: z.string().nullable() }).meta({ id: 'HandoverPage' });
 
 const decisionSchema = z
   .object({

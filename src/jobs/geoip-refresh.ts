@@ -42,7 +42,12 @@ export async function refreshGeoipDatabase(ctx: Context, locator: Pick<Locator, 
   const builtAt = age.builtAt ? Date.parse(age.builtAt) : Number.NaN;
   if (!Number.isNaN(builtAt)) ctx.metrics.geoipDatabaseAgeSeconds.set(Math.round((ctx.clock.now().getTime() - builtAt) / 1000));
   if (age.stale) {
-    ctx.logger.warn('GeoIP database older than the configured maximum: replace it', { component: 'geoip-refresh', builtAt: age.builtAt, ageDays: age.ageDays, maxAgeDays: age.maxAgeDays });
+    ctx.logger.warn('GeoIP database older than the configured maximum: replace it', {
+      component: 'geoip-refresh',
+      builtAt: age.builtAt,
+      ageDays: age.ageDays,
+      maxAgeDays: age.maxAgeDays,
+    });
   }
   return { reloaded: reloaded ? 1 : 0, ageDays: age.ageDays, stale: age.stale ? 1 : 0 };
 }

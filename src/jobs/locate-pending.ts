@@ -65,7 +65,11 @@ async function recordLocateFailure(ctx: Context, handover: HandoverRecord, error
   }
 }
 
-export async function locatePending(ctx: Context, locator: Pick<Locator, 'locate'>, options: { limit?: number; concurrency?: number } = {}): Promise<Record<LocateResult | 'errors', number>> {
+export async function locatePending(
+  ctx: Context,
+  locator: Pick<Locator, 'locate'>,
+  options: { limit?: number; concurrency?: number } = {},
+): Promise<Record<LocateResult | 'errors', number>> {
   const now = ctx.clock.now().getTime();
   const due = await ctx.store.findHandovers({ states: ['locating'], dueBy: now, limit: options.limit ?? 100 });
   const counts: Record<LocateResult | 'errors', number> = { routed: 0, needs_review: 0, retry_later: 0, skipped: 0, errors: 0 };

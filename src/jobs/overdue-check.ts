@@ -59,7 +59,15 @@ export async function checkOverdue(ctx: Context, adapters: Adapters, options: Ov
   // 1. Past the deadline and not yet flagged: ask now, flag what is still unanswered.
   const late: HandoverRecord[] = [];
   for (const destination of DESTINATIONS) {
-    late.push(...(await ctx.store.findHandovers({ states: ['delivered'], destination, deliveredBefore: at - ctx.config.destinations.overdueMs[destination], notOverdue: true, limit })));
+    late.push(
+      ...(await ctx.store.findHandovers({
+        states: ['delivered'],
+        destination,
+        deliveredBefore: at - ctx.config.destinations.overdueMs[destination],
+        notOverdue: true,
+        limit,
+      })),
+    );
   }
   if (late.length > 0) {
     const polled = await pollAcknowledgements(ctx, adapters, { intervalMs: 0, handoverIds: late.map((h) => h.id) });
@@ -94,7 +102,13 @@ export async function checkOverdue(ctx: Context, adapters: Adapters, options: Ov
   for (const destination of DESTINATIONS) {
     const adapter = adapters[destination];
     if (!adapter || destination === 'inhope') continue;
-    const silent = await ctx.store.findHandovers({ states: ['delivered'], destination, deliveredBefore: at - ctx.config.destinations.resendAfterMs[destination], notResent: true, limit });
+    const silent = await ctx.store.findHandovers({
+      states: ['delivered'],
+      destination,
+      deliveredBefore: at - ctx.config.destinations.resendAfterMs[destination],
+      notResent: true,
+      limit,
+    });
     for (const handover of silent) {
       const breaker = options.breakers?.for(destination);
       const admission = breaker?.tryAcquire() ?? { allowed: true as const, trial: false };
@@ -119,7 +133,12 @@ export async function checkOverdue(ctx: Context, adapters: Adapters, options: Ov
 }
 
 /** Sends one delivered handover again under its own id as Idempotency-Key and records it all. */
-async function resendOne(ctx: Context, adapter: DestinationAdapter, handover: HandoverRecord, breaker: CircuitBreaker | undefined): Promise<SendResult['kind'] | 'skipped'> {
+async function resendOne(
+  ctx: Context,
+  adapter: DestinationAdapter,
+  handover: HandoverRecord,
+  breaker: CircuitBreaker | undefined,
+): Promise<SendResult['kind'] | 'skipped'> {
   const destination = adapter.destination;
   const { outcome, attemptNo, finishedAt } = await deliverAttempt(ctx, adapter, handover, {
     ...(breaker ? { breaker } : {}),
@@ -152,7 +171,13 @@ async function resendOne(ctx: Context, adapter: DestinationAdapter, handover: Ha
           : `no answer ${days} days after delivery: sent again; ${destination} accepted it anew`,
         expectState: 'delivered',
         // A new reference means the destination had lost the case: poll the new one from now on.
-        set: { resentAt: finishedAt, attemptCount: attemptNo, reference: outcome.reference, secondaryReference: outcome.secondaryReference ?? handover.secondaryReference, lastPolledAt: null },
+        set: {
+          resentAt: finishedAt,
+          attemptCount: attemptNo,
+          reference: outcome.reference,
+          secondaryReference: outcome.secondaryReference ?? handover.secondaryReference,
+          lastPolledAt: null,
+        },
         data: { ...data, duplicate: outcome.duplicate },
         now: finishedAt,
       });

@@ -28,8 +28,20 @@ export const RECONCILIATION_JOB_NAMES = ['lease-reaper', 'locate', 'ack-poll', '
 export function reconciliationJobDefinitions(ctx: Context, parts: JobParts): JobDefinition[] {
   const s = ctx.config.schedules;
   return [
-    { name: 'overdue', schedule: s.reconcile, exclusive: true, leaseMs: 4 * 60_000, run: async () => ({ ...(await checkOverdue(ctx, parts.adapters, { breakers: parts.breakers })) }) },
-    { name: 'still-online', schedule: s.reconcile, exclusive: true, leaseMs: 4 * 60_000, run: async () => ({ ...(await checkStillOnline(ctx, parts.locator)) }) },
+    {
+      name: 'overdue',
+      schedule: s.reconcile,
+      exclusive: true,
+      leaseMs: 4 * 60_000,
+      run: async () => ({ ...(await checkOverdue(ctx, parts.adapters, { breakers: parts.breakers })) }),
+    },
+    {
+      name: 'still-online',
+      schedule: s.reconcile,
+      exclusive: true,
+      leaseMs: 4 * 60_000,
+      run: async () => ({ ...(await checkStillOnline(ctx, parts.locator)) }),
+    },
     { name: 'geoip-refresh', schedule: s.geoipRefresh, exclusive: false, run: async () => ({ ...(await refreshGeoipDatabase(ctx, parts.locator)) }) },
     {
       name: 'daily-summary',

@@ -130,9 +130,12 @@ export class ScheduledJob {
    * process killed mid-run hands the job over within one lease, not after a long fixed one.
    */
   private async runRenewingLease(): Promise<JobReport> {
-    const renew = setInterval(() => {
-      this.ctx.store.acquireJobLease(this.name, this.ctx.processId, this.ctx.clock.now().getTime(), this.leaseMs).catch(() => undefined);
-    }, Math.max(250, Math.floor(this.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        this.ctx.store.acquireJobLease(this.name, this.ctx.processId, this.ctx.clock.now().getTime(), this.leaseMs).catch(() => undefined);
+      },
+      Math.max(250, Math.floor(this.leaseMs / 3)),
+    );
     renew.unref();
     try {
       return await this.definition.run();

@@ -33,7 +33,15 @@ async function dispatchRun(ctx: Context, dispatcher: Dispatcher): Promise<Record
   const { delivered: _delivered, retried: _retried, failed: _failed, ...known } = summary;
   if (summary.claimed > 0) {
     void dispatcher.drain().then(() => {
-      ctx.logger.child({ component: 'job', job: 'dispatch' }).info('dispatch sends settled', { claimed: summary.claimed, delivered: summary.delivered, retried: summary.retried, failed: summary.failed, leaseLost: summary.leaseLost });
+      ctx.logger
+        .child({ component: 'job', job: 'dispatch' })
+        .info('dispatch sends settled', {
+          claimed: summary.claimed,
+          delivered: summary.delivered,
+          retried: summary.retried,
+          failed: summary.failed,
+          leaseLost: summary.leaseLost,
+        });
     });
   }
   return known;
@@ -44,7 +52,12 @@ export function serviceJobDefinitions(ctx: Context, c: Pick<JobParts, 'locator' 
   return [
     { name: 'dispatch', schedule: s.dispatch, exclusive: false, wakeups: [ctx.wakeups.dispatch], run: () => dispatchRun(ctx, c.dispatcher) },
     { name: 'locate', schedule: s.locate, exclusive: true, wakeups: [ctx.wakeups.locate], run: async () => ({ ...(await locatePending(ctx, c.locator)) }) },
-    { name: 'ack-poll', schedule: s.ackPoll, exclusive: true, run: async () => ({ ...(await pollAcknowledgements(ctx, c.adapters, { intervalMs: ctx.config.ackPollIntervalMs })) }) },
+    {
+      name: 'ack-poll',
+      schedule: s.ackPoll,
+      exclusive: true,
+      run: async () => ({ ...(await pollAcknowledgements(ctx, c.adapters, { intervalMs: ctx.config.ackPollIntervalMs })) }),
+    },
     { name: 'lease-reaper', schedule: s.dispatch, exclusive: true, run: async () => ({ returned: await reapExpiredLeases(ctx) }) },
     auditCheckpointJob(ctx),
     ...iccamJobs(ctx, c.adapters),
@@ -69,7 +82,8 @@ function iccamJobs(ctx: Context, adapters: Adapters): JobDefinition[] {
         if (!lookupsRead) {
           lookupsRead = true;
           const lists = await iccam.refreshLookups(ctx.clock.now().getTime());
-          if (lists.failed.length > 0) ctx.logger.warn('ICCAM lookup lists not read; using the stored or seed ones', { component: 'iccam', failed: lists.failed });
+          if (lists.failed.length > 0)
+            ctx.logger.warn('ICCAM lookup lists not read; using the stored or seed ones', { component: 'iccam', failed: lists.failed });
         }
         return { ...(await followUpIccam(ctx, iccam)) };
       },

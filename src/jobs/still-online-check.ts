@@ -36,7 +36,13 @@ export async function checkStillOnline(ctx: Context, locator: Pick<Locator, 'loc
   const now = ctx.clock.now();
   const at = now.getTime();
   const after = ctx.config.stillOnlineAfterMs;
-  const due = await ctx.store.findHandovers({ states: ['acknowledged'], acknowledgedBefore: at - after, recheckedBefore: at - after, noSuccessor: true, limit: options.limit ?? 50 });
+  const due = await ctx.store.findHandovers({
+    states: ['acknowledged'],
+    acknowledgedBefore: at - after,
+    recheckedBefore: at - after,
+    noSuccessor: true,
+    limit: options.limit ?? 50,
+  });
   for (const handover of due) {
     try {
       const evidence = await locator.locate(handover.url);
@@ -47,13 +53,20 @@ export async function checkStillOnline(ctx: Context, locator: Pick<Locator, 'loc
       }
       const decision = decideRoute(evidence, ctx.policy, now);
       const before = { country: handover.country, destination: handover.destination };
-      const seen = { country: decision.country, destination: decision.destination, assignedCountry: decision.assignedCountry, reviewReasons: decision.reviewReasons };
+      const seen = {
+        country: decision.country,
+        destination: decision.destination,
+        assignedCountry: decision.assignedCountry,
+        reviewReasons: decision.reviewReasons,
+      };
       if (decision.country === null || decision.country === handover.country) {
         const same = decision.country !== null;
         await ctx.store.annotate(handover.id, {
           actor: ACTOR,
           kind: 'still_online_checked',
-          reason: same ? `still hosted in ${decision.country}` : `hosting could not be determined again (${decision.reviewReasons.join(', ') || 'no country'}); left as it is`,
+          reason: same
+            ? `still hosted in ${decision.country}`
+            : `hosting could not be determined again (${decision.reviewReasons.join(', ') || 'no country'}); left as it is`,
           expectState: 'acknowledged',
           set: { recheckedAt: at },
           data: { before, seen },
@@ -68,7 +81,14 @@ export async function checkStillOnline(ctx: Context, locator: Pick<Locator, 'loc
       const reason = `hosting moved from ${handover.country ?? 'unknown'} to ${decision.country} after acknowledgement`;
       const successor = await ctx.store.createLinkedHandover(handover.id, { id: ctx.newId(), actor: ACTOR, reason, now: at });
       await ctx.store
-        .annotate(handover.id, { actor: ACTOR, kind: 'hosting_changed', reason: `${reason}; located again as handover ${successor.id}`, set: { recheckedAt: at }, data: { before, seen, successorId: successor.id }, now: at })
+        .annotate(handover.id, {
+          actor: ACTOR,
+          kind: 'hosting_changed',
+          reason: `${reason}; located again as handover ${successor.id}`,
+          set: { recheckedAt: at },
+          data: { before, seen, successorId: successor.id },
+          now: at,
+        })
         .catch((error: unknown) => {
           if (!(error instanceof InvalidTransitionError)) throw error;
         });

@@ -44,7 +44,8 @@ export function checkAddress(text: string): CheckedAddress | null {
     // Checked before process(). ipaddr.js reads `::a.b.c.d` as `::ffff:a.b.c.d` (mapped),
     // so the dotted tail is rewritten as two hex groups first.
     const v6 = ipaddr.IPv6.parse(hexTail(text));
-    if (v6.range() === 'unicast' && v6.match(IPV4_COMPATIBLE_V6)) return { address: v6.toString(), family: 6, range: 'ipv4Compatible', publiclyRoutable: false };
+    if (v6.range() === 'unicast' && v6.match(IPV4_COMPATIBLE_V6))
+      return { address: v6.toString(), family: 6, range: 'ipv4Compatible', publiclyRoutable: false };
   }
   const parsed = ipaddr.process(text);
   const range = rangeOf(parsed);

@@ -105,7 +105,10 @@ async function parseCsv(text: string, sink: RowSink, batch = 20_000): Promise<nu
 /** Growable typed columns, trimmed once loading is done. */
 class Column<T extends Uint32Array | BigUint64Array> {
   length = 0;
-  constructor(public data: T, private readonly make: (n: number) => T) {}
+  constructor(
+    public data: T,
+    private readonly make: (n: number) => T,
+  ) {}
   push(value: T[number]): void {
     if (this.length === this.data.length) {
       const bigger = this.make(this.data.length * 2);
@@ -225,7 +228,12 @@ export async function loadAsnIndex(paths: { ipv4: string; ipv6: string } = defau
     throw new SetupError('asn_load_failed', 'The ASN CSV files could not be read.', { cause: error });
   }
   const orgs = new StringTable();
-  const v4 = { start: new Column(u32(1 << 16), u32), end: new Column(u32(1 << 16), u32), asn: new Column(u32(1 << 16), u32), org: new Column(u32(1 << 16), u32) };
+  const v4 = {
+    start: new Column(u32(1 << 16), u32),
+    end: new Column(u32(1 << 16), u32),
+    asn: new Column(u32(1 << 16), u32),
+    org: new Column(u32(1 << 16), u32),
+  };
   await parseCsv(v4Text, (start, end, asn, organisation) => {
     v4.start.push(Number(start));
     v4.end.push(Number(end));

@@ -8,11 +8,19 @@ describe('CDN detection from config/cdn-networks.json and the published lists in
   const detector = await loadCdnDetector();
 
   it('recognises a CDN by origin ASN', () => {
-    expect(detector.detect({ address: '23.45.67.89', asn: 20940, names: ['www.shop.example'] })).toEqual({ provider: 'Akamai', matchedBy: 'asn', match: 'AS20940' });
+    expect(detector.detect({ address: '23.45.67.89', asn: 20940, names: ['www.shop.example'] })).toEqual({
+      provider: 'Akamai',
+      matchedBy: 'asn',
+      match: 'AS20940',
+    });
   });
 
   it('recognises a published range when the ASN is not known yet', () => {
-    expect(detector.detect({ address: '104.16.0.1', asn: null, names: ['a.example'] })).toEqual({ provider: 'Cloudflare', matchedBy: 'range', match: '104.16.0.0/13' });
+    expect(detector.detect({ address: '104.16.0.1', asn: null, names: ['a.example'] })).toEqual({
+      provider: 'Cloudflare',
+      matchedBy: 'range',
+      match: '104.16.0.0/13',
+    });
     expect(detector.detect({ address: '2606:4700::1', asn: null, names: [] })?.provider).toBe('Cloudflare');
   });
 
@@ -21,7 +29,10 @@ describe('CDN detection from config/cdn-networks.json and the published lists in
     const cloudfront = published.ranges.filter((r) => r.provider === 'Amazon CloudFront').flatMap((r) => r.cidrs);
     expect(new Set(cloudfront).size).toBeGreaterThanOrEqual(193 + 27);
     // 108.138.0.0/15 and 2400:7fc0:500::/40 were not in the hand-written list of 8.
-    expect(detector.detect({ address: '108.138.10.1', asn: 16509, names: ['shop.example'] })).toMatchObject({ provider: 'Amazon CloudFront', matchedBy: 'range' });
+    expect(detector.detect({ address: '108.138.10.1', asn: 16509, names: ['shop.example'] })).toMatchObject({
+      provider: 'Amazon CloudFront',
+      matchedBy: 'range',
+    });
     expect(detector.detect({ address: '2400:7fc0:500::1', asn: null, names: [] })).toMatchObject({ provider: 'Amazon CloudFront' });
   });
 
@@ -34,11 +45,18 @@ describe('CDN detection from config/cdn-networks.json and the published lists in
     expect(detector.detect({ address: '93.123.17.194', asn: null, names: [] })).toMatchObject({ provider: 'Gcore', matchedBy: 'range' });
     expect(detector.detect({ address: '14.0.32.1', asn: null, names: [] })).toMatchObject({ provider: 'CDNetworks', matchedBy: 'range' });
     expect(detector.detect({ address: '199.83.129.1', asn: null, names: [] })).toMatchObject({ provider: 'Imperva', matchedBy: 'range' });
-    expect(detector.detect({ address: '198.18.0.1', asn: null, names: ['x.example', 'abc.x.incapdns.net'] })).toMatchObject({ provider: 'Imperva', matchedBy: 'cname' });
+    expect(detector.detect({ address: '198.18.0.1', asn: null, names: ['x.example', 'abc.x.incapdns.net'] })).toMatchObject({
+      provider: 'Imperva',
+      matchedBy: 'cname',
+    });
   });
 
   it('recognises a CNAME suffix on a label boundary only', () => {
-    expect(detector.detect({ address: '198.18.0.1', asn: 64500, names: ['img.site.example', 'd111111abcdef8.cloudfront.net'] })).toEqual({ provider: 'Amazon CloudFront', matchedBy: 'cname', match: 'cloudfront.net' });
+    expect(detector.detect({ address: '198.18.0.1', asn: 64500, names: ['img.site.example', 'd111111abcdef8.cloudfront.net'] })).toEqual({
+      provider: 'Amazon CloudFront',
+      matchedBy: 'cname',
+      match: 'cloudfront.net',
+    });
     expect(detector.detect({ address: '198.18.0.1', asn: 64500, names: ['notcloudfront.net'] })).toBeNull();
   });
 

@@ -173,7 +173,8 @@ export class CdnDetector {
     }
     for (const r of published.ranges) for (const cidr of r.cidrs) this.table.add(cidr, r.provider);
     for (const s of published.suffixes) {
-      for (const suffix of s.suffixes.map(cleanSuffix)) if (suffix.includes('.') && !excluded.has(suffix) && !this.suffixes.has(suffix)) this.suffixes.set(suffix, s.provider);
+      for (const suffix of s.suffixes.map(cleanSuffix))
+        if (suffix.includes('.') && !excluded.has(suffix) && !this.suffixes.has(suffix)) this.suffixes.set(suffix, s.provider);
     }
   }
 

@@ -62,7 +62,14 @@ async function readManifest(dir: string): Promise<Record<string, ManifestEntry>>
 export async function updatePublishedData(options: DataUpdateOptions): Promise<SourceUpdate[]> {
   const http =
     options.http ??
-    axios.create({ timeout: options.timeoutMs ?? 30_000, maxRedirects: 3, responseType: 'text', transformResponse: (d: unknown) => d, maxContentLength: options.maxBytes ?? 32 * 1024 * 1024, validateStatus: () => true });
+    axios.create({
+      timeout: options.timeoutMs ?? 30_000,
+      maxRedirects: 3,
+      responseType: 'text',
+      transformResponse: (d: unknown) => d,
+      maxContentLength: options.maxBytes ?? 32 * 1024 * 1024,
+      validateStatus: () => true,
+    });
   const manifest = await readManifest(options.dir);
   const results: SourceUpdate[] = [];
   for (const source of options.sources) {
@@ -97,7 +104,12 @@ export async function updatePublishedData(options: DataUpdateOptions): Promise<S
       continue;
     }
     if (previousEntries !== null && entries * 2 < previousEntries && !options.force) {
-      results.push({ ...base, outcome: 'refused', entries, detail: `shrank from ${previousEntries} to ${entries} entries (more than half); --force accepts it` });
+      results.push({
+        ...base,
+        outcome: 'refused',
+        entries,
+        detail: `shrank from ${previousEntries} to ${entries} entries (more than half); --force accepts it`,
+      });
       continue;
     }
     const sha256 = createHash('sha256').update(text).digest('hex');

@@ -132,9 +132,7 @@ export class DnsResolver implements HostResolver {
   private remember(name: string, resolution: DnsResolution): void {
     if (!CACHEABLE.has(resolution.outcome)) return;
     const ttl =
-      resolution.outcome === 'ok' && resolution.addresses.length > 0
-        ? Math.min(this.maxTtl, ...resolution.addresses.map((a) => a.ttl))
-        : this.negativeTtl;
+      resolution.outcome === 'ok' && resolution.addresses.length > 0 ? Math.min(this.maxTtl, ...resolution.addresses.map((a) => a.ttl)) : this.negativeTtl;
     if (ttl <= 0) return;
     // Map keeps insertion order: evicting the first key drops the oldest entry.
     while (this.cache.size >= this.maxEntries) {
@@ -173,10 +171,7 @@ export class DnsResolver implements HostResolver {
       current = target;
     }
 
-    const [v4, v6] = await Promise.allSettled([
-      this.resolver.resolve4(current, { ttl: true }),
-      this.resolver.resolve6(current, { ttl: true }),
-    ]);
+    const [v4, v6] = await Promise.allSettled([this.resolver.resolve4(current, { ttl: true }), this.resolver.resolve6(current, { ttl: true })]);
     const addresses: ResolvedAddress[] = [];
     if (v4.status === 'fulfilled') for (const r of v4.value) addresses.push({ address: r.address, family: 4, ttl: r.ttl });
     if (v6.status === 'fulfilled') for (const r of v6.value) addresses.push({ address: r.address, family: 6, ttl: r.ttl });

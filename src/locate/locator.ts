@@ -82,7 +82,19 @@ const WHOIS_FALLBACK_OUTCOMES: ReadonlySet<RegistryOutcome> = new Set(['timeout'
 const BOOTSTRAP_RETRY_MS = 5 * 60_000;
 
 function unavailable(observedAt: string, detail: string): RegistryObservation {
-  return { outcome: 'unavailable', protocol: null, registry: null, source: null, handle: null, networkName: null, range: null, country: null, abuseEmail: null, detail, observedAt };
+  return {
+    outcome: 'unavailable',
+    protocol: null,
+    registry: null,
+    source: null,
+    handle: null,
+    networkName: null,
+    range: null,
+    country: null,
+    abuseEmail: null,
+    detail,
+    observedAt,
+  };
 }
 
 function describeCdnVersions(detector: CdnDetector): string {
@@ -180,13 +192,18 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
     const { observation, service } = await rdap.lookup(address);
     if (!service || !WHOIS_FALLBACK_OUTCOMES.has(observation.outcome)) return observation;
     const fallback = await whois.lookup(address, service.registry);
-    return fallback.outcome === 'ok' || fallback.outcome === 'not_found' ? fallback : { ...observation, detail: `${observation.detail ?? observation.outcome}; WHOIS: ${fallback.detail ?? fallback.outcome}` };
+    return fallback.outcome === 'ok' || fallback.outcome === 'not_found'
+      ? fallback
+      : { ...observation, detail: `${observation.detail ?? observation.outcome}; WHOIS: ${fallback.detail ?? fallback.outcome}` };
   }
 
   function registryWithDeadline(address: string): Promise<RegistryObservation> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<RegistryObservation>((resolve) => {
-      timer = setTimeout(() => resolve({ ...unavailable(clock.now().toISOString(), 'registry did not answer in time: registry unknown'), outcome: 'timeout' }), registryDeadlineMs);
+      timer = setTimeout(
+        () => resolve({ ...unavailable(clock.now().toISOString(), 'registry did not answer in time: registry unknown'), outcome: 'timeout' }),
+        registryDeadlineMs,
+      );
       timer.unref();
     });
     return Promise.race([registryLookup(address), deadline]).finally(() => clearTimeout(timer));
@@ -267,9 +284,19 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
       resolution = await dns.resolve(parsed.host);
       servers = dns.servers;
     } else if (parsed.hostKind === 'ipv4' || parsed.hostKind === 'ipv6') {
-      resolution = { outcome: 'not_applicable', cnameChain: [], addresses: [{ address: parsed.host, family: parsed.hostKind === 'ipv4' ? 4 : 6, ttl: 0 }], detail: 'address literal' };
+      resolution = {
+        outcome: 'not_applicable',
+        cnameChain: [],
+        addresses: [{ address: parsed.host, family: parsed.hostKind === 'ipv4' ? 4 : 6, ttl: 0 }],
+        detail: 'address literal',
+      };
     } else {
-      resolution = { outcome: 'not_applicable', cnameChain: [], addresses: [], detail: parsed.hostKind === 'onion' ? 'Tor onion service' : 'name not resolvable in the public DNS' };
+      resolution = {
+        outcome: 'not_applicable',
+        cnameChain: [],
+        addresses: [],
+        detail: parsed.hostKind === 'onion' ? 'Tor onion service' : 'name not resolvable in the public DNS',
+      };
     }
 
     const seen = new Set<string>();

@@ -22,7 +22,23 @@ export interface ReportedUrl {
  * common private conventions). `.test` and `.example` are deliberately NOT here: tests and
  * demos resolve them through a local DNS server.
  */
-const UNRESOLVABLE_SUFFIXES = ['local', 'localhost', 'localdomain', 'internal', 'invalid', 'i2p', 'bit', 'exit', 'alt', 'lan', 'home', 'corp', 'intranet', 'home.arpa', 'onion'];
+const UNRESOLVABLE_SUFFIXES = [
+  'local',
+  'localhost',
+  'localdomain',
+  'internal',
+  'invalid',
+  'i2p',
+  'bit',
+  'exit',
+  'alt',
+  'lan',
+  'home',
+  'corp',
+  'intranet',
+  'home.arpa',
+  'onion',
+];
 
 function hasSuffix(host: string, suffix: string): boolean {
   return host === suffix || host.endsWith(`.${suffix}`);

@@ -76,7 +76,10 @@ function validCidr(text: string): boolean {
 
 function cidrs(values: unknown, where: string): string[] {
   if (!Array.isArray(values)) throw new SetupError('published_data_invalid', `${where}: not a list`);
-  return values.filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter(validCidr);
+  return values
+    .filter((v): v is string => typeof v === 'string')
+    .map((v) => v.trim())
+    .filter(validCidr);
 }
 
 function stringMap(value: unknown, where: string, read: (v: unknown, w: string) => string[]): Map<string, string[]> {
@@ -91,7 +94,10 @@ const count = (m: Map<string, string[]>) => [...m.values()].reduce((n, l) => n +
 /** Reads a file's text by its format; throws SetupError (`published_data_invalid`) when it is not that format. */
 export function parsePublishedData(format: DataFormat, text: string, providerHint = ''): ParsedData {
   if (format === 'cidr-lines') {
-    const lines = text.split(/\r?\n/).map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+    const lines = text
+      .split(/\r?\n/)
+      .map((l) => l.replace(/#.*/, '').trim())
+      .filter(Boolean);
     const ranges = lines.filter(validCidr);
     if (ranges.length !== lines.length) throw new SetupError('published_data_invalid', 'a line is not an address range');
     return { entries: ranges.length, ranges: new Map([[providerHint, ranges]]) };
@@ -109,10 +115,14 @@ export function parsePublishedData(format: DataFormat, text: string, providerHin
       if (!Array.isArray(services)) throw new SetupError('published_data_invalid', 'no services list');
       let entries = 0;
       for (const service of services) {
-        if (!Array.isArray(service) || !Array.isArray(service[0]) || !Array.isArray(service[1])) throw new SetupError('published_data_invalid', 'a service is not [prefixes, urls]');
+        if (!Array.isArray(service) || !Array.isArray(service[0]) || !Array.isArray(service[1]))
+          throw new SetupError('published_data_invalid', 'a service is not [prefixes, urls]');
         entries += (service[0] as unknown[]).filter((p) => typeof p === 'string' && validCidr(p)).length;
       }
-      return { entries, bootstrap: { ...(typeof obj.publication === 'string' ? { publication: obj.publication } : {}), services: services as [string[], string[]][] } };
+      return {
+        entries,
+        bootstrap: { ...(typeof obj.publication === 'string' ? { publication: obj.publication } : {}), services: services as [string[], string[]][] },
+      };
     }
     case 'fastly': {
       const ranges = [...cidrs(obj.addresses, 'addresses'), ...cidrs(obj.ipv6_addresses ?? [], 'ipv6_addresses')];
@@ -123,7 +133,10 @@ export function parsePublishedData(format: DataFormat, text: string, providerHin
       let ranges: string[];
       if (Array.isArray(obj.prefixes)) {
         const pick = (list: unknown, key: string) =>
-          (Array.isArray(list) ? list : []).filter((p: Record<string, unknown>) => p?.service === 'CLOUDFRONT').map((p: Record<string, unknown>) => String(p[key])).filter(validCidr);
+          (Array.isArray(list) ? list : [])
+            .filter((p: Record<string, unknown>) => p?.service === 'CLOUDFRONT')
+            .map((p: Record<string, unknown>) => String(p[key]))
+            .filter(validCidr);
         ranges = [...pick(obj.prefixes, 'ip_prefix'), ...pick(obj.ipv6_prefixes, 'ipv6_prefix')];
       } else {
         ranges = [...cidrs(obj.ipv4, 'ipv4'), ...cidrs(obj.ipv6 ?? [], 'ipv6')];

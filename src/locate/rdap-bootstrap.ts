@@ -60,7 +60,10 @@ export class RdapBootstrap {
   private readonly entries: Entry[];
 
   /** `source` is recorded in evidence: the snapshot's date or the URL read. */
-  constructor(files: BootstrapFile[], readonly source: string) {
+  constructor(
+    files: BootstrapFile[],
+    readonly source: string,
+  ) {
     const entries: Entry[] = [];
     for (const file of files) {
       for (const [prefixes, urls] of file.services ?? []) {
@@ -153,7 +156,9 @@ export async function fetchBootstrap(baseUrl: string, timeoutMs: number): Promis
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   try {
     const files = await Promise.all(
-      ['ipv4.json', 'ipv6.json'].map(async (f) => (await axios.get<BootstrapFile>(`${base}${f}`, { timeout: timeoutMs, maxRedirects: 3, responseType: 'json' })).data),
+      ['ipv4.json', 'ipv6.json'].map(
+        async (f) => (await axios.get<BootstrapFile>(`${base}${f}`, { timeout: timeoutMs, maxRedirects: 3, responseType: 'json' })).data,
+      ),
     );
     return new RdapBootstrap(files, base);
   } catch (error) {

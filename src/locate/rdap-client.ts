@@ -208,7 +208,13 @@ export class RdapClient {
         return failure('error', observedAt, `RDAP ${error.message}`, service, url);
       }
       const tooLarge = isAxiosError(error) && /maxContentLength/.test(error.message);
-      const code = tooLarge ? 'answer too large' : isAxiosError(error) ? (error.code ?? 'HTTP') : error instanceof SyntaxError || error instanceof TypeError ? 'unparseable answer' : 'error';
+      const code = tooLarge
+        ? 'answer too large'
+        : isAxiosError(error)
+          ? (error.code ?? 'HTTP')
+          : error instanceof SyntaxError || error instanceof TypeError
+            ? 'unparseable answer'
+            : 'error';
       log.warn('rdap query failed', { registry: service.registry, code });
       return failure('error', observedAt, `RDAP query failed: ${code}`, service, url);
     }

@@ -16,11 +16,21 @@ describe('parseRdapNetwork for each registry shape', () => {
   });
 
   it('ARIN: country from the registrant vCard label, abuse nested in the registrant', () => {
-    expect(parseRdapNetwork(fixture('arin-12.0.0.1.json'))).toMatchObject({ handle: 'NET-12-0-0-0-1', networkName: 'ATT', country: 'US', abuseEmail: 'abuse@carrier-us.example', range: '12.0.0.0 - 12.255.255.255' });
+    expect(parseRdapNetwork(fixture('arin-12.0.0.1.json'))).toMatchObject({
+      handle: 'NET-12-0-0-0-1',
+      networkName: 'ATT',
+      country: 'US',
+      abuseEmail: 'abuse@carrier-us.example',
+      range: '12.0.0.0 - 12.255.255.255',
+    });
   });
 
   it('APNIC: top-level abuse wins', () => {
-    expect(parseRdapNetwork(fixture('apnic-202.12.29.1.json'))).toMatchObject({ country: 'AU', abuseEmail: 'helpdesk@registry-au.example', networkName: 'APNIC-AP' });
+    expect(parseRdapNetwork(fixture('apnic-202.12.29.1.json'))).toMatchObject({
+      country: 'AU',
+      abuseEmail: 'helpdesk@registry-au.example',
+      networkName: 'APNIC-AP',
+    });
   });
 
   it('LACNIC: the removed@lacnic.net placeholder is no abuse contact', () => {

@@ -68,7 +68,10 @@ function countryOfVcard(entity: Json): string | null {
     const label = str(params.label);
     if (label) {
       // Some registries send the two characters `\n` instead of a line break.
-      const lines = label.split(/\r?\n|\\n/).map((l) => l.trim()).filter(Boolean);
+      const lines = label
+        .split(/\r?\n|\\n/)
+        .map((l) => l.trim())
+        .filter(Boolean);
       const fromLabel = countryCode(lines[lines.length - 1]);
       if (fromLabel) return fromLabel;
     }
@@ -102,7 +105,11 @@ export function parseRdapNetwork(body: unknown): NetworkFacts {
   }
   const entities = walkEntities(body);
   const registrant = entities.find((e) => hasRole(e, 'registrant'));
-  const abuse = entities.filter((e) => hasRole(e, 'abuse')).map(emailOf).find((e) => e !== null) ?? null;
+  const abuse =
+    entities
+      .filter((e) => hasRole(e, 'abuse'))
+      .map(emailOf)
+      .find((e) => e !== null) ?? null;
   const registered = registeredRange(body);
   let bounds = registered ? boundsOfRange(registered) : null;
   if (bounds && bounds.start === bounds.end) bounds = null;

@@ -119,7 +119,14 @@ export function countryCode(value: string | null | undefined): string | null {
       }
     }
     // Spellings registries use that differ from ICU's.
-    for (const [name, code] of [['UNITED STATES OF AMERICA', 'US'], ['USA', 'US'], ['UNITED KINGDOM OF GREAT BRITAIN AND NORTHERN IRELAND', 'GB'], ['RUSSIAN FEDERATION', 'RU'], ['KOREA, REPUBLIC OF', 'KR'], ['NETHERLANDS (THE)', 'NL']] as const) {
+    for (const [name, code] of [
+      ['UNITED STATES OF AMERICA', 'US'],
+      ['USA', 'US'],
+      ['UNITED KINGDOM OF GREAT BRITAIN AND NORTHERN IRELAND', 'GB'],
+      ['RUSSIAN FEDERATION', 'RU'],
+      ['KOREA, REPUBLIC OF', 'KR'],
+      ['NETHERLANDS (THE)', 'NL'],
+    ] as const) {
       nameToCode.set(name, code);
     }
   }

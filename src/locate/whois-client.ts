@@ -88,7 +88,10 @@ export function parseWhoisNetwork(text: string): NetworkFacts | null {
   const range = values.get('netrange') ?? values.get('inetnum') ?? values.get('inet6num') ?? null;
   if (!range) return null;
   // LACNIC writes a CIDR as "200.160/19"-style abbreviations; CIDR is read as given when valid.
-  const abuse = [values.get('orgabuseemail'), values.get('abuse-mailbox'), values.get('abuse-comment'), values.get('abuse-c-email')].map(cleanAbuseEmail).find((e) => e !== null) ?? null;
+  const abuse =
+    [values.get('orgabuseemail'), values.get('abuse-mailbox'), values.get('abuse-comment'), values.get('abuse-c-email')]
+      .map(cleanAbuseEmail)
+      .find((e) => e !== null) ?? null;
   let bounds = boundsOfRange(range);
   // A "range" of the single address asked about names no network: nothing to cache.
   if (bounds && bounds.start === bounds.end) bounds = null;
@@ -116,13 +119,31 @@ export class WhoisClient {
   async lookup(address: string, registry: string): Promise<RegistryObservation> {
     const observedAt = this.options.clock.now().toISOString();
     const server = this.options.servers[registry];
-    const base = { protocol: 'whois' as const, registry, source: server ?? null, handle: null, networkName: null, range: null, country: null, abuseEmail: null, observedAt };
+    const base = {
+      protocol: 'whois' as const,
+      registry,
+      source: server ?? null,
+      handle: null,
+      networkName: null,
+      range: null,
+      country: null,
+      abuseEmail: null,
+      observedAt,
+    };
     if (!server) return { ...base, protocol: null, outcome: 'unavailable', detail: 'no WHOIS server configured for this registry' };
     try {
       const text = await queryWhois(server, whoisQueryFor(registry, address), this.options.timeoutMs);
       const facts = parseWhoisNetwork(text);
       if (!facts) return { ...base, outcome: 'not_found', detail: 'no network object in the WHOIS answer' };
-      return { ...base, outcome: 'ok', handle: facts.handle, networkName: facts.networkName, range: facts.range, country: facts.country, abuseEmail: facts.abuseEmail };
+      return {
+        ...base,
+        outcome: 'ok',
+        handle: facts.handle,
+        networkName: facts.networkName,
+        range: facts.range,
+        country: facts.country,
+        abuseEmail: facts.abuseEmail,
+      };
     } catch (error) {
       const code = error instanceof RegistryQueryError ? error.code : 'whois_failed';
       this.options.logger.warn('whois query failed', { registry, code });

@@ -57,7 +57,13 @@ export async function submitReferral(
     // Ids and counts only: the URLs never go to the log.
     const duplicates = result.handovers.filter((h) => h.duplicateOf !== null).length;
     const reappearances = result.handovers.filter((h) => h.reappearanceOf !== null).length;
-    ctx.logger.info('referral accepted', { component: 'intake', referralId: result.referral.id, handovers: result.handovers.length, duplicates, reappearances });
+    ctx.logger.info('referral accepted', {
+      component: 'intake',
+      referralId: result.referral.id,
+      handovers: result.handovers.length,
+      duplicates,
+      reappearances,
+    });
     ctx.wakeups.locate.notify();
   }
   return result;

@@ -41,7 +41,13 @@ function decisionFields(evidence: HostingEvidence, decision: RoutingDecision, no
 }
 
 function auditData(decision: RoutingDecision) {
-  return { rule: decision.rule, destination: decision.destination, country: decision.country, confidence: decision.confidence, reviewReasons: decision.reviewReasons };
+  return {
+    rule: decision.rule,
+    destination: decision.destination,
+    country: decision.country,
+    confidence: decision.confidence,
+    reviewReasons: decision.reviewReasons,
+  };
 }
 
 /** Applies evidence to a handover in `locating`. */

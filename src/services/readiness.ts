@@ -26,7 +26,9 @@ export async function collectReadiness(probes: readonly ReadinessProbe[], timeou
       try {
         return await Promise.race([
           Promise.resolve(probe()),
-          new Promise<ProbeResult>((resolve) => setTimeout(() => resolve({ name: `probe-${i}`, ok: false, critical: true, detail: 'timed out' }), timeoutMs).unref()),
+          new Promise<ProbeResult>((resolve) =>
+            setTimeout(() => resolve({ name: `probe-${i}`, ok: false, critical: true, detail: 'timed out' }), timeoutMs).unref(),
+          ),
         ]);
       } catch (error) {
         return { name: `probe-${i}`, ok: false, critical: true, detail: coerceError(error).message };

@@ -19,7 +19,10 @@ export async function resolveHandover(
   const handover = await deps.store.getHandover(handoverId);
   if (!handover) throw new NotFoundError(`Handover ${handoverId}`);
   if (handover.state !== 'needs_review' || handover.failureReason !== DELIVERY_OUTCOME_UNKNOWN) {
-    throw new ConflictError('not_unknown_outcome', 'Only a handover in needs_review whose delivery outcome is unknown can be resolved.', { state: handover.state, reason: handover.failureReason });
+    throw new ConflictError('not_unknown_outcome', 'Only a handover in needs_review whose delivery outcome is unknown can be resolved.', {
+      state: handover.state,
+      reason: handover.failureReason,
+    });
   }
   return deps.store.transition(handoverId, {
     to: 'delivered',

@@ -6,7 +6,16 @@
  * (every transaction appends its audit events at its end, all in one statement).
  */
 import type { KeyObject } from 'node:crypto';
-import { checkpointEntry, GENESIS_HASH, sealChainedEvent, UNATTACHED_CHAIN, type AuditEvent, type AuditEventBody, type AuditVerification, type RowFacts } from '../domain/audit-chain.js';
+import {
+  checkpointEntry,
+  GENESIS_HASH,
+  sealChainedEvent,
+  UNATTACHED_CHAIN,
+  type AuditEvent,
+  type AuditEventBody,
+  type AuditVerification,
+  type RowFacts,
+} from '../domain/audit-chain.js';
 import { signCheckpoint, type SignedCheckpoint } from '../domain/audit-checkpoint.js';
 import { coerceError } from '../domain/errors.js';
 import { MerkleRootBuilder } from '../domain/merkle-tree.js';
@@ -67,7 +76,22 @@ export class AuditStore {
       const event = sealChainedEvent(head.hash, { ...body, chain, chainSeq: head.n + 1, row: row ?? null });
       heads.set(chain, { n: event.chainSeq, hash: event.hash });
       const data = event.data === null || event.data === undefined ? null : JSON.stringify(event.data);
-      rows.push([event.handoverId, event.referralId, event.at, event.actor, event.kind, event.fromState, event.toState, event.reason, data, event.prevHash, event.hash, chain, event.chainSeq, event.row ? JSON.stringify(event.row) : null]);
+      rows.push([
+        event.handoverId,
+        event.referralId,
+        event.at,
+        event.actor,
+        event.kind,
+        event.fromState,
+        event.toState,
+        event.reason,
+        data,
+        event.prevHash,
+        event.hash,
+        chain,
+        event.chainSeq,
+        event.row ? JSON.stringify(event.row) : null,
+      ]);
     }
     const insert = insertAuditEvents(rows);
     await tx.run(insert.sql, insert.params);
@@ -122,13 +146,20 @@ export class AuditStore {
     // Page by page, each folded into the tree as it arrives: the builder keeps O(log n) hashes,
     // so a range of millions of events never sits in memory at once.
     const tree = new MerkleRootBuilder();
-    for (let after = fromSeq; ; ) {
-      const rows = await this.db.all<{ seq: number | string; chain: string | null; chain_seq: number | string | null; hash: string }>(SELECT_CHECKPOINT_ENTRIES_PAGE, [after, toSeq, CHECKPOINT_PAGE_SIZE]);
+    for (let after = fromSeq; ;) {
+      const rows = await this.db.all<{ seq: number | string; chain: string | null; chain_seq: number | string | null; hash: string }>(
+        SELECT_CHECKPOINT_ENTRIES_PAGE,
+        [after, toSeq, CHECKPOINT_PAGE_SIZE],
+      );
       if (rows.length === 0) break;
-      for (const r of rows) tree.addEntry(checkpointEntry({ seq: Number(r.seq), chain: r.chain, chainSeq: r.chain_seq === null ? null : Number(r.chain_seq), hash: r.hash }));
+      for (const r of rows)
+        tree.addEntry(checkpointEntry({ seq: Number(r.seq), chain: r.chain, chainSeq: r.chain_seq === null ? null : Number(r.chain_seq), hash: r.hash }));
       after = Number(rows[rows.length - 1]!.seq);
     }
-    const checkpoint = signCheckpoint({ id: (previous?.id ?? 0) + 1, fromSeq, toSeq, size: tree.size, root: tree.root(), prev: previous?.hash ?? GENESIS_HASH, at: now }, privateKey);
+    const checkpoint = signCheckpoint(
+      { id: (previous?.id ?? 0) + 1, fromSeq, toSeq, size: tree.size, root: tree.root(), prev: previous?.hash ?? GENESIS_HASH, at: now },
+      privateKey,
+    );
     try {
       await this.db.run(INSERT_CHECKPOINT, [
         checkpoint.id,

@@ -83,7 +83,8 @@ export async function checkAuditTrail(tx: SqlRunner, options: TrailCheckOptions)
 
   // ---- checkpoints in the database: signature, link
   const checkpoints = (await tx.all('SELECT * FROM audit_checkpoints ORDER BY id')).map(toCheckpoint);
-  const key = options.publicKey ?? (checkpoints[0] ? createPublicKey({ key: Buffer.from(checkpoints[0].publicKey, 'base64'), format: 'der', type: 'spki' }) : null);
+  const key =
+    options.publicKey ?? (checkpoints[0] ? createPublicKey({ key: Buffer.from(checkpoints[0].publicKey, 'base64'), format: 'der', type: 'spki' }) : null);
   if (!options.publicKey && checkpoints.length) notes.push('no public key pinned: checkpoint signatures checked against the key the first checkpoint names');
   checkpoints.forEach((c, i) => {
     const issues = [...(key ? checkCheckpointSignature(c, key) : []), ...checkCheckpointLink(c, checkpoints[i - 1] ?? null)];
@@ -109,14 +110,17 @@ export async function checkAuditTrail(tx: SqlRunner, options: TrailCheckOptions)
       problem({
         problem: 'checkpoint_mismatch',
         where: `checkpoint ${c.id} (events ${c.fromSeq + 1}..${c.toSeq})`,
-        detail: tree.size !== c.size ? `sealed ${c.size} events, ${tree.size} are there now: events were removed or added` : 'Merkle root differs: an event it sealed was changed, swapped or re-sealed',
+        detail:
+          tree.size !== c.size
+            ? `sealed ${c.size} events, ${tree.size} are there now: events were removed or added`
+            : 'Merkle root differs: an event it sealed was changed, swapped or re-sealed',
         seq: c.fromSeq + 1,
       });
     }
     tree = new MerkleRootBuilder();
   };
   let events = 0;
-  for (let after = -1; ; ) {
+  for (let after = -1; ;) {
     const rows = await tx.all('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?', [after, pageSize]);
     if (rows.length === 0) break;
     for (const row of rows) {
@@ -134,7 +138,8 @@ export async function checkAuditTrail(tx: SqlRunner, options: TrailCheckOptions)
   function checkLegacyEvent(e: AuditEvent) {
     legacy.count++;
     const where = `event ${e.seq} (legacy chain)`;
-    if (!legacyHead || e.seq > Number(legacyHead.seq)) problem({ problem: 'chain_break', where, detail: 'an event outside every chain, after the end of the legacy chain', seq: e.seq });
+    if (!legacyHead || e.seq > Number(legacyHead.seq))
+      problem({ problem: 'chain_break', where, detail: 'an event outside every chain, after the end of the legacy chain', seq: e.seq });
     if (e.seq !== legacy.next) problem({ problem: 'sequence_gap', where, detail: `expected event ${legacy.next}`, seq: e.seq });
     if (e.prevHash !== legacy.hash) problem({ problem: 'chain_break', where, detail: 'does not link to the event before it', seq: e.seq });
     if (hashAuditEvent(e.prevHash, e) !== e.hash) problem({ problem: 'hash_mismatch', where, detail: 'content does not match its hash', seq: e.seq });
@@ -147,7 +152,8 @@ export async function checkAuditTrail(tx: SqlRunner, options: TrailCheckOptions)
     const chain = e.chain!;
     const state = chains.get(chain) ?? { n: 0, hash: GENESIS_HASH, lastRow: null, lastSeq: 0 };
     const where = `event ${e.seq} (${chain === UNATTACHED_CHAIN ? 'unattached chain' : `handover ${chain}`}, #${e.chainSeq})`;
-    if (e.chainSeq !== state.n + 1) problem({ problem: 'sequence_gap', where, detail: `expected #${state.n + 1} of its chain: events are missing or reordered`, seq: e.seq });
+    if (e.chainSeq !== state.n + 1)
+      problem({ problem: 'sequence_gap', where, detail: `expected #${state.n + 1} of its chain: events are missing or reordered`, seq: e.seq });
     if (e.prevHash !== state.hash) problem({ problem: 'chain_break', where, detail: 'does not link to the previous event of its chain', seq: e.seq });
     const expectedChain = e.handoverId ?? UNATTACHED_CHAIN;
     const recomputed = hashChainedEvent(e.prevHash, { ...e, chain, chainSeq: e.chainSeq ?? 0, row: e.row ?? null });
@@ -163,13 +169,18 @@ export async function checkAuditTrail(tx: SqlRunner, options: TrailCheckOptions)
   }
 
   if (legacyHead && (legacy.count !== Number(legacyHead.seq) || legacy.hash !== legacyHead.hash)) {
-    problem({ problem: 'chain_break', where: 'legacy chain', detail: `ends at event ${legacy.next - 1} with ${legacy.count} events; its frozen head says ${legacyHead.seq}`, seq: legacy.next });
+    problem({
+      problem: 'chain_break',
+      where: 'legacy chain',
+      detail: `ends at event ${legacy.next - 1} with ${legacy.count} events; its frozen head says ${legacyHead.seq}`,
+      seq: legacy.next,
+    });
   }
 
   // ---- rows against their trails
   let handovers = 0;
   const seenHandovers = new Set<string>();
-  for (let after = -1; ; ) {
+  for (let after = -1; ;) {
     const rows = await tx.all('SELECT * FROM handovers WHERE seq > ? ORDER BY seq LIMIT ?', [after, pageSize]);
     if (rows.length === 0) break;
     for (const row of rows) {
@@ -182,7 +193,8 @@ export async function checkAuditTrail(tx: SqlRunner, options: TrailCheckOptions)
         const diffs = factDifferences(chain.lastRow, handoverFacts(h));
         for (const detail of diffs) problem({ problem: 'row_mismatch', where, detail: `${detail} (last event ${chain.lastSeq})` });
       } else if (legacyLastState.has(h.id)) {
-        if (legacyLastState.get(h.id) !== h.state) problem({ problem: 'row_mismatch', where, detail: `state is "${h.state}", its legacy trail ends in "${legacyLastState.get(h.id)}"` });
+        if (legacyLastState.get(h.id) !== h.state)
+          problem({ problem: 'row_mismatch', where, detail: `state is "${h.state}", its legacy trail ends in "${legacyLastState.get(h.id)}"` });
       } else {
         problem({ problem: 'row_mismatch', where, detail: 'has no audit trail' });
       }
@@ -190,11 +202,17 @@ export async function checkAuditTrail(tx: SqlRunner, options: TrailCheckOptions)
     after = Number(rows[rows.length - 1]!.seq);
   }
   for (const [chain, state] of chains) {
-    if (chain !== UNATTACHED_CHAIN && !seenHandovers.has(chain)) problem({ problem: 'row_mismatch', where: `handover ${chain}`, detail: `its trail (last event ${state.lastSeq}) has no handover row`, seq: state.lastSeq });
+    if (chain !== UNATTACHED_CHAIN && !seenHandovers.has(chain))
+      problem({
+        problem: 'row_mismatch',
+        where: `handover ${chain}`,
+        detail: `its trail (last event ${state.lastSeq}) has no handover row`,
+        seq: state.lastSeq,
+      });
   }
 
   // Referral rows against what their intake events recorded.
-  for (let after = ''; ; ) {
+  for (let after = ''; ;) {
     const rows = await tx.all('SELECT id, report_id, body_hash, classification FROM referrals WHERE id > ? ORDER BY id LIMIT ?', [after, pageSize]);
     if (rows.length === 0) break;
     for (const row of rows) {
@@ -203,15 +221,36 @@ export async function checkAuditTrail(tx: SqlRunner, options: TrailCheckOptions)
       const diffs: string[] = [];
       if (claim.reportId !== row.report_id) diffs.push(`reportId is ${JSON.stringify(row.report_id)}, intake recorded ${JSON.stringify(claim.reportId)}`);
       if (claim.bodyHash !== row.body_hash) diffs.push('body hash differs from what intake recorded');
-      if (claim.classificationHash !== undefined && claim.classificationHash !== classificationHashOf(row.classification)) diffs.push('classification differs from what intake recorded');
+      if (claim.classificationHash !== undefined && claim.classificationHash !== classificationHashOf(row.classification))
+        diffs.push('classification differs from what intake recorded');
       for (const detail of diffs) problem({ problem: 'row_mismatch', where: `referral ${String(row.id)}`, detail: `${detail} (event ${claim.seq})` });
     }
     after = String(rows[rows.length - 1]!.id);
   }
 
-  const extent = new Map((await tx.all<{ name: string; last_id: number | string }>('SELECT name, last_id FROM audit_legacy_extent')).map((r) => [r.name, Number(r.last_id)]));
-  await checkRecords(tx, 'delivery_attempts', 'attempt', extent.get('delivery_attempts') ?? 0, attemptEvents, (r) => attemptEventData(toAttempt(r)), pageSize, problem);
-  await checkRecords(tx, 'acknowledgements', 'acknowledgement', extent.get('acknowledgements') ?? 0, ackEvents, (r) => ackEventData(toAck(r)), pageSize, problem);
+  const extent = new Map(
+    (await tx.all<{ name: string; last_id: number | string }>('SELECT name, last_id FROM audit_legacy_extent')).map((r) => [r.name, Number(r.last_id)]),
+  );
+  await checkRecords(
+    tx,
+    'delivery_attempts',
+    'attempt',
+    extent.get('delivery_attempts') ?? 0,
+    attemptEvents,
+    (r) => attemptEventData(toAttempt(r)),
+    pageSize,
+    problem,
+  );
+  await checkRecords(
+    tx,
+    'acknowledgements',
+    'acknowledgement',
+    extent.get('acknowledgements') ?? 0,
+    ackEvents,
+    (r) => ackEventData(toAck(r)),
+    pageSize,
+    problem,
+  );
 
   const lastSealed = checkpoints.length ? checkpoints[checkpoints.length - 1]!.toSeq : 0;
   const unsealedRow = await tx.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM audit_events WHERE seq > ?', [lastSealed]);
@@ -240,26 +279,35 @@ async function checkRecords(
   pageSize: number,
   problem: (p: AuditProblem) => void,
 ): Promise<void> {
-  for (let after = legacyLastId; ; ) {
+  for (let after = legacyLastId; ;) {
     const rows = await tx.all(`SELECT * FROM ${table} WHERE id > ? ORDER BY id LIMIT ?`, [after, pageSize]);
     if (rows.length === 0) break;
     for (const row of rows) {
       const id = Number(row.id);
       const event = recorded.get(id);
       if (!event) problem({ problem: 'record_mismatch', where: `${noun} ${id}`, detail: 'row has no event in any trail' });
-      else if (canonicalJson(toData(row)) !== canonicalJson(event.data)) problem({ problem: 'record_mismatch', where: `${noun} ${id}`, detail: `row differs from what event ${event.seq} recorded`, seq: event.seq });
+      else if (canonicalJson(toData(row)) !== canonicalJson(event.data))
+        problem({ problem: 'record_mismatch', where: `${noun} ${id}`, detail: `row differs from what event ${event.seq} recorded`, seq: event.seq });
       recorded.delete(id);
     }
     after = Number(rows[rows.length - 1]!.id);
   }
-  for (const [id, event] of recorded) problem({ problem: 'record_mismatch', where: `${noun} ${id}`, detail: `event ${event.seq} records it, but the row is gone`, seq: event.seq });
+  for (const [id, event] of recorded)
+    problem({ problem: 'record_mismatch', where: `${noun} ${id}`, detail: `event ${event.seq} records it, but the row is gone`, seq: event.seq });
 }
 
-function checkFile(lines: CheckpointFileLine[], checkpoints: SignedCheckpoint[], key: KeyObject | null, problem: (p: AuditProblem) => void, notes: string[]): void {
+function checkFile(
+  lines: CheckpointFileLine[],
+  checkpoints: SignedCheckpoint[],
+  key: KeyObject | null,
+  problem: (p: AuditProblem) => void,
+  notes: string[],
+): void {
   const inDb = new Map(checkpoints.map((c) => [c.id, c]));
   // The database is written first and the file right after, so the file may lag by the
   // checkpoints sealed a moment ago; it is never ahead unless the database went back.
-  if (lines.length === 0 && checkpoints.length > 0) notes.push(`the checkpoint file is missing or empty while the database holds ${checkpoints.length} checkpoints: a rollback cannot be detected without it`);
+  if (lines.length === 0 && checkpoints.length > 0)
+    notes.push(`the checkpoint file is missing or empty while the database holds ${checkpoints.length} checkpoints: a rollback cannot be detected without it`);
   let fileMax = 0;
   lines.forEach((entry, i) => {
     const where = `checkpoint file line ${entry.line}`;
@@ -271,21 +319,40 @@ function checkFile(lines: CheckpointFileLine[], checkpoints: SignedCheckpoint[],
     }
     const c = entry.checkpoint;
     fileMax = Math.max(fileMax, c.id);
-    for (const detail of key ? checkCheckpointSignature(c, key) : []) problem({ problem: 'checkpoint_file_mismatch', where: `${where} (checkpoint ${c.id})`, detail });
+    for (const detail of key ? checkCheckpointSignature(c, key) : [])
+      problem({ problem: 'checkpoint_file_mismatch', where: `${where} (checkpoint ${c.id})`, detail });
     const stored = inDb.get(c.id);
     if (!stored) {
-      problem({ problem: 'rolled_back', where: `checkpoint ${c.id}`, detail: `the checkpoint file holds it (line ${entry.line}, events up to ${c.toSeq}) but the database does not: the database was rolled back or its checkpoints removed`, seq: c.fromSeq + 1 });
+      problem({
+        problem: 'rolled_back',
+        where: `checkpoint ${c.id}`,
+        detail: `the checkpoint file holds it (line ${entry.line}, events up to ${c.toSeq}) but the database does not: the database was rolled back or its checkpoints removed`,
+        seq: c.fromSeq + 1,
+      });
     } else if (!sameCheckpoint(stored, c)) {
-      problem({ problem: 'checkpoint_file_mismatch', where: `checkpoint ${c.id}`, detail: `differs between the database and the checkpoint file (line ${entry.line})`, seq: c.fromSeq + 1 });
+      problem({
+        problem: 'checkpoint_file_mismatch',
+        where: `checkpoint ${c.id}`,
+        detail: `differs between the database and the checkpoint file (line ${entry.line})`,
+        seq: c.fromSeq + 1,
+      });
     }
   });
   const behind = checkpoints.filter((c) => c.id > fileMax);
-  if (behind.length) notes.push(`checkpoints ${behind[0]!.id}..${behind[behind.length - 1]!.id} are not in the checkpoint file yet (the next checkpoint run appends them)`);
+  if (behind.length)
+    notes.push(`checkpoints ${behind[0]!.id}..${behind[behind.length - 1]!.id} are not in the checkpoint file yet (the next checkpoint run appends them)`);
 }
 
 export function toVerification(report: TrailReport): AuditVerification {
   const last = report.checkpoints[report.checkpoints.length - 1];
   if (report.ok) return { ok: true, events: report.events, headHash: last?.hash ?? GENESIS_HASH, checkpoints: report.checkpoints.length, problems: [] };
   const first = report.problems[0]!;
-  return { ok: false, events: report.events, brokenAtSeq: first.seq ?? 0, problem: first.problem, checkpoints: report.checkpoints.length, problems: report.problems };
+  return {
+    ok: false,
+    events: report.events,
+    brokenAtSeq: first.seq ?? 0,
+    problem: first.problem,
+    checkpoints: report.checkpoints.length,
+    problems: report.problems,
+  };
 }

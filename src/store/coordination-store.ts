@@ -61,7 +61,8 @@ export class CoordinationStore {
       if (!row) throw new Error('iccam_gate row is missing: the store was not migrated');
       const expiresAt = Number(row.expires_at);
       const notBefore = Number(row.not_before);
-      if (row.holder !== null && row.holder !== holder && expiresAt > now) return { acquired: false, waitMs: Math.max(1, Math.min(expiresAt - now, Math.max(notBefore - now, 5))) };
+      if (row.holder !== null && row.holder !== holder && expiresAt > now)
+        return { acquired: false, waitMs: Math.max(1, Math.min(expiresAt - now, Math.max(notBefore - now, 5))) };
       if (notBefore > now) return { acquired: false, waitMs: notBefore - now };
       await tx.run(TAKE_ICCAM_GATE, [holder, now + ttlMs]);
       return { acquired: true, waitMs: 0 };

@@ -63,7 +63,10 @@ export const SELECT_LIVE_HOLDER_OF_URL_OF = 'SELECT o.id FROM handovers o JOIN h
  * holds: whole handover rows, locked (their referrals left alone), so the claim reads each once.
  */
 export const selectDueForClaim = (locking: RowLocking) =>
-  locking.forUpdateSkipLocked(`${SELECT_HANDOVERS} WHERE h.state = 'routed' AND h.destination = ? AND h.next_attempt_at <= ? ORDER BY h.next_attempt_at, h.seq LIMIT ?`, 'h');
+  locking.forUpdateSkipLocked(
+    `${SELECT_HANDOVERS} WHERE h.state = 'routed' AND h.destination = ? AND h.next_attempt_at <= ? ORDER BY h.next_attempt_at, h.seq LIMIT ?`,
+    'h',
+  );
 
 /** The list view's page: filters, after the cursor, oldest first. */
 export function listHandovers(filter: HandoverFilter): Query {
@@ -140,7 +143,10 @@ export function patchHandover(ids: readonly string[], state: HandoverState, patc
     assignments.push('next_attempt_at = COALESCE(next_attempt_at, ?)');
     params.push(now);
   }
-  return { sql: `UPDATE handovers SET ${assignments.join(', ')} WHERE id IN (${placeholders(ids.length)}) RETURNING *, ${chainHeadColumns('handovers.id')}`, params: [...params, ...ids] };
+  return {
+    sql: `UPDATE handovers SET ${assignments.join(', ')} WHERE id IN (${placeholders(ids.length)}) RETURNING *, ${chainHeadColumns('handovers.id')}`,
+    params: [...params, ...ids],
+  };
 }
 
 /**

@@ -19,12 +19,31 @@ import {
   SELECT_URL_REPEATS,
 } from './handover-queries.js';
 import { toAck, toAttempt, toHandover, toReferral } from './handover-rows.js';
-import { SELECT_ACKS_OF_HANDOVER, SELECT_ATTEMPTS_OF_HANDOVER, SELECT_LAST_FAILURE_CLASS, SELECT_REFERRAL_BY_REPORT_ID, SUMMARISE_ATTEMPTS_BY_DESTINATION } from './ledger-queries.js';
+import {
+  SELECT_ACKS_OF_HANDOVER,
+  SELECT_ATTEMPTS_OF_HANDOVER,
+  SELECT_LAST_FAILURE_CLASS,
+  SELECT_REFERRAL_BY_REPORT_ID,
+  SUMMARISE_ATTEMPTS_BY_DESTINATION,
+} from './ledger-queries.js';
 import type { SqlRunner } from './sql-driver.js';
-import type { AckRecord, AttemptRecord, CountRow, DestinationAttemptSummary, HandoverFilter, HandoverQuery, HandoverRecord, ReferralRecord, UrlRepeat } from './store.js';
+import type {
+  AckRecord,
+  AttemptRecord,
+  CountRow,
+  DestinationAttemptSummary,
+  HandoverFilter,
+  HandoverQuery,
+  HandoverRecord,
+  ReferralRecord,
+  UrlRepeat,
+} from './store.js';
 
 /** A referral and its handovers in listing order, through any runner (inside a transaction or not). */
-export async function readReferralWithHandovers(runner: SqlRunner, reportId: string): Promise<{ referral: ReferralRecord; handovers: HandoverRecord[] } | null> {
+export async function readReferralWithHandovers(
+  runner: SqlRunner,
+  reportId: string,
+): Promise<{ referral: ReferralRecord; handovers: HandoverRecord[] } | null> {
   const row = await runner.get(SELECT_REFERRAL_BY_REPORT_ID, [reportId]);
   if (!row) return null;
   const referral = toReferral(row);
@@ -116,10 +135,12 @@ export class HandoverReads {
   }
 
   async listUrlRepeats(range: { from?: number; to?: number } = {}): Promise<UrlRepeat[]> {
-    const rows = await this.db.all<{ duplicate_of: string | null; created_at: number | string; split_at: number | string | null; earlier_state: string | null }>(SELECT_URL_REPEATS, [
-      range.from ?? 0,
-      range.to ?? Number.MAX_SAFE_INTEGER,
-    ]);
+    const rows = await this.db.all<{
+      duplicate_of: string | null;
+      created_at: number | string;
+      split_at: number | string | null;
+      earlier_state: string | null;
+    }>(SELECT_URL_REPEATS, [range.from ?? 0, range.to ?? Number.MAX_SAFE_INTEGER]);
     return rows.map((r) => ({
       kind: r.duplicate_of !== null ? 'duplicate' : 'reappearance',
       createdAt: Number(r.created_at),

@@ -11,11 +11,31 @@ import { handoverFacts, referralClassificationHash } from '../domain/handover-fa
 import { canTransition, type HandoverState } from '../domain/handover-states.js';
 import { chainHeadOf, type AuditAppend, type AuditStore, type ChainHead } from './audit-store.js';
 import { readReferralWithHandovers } from './handover-reads.js';
-import { COUNT_HANDOVERS_OF_REFERRAL, lockHandoverById, markPolled, patchHandover, REFERRAL_COLUMN_NAMES, SELECT_LIVE_HOLDER_OF_URL_OF, selectDueForClaim } from './handover-queries.js';
+import {
+  COUNT_HANDOVERS_OF_REFERRAL,
+  lockHandoverById,
+  markPolled,
+  patchHandover,
+  REFERRAL_COLUMN_NAMES,
+  SELECT_LIVE_HOLDER_OF_URL_OF,
+  selectDueForClaim,
+} from './handover-queries.js';
 import { ackEventData, attemptEventData, toHandover } from './handover-rows.js';
 import { INSERT_ACK, INSERT_ATTEMPT, INSERT_REFERRAL, INSERT_WEBHOOK_RECEIPT } from './ledger-queries.js';
 import type { SqlDriver, SqlRunner } from './sql-driver.js';
-import type { AckRecord, Annotation, AttemptRecord, ClaimRequest, HandoverPatch, HandoverRecord, NewAck, NewAttempt, NewReferral, ReferralRecord, Transition } from './store.js';
+import type {
+  AckRecord,
+  Annotation,
+  AttemptRecord,
+  ClaimRequest,
+  HandoverPatch,
+  HandoverRecord,
+  NewAck,
+  NewAttempt,
+  NewReferral,
+  ReferralRecord,
+  Transition,
+} from './store.js';
 import { followStateChange, insertLinkedRow, insertReferredUrls, splitDuplicateRow, urlAlreadyLive } from './url-claims.js';
 
 /** A handover row as selected with its referral's columns (see toHandover). */
@@ -34,12 +54,29 @@ export class LedgerWrites {
       return await this.db.transaction(async (tx) => {
         const existing = await readReferralWithHandovers(tx, input.reportId);
         if (existing) return { created: false, ...sameBodyOrConflict(existing, input) };
-        await tx.run(INSERT_REFERRAL, [input.id, input.reportId, input.bodyHash, JSON.stringify(input.classification), input.reportedAt, input.referredBy ?? null, now, actor]);
+        await tx.run(INSERT_REFERRAL, [
+          input.id,
+          input.reportId,
+          input.bodyHash,
+          JSON.stringify(input.classification),
+          input.reportedAt,
+          input.referredBy ?? null,
+          now,
+          actor,
+        ]);
         // One live case per URL (issue #15): a URL already carried becomes a duplicate entry.
         const claimed = await insertReferredUrls(
           tx,
           this.db,
-          input.urls.map((u, position) => ({ handoverId: u.handoverId, referralId: input.id, reportId: input.reportId, position, url: u.url, reportedUrl: u.reportedUrl ?? null, contentType: u.contentType })),
+          input.urls.map((u, position) => ({
+            handoverId: u.handoverId,
+            referralId: input.id,
+            reportId: input.reportId,
+            position,
+            url: u.url,
+            reportedUrl: u.reportedUrl ?? null,
+            contentType: u.contentType,
+          })),
           actor,
           now,
         );
@@ -47,7 +84,17 @@ export class LedgerWrites {
         const classificationHash = referralClassificationHash(input.classification);
         const audit: AuditAppend[] = claimed.audit.map((event) =>
           event.kind === 'intake' && event.handoverId !== null && newIds.has(event.handoverId)
-            ? { ...event, data: { ...(event.data as object), bodyHash: input.bodyHash, classificationHash, ...(input.referredBy ? { referredBy: input.referredBy } : {}) }, row: null, newChain: true }
+            ? {
+                ...event,
+                data: {
+                  ...(event.data as object),
+                  bodyHash: input.bodyHash,
+                  classificationHash,
+                  ...(input.referredBy ? { referredBy: input.referredBy } : {}),
+                },
+                row: null,
+                newChain: true,
+              }
             : { ...event, row: null },
         );
         const created = await readReferralWithHandovers(tx, input.reportId);
@@ -86,8 +133,19 @@ export class LedgerWrites {
    * itself. The referral's columns come from the locked read: a referral is never changed after
    * intake.
    */
-  private async writePatches(tx: SqlRunner, locked: readonly HandoverRow[], state: HandoverState, patch: HandoverPatch | undefined, now: number): Promise<{ result: HandoverRecord; head: ChainHead }[]> {
-    const update = patchHandover(locked.map((l) => String(l.id)), state, patch, now);
+  private async writePatches(
+    tx: SqlRunner,
+    locked: readonly HandoverRow[],
+    state: HandoverState,
+    patch: HandoverPatch | undefined,
+    now: number,
+  ): Promise<{ result: HandoverRecord; head: ChainHead }[]> {
+    const update = patchHandover(
+      locked.map((l) => String(l.id)),
+      state,
+      patch,
+      now,
+    );
     const byId = new Map((await tx.all<HandoverRow>(update.sql, update.params)).map((u) => [String(u.id), u]));
     return locked.map((l) => {
       const updated = byId.get(String(l.id));
@@ -98,7 +156,13 @@ export class LedgerWrites {
     });
   }
 
-  private async writePatch(tx: SqlRunner, locked: HandoverRow, state: HandoverState, patch: HandoverPatch | undefined, now: number): Promise<{ result: HandoverRecord; head: ChainHead }> {
+  private async writePatch(
+    tx: SqlRunner,
+    locked: HandoverRow,
+    state: HandoverState,
+    patch: HandoverPatch | undefined,
+    now: number,
+  ): Promise<{ result: HandoverRecord; head: ChainHead }> {
     return (await this.writePatches(tx, [locked], state, patch, now))[0]!;
   }
 
@@ -128,7 +192,19 @@ export class LedgerWrites {
       await followStateChange(tx, current, change.to);
       const { result, head } = await this.writePatch(tx, locked, change.to, change.set, change.now);
       const audit: AuditAppend[] = [
-        { handoverId, referralId: current.referralId, at: change.now, actor: change.actor, kind: change.kind ?? 'transition', fromState: current.state, toState: change.to, reason: change.reason, data: change.data ?? null, row: handoverFacts(result), head },
+        {
+          handoverId,
+          referralId: current.referralId,
+          at: change.now,
+          actor: change.actor,
+          kind: change.kind ?? 'transition',
+          fromState: current.state,
+          toState: change.to,
+          reason: change.reason,
+          data: change.data ?? null,
+          row: handoverFacts(result),
+          head,
+        },
       ];
       if (change.ack) audit.push(acknowledgementEvent((await insertAck(tx, { ...change.ack, handoverId })).record, result));
       await this.audit.append(tx, audit);
@@ -143,7 +219,19 @@ export class LedgerWrites {
       checkExpectations(current, note.expectState);
       const { result, head } = await this.writePatch(tx, locked, current.state, note.set, note.now);
       await this.audit.append(tx, [
-        { handoverId, referralId: current.referralId, at: note.now, actor: note.actor, kind: note.kind, fromState: current.state, toState: current.state, reason: note.reason, data: note.data ?? null, row: handoverFacts(result), head },
+        {
+          handoverId,
+          referralId: current.referralId,
+          at: note.now,
+          actor: note.actor,
+          kind: note.kind,
+          fromState: current.state,
+          toState: current.state,
+          reason: note.reason,
+          data: note.data ?? null,
+          row: handoverFacts(result),
+          head,
+        },
       ]);
       return result;
     });
@@ -156,8 +244,31 @@ export class LedgerWrites {
       await insertLinkedRow(tx, parent, { id: input.id, position: Number(siblings?.n ?? 0), now: input.now });
       const result = await this.lockHandover(tx, input.id);
       await this.audit.append(tx, [
-        { handoverId: input.id, referralId: parent.referralId, at: input.now, actor: input.actor, kind: 'linked', fromState: null, toState: 'locating', reason: input.reason, data: { parentId }, row: handoverFacts(result), newChain: true },
-        { handoverId: parentId, referralId: parent.referralId, at: input.now, actor: input.actor, kind: 'successor', fromState: parent.state, toState: parent.state, reason: input.reason, data: { successorId: input.id }, row: handoverFacts(parent) },
+        {
+          handoverId: input.id,
+          referralId: parent.referralId,
+          at: input.now,
+          actor: input.actor,
+          kind: 'linked',
+          fromState: null,
+          toState: 'locating',
+          reason: input.reason,
+          data: { parentId },
+          row: handoverFacts(result),
+          newChain: true,
+        },
+        {
+          handoverId: parentId,
+          referralId: parent.referralId,
+          at: input.now,
+          actor: input.actor,
+          kind: 'successor',
+          fromState: parent.state,
+          toState: parent.state,
+          reason: input.reason,
+          data: { successorId: input.id },
+          row: handoverFacts(parent),
+        },
       ]);
       return result;
     });
@@ -186,11 +297,29 @@ export class LedgerWrites {
       const rows = await tx.all<HandoverRow>(selectDueForClaim(this.db), [request.destination, request.now, request.limit]);
       if (rows.length === 0) return [];
       // One UPDATE for them all, returning the rows: each event records exactly what its row now holds.
-      const updated = await this.writePatches(tx, rows, 'delivering', { leaseToken: request.token, leaseExpiresAt: request.now + request.leaseMs }, request.now);
+      const updated = await this.writePatches(
+        tx,
+        rows,
+        'delivering',
+        { leaseToken: request.token, leaseExpiresAt: request.now + request.leaseMs },
+        request.now,
+      );
       const audit: AuditAppend[] = rows.map((locked, i) => {
         const current = toHandover(locked);
         const { result: after, head } = updated[i]!;
-        return { handoverId: current.id, referralId: current.referralId, at: request.now, actor: request.actor, kind: 'transition', fromState: 'routed', toState: 'delivering', reason: 'claimed for a delivery attempt', data: { attempt: current.attemptCount + 1 }, row: handoverFacts(after), head };
+        return {
+          handoverId: current.id,
+          referralId: current.referralId,
+          at: request.now,
+          actor: request.actor,
+          kind: 'transition',
+          fromState: 'routed',
+          toState: 'delivering',
+          reason: 'claimed for a delivery attempt',
+          data: { attempt: current.attemptCount + 1 },
+          row: handoverFacts(after),
+          head,
+        };
       });
       await this.audit.append(tx, audit);
       return updated.map((u) => u.result);
@@ -219,7 +348,19 @@ export class LedgerWrites {
       ]);
       const attempt: AttemptRecord = { id: Number(inserted!.id), ...a };
       await this.audit.append(tx, [
-        { handoverId: a.handoverId, referralId: current.referralId, at: a.finishedAt ?? a.startedAt, actor: 'system:delivery', kind: 'attempt', fromState: current.state, toState: current.state, reason: `attempt ${a.attemptNo}: ${a.outcome}${a.statusCode === null ? '' : ` (${a.statusCode})`}`, data: { attempt: attemptEventData(attempt) }, row: handoverFacts(current), head: chainHeadOf(inserted!) },
+        {
+          handoverId: a.handoverId,
+          referralId: current.referralId,
+          at: a.finishedAt ?? a.startedAt,
+          actor: 'system:delivery',
+          kind: 'attempt',
+          fromState: current.state,
+          toState: current.state,
+          reason: `attempt ${a.attemptNo}: ${a.outcome}${a.statusCode === null ? '' : ` (${a.statusCode})`}`,
+          data: { attempt: attemptEventData(attempt) },
+          row: handoverFacts(current),
+          head: chainHeadOf(inserted!),
+        },
       ]);
     });
   }
@@ -264,7 +405,13 @@ export class LedgerWrites {
           actor: audit.actor,
           kind: audit.kind,
           reason: audit.reason,
-          data: { destination: ack.destination, status: ack.status, source: ack.source, claimedHandoverId: ack.handoverId, acknowledgement: ackEventData(record) },
+          data: {
+            destination: ack.destination,
+            status: ack.status,
+            source: ack.source,
+            claimedHandoverId: ack.handoverId,
+            acknowledgement: ackEventData(record),
+          },
         },
       ]);
     });

@@ -30,8 +30,6 @@ export { PATCHABLE_HANDOVER_FIELDS } from '../domain/handover-record.js';
 import type { HandoverRecord } from '../domain/handover-record.js';
 import type { PATCHABLE_HANDOVER_FIELDS } from '../domain/handover-record.js';
 
-
-
 export type HandoverPatch = Partial<Pick<HandoverRecord, (typeof PATCHABLE_HANDOVER_FIELDS)[number]>>;
 
 export interface AttemptRecord {

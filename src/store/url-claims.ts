@@ -33,9 +33,7 @@ import {
 export type AuditInput = Omit<AuditEventBody, 'seq'>;
 
 /** What became of one referred URL. */
-export type UrlIntake =
-  | { kind: 'case'; handoverId: string; reappearanceOf: string | null }
-  | { kind: 'duplicate'; handoverId: string; duplicateOf: string };
+export type UrlIntake = { kind: 'case'; handoverId: string; reappearanceOf: string | null } | { kind: 'duplicate'; handoverId: string; duplicateOf: string };
 
 export interface ReferredUrl {
   handoverId: string;
@@ -61,13 +59,31 @@ const HOLDER_LOOKUPS = 5;
  * live handover already holds it, a `duplicate` entry linked to that handover. A new case whose
  * URL had an earlier case that is over is linked to it as a reappearance.
  */
-async function insertReferredUrl(tx: SqlRunner, locking: RowLocking, u: ReferredUrl, actor: string, now: number): Promise<{ intake: UrlIntake; audit: AuditInput[] }> {
+async function insertReferredUrl(
+  tx: SqlRunner,
+  locking: RowLocking,
+  u: ReferredUrl,
+  actor: string,
+  now: number,
+): Promise<{ intake: UrlIntake; audit: AuditInput[] }> {
   const urlKey = keyOf(u.url);
   for (let lookup = 0; lookup < HOLDER_LOOKUPS; lookup++) {
     const earlier = await tx.get<{ id: string; state: string; referral_id: string }>(SELECT_LATEST_OVER_CASE_OF_URL, [urlKey]);
     // On PostgreSQL a racing insert of the same key waits here for the other transaction; when
     // that one commits, nothing is inserted and the holder is read below.
-    const inserted = await tx.run(INSERT_CASE_TAKING_URL, [u.handoverId, u.referralId, u.position, u.url, u.reportedUrl, u.contentType, urlKey, urlKey, earlier?.id ?? null, now, now]);
+    const inserted = await tx.run(INSERT_CASE_TAKING_URL, [
+      u.handoverId,
+      u.referralId,
+      u.position,
+      u.url,
+      u.reportedUrl,
+      u.contentType,
+      urlKey,
+      urlKey,
+      earlier?.id ?? null,
+      now,
+      now,
+    ]);
     if (inserted === 1) {
       const audit: AuditInput[] = [
         {
@@ -78,7 +94,9 @@ async function insertReferredUrl(tx: SqlRunner, locking: RowLocking, u: Referred
           kind: 'intake',
           fromState: null,
           toState: 'locating',
-          reason: earlier ? `referred by the hotline; the URL's earlier case ${earlier.id} is over (${earlier.state}): a reappearance` : 'referred by the hotline',
+          reason: earlier
+            ? `referred by the hotline; the URL's earlier case ${earlier.id} is over (${earlier.state}): a reappearance`
+            : 'referred by the hotline',
           data: { reportId: u.reportId, position: u.position, ...(earlier ? { reappearanceOf: earlier.id } : {}) },
         },
       ];
@@ -135,8 +153,17 @@ async function insertReferredUrl(tx: SqlRunner, locking: RowLocking, u: Referred
  * locking their keys in one global order (RowLocking.lockUrlKeysInOrder: no deadlock between
  * two referrals naming the same URLs in opposite orders).
  */
-export async function insertReferredUrls(tx: SqlRunner, locking: RowLocking, urls: ReferredUrl[], actor: string, now: number): Promise<{ intakes: UrlIntake[]; audit: AuditInput[] }> {
-  await locking.lockUrlKeysInOrder(tx, urls.map((u) => keyOf(u.url)));
+export async function insertReferredUrls(
+  tx: SqlRunner,
+  locking: RowLocking,
+  urls: ReferredUrl[],
+  actor: string,
+  now: number,
+): Promise<{ intakes: UrlIntake[]; audit: AuditInput[] }> {
+  await locking.lockUrlKeysInOrder(
+    tx,
+    urls.map((u) => keyOf(u.url)),
+  );
   const intakes: UrlIntake[] = [];
   const audit: AuditInput[] = [];
   for (const u of urls) {
@@ -181,7 +208,9 @@ export async function followStateChange(
 }
 
 export function urlAlreadyLive(handoverId: string, holderId: string): ConflictError {
-  return new ConflictError('url_already_live', `Handover ${handoverId} cannot go live again: handover ${holderId} now carries its URL.`, { handoverId: holderId });
+  return new ConflictError('url_already_live', `Handover ${handoverId} cannot go live again: handover ${holderId} now carries its URL.`, {
+    handoverId: holderId,
+  });
 }
 
 /**
@@ -198,12 +227,32 @@ export async function splitDuplicateRow(
   const holder = await liveHolder(tx, urlKey, d.id);
   await tx.run(SPLIT_DUPLICATE, [input.now, input.now, urlKey, holder === null ? urlKey : null, d.id]);
   const audit: AuditInput[] = [
-    { handoverId: d.id, referralId: d.referralId, at: input.now, actor: input.actor, kind: 'split', fromState: 'duplicate', toState: 'locating', reason: input.reason, data: { duplicateOf: d.duplicateOf } },
+    {
+      handoverId: d.id,
+      referralId: d.referralId,
+      at: input.now,
+      actor: input.actor,
+      kind: 'split',
+      fromState: 'duplicate',
+      toState: 'locating',
+      reason: input.reason,
+      data: { duplicateOf: d.duplicateOf },
+    },
   ];
   if (d.duplicateOf) {
     const original = await tx.get<{ state: string; referral_id: string }>(SELECT_STATE_AND_REFERRAL, [d.duplicateOf]);
     if (original) {
-      audit.push({ handoverId: d.duplicateOf, referralId: original.referral_id, at: input.now, actor: input.actor, kind: 'duplicate_split', fromState: original.state, toState: original.state, reason: input.reason, data: { splitId: d.id } });
+      audit.push({
+        handoverId: d.duplicateOf,
+        referralId: original.referral_id,
+        at: input.now,
+        actor: input.actor,
+        kind: 'duplicate_split',
+        fromState: original.state,
+        toState: original.state,
+        reason: input.reason,
+        data: { splitId: d.id },
+      });
     }
   }
   return audit;

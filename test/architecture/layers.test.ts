@@ -47,7 +47,12 @@ function importsOf(fileName: string, text: string): string[] {
   const visit = (node: ts.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       found.push(node.moduleSpecifier.text);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
       found.push(node.arguments[0].text);
     }
     ts.forEachChild(node, visit);
@@ -62,7 +67,9 @@ function upwardImports(files: readonly { file: string; text: string }[]): string
     importsOf(file, text)
       .map((specifier) => ({ specifier, target: resolve(dirname(file), specifier.replace(/\.js$/, '.ts')) }))
       .filter(({ target }) => layerOf(target) > layerOf(file))
-      .map(({ specifier, target }) => `${relative(SRC, file)} imports ${specifier} (${LAYERS[layerOf(file)]!.join('/')} → ${LAYERS[layerOf(target)]!.join('/')})`),
+      .map(
+        ({ specifier, target }) => `${relative(SRC, file)} imports ${specifier} (${LAYERS[layerOf(file)]!.join('/')} → ${LAYERS[layerOf(target)]!.join('/')})`,
+      ),
   );
 }
 
@@ -75,7 +82,8 @@ describe('layers', () => {
 
   it('names the file and the import that points upward', () => {
     const file = join(SRC, 'delivery', 'dispatcher.ts');
-    const text = "import type { JobRunner } from '../jobs/job-runner.js';\nexport { x } from '../http/app.js';\nconst late = () => import('../domain/clock.js');";
+    const text =
+      "import type { JobRunner } from '../jobs/job-runner.js';\nexport { x } from '../http/app.js';\nconst late = () => import('../domain/clock.js');";
     expect(upwardImports([{ file, text }])).toEqual([
       'delivery/dispatcher.ts imports ../jobs/job-runner.js (delivery → jobs)',
       'delivery/dispatcher.ts imports ../http/app.js (delivery → http)',

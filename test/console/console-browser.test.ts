@@ -49,7 +49,14 @@ async function seedHistory(): Promise<void> {
     const country = destination === 'inhope' ? (i % 2 ? 'NL' : 'DE') : 'BE';
     const handoverId = randomUUID();
     await store.createReferral(
-      { id: randomUUID(), reportId: `HIST-${String(i).padStart(3, '0')}`, bodyHash: `h${i}`, classification: { category: 'baseline', ageGroup: 'unknown' }, reportedAt: null, urls: [{ handoverId, url: `https://item${i}.history.test/p`, contentType: 'image' }] },
+      {
+        id: randomUUID(),
+        reportId: `HIST-${String(i).padStart(3, '0')}`,
+        bodyHash: `h${i}`,
+        classification: { category: 'baseline', ageGroup: 'unknown' },
+        reportedAt: null,
+        urls: [{ handoverId, url: `https://item${i}.history.test/p`, contentType: 'image' }],
+      },
       'key:test',
       createdAt,
     );
@@ -82,7 +89,9 @@ beforeAll(async () => {
     svc.ctx,
     {
       reportId: 'CF-2026-0042',
-      urls: ['https://images.be-host.test/gallery/1.jpg', 'https://video.nl-host.test/v/2', 'https://proxied.cdn-site.test/5', 'https://gone.test/6'].map((url) => ({ url, contentType: 'image' as const })),
+      urls: ['https://images.be-host.test/gallery/1.jpg', 'https://video.nl-host.test/v/2', 'https://proxied.cdn-site.test/5', 'https://gone.test/6'].map(
+        (url) => ({ url, contentType: 'image' as const }),
+      ),
       classification: { category: 'baseline', ageGroup: 'prepubescent', siteType: 'image-host' },
     },
     'key:analyst-key',
@@ -217,7 +226,10 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     await checkPage(page, 'analyst-story');
 
     const csrf = await page.locator('form.signout input[name=_csrf]').inputValue();
-    const replayed = await page.request.post(`${base}/console/handovers/${gone!.id}/cancel`, { form: { _csrf: csrf, reason: 'replayed by an analyst' }, headers: { origin: base } });
+    const replayed = await page.request.post(`${base}/console/handovers/${gone!.id}/cancel`, {
+      form: { _csrf: csrf, reason: 'replayed by an analyst' },
+      headers: { origin: base },
+    });
     expect(replayed.status()).toBe(403);
     const tokenless = await page.request.post(`${base}/console/handovers/${gone!.id}/cancel`, { form: { reason: 'no token' }, headers: { origin: base } });
     expect(tokenless.status()).toBe(403);
@@ -241,13 +253,19 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     const href = await page.getByRole('link', { name: 'Export these figures as CSV' }).getAttribute('href');
     const csv = await (await page.request.get(`${base}${href}`)).text();
     type Figures = Record<string, { count: number; medianMs: number | null; p90Ms: number | null }>;
-    const stats = (await (await fetch(`${base}/v1/stats?from=2025-11-01T00:00:00Z&to=2026-03-02T00:00:00Z`, { headers: { authorization: bearer('analyst') } })).json()) as {
+    const stats = (await (
+      await fetch(`${base}/v1/stats?from=2025-11-01T00:00:00Z&to=2026-03-02T00:00:00Z`, { headers: { authorization: bearer('analyst') } })
+    ).json()) as {
       byState: Record<string, number>;
       timings: Figures;
       timingsByDestination: Record<string, Figures>;
       timingsByCountry: Record<string, Figures>;
     };
-    const rows = csv.trim().split('\r\n').slice(1).map((l) => l.split(','));
+    const rows = csv
+      .trim()
+      .split('\r\n')
+      .slice(1)
+      .map((l) => l.split(','));
     const figure = (scope: string, key: string, measure: string) => {
       const r = rows.find((x) => x[0] === scope && x[1] === key && x[2] === measure)!;
       return { count: Number(r[3]), medianMs: r[4] === '' ? null : Number(r[4]), p90Ms: r[5] === '' ? null : Number(r[5]) };

@@ -29,7 +29,14 @@ const locator = new TableLocator({
 
 async function seed(reportId: string, urls: string[]): Promise<HandoverRecord[]> {
   const { handovers } = await svc.ctx.store.createReferral(
-    { id: randomUUID(), reportId, bodyHash: `hash-${reportId}`, classification: { category: 'baseline', ageGroup: 'pubescent' }, reportedAt: null, urls: urls.map((url) => ({ handoverId: randomUUID(), url, contentType: 'image' })) },
+    {
+      id: randomUUID(),
+      reportId,
+      bodyHash: `hash-${reportId}`,
+      classification: { category: 'baseline', ageGroup: 'pubescent' },
+      reportedAt: null,
+      urls: urls.map((url) => ({ handoverId: randomUUID(), url, contentType: 'image' })),
+    },
     'key:test',
     svc.clock.now().getTime(),
   );
@@ -43,7 +50,10 @@ const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] 
 async function signIn(role: keyof typeof KEYS) {
   const agent = request.agent(app);
   const form = await agent.get('/console/sign-in').expect(200);
-  const res = await agent.post('/console/sign-in').type('form').send({ _csrf: csrfIn(form.text), apiKey: KEYS[role], next: '/console/' });
+  const res = await agent
+    .post('/console/sign-in')
+    .type('form')
+    .send({ _csrf: csrfIn(form.text), apiKey: KEYS[role], next: '/console/' });
   expect(res.status).toBe(303);
   const page = await agent.get('/console/').expect(200);
   return { agent, csrf: csrfIn(page.text), cookie: res.headers['set-cookie'] as unknown as string[] };
@@ -59,11 +69,17 @@ describe('console sign-in', () => {
   it('refuses a wrong key, a service key and a form without its token', async () => {
     const agent = request.agent(app);
     const form = await agent.get('/console/sign-in').expect(200);
-    const wrong = await agent.post('/console/sign-in').type('form').send({ _csrf: csrfIn(form.text), apiKey: 'not-a-key' });
+    const wrong = await agent
+      .post('/console/sign-in')
+      .type('form')
+      .send({ _csrf: csrfIn(form.text), apiKey: 'not-a-key' });
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('That key is not valid.');
     expect(wrong.headers['set-cookie']?.toString() ?? '').not.toContain('hrr_console=');
-    const service = await agent.post('/console/sign-in').type('form').send({ _csrf: csrfIn(form.text), apiKey: KEYS.service });
+    const service = await agent
+      .post('/console/sign-in')
+      .type('form')
+      .send({ _csrf: csrfIn(form.text), apiKey: KEYS.service });
     expect(service.status).toBe(403);
     await agent.post('/console/sign-in').type('form').send({ apiKey: KEYS.supervisor }).expect(403);
   });
@@ -95,7 +111,15 @@ describe('console sign-in', () => {
     const agent = request.agent(app);
     const form = await agent.get('/console/sign-in');
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await agent.post('/console/sign-in').type('form').send({ _csrf: csrfIn(form.text), apiKey: `guess-${i}` })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (
+          await agent
+            .post('/console/sign-in')
+            .type('form')
+            .send({ _csrf: csrfIn(form.text), apiKey: `guess-${i}` })
+        ).status,
+      );
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
   });
 });
@@ -107,14 +131,31 @@ describe('console actions', () => {
     const review = await analyst.agent.get('/console/review').expect(200);
     expect(review.text).toContain('Every address belongs to a CDN or reverse proxy');
     expect(review.text).not.toContain('Route by hand');
-    const forged = await analyst.agent.post(`/console/handovers/${cdn!.id}/route`).type('form').send({ _csrf: analyst.csrf, destination: 'police', reason: 'forged' });
+    const forged = await analyst.agent
+      .post(`/console/handovers/${cdn!.id}/route`)
+      .type('form')
+      .send({ _csrf: analyst.csrf, destination: 'police', reason: 'forged' });
     expect(forged.status).toBe(403);
 
     const supervisor = await signIn('supervisor');
     await supervisor.agent.post(`/console/handovers/${cdn!.id}/route`).type('form').send({ destination: 'police', reason: 'no token' }).expect(403);
-    await supervisor.agent.post(`/console/handovers/${cdn!.id}/route`).type('form').send({ _csrf: analyst.csrf, destination: 'police', reason: 'token of another session' }).expect(403);
-    await supervisor.agent.post(`/console/handovers/${cdn!.id}/route`).set('Origin', 'https://elsewhere.example').type('form').send({ _csrf: supervisor.csrf, destination: 'police', reason: 'cross site' }).expect(403);
-    await supervisor.agent.post(`/console/handovers/${cdn!.id}/route`).set('Sec-Fetch-Site', 'cross-site').type('form').send({ _csrf: supervisor.csrf, destination: 'police', reason: 'cross site' }).expect(403);
+    await supervisor.agent
+      .post(`/console/handovers/${cdn!.id}/route`)
+      .type('form')
+      .send({ _csrf: analyst.csrf, destination: 'police', reason: 'token of another session' })
+      .expect(403);
+    await supervisor.agent
+      .post(`/console/handovers/${cdn!.id}/route`)
+      .set('Origin', 'https://elsewhere.example')
+      .type('form')
+      .send({ _csrf: supervisor.csrf, destination: 'police', reason: 'cross site' })
+      .expect(403);
+    await supervisor.agent
+      .post(`/console/handovers/${cdn!.id}/route`)
+      .set('Sec-Fetch-Site', 'cross-site')
+      .type('form')
+      .send({ _csrf: supervisor.csrf, destination: 'police', reason: 'cross site' })
+      .expect(403);
     expect((await svc.ctx.store.getHandover(cdn!.id))!.state).toBe('needs_review');
   });
 
@@ -122,7 +163,11 @@ describe('console actions', () => {
     const [cdn, gone] = await seed('CF-ACT', ['https://cdn-host.test/a', 'https://gone-host.test/b']);
     const { agent, csrf } = await signIn('supervisor');
     await agent.post(`/console/handovers/${cdn!.id}/route`).type('form').send({ _csrf: csrf, destination: 'police', country: '', reason: 'x' }).expect(400);
-    const done = await agent.post(`/console/handovers/${cdn!.id}/route`).type('form').send({ _csrf: csrf, destination: 'police', country: 'us', reason: 'origin confirmed by the CDN' }).expect(303);
+    const done = await agent
+      .post(`/console/handovers/${cdn!.id}/route`)
+      .type('form')
+      .send({ _csrf: csrf, destination: 'police', country: 'us', reason: 'origin confirmed by the CDN' })
+      .expect(303);
     expect(done.headers.location).toBe(`/console/handovers/${cdn!.id}?done=route`);
     const routed = (await svc.ctx.store.getHandover(cdn!.id))!;
     expect(routed).toMatchObject({ state: 'routed', destination: 'police', country: 'US' });
@@ -161,8 +206,12 @@ describe('console pages', () => {
     const { agent } = await signIn('analyst');
     const csv = await agent.get('/console/figures.csv?from=2026-01-01&to=2026-03-31').expect(200);
     expect(csv.headers['content-type']).toContain('text/csv');
-    const stats = (await request(app).get('/v1/stats?from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z').set('Authorization', bearer('analyst')).expect(200)).body;
-    const lines = csv.text.trim().split('\r\n').map((l) => l.split(','));
+    const stats = (await request(app).get('/v1/stats?from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z').set('Authorization', bearer('analyst')).expect(200))
+      .body;
+    const lines = csv.text
+      .trim()
+      .split('\r\n')
+      .map((l) => l.split(','));
     expect(lines[0]).toEqual(['scope', 'key', 'measure', 'count', 'median_ms', 'p90_ms']);
     const byState = Object.fromEntries(lines.filter((l) => l[0] === 'state').map((l) => [l[1], Number(l[3])]));
     expect(byState).toEqual(stats.byState);

@@ -44,7 +44,11 @@ afterEach(async () => {
 });
 
 async function refer(reportId: string, hosts: string[]) {
-  const { handovers } = await submitReferral(svc.ctx, { reportId, urls: hosts.map((h) => ({ url: `https://${h}/x/${reportId}` })), classification }, 'key:test');
+  const { handovers } = await submitReferral(
+    svc.ctx,
+    { reportId, urls: hosts.map((h) => ({ url: `https://${h}/x/${reportId}` })), classification },
+    'key:test',
+  );
   return handovers.map((h) => h.id);
 }
 
@@ -126,7 +130,14 @@ describe('from referral to acknowledgement', () => {
   it('returns a handover whose lease expired to routed, recording the attempt as unknown', async () => {
     const [id] = await refer('R5', ['be-host.test']);
     await locatePending(svc.ctx, locator);
-    await svc.ctx.store.claimDue({ destination: 'police', now: svc.clock.now().getTime(), limit: 1, leaseMs: 60_000, token: 'crashed-worker', actor: 'system:test' });
+    await svc.ctx.store.claimDue({
+      destination: 'police',
+      now: svc.clock.now().getTime(),
+      limit: 1,
+      leaseMs: 60_000,
+      token: 'crashed-worker',
+      actor: 'system:test',
+    });
     expect(await reapExpiredLeases(svc.ctx)).toBe(0);
     svc.clock.advance(60_001);
     expect(await reapExpiredLeases(svc.ctx)).toBe(1);

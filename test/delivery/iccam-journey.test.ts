@@ -52,7 +52,12 @@ afterEach(async () => {
 async function refer(reportId: string, hosts: string[], extra: { referredBy?: string } = {}) {
   const { handovers } = await submitReferral(
     svc.ctx,
-    { reportId, urls: hosts.map((h) => ({ url: `https://${h}/x/${reportId}`, contentType: 'image' as const })), classification: { category: 'baseline', ageGroup: 'prepubescent', siteType: 'image-host' }, ...extra },
+    {
+      reportId,
+      urls: hosts.map((h) => ({ url: `https://${h}/x/${reportId}`, contentType: 'image' as const })),
+      classification: { category: 'baseline', ageGroup: 'prepubescent', siteType: 'image-host' },
+      ...extra,
+    },
     'key:analyst-key',
   );
   await locatePending(svc.ctx, locator);
@@ -79,11 +84,19 @@ describe('an ICCAM case from referral to its end', () => {
     expect(await handover(cname!)).toMatchObject({ state: 'routed', destination: 'inhope', country: 'NL', assignedCountry: 'NL' });
     expect(await handover(us!)).toMatchObject({ state: 'routed', destination: 'inhope', country: 'US', assignedCountry: 'US' });
     await dispatchAll();
-    for (const id of [nl, cname, us]) expect(await handover(id!)).toMatchObject({ state: 'delivered', reference: expect.stringMatching(/^\d+$/), secondaryReference: expect.stringMatching(/^\d+$/) });
+    for (const id of [nl, cname, us])
+      expect(await handover(id!)).toMatchObject({
+        state: 'delivered',
+        reference: expect.stringMatching(/^\d+$/),
+        secondaryReference: expect.stringMatching(/^\d+$/),
+      });
 
     const state = iccam.snapshot();
     expect(state.reportsPerHotlineReference).toEqual({ [nl!]: 1, [cname!]: 1, [us!]: 1 });
-    const sent = state.reports.find((r) => r.hotlineReference === us)!.body as { reportingAnalystName: string; urls: { hostingCountryCode: string; assessment: { assessingAnalystName: string } }[] };
+    const sent = state.reports.find((r) => r.hotlineReference === us)!.body as {
+      reportingAnalystName: string;
+      urls: { hostingCountryCode: string; assessment: { assessingAnalystName: string } }[];
+    };
     expect(sent.reportingAnalystName).toBe('A. Analyst');
     expect(sent.urls[0]!.assessment.assessingAnalystName).toBe('A. Analyst');
     expect(sent.urls[0]!.hostingCountryCode).toBe('US');
@@ -103,7 +116,7 @@ describe('an ICCAM case from referral to its end', () => {
     expect(iccam.snapshot().pacingViolations).toEqual([]);
   });
 
-  it('without referredBy, the analyst is the API key\'s name; the received date is the intake time', async () => {
+  it("without referredBy, the analyst is the API key's name; the received date is the intake time", async () => {
     const [id] = await refer('J2', ['nl-host.test']);
     await dispatchAll();
     const body = iccam.snapshot().reports[0]!.body as { reportingAnalystName: string; hotlineReceivedDate: string };
@@ -164,7 +177,7 @@ describe('failed creates end where the contract says', () => {
     expect(iccam.snapshot().reportsPerHotlineReference).toEqual({ [id!]: 1 });
   });
 
-  it('refused (400): failed, with ICCAM\'s error codes', async () => {
+  it("refused (400): failed, with ICCAM's error codes", async () => {
     const [id] = await refer('F2', ['nl-host.test'], { referredBy: '' });
     expect(await parts.dispatcher.runOnce()).toMatchObject({ failed: 1 });
     expect(await handover(id!)).toMatchObject({ state: 'failed', failureReason: expect.stringContaining('reportingAnalystName') });
@@ -191,7 +204,11 @@ describe('failed creates end where the contract says', () => {
       expect(await parts.dispatcher.runOnce()).toMatchObject({ unknown: 1 });
       expect(await handover(id!)).toMatchObject({ state: 'needs_review', failureReason: 'delivery_outcome_unknown' });
       const audit = (await svc.ctx.store.listAuditEvents(id!)).at(-1)!;
-      expect(audit).toMatchObject({ fromState: 'delivering', toState: 'needs_review', data: expect.objectContaining({ reviewReason: 'delivery_outcome_unknown' }) });
+      expect(audit).toMatchObject({
+        fromState: 'delivering',
+        toState: 'needs_review',
+        data: expect.objectContaining({ reviewReason: 'delivery_outcome_unknown' }),
+      });
       // Nothing sends it again on its own.
       svc.clock.advance(24 * 3_600_000);
       await dispatchAll();
@@ -199,12 +216,23 @@ describe('failed creates end where the contract says', () => {
       expect(stored.map((r) => r.hotlineReference)).toEqual([id]);
 
       const app = svc.app();
-      const analyst = await request(app).post(`/v1/handovers/${id}/resolve`).set('Authorization', bearer('analyst')).send({ reference: String(stored[0]!.reportId), reason: 'found in ICCAM' });
+      const analyst = await request(app)
+        .post(`/v1/handovers/${id}/resolve`)
+        .set('Authorization', bearer('analyst'))
+        .send({ reference: String(stored[0]!.reportId), reason: 'found in ICCAM' });
       expect(analyst.status).toBe(403);
-      const res = await request(app).post(`/v1/handovers/${id}/resolve`).set('Authorization', bearer('supervisor')).send({ reference: String(stored[0]!.reportId), reason: 'found it in ICCAM by our reference' });
+      const res = await request(app)
+        .post(`/v1/handovers/${id}/resolve`)
+        .set('Authorization', bearer('supervisor'))
+        .send({ reference: String(stored[0]!.reportId), reason: 'found it in ICCAM by our reference' });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ state: 'delivered', reference: String(stored[0]!.reportId) });
-      expect((await svc.ctx.store.listAuditEvents(id!)).at(-1)).toMatchObject({ kind: 'resolved', actor: 'key:supervisor-key', fromState: 'needs_review', toState: 'delivered' });
+      expect((await svc.ctx.store.listAuditEvents(id!)).at(-1)).toMatchObject({
+        kind: 'resolved',
+        actor: 'key:supervisor-key',
+        fromState: 'needs_review',
+        toState: 'delivered',
+      });
 
       await iccam.setProgression([{ afterMs: 0, action: 'ReportedToLEA' }]);
       expect(await followUp(0)).toMatchObject({ contentIdsFound: 1, applied: 1 });

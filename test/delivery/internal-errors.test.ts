@@ -61,7 +61,11 @@ const throwing = policeAdapter(async () => {
 });
 
 async function routed(reportId: string, hosts: string[]): Promise<string[]> {
-  const { handovers } = await submitReferral(svc.ctx, { reportId, urls: hosts.map((h) => ({ url: `https://${h}/x/${reportId}` })), classification }, 'key:test');
+  const { handovers } = await submitReferral(
+    svc.ctx,
+    { reportId, urls: hosts.map((h) => ({ url: `https://${h}/x/${reportId}` })), classification },
+    'key:test',
+  );
   await locatePending(svc.ctx, locator);
   return handovers.map((h) => h.id);
 }
@@ -81,7 +85,13 @@ describe('a delivery that throws on our side', () => {
     for (const id of ids) {
       expect(await get(id)).toMatchObject({ state: 'failed', failureReason: 'internal_error' });
       const [attempt] = await svc.ctx.store.listAttempts(id);
-      expect(attempt).toMatchObject({ outcome: 'failed', errorClass: 'internal_error', statusCode: null, requestHash: null, detail: expect.stringContaining('body builder bug') });
+      expect(attempt).toMatchObject({
+        outcome: 'failed',
+        errorClass: 'internal_error',
+        statusCode: null,
+        requestHash: null,
+        detail: expect.stringContaining('body builder bug'),
+      });
     }
     // Two local errors with a threshold of two: the destination is still trusted.
     expect(breakers.for('police').state()).toMatchObject({ state: 'closed', consecutiveFailures: 0, trips: 0 });

@@ -62,7 +62,13 @@ describe('the same URL referred again', () => {
     expect(police.cases.size).toBe(1);
 
     // The content is removed, then found online again.
-    await svc.ctx.store.transition(first!.id, { to: 'closed', actor: 'system:test', reason: 'removed', set: { closedAt: svc.clock.now().getTime(), outcome: 'removed' }, now: svc.clock.now().getTime() });
+    await svc.ctx.store.transition(first!.id, {
+      to: 'closed',
+      actor: 'system:test',
+      reason: 'removed',
+      set: { closedAt: svc.clock.now().getTime(), outcome: 'removed' },
+      now: svc.clock.now().getTime(),
+    });
     const [back] = await refer('R-4', ['https://be-host.test/gallery/1']);
     expect(back).toMatchObject({ state: 'locating', duplicateOf: null, reappearanceOf: first!.id });
     await locateAndDispatch();
@@ -87,7 +93,13 @@ describe('the same URL referred again', () => {
     const [first] = await refer('R-1', ['https://nl-host.test/album']);
     await locateAndDispatch();
     expect((await svc.ctx.store.getHandover(first!.id))!.state).toBe('delivered');
-    await svc.ctx.store.transition(first!.id, { to: 'closed', actor: 'system:test', reason: 'removed', set: { closedAt: svc.clock.now().getTime(), outcome: 'removed' }, now: svc.clock.now().getTime() });
+    await svc.ctx.store.transition(first!.id, {
+      to: 'closed',
+      actor: 'system:test',
+      reason: 'removed',
+      set: { closedAt: svc.clock.now().getTime(), outcome: 'removed' },
+      now: svc.clock.now().getTime(),
+    });
 
     const [back] = await refer('R-2', ['https://nl-host.test/album']);
     await locateAndDispatch();

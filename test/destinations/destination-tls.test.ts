@@ -20,7 +20,13 @@ afterEach(async () => {
 async function httpsServer(requireClientCert: boolean): Promise<{ url: string; clientSubjects: string[] }> {
   const clientSubjects: string[] = [];
   const server = https.createServer(
-    { key: readFileSync(tls('server.key')), cert: readFileSync(tls('server.pem')), ca: readFileSync(tls('ca.pem')), requestCert: requireClientCert, rejectUnauthorized: requireClientCert },
+    {
+      key: readFileSync(tls('server.key')),
+      cert: readFileSync(tls('server.pem')),
+      ca: readFileSync(tls('ca.pem')),
+      requestCert: requireClientCert,
+      rejectUnauthorized: requireClientCert,
+    },
     (req, res) => {
       const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
       if (peer?.subject) clientSubjects.push(String(peer.subject.CN));
@@ -41,10 +47,13 @@ async function httpsServer(requireClientCert: boolean): Promise<{ url: string; c
     },
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, clientSubjects };
 }
 
@@ -66,8 +75,15 @@ describe('destination TLS', () => {
   it('presents the client certificate for mutual TLS (ICCAM)', async () => {
     const server = await httpsServer(true);
     const iccam = createIccamAdapter({
-      baseUrl: server.url, username: 'u', password: 'p', timeoutMs: 2_000, clock,
-      caFile: tls('ca.pem'), clientCertFile: tls('client.pem'), clientKeyFile: tls('client.key'), loginPauseMs: 0,
+      baseUrl: server.url,
+      username: 'u',
+      password: 'p',
+      timeoutMs: 2_000,
+      clock,
+      caFile: tls('ca.pem'),
+      clientCertFile: tls('client.pem'),
+      clientKeyFile: tls('client.key'),
+      loginPauseMs: 0,
     });
     cleanups.push(() => iccam.close());
     expect(await iccam.deliver(deliveryRequest())).toMatchObject({ kind: 'delivered', reference: '4711', secondaryReference: '9001' });
@@ -89,10 +105,13 @@ describe('destination TLS', () => {
       socket.on('error', () => undefined);
     });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      silent.close(() => resolve());
-    }));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          silent.close(() => resolve());
+        }),
+    );
     const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     const police = createPoliceAdapter({ baseUrl: url, token: 't', timeoutMs: 5_000, connectTimeoutMs: 150, caFile: tls('ca.pem'), clock });
     cleanups.push(() => police.close());
@@ -102,8 +121,15 @@ describe('destination TLS', () => {
   });
 
   it('an unreadable certificate file stops construction with a clear error', () => {
-    expect(() => createIccamAdapter({ baseUrl: 'https://iccam.example', username: 'u', password: 'p', timeoutMs: 1_000, clock, clientCertFile: '/nonexistent/client.pem' })).toThrow(
-      SetupError,
-    );
+    expect(() =>
+      createIccamAdapter({
+        baseUrl: 'https://iccam.example',
+        username: 'u',
+        password: 'p',
+        timeoutMs: 1_000,
+        clock,
+        clientCertFile: '/nonexistent/client.pem',
+      }),
+    ).toThrow(SetupError);
   });
 });

@@ -165,7 +165,7 @@ describe('ICCAM status and assignment (contract §4)', () => {
     expect(await adapter.fetchStatus(ref)).toMatchObject({ effect: 'close', outcome: 'removed' });
   });
 
-  it('knows Moved (its id is open in the contract) by its name, once ICCAM\'s list has been read', async () => {
+  it("knows Moved (its id is open in the contract) by its name, once ICCAM's list has been read", async () => {
     const { iccam, adapter } = await setup();
     const outcome = await adapter.deliver(deliveryRequest());
     if (outcome.kind !== 'delivered') throw new Error('not delivered');

@@ -89,7 +89,10 @@ async function setup(options: IccamStandinOptions = {}) {
 }
 
 /** A report body with every field name of contract §4. */
-function reportBody(reference = 'ho_01STANDIN', overrides: { url?: Record<string, unknown>; assessment?: Record<string, unknown>; top?: Record<string, unknown> } = {}) {
+function reportBody(
+  reference = 'ho_01STANDIN',
+  overrides: { url?: Record<string, unknown>; assessment?: Record<string, unknown>; top?: Record<string, unknown> } = {},
+) {
   return {
     hotlineReference: reference,
     reportingAnalystName: 'A. Analyst',
@@ -197,7 +200,9 @@ describe('ICCAM stand-in: login and tokens', () => {
     const token = await ready();
     expect(answered(await call(standin.url, 'GET', 'rest/classifications', { token, headers: { 'Content-Type': '' } })).status).toBe(415);
     expect(answered(await call(standin.url, 'GET', 'rest/classifications', { token, headers: { accept: '*/*' } })).status).toBe(406);
-    expect(answered(await call(standin.url, 'GET', 'rest/classifications', { token, headers: { 'Content-Type': 'application/json; charset=utf-8' } })).status).toBe(200);
+    expect(
+      answered(await call(standin.url, 'GET', 'rest/classifications', { token, headers: { 'Content-Type': 'application/json; charset=utf-8' } })).status,
+    ).toBe(200);
   });
 });
 
@@ -341,7 +346,7 @@ describe('ICCAM stand-in: contents, country assignment and actions', () => {
       { afterMs: 3_600_000, action: 'Moved' },
     ]);
     const actionTypes = async () =>
-      ((answered(await call(standin.url, 'GET', `rest/Content/${contentId}`, { token })).json as { actions: { actionType: number }[] }).actions).map(
+      (answered(await call(standin.url, 'GET', `rest/Content/${contentId}`, { token })).json as { actions: { actionType: number }[] }).actions.map(
         (a) => a.actionType,
       );
     expect(await actionTypes()).toEqual([]);

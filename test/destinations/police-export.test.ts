@@ -110,7 +110,9 @@ describe('police export delivery', () => {
 
   it('a connection error is retried', async () => {
     // An Error instance: nock 14 does not deliver a plain { code, message } object to axios.
-    nock(BASE).post('/api/exports').replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    nock(BASE)
+      .post('/api/exports')
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
     expect(await adapter().deliver(policeRequest())).toMatchObject({ kind: 'retry', errorClass: 'connection', statusCode: null });
   });
 

@@ -15,7 +15,10 @@ async function setup(options: Parameters<typeof startPoliceStandin>[0] = {}, tim
   const clock = new ManualClock('2026-01-01T00:00:00Z');
   const standin = await startPoliceStandin({ token: 'secret-token', now: () => clock.now(), ...options });
   const police = createPoliceAdapter({ baseUrl: standin.url, token: 'secret-token', timeoutMs, clock });
-  cleanups.push(() => standin.close(), () => police.close());
+  cleanups.push(
+    () => standin.close(),
+    () => police.close(),
+  );
   return { clock, standin, police };
 }
 

@@ -21,21 +21,46 @@ afterEach(() => svc.close());
 /** A handover delivered to `destination`, as the dispatcher would leave it. */
 async function deliveredHandover(destination: 'police' | 'inhope', reportId = 'R-ack') {
   const { handovers } = await svc.ctx.store.createReferral(
-    { id: crypto.randomUUID(), reportId, bodyHash: 'h', classification: { category: 'baseline', ageGroup: 'infant' }, reportedAt: null, urls: [{ handoverId: crypto.randomUUID(), url: 'https://x.example/', contentType: null }] },
+    {
+      id: crypto.randomUUID(),
+      reportId,
+      bodyHash: 'h',
+      classification: { category: 'baseline', ageGroup: 'infant' },
+      reportedAt: null,
+      urls: [{ handoverId: crypto.randomUUID(), url: 'https://x.example/', contentType: null }],
+    },
     'key:test',
     1,
   );
   const id = handovers[0]!.id;
   const now = svc.clock.now().getTime();
-  await svc.ctx.store.transition(id, { to: 'routed', actor: 'system:test', reason: null, set: { destination, country: destination === 'police' ? 'BE' : 'NL' }, now });
+  await svc.ctx.store.transition(id, {
+    to: 'routed',
+    actor: 'system:test',
+    reason: null,
+    set: { destination, country: destination === 'police' ? 'BE' : 'NL' },
+    now,
+  });
   await svc.ctx.store.claimDue({ destination, now, limit: 1, leaseMs: 1000, token: 't', actor: 'system:test' });
-  await svc.ctx.store.transition(id, { to: 'delivered', actor: 'system:test', reason: null, expectLeaseToken: 't', set: { reference: 'RCPT-1', deliveredAt: now }, now });
+  await svc.ctx.store.transition(id, {
+    to: 'delivered',
+    actor: 'system:test',
+    reason: null,
+    expectLeaseToken: 't',
+    set: { reference: 'RCPT-1', deliveredAt: now },
+    now,
+  });
   return id;
 }
 
 function send(destination: string, body: object, options: { secret?: string | string[]; id?: string; at?: Date; raw?: string } = {}) {
   const text = options.raw ?? JSON.stringify(body);
-  const headers = signWebhook({ id: options.id ?? `msg_${crypto.randomUUID()}`, timestamp: options.at ?? svc.clock.now(), body: text, secrets: options.secret ?? POLICE_SECRET });
+  const headers = signWebhook({
+    id: options.id ?? `msg_${crypto.randomUUID()}`,
+    timestamp: options.at ?? svc.clock.now(),
+    body: text,
+    secrets: options.secret ?? POLICE_SECRET,
+  });
   return request(app).post(`/v1/acks/${destination}`).set(headers).set('Content-Type', 'application/json').send(text);
 }
 
@@ -54,7 +79,10 @@ describe('POST /v1/acks/:destination', () => {
     const audit = await svc.ctx.store.listAuditEvents(id);
     // The transition, then the acknowledgement itself as an event of the same chain.
     expect(audit.at(-2)).toMatchObject({ actor: 'destination:police', fromState: 'delivered', toState: 'acknowledged' });
-    expect(audit.at(-1)).toMatchObject({ kind: 'acknowledgement', data: { acknowledgement: { status: 'registered', reference: 'PV-2026-77', applied: true } } });
+    expect(audit.at(-1)).toMatchObject({
+      kind: 'acknowledgement',
+      data: { acknowledgement: { status: 'registered', reference: 'PV-2026-77', applied: true } },
+    });
   });
 
   it('accepts a signature made with the standardwebhooks package', async () => {
@@ -64,7 +92,12 @@ describe('POST /v1/acks/:destination', () => {
     const signature = new Webhook(POLICE_SECRET).sign(msgId, svc.clock.now(), body);
     const res = await request(app)
       .post('/v1/acks/police')
-      .set({ 'webhook-id': msgId, 'webhook-timestamp': String(Math.floor(svc.clock.now().getTime() / 1000)), 'webhook-signature': signature, 'content-type': 'application/json' })
+      .set({
+        'webhook-id': msgId,
+        'webhook-timestamp': String(Math.floor(svc.clock.now().getTime() / 1000)),
+        'webhook-signature': signature,
+        'content-type': 'application/json',
+      })
       .send(body);
     expect(res.status).toBe(200);
     expect(res.body.state).toBe('acknowledged');
@@ -96,9 +129,24 @@ describe('POST /v1/acks/:destination', () => {
 
   const refusals: [string, (id: string) => ReturnType<typeof send>, number, string][] = [
     ['a bad signature', (id) => send('police', { handoverId: id, status: 'registered' }, { secret: 'some-other-secret-entirely-0000' }), 401, 'bad_signature'],
-    ['a timestamp more than 5 minutes old', (id) => send('police', { handoverId: id, status: 'registered' }, { at: new Date(svc.clock.now().getTime() - 301_000) }), 401, 'timestamp_too_old'],
-    ['a timestamp more than 5 minutes ahead', (id) => send('police', { handoverId: id, status: 'registered' }, { at: new Date(svc.clock.now().getTime() + 301_000) }), 401, 'timestamp_in_future'],
-    ['missing signature headers', (id) => request(app).post('/v1/acks/police').set('Content-Type', 'application/json').send({ handoverId: id, status: 'registered' }), 401, 'missing_headers'],
+    [
+      'a timestamp more than 5 minutes old',
+      (id) => send('police', { handoverId: id, status: 'registered' }, { at: new Date(svc.clock.now().getTime() - 301_000) }),
+      401,
+      'timestamp_too_old',
+    ],
+    [
+      'a timestamp more than 5 minutes ahead',
+      (id) => send('police', { handoverId: id, status: 'registered' }, { at: new Date(svc.clock.now().getTime() + 301_000) }),
+      401,
+      'timestamp_in_future',
+    ],
+    [
+      'missing signature headers',
+      (id) => request(app).post('/v1/acks/police').set('Content-Type', 'application/json').send({ handoverId: id, status: 'registered' }),
+      401,
+      'missing_headers',
+    ],
     ['an unknown status', (id) => send('police', { handoverId: id, status: 'LEA' }), 400, 'validation_failed'],
     ['a body that is not the schema', (id) => send('police', { handoverId: id, state: 'registered' }), 400, 'validation_failed'],
   ];
@@ -147,7 +195,10 @@ describe('POST /v1/acks/:destination', () => {
 
   it('refuses callbacks for a destination without a configured secret', async () => {
     const bare = await createTestService();
-    const res = await request(createApp(bare.ctx)).post('/v1/acks/police').set('Content-Type', 'application/json').send({ handoverId: crypto.randomUUID(), status: 'registered' });
+    const res = await request(createApp(bare.ctx))
+      .post('/v1/acks/police')
+      .set('Content-Type', 'application/json')
+      .send({ handoverId: crypto.randomUUID(), status: 'registered' });
     expect(res.status).toBe(401);
     await bare.close();
   });

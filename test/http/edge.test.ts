@@ -37,12 +37,22 @@ describe('bad input', () => {
       ['compress', Buffer.from(referralJson), 415],
     ];
     for (const [encoding, body, status] of cases) {
-      const res = await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).set('Content-Type', 'application/json').set('Content-Encoding', encoding).send(body);
+      const res = await request(app)
+        .post('/v1/referrals')
+        .set('Authorization', bearer('analyst'))
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', encoding)
+        .send(body);
       expect({ encoding, status: res.status }).toEqual({ encoding, status });
       expect(res.body.error.requestId).toBeTruthy();
     }
     const signed = signWebhook({ id: 'msg_enc', timestamp: svc.clock.now(), body: 'x', secrets: POLICE_SECRET });
-    const ack = await request(app).post('/v1/acks/police').set(signed).set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send(gz.subarray(0, 10));
+    const ack = await request(app)
+      .post('/v1/acks/police')
+      .set(signed)
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send(gz.subarray(0, 10));
     expect(ack.status).toBe(400);
     expect(svc.logs.text).not.toMatch(/"level":"error"/);
     expect(await svc.ctx.store.listHandovers({ limit: 10 })).toEqual([]);
@@ -113,7 +123,11 @@ describe('callbacks', () => {
 
   it('are refused without their signature headers before the body is read', async () => {
     const { svc, app } = await service();
-    const res = await request(app).post('/v1/acks/police').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send(Buffer.from('not gzip'));
+    const res = await request(app)
+      .post('/v1/acks/police')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send(Buffer.from('not gzip'));
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('missing_headers');
     expect(await svc.ctx.metrics.registry.getSingleMetricAsString('hrr_callbacks_refused_total')).toMatch(/reason="missing_headers"/);

@@ -76,7 +76,13 @@ describe('GET /v1/handovers', () => {
   async function seedMixed() {
     const [be, nl, cdn, gone, de] = await seed('CF-LIST', ['be-host.test', 'nl-host.test', 'cdn-host.test', 'gone-host.test', 'de-host.test']);
     await walk(de!.id, ['delivering', 'failed']);
-    await svc.ctx.store.annotate(nl!.id, { actor: 'system:overdue', kind: 'overdue', reason: 'no answer', set: { overdueAt: svc.clock.now().getTime() }, now: svc.clock.now().getTime() });
+    await svc.ctx.store.annotate(nl!.id, {
+      actor: 'system:overdue',
+      kind: 'overdue',
+      reason: 'no answer',
+      set: { overdueAt: svc.clock.now().getTime() },
+      now: svc.clock.now().getTime(),
+    });
     return { be: be!, nl: nl!, cdn: cdn!, gone: gone!, de: de! };
   }
   const ids = (res: request.Response) => res.body.items.map((h: { id: string }) => h.id);
@@ -201,7 +207,18 @@ describe('GET /v1/handovers/:id', () => {
     });
     await walk(be!.id, ['delivered']);
     await svc.ctx.store.recordAck(
-      { handoverId: be!.id, destination: 'police', source: 'callback', status: 'registered', reference: 'PV-2026-1', reason: null, applied: true, note: null, webhookId: 'msg_1', receivedAt: svc.clock.now().getTime() },
+      {
+        handoverId: be!.id,
+        destination: 'police',
+        source: 'callback',
+        status: 'registered',
+        reference: 'PV-2026-1',
+        reason: null,
+        applied: true,
+        note: null,
+        webhookId: 'msg_1',
+        receivedAt: svc.clock.now().getTime(),
+      },
       { actor: 'destination:police', kind: 'ack', reason: 'registered', now: svc.clock.now().getTime() },
     );
     await walk(be!.id, ['acknowledged']);
@@ -212,8 +229,12 @@ describe('GET /v1/handovers/:id', () => {
       expect(res.body).toMatchObject({ id: be!.id, state: 'acknowledged', destination: 'police', country: 'BE', reportId: 'CF-DETAIL', classification });
       expect(res.body.evidence).toMatchObject({ host: 'be-host.test' });
       expect(res.body.decision).toMatchObject({ destination: 'police', country: 'BE', rule: 'home-country' });
-      expect(res.body.attempts).toEqual([expect.objectContaining({ attempt: 1, destination: 'police', outcome: 'delivered', statusCode: 201, durationMs: 120 })]);
-      expect(res.body.acknowledgements).toEqual([expect.objectContaining({ destination: 'police', source: 'callback', status: 'registered', reference: 'PV-2026-1', applied: true })]);
+      expect(res.body.attempts).toEqual([
+        expect.objectContaining({ attempt: 1, destination: 'police', outcome: 'delivered', statusCode: 201, durationMs: 120 }),
+      ]);
+      expect(res.body.acknowledgements).toEqual([
+        expect.objectContaining({ destination: 'police', source: 'callback', status: 'registered', reference: 'PV-2026-1', applied: true }),
+      ]);
       expect(res.body.audit.map((e: { kind: string; from: string | null; to: string | null }) => [e.kind, e.from, e.to])).toEqual([
         ['intake', null, 'locating'],
         ['transition', 'locating', 'routed'],
@@ -248,21 +269,39 @@ describe('POST /v1/handovers/:id/route', () => {
     const stored = (await svc.ctx.store.getHandover(cdn!.id))!;
     expect(stored.decision).toMatchObject({ rule: 'manual-override', destination: 'police', confidence: 1 });
     const audit = await svc.ctx.store.listAuditEvents(cdn!.id);
-    expect(audit.at(-1)).toMatchObject({ kind: 'override', actor: 'key:supervisor-key', fromState: 'needs_review', toState: 'routed', reason: 'origin confirmed in Belgium by the host' });
+    expect(audit.at(-1)).toMatchObject({
+      kind: 'override',
+      actor: 'key:supervisor-key',
+      fromState: 'needs_review',
+      toState: 'routed',
+      reason: 'origin confirmed in Belgium by the host',
+    });
   });
 
   it('routes to an INHOPE member country with its hotline as target', async () => {
     const [gone] = await seed('CF-ROUTE-NL', ['gone-host.test']);
     const res = await post(`/v1/handovers/${gone!.id}/route`, { destination: 'inhope', country: 'nl', reason: 'the host moved to a Dutch provider' });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ state: 'routed', destination: 'inhope', country: 'NL', assignedCountry: 'NL', targetHotline: expect.stringMatching(/\S/) });
+    expect(res.body).toMatchObject({
+      state: 'routed',
+      destination: 'inhope',
+      country: 'NL',
+      assignedCountry: 'NL',
+      targetHotline: expect.stringMatching(/\S/),
+    });
     expect(res.body.targetHotline).toBe(svc.ctx.policy.inhopeMembers.hotlines.NL);
   });
 
   it('also re-routes a failed handover, with a fresh attempt budget', async () => {
     const [de] = await seed('CF-ROUTE-FAILED', ['de-host.test']);
     await walk(de!.id, ['delivering']);
-    await svc.ctx.store.transition(de!.id, { to: 'failed', actor: 'system:test', reason: 'refused', set: { attemptCount: 4, failureReason: 'http 422' }, now: svc.clock.now().getTime() });
+    await svc.ctx.store.transition(de!.id, {
+      to: 'failed',
+      actor: 'system:test',
+      reason: 'refused',
+      set: { attemptCount: 4, failureReason: 'http 422' },
+      now: svc.clock.now().getTime(),
+    });
     const res = await post(`/v1/handovers/${de!.id}/route`, { destination: 'police', reason: 'ICCAM refused; police take it up' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ state: 'routed', destination: 'police', attempts: 0, failureReason: null });
@@ -297,7 +336,17 @@ describe('POST /v1/handovers/:id/route', () => {
   it('refuses a handover still locating or already delivered with 409, and an unknown one with 404', async () => {
     const [locating, be] = await svc.ctx.store
       .createReferral(
-        { id: randomUUID(), reportId: 'CF-ROUTE-409', bodyHash: 'h', classification, reportedAt: null, urls: [{ handoverId: randomUUID(), url: 'https://be-host.test/a', contentType: null }, { handoverId: randomUUID(), url: 'https://be-host.test/b', contentType: null }] },
+        {
+          id: randomUUID(),
+          reportId: 'CF-ROUTE-409',
+          bodyHash: 'h',
+          classification,
+          reportedAt: null,
+          urls: [
+            { handoverId: randomUUID(), url: 'https://be-host.test/a', contentType: null },
+            { handoverId: randomUUID(), url: 'https://be-host.test/b', contentType: null },
+          ],
+        },
         'key:test',
         svc.clock.now().getTime(),
       )
@@ -319,13 +368,24 @@ describe('POST /v1/handovers/:id/retry', () => {
   it('sends a failed handover back to routed and resets its attempts', async () => {
     const [be] = await seed('CF-RETRY', ['be-host.test']);
     await walk(be!.id, ['delivering']);
-    await svc.ctx.store.transition(be!.id, { to: 'failed', actor: 'system:test', reason: 'attempts exhausted', set: { attemptCount: 9, firstAttemptAt: 1, failureReason: 'attempts exhausted' }, now: svc.clock.now().getTime() });
+    await svc.ctx.store.transition(be!.id, {
+      to: 'failed',
+      actor: 'system:test',
+      reason: 'attempts exhausted',
+      set: { attemptCount: 9, firstAttemptAt: 1, failureReason: 'attempts exhausted' },
+      now: svc.clock.now().getTime(),
+    });
     const res = await post(`/v1/handovers/${be!.id}/retry`, {});
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ state: 'routed', destination: 'police', attempts: 0, failureReason: null, nextAttemptAt: svc.clock.now().toISOString() });
     const stored = (await svc.ctx.store.getHandover(be!.id))!;
     expect(stored.firstAttemptAt).toBeNull();
-    expect((await svc.ctx.store.listAuditEvents(be!.id)).at(-1)).toMatchObject({ fromState: 'failed', toState: 'routed', actor: 'key:supervisor-key', reason: 'manual retry' });
+    expect((await svc.ctx.store.listAuditEvents(be!.id)).at(-1)).toMatchObject({
+      fromState: 'failed',
+      toState: 'routed',
+      actor: 'key:supervisor-key',
+      reason: 'manual retry',
+    });
   });
 
   it('keeps the supervisor’s reason when one is given', async () => {
@@ -354,7 +414,12 @@ describe('POST /v1/handovers/:id/cancel', () => {
     const res = await post(`/v1/handovers/${cdn!.id}/cancel`, { reason: 'duplicate of CF-2026-0001' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ state: 'cancelled', outcome: 'cancelled' });
-    expect((await svc.ctx.store.listAuditEvents(cdn!.id)).at(-1)).toMatchObject({ fromState: 'needs_review', toState: 'cancelled', actor: 'key:supervisor-key', reason: 'duplicate of CF-2026-0001' });
+    expect((await svc.ctx.store.listAuditEvents(cdn!.id)).at(-1)).toMatchObject({
+      fromState: 'needs_review',
+      toState: 'cancelled',
+      actor: 'key:supervisor-key',
+      reason: 'duplicate of CF-2026-0001',
+    });
   });
 
   it('refuses a cancel without a reason with 400, changing nothing', async () => {

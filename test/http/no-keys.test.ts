@@ -35,7 +35,12 @@ describe('with no API keys configured', () => {
   for (const [method, path, body] of calls) {
     it(`refuses ${method.toUpperCase()} ${path} with 401 whatever key is presented`, async () => {
       for (const authorization of [undefined, `Bearer ${KEYS.supervisor}`, 'Bearer ', `Bearer ${hashKeySecret(KEYS.analyst).toString('hex')}`]) {
-        let req = method === 'get' ? request(app).get(path) : request(app).post(path).send(body ?? {});
+        let req =
+          method === 'get'
+            ? request(app).get(path)
+            : request(app)
+                .post(path)
+                .send(body ?? {});
         if (authorization !== undefined) req = req.set('Authorization', authorization);
         const res = await req;
         expect([authorization, res.status, res.body.error?.code]).toEqual([authorization, 401, 'unauthenticated']);

@@ -75,10 +75,14 @@ describe('the OpenAPI document', () => {
     const registry = new OpenApiRegistry();
     const base = { method: 'get' as const, path: '/v1/things', summary: 'Things', tags: ['things'], roles: ['analyst'] };
     expect(() => registry.register({ ...base, operationId: '', responses: { 200: { description: 'ok', schema: z.object({}) } } })).toThrow(/operationId/);
-    expect(() => registry.register({ ...base, operationId: 'listThings', responses: { 400: { description: 'bad', schema: z.object({}) } } })).toThrow(/no success response/);
+    expect(() => registry.register({ ...base, operationId: 'listThings', responses: { 400: { description: 'bad', schema: z.object({}) } } })).toThrow(
+      /no success response/,
+    );
     expect(() => registry.register({ ...base, operationId: 'listThings', responses: { 200: { description: 'ok' } as never } })).toThrow(/no schema/);
     registry.register({ ...base, operationId: 'listThings', responses: { 200: { description: 'ok', schema: z.object({}) } } });
-    expect(() => registry.register({ ...base, path: '/v1/other', operationId: 'listThings', responses: { 200: { description: 'ok', schema: z.object({}) } } })).toThrow(/used twice/);
+    expect(() =>
+      registry.register({ ...base, path: '/v1/other', operationId: 'listThings', responses: { 200: { description: 'ok', schema: z.object({}) } } }),
+    ).toThrow(/used twice/);
   });
 
   it('describes the answers the service really gives', async () => {
@@ -98,13 +102,25 @@ describe('the OpenAPI document', () => {
     referralViewSchema.parse((await get('/v1/referrals/CF-SCHEMA-1')).body);
     statsSchema.parse((await get('/v1/stats')).body);
     readinessSchema.parse((await request(app).get('/readyz')).body);
-    locateResultSchema.parse((await request(app).post('/v1/locate').set('Authorization', bearer('analyst')).send({ url: 'https://images.be-host.test/a.jpg' })).body);
-    const cancelled = await request(app).post(`/v1/handovers/${review!.id}/cancel`).set('Authorization', bearer('supervisor')).send({ reason: 'duplicate of another report' });
+    locateResultSchema.parse(
+      (await request(app).post('/v1/locate').set('Authorization', bearer('analyst')).send({ url: 'https://images.be-host.test/a.jpg' })).body,
+    );
+    const cancelled = await request(app)
+      .post(`/v1/handovers/${review!.id}/cancel`)
+      .set('Authorization', bearer('supervisor'))
+      .send({ reason: 'duplicate of another report' });
     expect(cancelled.status).toBe(200);
     handoverSummarySchema.parse(cancelled.body);
 
     await s.ctx.store.claimDue({ destination: 'police', now: s.clock.now().getTime(), limit: 1, leaseMs: 1000, token: 't', actor: 'system:test' });
-    await s.ctx.store.transition(routed!.id, { to: 'delivered', actor: 'system:test', reason: null, expectLeaseToken: 't', set: { reference: 'R-1', deliveredAt: s.clock.now().getTime() }, now: s.clock.now().getTime() });
+    await s.ctx.store.transition(routed!.id, {
+      to: 'delivered',
+      actor: 'system:test',
+      reason: null,
+      expectLeaseToken: 't',
+      set: { reference: 'R-1', deliveredAt: s.clock.now().getTime() },
+      now: s.clock.now().getTime(),
+    });
     const body = JSON.stringify({ handoverId: routed!.id, status: 'received' });
     const headers = signWebhook({ id: `msg_${randomUUID()}`, timestamp: s.clock.now(), body, secrets: POLICE_SECRET });
     const ack = await request(app).post('/v1/acks/police').set(headers).set('Content-Type', 'application/json').send(body);

@@ -94,7 +94,10 @@ describe('GET /openapi.json', () => {
     ['get', '/openapi.json'],
   ];
 
-  type Doc = { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> }; security?: unknown }>> };
+  type Doc = {
+    openapi: string;
+    paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> }; security?: unknown }>>;
+  };
 
   /** Follows a local `$ref` the way an OpenAPI client does: from the document root. */
   function resolve(doc: unknown, schema: Record<string, unknown>): Record<string, unknown> {
@@ -110,7 +113,7 @@ describe('GET /openapi.json', () => {
   /** Every `$ref` anywhere in the document. */
   function refsIn(node: unknown, out: string[] = []): string[] {
     if (Array.isArray(node)) node.forEach((n) => refsIn(n, out));
-    else if (node && typeof node === 'object') 
+    else if (node && typeof node === 'object')
       for (const [k, v] of Object.entries(node)) {
         if (k === '$ref' && typeof v === 'string') out.push(v);
         else refsIn(v, out);

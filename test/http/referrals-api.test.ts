@@ -52,7 +52,9 @@ describe('POST /v1/referrals', () => {
   });
 
   it('creates one referral when identical requests arrive together', async () => {
-    const answers = await Promise.all(Array.from({ length: 6 }, () => request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send(sampleReferral('CF-RACE'))));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send(sampleReferral('CF-RACE'))),
+    );
     expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 202]);
     expect(new Set(answers.map((a) => a.body.referralId)).size).toBe(1);
     expect(await svc.ctx.store.listHandovers({ limit: 100 })).toHaveLength(2);
@@ -86,7 +88,10 @@ describe('POST /v1/referrals', () => {
   for (const [name, mutate, status, code] of badBodies) {
     it(`refuses ${name} with ${status} ${code} and changes nothing`, async () => {
       const before = await storeSnapshot();
-      const res = await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send(mutate(sampleReferral()) as object);
+      const res = await request(app)
+        .post('/v1/referrals')
+        .set('Authorization', bearer('analyst'))
+        .send(mutate(sampleReferral()) as object);
       expect(res.status).toBe(status);
       expect(res.body.error).toMatchObject({ code, requestId: expect.any(String) });
       expect(await storeSnapshot()).toEqual(before);
@@ -95,7 +100,11 @@ describe('POST /v1/referrals', () => {
 
   it('refuses malformed JSON with 400 malformed_json and changes nothing', async () => {
     const before = await storeSnapshot();
-    const res = await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).set('Content-Type', 'application/json').send('{"reportId": "x",');
+    const res = await request(app)
+      .post('/v1/referrals')
+      .set('Authorization', bearer('analyst'))
+      .set('Content-Type', 'application/json')
+      .send('{"reportId": "x",');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('malformed_json');
     expect(await storeSnapshot()).toEqual(before);
@@ -143,10 +152,14 @@ describe('logs', () => {
     const res = await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send(sampleReferral());
     await request(app).get('/v1/referrals/CF-2026-0001').set('Authorization', bearer('analyst'));
     await request(app).get(`/v1/handovers/${res.body.handovers[0].id}`).set('Authorization', bearer('analyst'));
-    await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send({ ...sampleReferral('CF-BAD'), urls: [{ url: 'ftp://bad-host.test/x' }] });
+    await request(app)
+      .post('/v1/referrals')
+      .set('Authorization', bearer('analyst'))
+      .send({ ...sampleReferral('CF-BAD'), urls: [{ url: 'ftp://bad-host.test/x' }] });
     const text = svc.logs.text;
     expect(text).toContain(res.body.referralId);
-    for (const secret of ['be-host.test', 'nl-host.test', 'bad-host.test', 'gallery', 'prepubescent', 'image-host', 'baseline']) expect(text).not.toContain(secret);
+    for (const secret of ['be-host.test', 'nl-host.test', 'bad-host.test', 'gallery', 'prepubescent', 'image-host', 'baseline'])
+      expect(text).not.toContain(secret);
   });
 
   it('carry the request id on every line written while answering', async () => {
@@ -208,16 +221,26 @@ describe('POST /v1/referrals: what ICCAM needs (issue #9)', () => {
       { category: 'baseline', ageGroup: 'infant', siteType: 'darknet' },
       { category: 'baseline', ageGroup: 'infant', commercial: 'yes' },
     ]) {
-      const res = await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send({ ...sampleReferral('CF-BAD'), classification });
+      const res = await request(app)
+        .post('/v1/referrals')
+        .set('Authorization', bearer('analyst'))
+        .send({ ...sampleReferral('CF-BAD'), classification });
       expect(res.status).toBe(400);
     }
     expect(await storeSnapshot()).toEqual(before);
   });
 
   it('keeps commerciality in three states: true, false, and absent (not determined)', async () => {
-    for (const [reportId, commercial] of [['CF-C-1', true], ['CF-C-2', false], ['CF-C-3', undefined]] as const) {
+    for (const [reportId, commercial] of [
+      ['CF-C-1', true],
+      ['CF-C-2', false],
+      ['CF-C-3', undefined],
+    ] as const) {
       const classification = { category: 'baseline', ageGroup: 'infant', ...(commercial === undefined ? {} : { commercial }) };
-      await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send({ ...sampleReferral(reportId), classification });
+      await request(app)
+        .post('/v1/referrals')
+        .set('Authorization', bearer('analyst'))
+        .send({ ...sampleReferral(reportId), classification });
       const shown = await request(app).get(`/v1/referrals/${reportId}`).set('Authorization', bearer('analyst'));
       expect(shown.body.classification.commercial).toBe(commercial);
     }

@@ -20,7 +20,10 @@ afterEach(() => svc.close());
 
 const classification = { category: 'baseline', ageGroup: 'unknown' };
 const refer = (reportId: string, urls: string[]) =>
-  request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send({ reportId, urls: urls.map((url) => ({ url })), classification });
+  request(app)
+    .post('/v1/referrals')
+    .set('Authorization', bearer('analyst'))
+    .send({ reportId, urls: urls.map((url) => ({ url })), classification });
 
 describe('a URL referred while it is already in hand', () => {
   it('answers 202 naming the handover that carries it, within one referral and across referrals', async () => {
@@ -32,10 +35,7 @@ describe('a URL referred while it is already in hand', () => {
 
     const second = await refer('CF-2', ['https://GALLERY.example/g/1', 'https://gallery.example/g/2']);
     expect(second.status).toBe(202);
-    expect(second.body.handovers).toMatchObject([
-      { state: 'duplicate', duplicateOf: carrier!.id },
-      { state: 'locating' },
-    ]);
+    expect(second.body.handovers).toMatchObject([{ state: 'duplicate', duplicateOf: carrier!.id }, { state: 'locating' }]);
     expect(second.body.handovers[1]).not.toHaveProperty('duplicateOf');
   });
 
@@ -52,7 +52,12 @@ describe('a URL referred while it is already in hand', () => {
     const duplicateId = (await refer('CF-2', ['https://gallery.example/g/1'])).body.handovers[0].id as string;
 
     const referral = await request(app).get('/v1/referrals/CF-2').set('Authorization', bearer('analyst'));
-    expect(referral.body.handovers[0]).toMatchObject({ id: duplicateId, state: 'duplicate', duplicateOf: carrierId, carriedBy: { id: carrierId, reportId: 'CF-1', state: 'locating' } });
+    expect(referral.body.handovers[0]).toMatchObject({
+      id: duplicateId,
+      state: 'duplicate',
+      duplicateOf: carrierId,
+      carriedBy: { id: carrierId, reportId: 'CF-1', state: 'locating' },
+    });
 
     const carrier = await request(app).get(`/v1/handovers/${carrierId}`).set('Authorization', bearer('analyst'));
     expect(carrier.body.duplicates).toEqual([expect.objectContaining({ id: duplicateId, reportId: 'CF-2', state: 'duplicate' })]);
@@ -74,7 +79,8 @@ describe('POST /v1/handovers/:id/split', () => {
   it('lets a supervisor make a duplicate its own case, with a reason, and no one else', async () => {
     const carrierId = (await refer('CF-1', ['https://gallery.example/g/1'])).body.handovers[0].id as string;
     const duplicateId = (await refer('CF-2', ['https://gallery.example/g/1'])).body.handovers[0].id as string;
-    const split = (role: 'analyst' | 'supervisor', body: object, id = duplicateId) => request(app).post(`/v1/handovers/${id}/split`).set('Authorization', bearer(role)).send(body);
+    const split = (role: 'analyst' | 'supervisor', body: object, id = duplicateId) =>
+      request(app).post(`/v1/handovers/${id}/split`).set('Authorization', bearer(role)).send(body);
 
     expect((await split('analyst', { reason: 'different content' })).status).toBe(403);
     expect((await split('supervisor', {})).status).toBe(400);
@@ -96,7 +102,13 @@ describe('GET /v1/stats', () => {
     await refer('CF-2', ['https://gallery.example/g/1', 'https://gallery.example/g/1']);
     const now = () => svc.clock.now().getTime();
     for (const to of ['routed', 'delivering', 'delivered', 'closed'] as const) {
-      await svc.ctx.store.transition(carrierId, { to, actor: 'system:test', reason: 'test', set: to === 'routed' ? { destination: 'police', country: 'BE' } : {}, now: now() });
+      await svc.ctx.store.transition(carrierId, {
+        to,
+        actor: 'system:test',
+        reason: 'test',
+        set: to === 'routed' ? { destination: 'police', country: 'BE' } : {},
+        now: now(),
+      });
     }
     await refer('CF-3', ['https://gallery.example/g/1']);
 
@@ -106,7 +118,9 @@ describe('GET /v1/stats', () => {
     expect(res.body.urlRepeats.byMonth[month]).toMatchObject({ duplicates: 2, reappearances: 1 });
 
     const later = new Date(svc.clock.now().getTime() + 1).toISOString();
-    const empty = await request(app).get(`/v1/stats?from=${encodeURIComponent(later)}`).set('Authorization', bearer('analyst'));
+    const empty = await request(app)
+      .get(`/v1/stats?from=${encodeURIComponent(later)}`)
+      .set('Authorization', bearer('analyst'));
     expect(empty.body.urlRepeats).toMatchObject({ duplicates: 0, reappearances: 0 });
   });
 });

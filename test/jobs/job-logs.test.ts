@@ -57,6 +57,8 @@ describe('job log lines', () => {
     summary.delivered = 1;
     summary.retried = 1;
     settle();
-    await vi.waitFor(() => expect(lines().find((l) => l.message === 'dispatch sends settled')).toMatchObject({ claimed: 2, delivered: 1, retried: 1, failed: 0 }));
+    await vi.waitFor(() =>
+      expect(lines().find((l) => l.message === 'dispatch sends settled')).toMatchObject({ claimed: 2, delivered: 1, retried: 1, failed: 0 }),
+    );
   });
 });

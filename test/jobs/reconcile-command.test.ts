@@ -28,7 +28,10 @@ let destinations: StandinDestinations;
 
 beforeEach(async () => {
   svc = await createTestService();
-  destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: null } }, iccam: { progression: [{ afterMs: 0, action: 'ReportedToLEA' }] } });
+  destinations = await startStandinDestinations(svc.clock, {
+    police: { behaviour: { ackAfterMs: null } },
+    iccam: { progression: [{ afterMs: 0, action: 'ReportedToLEA' }] },
+  });
   ({ police } = destinations);
   locator = new TableLocator({ 'be-host.test': { geo: 'BE' }, 'nl-host.test': { geo: 'NL' }, 'late-dns.test': { dns: 'timeout' } });
   parts = await svc.recompose({ locator, adapters: destinations.adapters() });
@@ -40,7 +43,11 @@ afterEach(async () => {
 });
 
 async function refer(reportId: string, host: string): Promise<string> {
-  const { handovers } = await submitReferral(svc.ctx, { reportId, urls: [{ url: `https://${host}/${reportId}` }], classification: { category: 'baseline', ageGroup: 'unknown' } }, 'key:test');
+  const { handovers } = await submitReferral(
+    svc.ctx,
+    { reportId, urls: [{ url: `https://${host}/${reportId}` }], classification: { category: 'baseline', ageGroup: 'unknown' } },
+    'key:test',
+  );
   return handovers[0]!.id;
 }
 
@@ -49,7 +56,13 @@ function capture() {
   const run = (opts: { json?: boolean; job?: string[] }) =>
     reconcileCommand(svc.config, opts, {
       out,
-      overrides: { clock: svc.clock, logger: createLogger({ level: 'warn', stream: new LogCapture() }), metrics: createMetrics(), locator, adapters: destinations.adapters() },
+      overrides: {
+        clock: svc.clock,
+        logger: createLogger({ level: 'warn', stream: new LogCapture() }),
+        metrics: createMetrics(),
+        locator,
+        adapters: destinations.adapters(),
+      },
     });
   return { out, run };
 }
@@ -70,7 +83,14 @@ describe('referral reconcile', () => {
     const lateDns = await refer('S-DNS', 'late-dns.test');
     const crashed = await refer('S-CRASH', 'be-host.test');
     await locatePending(svc.ctx, locator);
-    await svc.ctx.store.claimDue({ destination: 'police', now: svc.clock.now().getTime(), limit: 1, leaseMs: 120_000, token: 'dead-worker', actor: 'system:test' });
+    await svc.ctx.store.claimDue({
+      destination: 'police',
+      now: svc.clock.now().getTime(),
+      limit: 1,
+      leaseMs: 120_000,
+      token: 'dead-worker',
+      actor: 'system:test',
+    });
     locator.set('late-dns.test', { geo: 'BE' });
     svc.clock.advance(3 * 60_000);
 
@@ -98,7 +118,12 @@ describe('referral reconcile', () => {
     expect(printed.jobs.map((j) => j.job)).toEqual([...RECONCILIATION_JOB_NAMES]);
     // A second pass right after finds nothing left to do.
     const again = await capture().run({ job: ['lease-reaper', 'locate', 'overdue', 'still-online'] });
-    expect(again.map((r) => (r as { report: Record<string, number> }).report)).toMatchObject([{ returned: 0 }, { routed: 0 }, { flagged: 0, resent: 0 }, { checked: 0 }]);
+    expect(again.map((r) => (r as { report: Record<string, number> }).report)).toMatchObject([
+      { returned: 0 },
+      { routed: 0 },
+      { flagged: 0, resent: 0 },
+      { checked: 0 },
+    ]);
   });
 
   it('prints a table, one row per job', async () => {

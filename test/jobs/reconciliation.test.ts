@@ -48,7 +48,11 @@ afterEach(async () => {
 });
 
 async function refer(reportId: string, hosts: string[]): Promise<string[]> {
-  const { handovers } = await submitReferral(svc.ctx, { reportId, urls: hosts.map((h) => ({ url: `https://${h}/x/${reportId}` })), classification }, 'key:test');
+  const { handovers } = await submitReferral(
+    svc.ctx,
+    { reportId, urls: hosts.map((h) => ({ url: `https://${h}/x/${reportId}` })), classification },
+    'key:test',
+  );
   return handovers.map((h) => h.id);
 }
 
@@ -142,7 +146,15 @@ describe('overdue', () => {
     svc.clock.advance(4 * DAY + HOUR);
     const refusing: DestinationAdapter = {
       destination: 'police',
-      deliver: async () => ({ kind: 'failed', statusCode: 422, errorClass: 'rejected', detail: 'HTTP 422', requestHash: 'a'.repeat(64), responseDigest: null, durationMs: 3 }),
+      deliver: async () => ({
+        kind: 'failed',
+        statusCode: 422,
+        errorClass: 'rejected',
+        detail: 'HTTP 422',
+        requestHash: 'a'.repeat(64),
+        responseDigest: null,
+        durationMs: 3,
+      }),
       fetchStatus: async () => ({ destination: 'police', status: 'received', effect: 'none' }),
       close: () => undefined,
     };
@@ -151,7 +163,18 @@ describe('overdue', () => {
 
     const unreachable = await deliveredTo('OV-5', 'be-host.test');
     svc.clock.advance(4 * DAY + HOUR);
-    const down: DestinationAdapter = { ...refusing, deliver: async () => ({ kind: 'retry', statusCode: 503, errorClass: 'server_error', retryAfterMs: null, requestHash: 'b'.repeat(64), responseDigest: null, durationMs: 3 }) };
+    const down: DestinationAdapter = {
+      ...refusing,
+      deliver: async () => ({
+        kind: 'retry',
+        statusCode: 503,
+        errorClass: 'server_error',
+        retryAfterMs: null,
+        requestHash: 'b'.repeat(64),
+        responseDigest: null,
+        durationMs: 3,
+      }),
+    };
     expect(await checkOverdue(svc.ctx, { police: down })).toMatchObject({ resendRetry: 1 });
     expect(await get(unreachable)).toMatchObject({ state: 'delivered', resentAt: null });
     // Next run, with the destination back, the re-send goes through.
@@ -277,7 +300,12 @@ describe('daily summary', () => {
     expect(await run('daily-summary')).toEqual({ total: 2, overdue: 0, needsReview: 1, failed: 0 });
     const records = svc.logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.message === 'daily summary');
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ total: 2, needsReview: 1, byState: { delivered: 1, needs_review: 1 }, timingsByDestination: { police: { toDelivery: { count: 1 } } } });
+    expect(records[0]).toMatchObject({
+      total: 2,
+      needsReview: 1,
+      byState: { delivered: 1, needs_review: 1 },
+      timingsByDestination: { police: { toDelivery: { count: 1 } } },
+    });
     expect(JSON.stringify(records[0])).not.toMatch(/\.test|https?:/);
   });
 });

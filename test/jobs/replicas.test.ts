@@ -36,7 +36,17 @@ beforeEach(async () => {
   svc = await createTestService({ POLICE_CONCURRENCY: '4' });
   // Two processes' worth of context on the one file: own connection, own processId, shared time.
   const replica = async (processId: string) =>
-    (await compose(svc.config, { clock: svc.clock, processId, logger: createLogger({ level: 'warn', stream: new LogCapture() }), metrics: createMetrics(), random: () => 0.5, locator: new TableLocator({}), adapters: {} })).ctx;
+    (
+      await compose(svc.config, {
+        clock: svc.clock,
+        processId,
+        logger: createLogger({ level: 'warn', stream: new LogCapture() }),
+        metrics: createMetrics(),
+        random: () => 0.5,
+        locator: new TableLocator({}),
+        adapters: {},
+      })
+    ).ctx;
   replicaA = await replica('replica-a');
   replicaB = await replica('replica-b');
   police = await startPoliceStandin({ token: 't', now: () => svc.clock.now(), behaviour: { ackAfterMs: null, delayMs: 5 } });
@@ -98,7 +108,11 @@ describe('two replicas on one SQLite file', () => {
   it('flags an overdue handover once, whichever replica runs the overdue job', async () => {
     const locator = new TableLocator({ 'be-host.test': { geo: 'BE' } });
     const [partsA, partsB] = [await replicaComponents(replicaA, locator), await replicaComponents(replicaB, locator)];
-    await submitReferral(replicaA, { reportId: 'REP-OV', urls: [{ url: 'https://be-host.test/o' }], classification: { category: 'baseline', ageGroup: 'unknown' } }, 'key:test');
+    await submitReferral(
+      replicaA,
+      { reportId: 'REP-OV', urls: [{ url: 'https://be-host.test/o' }], classification: { category: 'baseline', ageGroup: 'unknown' } },
+      'key:test',
+    );
     await locatePending(replicaA, locator);
     await partsA.dispatcher.runOnce();
     svc.clock.advance(2 * 24 * 3_600_000 + 60_000);
@@ -132,7 +146,14 @@ describe('two replicas on one SQLite file', () => {
   }, 30_000);
 
   it('runs an exclusive job once per period when two processes tick at the same time', async () => {
-    const task = (processId: string): ReplicaTask => ({ mode: 'tick', databaseUrl: svc.config.database.url, processId, startAt: svc.clock.now().getTime(), periods: 20, periodMs: PERIOD_MS });
+    const task = (processId: string): ReplicaTask => ({
+      mode: 'tick',
+      databaseUrl: svc.config.database.url,
+      processId,
+      startAt: svc.clock.now().getTime(),
+      periods: 20,
+      periodMs: PERIOD_MS,
+    });
     const reports = (await runReplicas([task('replica-a'), task('replica-b')])) as { okPeriods: number[]; skippedPeriods: number[] }[];
     const ran = [...reports[0]!.okPeriods, ...reports[1]!.okPeriods].sort((x, y) => x - y);
     expect(ran).toEqual(Array.from({ length: 20 }, (_, p) => p));
@@ -143,15 +164,21 @@ describe('two replicas on one SQLite file', () => {
 async function runReplicas(tasks: ReplicaTask[]): Promise<ReplicaReport[]> {
   const children = tasks.map(() => fork(REPLICA_SCRIPT, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   try {
-    const ready = children.map((child, i) => new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new Error(`replica ${i} exited with ${code} before it was ready`)));
-      child.send(tasks[i]!);
-    }));
+    const ready = children.map(
+      (child, i) =>
+        new Promise<void>((resolve, reject) => {
+          child.once('message', () => resolve());
+          child.once('exit', (code) => reject(new Error(`replica ${i} exited with ${code} before it was ready`)));
+          child.send(tasks[i]!);
+        }),
+    );
     await Promise.all(ready);
-    const done = children.map((child) => new Promise<ReplicaReport>((resolve, reject) => {
-      child.once('message', (m: { report?: ReplicaReport; error?: string }) => (m.report ? resolve(m.report) : reject(new Error(m.error))));
-    }));
+    const done = children.map(
+      (child) =>
+        new Promise<ReplicaReport>((resolve, reject) => {
+          child.once('message', (m: { report?: ReplicaReport; error?: string }) => (m.report ? resolve(m.report) : reject(new Error(m.error))));
+        }),
+    );
     for (const child of children) child.send('go');
     return await Promise.all(done);
   } finally {

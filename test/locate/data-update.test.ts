@@ -49,14 +49,19 @@ function sources(): DataSource[] {
   ];
 }
 const now = () => new Date('2026-11-29T06:00:00Z');
-const fastlyList = (n: number) => JSON.stringify({ addresses: Array.from({ length: n }, (_, i) => `198.${51 + Math.floor(i / 256)}.${i % 256}.0/24`), ipv6_addresses: [] });
+const fastlyList = (n: number) =>
+  JSON.stringify({ addresses: Array.from({ length: n }, (_, i) => `198.${51 + Math.floor(i / 256)}.${i % 256}.0/24`), ipv6_addresses: [] });
 
 describe('updatePublishedData', () => {
   it('writes each source that parses, with a manifest of origin and date, and nothing else', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hrr-data-'));
     routes = { '/fastly': { body: fastlyList(20) }, '/cf4': { body: '104.16.0.0/13\n173.245.48.0/20\n' }, '/ipv6.json': { body: bundledBootstrap } };
     const results = await updatePublishedData({ sources: sources(), dir, now });
-    expect(results.map((r) => [r.id, r.outcome])).toEqual([['fastly', 'updated'], ['cloudflare-ipv4', 'refused'], ['rdap-bootstrap-ipv6', 'updated']]);
+    expect(results.map((r) => [r.id, r.outcome])).toEqual([
+      ['fastly', 'updated'],
+      ['cloudflare-ipv4', 'refused'],
+      ['rdap-bootstrap-ipv6', 'updated'],
+    ]);
     // 2 Cloudflare ranges against the 15 of the bundled copy: more than half gone.
     expect(results[1]!.detail).toMatch(/shrank from 15 to 2/);
     expect(existsSync(join(dir, 'cdn/cloudflare-ipv4.txt'))).toBe(false);
@@ -108,7 +113,9 @@ describe('referral data update', () => {
     const list = join(dir, 'sources.json');
     writeFileSync(list, JSON.stringify({ sources: sources() }));
     routes = { '/fastly': { body: fastlyList(20) }, '/cf4': { body: 'garbage' }, '/ipv6.json': { body: bundledBootstrap } };
-    const failed = await run('node', ['bin/referral.mjs', 'data', 'update', '--sources', list, '--dir', join(dir, 'out'), '--json'], { env: { ...process.env } }).catch((e: { code: number; stdout: string }) => e);
+    const failed = await run('node', ['bin/referral.mjs', 'data', 'update', '--sources', list, '--dir', join(dir, 'out'), '--json'], {
+      env: { ...process.env },
+    }).catch((e: { code: number; stdout: string }) => e);
     expect((failed as { code: number }).code).toBe(1);
     const results = JSON.parse((failed as { stdout: string }).stdout);
     expect(results.map((r: { outcome: string }) => r.outcome)).toEqual(['updated', 'refused', 'updated']);

@@ -91,7 +91,10 @@ describe('a supervisor and a handover still locating', () => {
 describe('intake of URLs from the back office', () => {
   it.each(['http://../', 'http://%E3%80%82./'])('refuses the dot-only host %s with a 400 and stores nothing', async (url) => {
     const app = createApp(svc.ctx, { locator });
-    const res = await request(app).post('/v1/referrals').set('Authorization', bearer('service')).send({ reportId: 'R-dots', urls: [{ url }], classification });
+    const res = await request(app)
+      .post('/v1/referrals')
+      .set('Authorization', bearer('service'))
+      .send({ reportId: 'R-dots', urls: [{ url }], classification });
     expect(res.status).toBe(400);
     expect(await svc.ctx.store.listHandovers({ limit: 10 })).toEqual([]);
   });
@@ -99,7 +102,10 @@ describe('intake of URLs from the back office', () => {
   it('stores and locates the WHATWG-serialised URL and keeps the raw string in the evidence', async () => {
     const raw = 'http://be-host.test\\@b.test/x';
     const app = createApp(svc.ctx, { locator });
-    const res = await request(app).post('/v1/referrals').set('Authorization', bearer('service')).send({ reportId: 'R-raw', urls: [{ url: raw }], classification });
+    const res = await request(app)
+      .post('/v1/referrals')
+      .set('Authorization', bearer('service'))
+      .send({ reportId: 'R-raw', urls: [{ url: raw }], classification });
     expect(res.status).toBe(202);
     expect(res.body.handovers[0].url).toBe('http://be-host.test/@b.test/x');
     const id = res.body.handovers[0].id as string;

@@ -43,15 +43,23 @@ afterAll(async () => {
 
 describe('referral locate', () => {
   it('prints evidence and decision as JSON for each URL', async () => {
-    const { stdout } = await run('node', ['bin/referral.mjs', 'locate', '--json', 'https://www.be-host.example/a.jpg', 'https://gone.example/b'], { env: { ...process.env, ...env } });
+    const { stdout } = await run('node', ['bin/referral.mjs', 'locate', '--json', 'https://www.be-host.example/a.jpg', 'https://gone.example/b'], {
+      env: { ...process.env, ...env },
+    });
     const rows = JSON.parse(stdout);
-    expect(rows[0].evidence.addresses[0]).toMatchObject({ address: '193.190.198.10', geo: { country: 'BE' }, registry: { outcome: 'ok', protocol: 'rdap', country: 'BE' } });
+    expect(rows[0].evidence.addresses[0]).toMatchObject({
+      address: '193.190.198.10',
+      geo: { country: 'BE' },
+      registry: { outcome: 'ok', protocol: 'rdap', country: 'BE' },
+    });
     expect(rows[0].decision).toMatchObject({ destination: 'police', country: 'BE', rule: 'home-country' });
     expect(rows[1].decision).toMatchObject({ destination: null, reviewReasons: ['host_unresolvable'] });
   });
 
   it('works offline on the bundled data, with the registry marked unavailable', async () => {
-    const { stdout } = await run('node', ['bin/referral.mjs', 'locate', '--json', 'http://193.190.198.10/x'], { env: { ...process.env, REGISTRY_LOOKUPS: 'false' } });
+    const { stdout } = await run('node', ['bin/referral.mjs', 'locate', '--json', 'http://193.190.198.10/x'], {
+      env: { ...process.env, REGISTRY_LOOKUPS: 'false' },
+    });
     const [row] = JSON.parse(stdout);
     expect(row.evidence.sources.geoipIsOfflineDefault).toBe(true);
     expect(row.evidence.addresses[0]).toMatchObject({ geo: { country: 'BE', asn: 2611 }, registry: { outcome: 'unavailable' } });

@@ -42,7 +42,10 @@ beforeAll(async () => {
     'gone.hosting.example': { behaviour: 'nxdomain' },
   });
   rdap = await startRdapStandin({ networks: readRdapFixtures(RDAP_FIXTURES), behaviours: { '145.100.0.1': { hang: true }, '12.0.0.1': { status: 503 } } });
-  whois = await startWhoisStandin({ '145.100.0.1': 'hang', 'n + 12.0.0.1': 'NetRange: 12.0.0.0 - 12.255.255.255\nNetName: ATT\nCountry: US\nOrgAbuseEmail: abuse@carrier-us.example\n' });
+  whois = await startWhoisStandin({
+    '145.100.0.1': 'hang',
+    'n + 12.0.0.1': 'NetRange: 12.0.0.0 - 12.255.255.255\nNetName: ATT\nCountry: US\nOrgAbuseEmail: abuse@carrier-us.example\n',
+  });
 });
 afterAll(async () => {
   await Promise.all([dns.close(), rdap.close(), whois.close()]);
@@ -117,7 +120,12 @@ describe('locator end to end against local DNS, RDAP and WHOIS stand-ins', () =>
 
   it('locates an IPv6-only host', async () => {
     const evidence = await locator.locate('http://v6.hosting.example/');
-    expect(evidence.addresses[0]).toMatchObject({ address: '2001:67c:2e8::1', family: 6, geo: { country: 'NL', asn: 3333 }, registry: { outcome: 'ok', country: 'NL' } });
+    expect(evidence.addresses[0]).toMatchObject({
+      address: '2001:67c:2e8::1',
+      family: 6,
+      geo: { country: 'NL', asn: 3333 },
+      registry: { outcome: 'ok', country: 'NL' },
+    });
   });
 
   it('marks a private address and asks no registry about it', async () => {
@@ -141,7 +149,11 @@ describe('locator end to end against local DNS, RDAP and WHOIS stand-ins', () =>
 
   it('records DNS failures, onion and unresolvable names without addresses', async () => {
     expect(await locator.locate('http://gone.hosting.example/')).toMatchObject({ dns: { outcome: 'nxdomain' }, addresses: [] });
-    expect(await locator.locate('http://abcdefghijklmnop.onion/')).toMatchObject({ hostKind: 'onion', dns: { outcome: 'not_applicable', servers: [] }, addresses: [] });
+    expect(await locator.locate('http://abcdefghijklmnop.onion/')).toMatchObject({
+      hostKind: 'onion',
+      dns: { outcome: 'not_applicable', servers: [] },
+      addresses: [],
+    });
     expect(await locator.locate('http://nas.local/')).toMatchObject({ hostKind: 'unresolvable-name', addresses: [] });
   });
 

@@ -46,7 +46,9 @@ describe('RdapClient', () => {
     ['https://rdap.lacnic.net', '/rdap/ip/200.160.0.1', lacnic, 'lacnic', 'BR', null],
     ['https://rdap.afrinic.net', '/rdap/ip/196.216.2.1', afrinic, 'afrinic', 'MU', null],
   ])('asks %s%s with the RDAP media type and reads the answer', async (origin, path, body, registry, country, abuseEmail) => {
-    const scope = nock(origin, { reqheaders: { accept: /application\/rdap\+json/ } }).get(path).reply(200, body as object, { 'content-type': 'application/rdap+json' });
+    const scope = nock(origin, { reqheaders: { accept: /application\/rdap\+json/ } })
+      .get(path)
+      .reply(200, body as object, { 'content-type': 'application/rdap+json' });
     const { observation } = await client().lookup(path.split('/ip/')[1]!);
     expect(observation).toMatchObject({ outcome: 'ok', protocol: 'rdap', registry, country, abuseEmail, source: `${origin}${path}` });
     scope.done();
@@ -54,10 +56,17 @@ describe('RdapClient', () => {
 
   it('follows a redirect to the registry that holds the address', async () => {
     nock('https://rdap.db.ripe.net').get('/ip/12.0.0.1').reply(301, '', { location: 'https://rdap.arin.net/registry/ip/12.0.0.1' });
-    nock('https://rdap.arin.net').get('/registry/ip/12.0.0.1').reply(200, arin as object);
+    nock('https://rdap.arin.net')
+      .get('/registry/ip/12.0.0.1')
+      .reply(200, arin as object);
     const lone = new RdapClient({
       // Sends every address to RIPE; redirects are checked against the real bootstrap.
-      bootstrap: async () => ({ serviceFor: () => ({ registry: 'ripe', baseUrl: 'https://rdap.db.ripe.net/' }), allowsRedirectTo: (url: string) => bootstrap.allowsRedirectTo(url), source: 'test' }) as unknown as RdapBootstrap,
+      bootstrap: async () =>
+        ({
+          serviceFor: () => ({ registry: 'ripe', baseUrl: 'https://rdap.db.ripe.net/' }),
+          allowsRedirectTo: (url: string) => bootstrap.allowsRedirectTo(url),
+          source: 'test',
+        }) as unknown as RdapBootstrap,
       timeoutMs: 2_000,
       clock: new ManualClock(),
       logger: silentLogger,
@@ -67,7 +76,10 @@ describe('RdapClient', () => {
   });
 
   it('does not ask again for an address inside a cached network range', async () => {
-    const scope = nock('https://rdap.db.ripe.net').get('/ip/193.190.198.10').once().reply(200, ripe as object);
+    const scope = nock('https://rdap.db.ripe.net')
+      .get('/ip/193.190.198.10')
+      .once()
+      .reply(200, ripe as object);
     const c = client();
     await c.lookup('193.190.198.10');
     // No interceptor is left: a second request would fail the lookup.
@@ -86,14 +98,19 @@ describe('RdapClient', () => {
     expect((await c.lookup('2.72.0.1')).observation).toMatchObject({ outcome: 'rate_limited', detail: expect.stringMatching(/back off/) });
 
     clock.advance(121_000);
-    const scope = nock('https://rdap.db.ripe.net').get('/ip/193.190.198.10').reply(200, ripe as object);
+    const scope = nock('https://rdap.db.ripe.net')
+      .get('/ip/193.190.198.10')
+      .reply(200, ripe as object);
     expect((await c.lookup('193.190.198.10')).observation.outcome).toBe('ok');
     scope.done();
   });
 
   it('turns a registry that does not answer in time into a timeout, not an exception', async () => {
     // The answer would come after the test's own timeout: only the client's timeout can end it.
-    nock('https://rdap.db.ripe.net').get('/ip/193.190.198.10').delay(60_000).reply(200, ripe as object);
+    nock('https://rdap.db.ripe.net')
+      .get('/ip/193.190.198.10')
+      .delay(60_000)
+      .reply(200, ripe as object);
     const { observation } = await client(undefined, 200).lookup('193.190.198.10');
     expect(observation).toMatchObject({ outcome: 'timeout', country: null, detail: expect.stringMatching(/registry unknown/) });
   });

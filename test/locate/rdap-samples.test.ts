@@ -23,16 +23,86 @@ function answerFor(address: string): Record<string, unknown> {
 
 /** What a person reads in each answer. `range: null`: the answer names no network. */
 const READINGS: { address: string; registry: string; country: string; range: string | null; abuseEmail: string | null; why: string }[] = [
-  { address: '74.125.225.229', registry: 'ARIN', country: 'US', range: '74.125.0.0 - 74.125.255.255', abuseEmail: 'arin-contact@google.com', why: 'zero-padded "074.125.000.000"; country only in the registrant label "... UNITED STATES"' },
-  { address: '2001:4860:4860::8888', registry: 'ARIN', country: 'US', range: '2001:4860:: - 2001:4860:ffff:ffff:ffff:ffff:ffff:ffff', abuseEmail: 'arin-contact@google.com', why: 'upper-case uncompressed IPv6; country only in the registrant label' },
-  { address: '62.239.237.1', registry: 'RIPE', country: 'GB', range: '62.239.237.0 - 62.239.237.255', abuseEmail: 'zzdnsr@bt.com', why: 'old RIPE range "62.239.237.0/32 - 62.239.237.255/32"' },
-  { address: '2a00:2381:ffff::1', registry: 'RIPE', country: 'GB', range: '2a00:2381:ffff:: - 2a00:2381:ffff:0:ffff:ffff:ffff:ffff', abuseEmail: 'zzdnsr@bt.com', why: 'old RIPE range with "/128" on both ends: the /64 of its handle' },
-  { address: '2001:240:10c:1::ca20:9d1d', registry: 'APNIC', country: 'JP', range: '2001:240:: - 2001:240:ffff:ffff:ffff:ffff:ffff:ffff', abuseEmail: null, why: 'no entity has the abuse role (JPNIC technical contact only)' },
-  { address: '210.107.73.73', registry: 'APNIC', country: 'KR', range: '210.107.0.0 - 210.107.127.255', abuseEmail: 'hostmaster@nic.or.kr', why: 'the abuse role is IRT-KRNIC-KR; labels hold the two characters \\n' },
-  { address: '200.57.141.161', registry: 'LACNIC', country: 'MX', range: null, abuseEmail: 'operacion.redes@TRIARA.COM', why: 'old LACNIC answer: the "range" is the single address asked about' },
-  { address: '2801:10:c000::', registry: 'LACNIC', country: 'CO', range: null, abuseEmail: 'sistemas.red@UCO.EDU.CO', why: 'old LACNIC answer: the "range" is the single address asked about' },
-  { address: '2001:43f8:7b0::', registry: 'AFRINIC', country: 'KE', range: '2001:43f8:7b0:: - 2001:43f8:7b0:ffff:ffff:ffff:ffff:ffff', abuseEmail: null, why: 'AFRINIC entities carry no roles: no contact is marked abuse' },
-  { address: '196.11.240.215', registry: 'AFRINIC', country: 'ZA', range: '196.11.239.0 - 196.11.246.255', abuseEmail: null, why: 'abuse address only in a free-text remark, not as a contact' },
+  {
+    address: '74.125.225.229',
+    registry: 'ARIN',
+    country: 'US',
+    range: '74.125.0.0 - 74.125.255.255',
+    abuseEmail: 'arin-contact@google.com',
+    why: 'zero-padded "074.125.000.000"; country only in the registrant label "... UNITED STATES"',
+  },
+  {
+    address: '2001:4860:4860::8888',
+    registry: 'ARIN',
+    country: 'US',
+    range: '2001:4860:: - 2001:4860:ffff:ffff:ffff:ffff:ffff:ffff',
+    abuseEmail: 'arin-contact@google.com',
+    why: 'upper-case uncompressed IPv6; country only in the registrant label',
+  },
+  {
+    address: '62.239.237.1',
+    registry: 'RIPE',
+    country: 'GB',
+    range: '62.239.237.0 - 62.239.237.255',
+    abuseEmail: 'zzdnsr@bt.com',
+    why: 'old RIPE range "62.239.237.0/32 - 62.239.237.255/32"',
+  },
+  {
+    address: '2a00:2381:ffff::1',
+    registry: 'RIPE',
+    country: 'GB',
+    range: '2a00:2381:ffff:: - 2a00:2381:ffff:0:ffff:ffff:ffff:ffff',
+    abuseEmail: 'zzdnsr@bt.com',
+    why: 'old RIPE range with "/128" on both ends: the /64 of its handle',
+  },
+  {
+    address: '2001:240:10c:1::ca20:9d1d',
+    registry: 'APNIC',
+    country: 'JP',
+    range: '2001:240:: - 2001:240:ffff:ffff:ffff:ffff:ffff:ffff',
+    abuseEmail: null,
+    why: 'no entity has the abuse role (JPNIC technical contact only)',
+  },
+  {
+    address: '210.107.73.73',
+    registry: 'APNIC',
+    country: 'KR',
+    range: '210.107.0.0 - 210.107.127.255',
+    abuseEmail: 'hostmaster@nic.or.kr',
+    why: 'the abuse role is IRT-KRNIC-KR; labels hold the two characters \\n',
+  },
+  {
+    address: '200.57.141.161',
+    registry: 'LACNIC',
+    country: 'MX',
+    range: null,
+    abuseEmail: 'operacion.redes@TRIARA.COM',
+    why: 'old LACNIC answer: the "range" is the single address asked about',
+  },
+  {
+    address: '2801:10:c000::',
+    registry: 'LACNIC',
+    country: 'CO',
+    range: null,
+    abuseEmail: 'sistemas.red@UCO.EDU.CO',
+    why: 'old LACNIC answer: the "range" is the single address asked about',
+  },
+  {
+    address: '2001:43f8:7b0::',
+    registry: 'AFRINIC',
+    country: 'KE',
+    range: '2001:43f8:7b0:: - 2001:43f8:7b0:ffff:ffff:ffff:ffff:ffff',
+    abuseEmail: null,
+    why: 'AFRINIC entities carry no roles: no contact is marked abuse',
+  },
+  {
+    address: '196.11.240.215',
+    registry: 'AFRINIC',
+    country: 'ZA',
+    range: '196.11.239.0 - 196.11.246.255',
+    abuseEmail: null,
+    why: 'abuse address only in a free-text remark, not as a contact',
+  },
 ];
 
 describe('real registry answers read as a person reads them', () => {
@@ -78,7 +148,12 @@ describe('the RDAP client on real answers', () => {
   it('caches a zero-padded ARIN range as 74.125.0.0/16 and never answers an APNIC address from it', async () => {
     const arin = nock('https://rdap.arin.net').get('/registry/ip/74.125.225.229').reply(200, answerFor('74.125.225.229'));
     const c = client();
-    expect((await c.lookup('74.125.225.229')).observation).toMatchObject({ outcome: 'ok', registry: 'arin', country: 'US', range: '74.125.0.0 - 74.125.255.255' });
+    expect((await c.lookup('74.125.225.229')).observation).toMatchObject({
+      outcome: 'ok',
+      registry: 'arin',
+      country: 'US',
+      range: '74.125.0.0 - 74.125.255.255',
+    });
     arin.done();
 
     // 74.125.1.1 is inside the cached range: answered without a request.
@@ -106,7 +181,10 @@ describe('the RDAP client on real answers', () => {
   });
 
   it('asks the configured fallback registry for an address the bootstrap does not cover', async () => {
-    const lone = new (await import('../../src/locate/rdap-bootstrap.js')).RdapBootstrap([{ services: [[['62.0.0.0/8'], ['https://rdap.db.ripe.net/']]] }], 'test');
+    const lone = new (await import('../../src/locate/rdap-bootstrap.js')).RdapBootstrap(
+      [{ services: [[['62.0.0.0/8'], ['https://rdap.db.ripe.net/']]] }],
+      'test',
+    );
     nock('https://rdap.arin.net').get('/registry/ip/74.125.225.229').reply(200, answerFor('74.125.225.229'));
     const c = client({ bootstrap: async () => lone, fallbackBaseUrl: 'https://rdap.arin.net/registry/' });
     // ARIN is not in this bootstrap, yet it is the fallback: asked directly, answer kept.

@@ -37,11 +37,22 @@ OrgAbuseEmail:  abuse@carrier-us.example
 
 describe('parseWhoisNetwork', () => {
   it('reads an RPSL answer: the first object is the network, the abuse comment counts', () => {
-    expect(parseWhoisNetwork(RIPE_WHOIS)).toMatchObject({ networkName: 'BELNET-NET', range: '193.190.0.0 - 193.191.255.255', country: 'BE', abuseEmail: 'abuse@network-be.example' });
+    expect(parseWhoisNetwork(RIPE_WHOIS)).toMatchObject({
+      networkName: 'BELNET-NET',
+      range: '193.190.0.0 - 193.191.255.255',
+      country: 'BE',
+      abuseEmail: 'abuse@network-be.example',
+    });
   });
 
   it('reads an ARIN answer: the most specific (last) network wins', () => {
-    expect(parseWhoisNetwork(ARIN_WHOIS)).toMatchObject({ handle: 'NET-12-0-0-0-2', networkName: 'ATT-CUSTOMER-7', range: '12.0.0.0 - 12.0.0.255', country: 'US', abuseEmail: 'abuse@carrier-us.example' });
+    expect(parseWhoisNetwork(ARIN_WHOIS)).toMatchObject({
+      handle: 'NET-12-0-0-0-2',
+      networkName: 'ATT-CUSTOMER-7',
+      range: '12.0.0.0 - 12.0.0.255',
+      country: 'US',
+      abuseEmail: 'abuse@carrier-us.example',
+    });
   });
 
   it('finds nothing in a no-match answer', () => {
@@ -57,10 +68,23 @@ describe('WhoisClient against the local TCP stand-in', () => {
   afterAll(async () => {
     await whois.close();
   });
-  const client = () => new WhoisClient({ servers: { ripe: whois.server, arin: whois.server }, timeoutMs: 300, clock: new ManualClock('2026-11-29T10:00:00Z'), logger: silentLogger });
+  const client = () =>
+    new WhoisClient({
+      servers: { ripe: whois.server, arin: whois.server },
+      timeoutMs: 300,
+      clock: new ManualClock('2026-11-29T10:00:00Z'),
+      logger: silentLogger,
+    });
 
   it('queries each registry in its own syntax and parses the answer', async () => {
-    expect(await client().lookup('193.190.198.10', 'ripe')).toMatchObject({ outcome: 'ok', protocol: 'whois', registry: 'ripe', source: whois.server, country: 'BE', observedAt: '2026-11-29T10:00:00.000Z' });
+    expect(await client().lookup('193.190.198.10', 'ripe')).toMatchObject({
+      outcome: 'ok',
+      protocol: 'whois',
+      registry: 'ripe',
+      source: whois.server,
+      country: 'BE',
+      observedAt: '2026-11-29T10:00:00.000Z',
+    });
     expect(await client().lookup('12.0.0.1', 'arin')).toMatchObject({ outcome: 'ok', networkName: 'ATT-CUSTOMER-7' });
     expect(whois.queries).toEqual(['193.190.198.10', 'n + 12.0.0.1']);
   });

@@ -34,7 +34,13 @@ async function seedLedger(): Promise<string[]> {
       'key:test',
       Date.parse('2026-03-01T10:00:00Z'),
     );
-    await store.transition(handovers[0]!.id, { to: 'routed', actor: 'system:test', reason: 'test', set: { destination: 'police', country: 'BE' }, now: Date.parse('2026-03-01T10:01:00Z') });
+    await store.transition(handovers[0]!.id, {
+      to: 'routed',
+      actor: 'system:test',
+      reason: 'test',
+      set: { destination: 'police', country: 'BE' },
+      now: Date.parse('2026-03-01T10:01:00Z'),
+    });
     return handovers.map((h) => h.id);
   } finally {
     await store.close();
@@ -75,7 +81,10 @@ describe('referral migrate', () => {
 describe('referral status', () => {
   it('prints the counts per state and destination, and the oldest outstanding handovers', async () => {
     const ids = await seedLedger();
-    const [table, json] = await Promise.all([runCli(['status'], { DATABASE_URL: db.databaseUrl }), runCli(['status', '--json'], { DATABASE_URL: db.databaseUrl })]);
+    const [table, json] = await Promise.all([
+      runCli(['status'], { DATABASE_URL: db.databaseUrl }),
+      runCli(['status', '--json'], { DATABASE_URL: db.databaseUrl }),
+    ]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^locating\s+-\s+2$/m);
     expect(table.stdout).toMatch(/^routed\s+police\s+1$/m);
@@ -97,16 +106,38 @@ describe('referral status', () => {
     const store = openStore({ url: db.databaseUrl, poolSize: 1, statementTimeoutMs: 5_000 });
     try {
       const at = Date.parse('2026-03-01T10:02:00Z');
-      const decision = { destination: null, country: null, targetHotline: null, assignedCountry: null, rule: 'review', confidence: 0, reviewReasons: ['behind_cdn', 'country_disagreement'], reasons: [], dataVersions: {}, decidedAt: new Date(at).toISOString() };
-      await store.transition(waiting!, { to: 'needs_review', actor: 'system:test', reason: 'test', set: { decision: decision as never, locatedAt: at }, now: at });
+      const decision = {
+        destination: null,
+        country: null,
+        targetHotline: null,
+        assignedCountry: null,
+        rule: 'review',
+        confidence: 0,
+        reviewReasons: ['behind_cdn', 'country_disagreement'],
+        reasons: [],
+        dataVersions: {},
+        decidedAt: new Date(at).toISOString(),
+      };
+      await store.transition(waiting!, {
+        to: 'needs_review',
+        actor: 'system:test',
+        reason: 'test',
+        set: { decision: decision as never, locatedAt: at },
+        now: at,
+      });
     } finally {
       await store.close();
     }
-    const [table, json] = await Promise.all([runCli(['status'], { DATABASE_URL: db.databaseUrl }), runCli(['status', '--json'], { DATABASE_URL: db.databaseUrl })]);
+    const [table, json] = await Promise.all([
+      runCli(['status'], { DATABASE_URL: db.databaseUrl }),
+      runCli(['status', '--json'], { DATABASE_URL: db.databaseUrl }),
+    ]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(new RegExp(`^needs review \\(oldest first\\):\\n  ${waiting}\\s+\\d+d\\s+-\\s+behind_cdn, country_disagreement$`, 'm'));
     const review = (JSON.parse(json.stdout) as { needsReview: unknown[] }).needsReview;
-    expect(review).toEqual([{ id: waiting, country: null, reasons: ['behind_cdn', 'country_disagreement'], since: '2026-03-01T10:02:00.000Z', ageSeconds: expect.any(Number) }]);
+    expect(review).toEqual([
+      { id: waiting, country: null, reasons: ['behind_cdn', 'country_disagreement'], since: '2026-03-01T10:02:00.000Z', ageSeconds: expect.any(Number) },
+    ]);
   });
 
   it('prints one handover with its audit trail, and exits 1 for an unknown one', async () => {
@@ -166,7 +197,11 @@ describe('a malformed setting', () => {
 });
 
 describe('referral audit checkpoint and audit verify', () => {
-  const auditEnv = () => ({ DATABASE_URL: db.databaseUrl, AUDIT_SIGNING_KEY_FILE: join(db.dir, 'keys', 'audit.key'), AUDIT_CHECKPOINT_FILE: join(db.dir, 'checkpoints.jsonl') });
+  const auditEnv = () => ({
+    DATABASE_URL: db.databaseUrl,
+    AUDIT_SIGNING_KEY_FILE: join(db.dir, 'keys', 'audit.key'),
+    AUDIT_CHECKPOINT_FILE: join(db.dir, 'checkpoints.jsonl'),
+  });
 
   it('seals a checkpoint with a key it creates (0600), prints it on verify, and exits 1 after an event was edited', async () => {
     await seedLedger();

@@ -29,7 +29,10 @@ async function start(): Promise<ChildService> {
 describe('a referral answered 202', () => {
   it('survives SIGKILL right after the answer, with its handovers and an intact audit chain', async () => {
     const first = await start();
-    const referral = { ...sampleReferral('CF-DURABLE'), urls: Array.from({ length: 20 }, (_, i) => ({ url: `https://be-host.test/item/${i}`, contentType: 'image' })) };
+    const referral = {
+      ...sampleReferral('CF-DURABLE'),
+      urls: Array.from({ length: 20 }, (_, i) => ({ url: `https://be-host.test/item/${i}`, contentType: 'image' })),
+    };
     const accepted = await httpJson(first.port, 'POST', '/v1/referrals', { body: referral, headers: { authorization: bearer('service') } });
     first.kill('SIGKILL');
     expect(accepted.status).toBe(202);

@@ -71,7 +71,14 @@ function referralPost(port: number, reportId: string): { sent: Promise<void>; an
   const sentPromise = new Promise<void>((resolve) => (sent = resolve));
   const answer = new Promise<HttpAnswer>((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/v1/referrals', agent: false, headers: { authorization: `Bearer ${KEYS.service}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/referrals',
+        agent: false,
+        headers: { authorization: `Bearer ${KEYS.service}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: null }));

@@ -27,18 +27,40 @@ describe('referral serve refuses in one line and exits 2', () => {
     const notADir = join(db.dir, 'plain-file');
     writeFileSync(notADir, 'x');
     const cases: [string, Record<string, string>, RegExp][] = [
-      ['GEOIP_COUNTRY_DB', { GEOIP_COUNTRY_DB: join(db.dir, 'missing-country.mmdb') }, /^Configuration error: GEOIP_COUNTRY_DB names \S+missing-country\.mmdb, which does not exist\n$/],
-      ['GEOIP_ASN_DB', { GEOIP_ASN_DB: join(db.dir, 'missing-asn.mmdb') }, /^Configuration error: GEOIP_ASN_DB names \S+missing-asn\.mmdb, which does not exist\n$/],
-      ['DESTINATION_CA_FILE', { DESTINATION_CA_FILE: join(db.dir, 'ca.pem') }, /^Configuration error: DESTINATION_CA_FILE names \S+ca\.pem, which does not exist\n$/],
-      ['DATABASE_URL (SQLite)', { DATABASE_URL: `sqlite:${join(notADir, 'referrals.db')}` }, /^Configuration error: DATABASE_URL names SQLite file \S+plain-file\/referrals\.db, which cannot be opened \(\w+\)\n$/],
+      [
+        'GEOIP_COUNTRY_DB',
+        { GEOIP_COUNTRY_DB: join(db.dir, 'missing-country.mmdb') },
+        /^Configuration error: GEOIP_COUNTRY_DB names \S+missing-country\.mmdb, which does not exist\n$/,
+      ],
+      [
+        'GEOIP_ASN_DB',
+        { GEOIP_ASN_DB: join(db.dir, 'missing-asn.mmdb') },
+        /^Configuration error: GEOIP_ASN_DB names \S+missing-asn\.mmdb, which does not exist\n$/,
+      ],
+      [
+        'DESTINATION_CA_FILE',
+        { DESTINATION_CA_FILE: join(db.dir, 'ca.pem') },
+        /^Configuration error: DESTINATION_CA_FILE names \S+ca\.pem, which does not exist\n$/,
+      ],
+      [
+        'DATABASE_URL (SQLite)',
+        { DATABASE_URL: `sqlite:${join(notADir, 'referrals.db')}` },
+        /^Configuration error: DATABASE_URL names SQLite file \S+plain-file\/referrals\.db, which cannot be opened \(\w+\)\n$/,
+      ],
       // Port 1 on loopback: nothing listens there, and nothing leaves the machine.
-      ['DATABASE_URL (PostgreSQL)', { DATABASE_URL: 'postgres://hrr:secret-password@127.0.0.1:1/hrr' }, /^Configuration error: DATABASE_URL names PostgreSQL at 127\.0\.0\.1:1\/hrr, which cannot be reached \(ECONNREFUSED\)\n$/],
+      [
+        'DATABASE_URL (PostgreSQL)',
+        { DATABASE_URL: 'postgres://hrr:secret-password@127.0.0.1:1/hrr' },
+        /^Configuration error: DATABASE_URL names PostgreSQL at 127\.0\.0\.1:1\/hrr, which cannot be reached \(ECONNREFUSED\)\n$/,
+      ],
       ['PORT', { PORT: String(port) }, new RegExp(`^Configuration error: PORT ${port} is already in use on 127\\.0\\.0\\.1 \\(EADDRINUSE\\)\\n$`)],
       // TEST-NET-1 (RFC 5737): no interface of this machine has it, and no packet is sent.
       ['HOST', { HOST: '192.0.2.1' }, /^Configuration error: HOST 192\.0\.2\.1 cannot be listened on \(EADDRNOTAVAIL\)\n$/],
     ];
     try {
-      const results = await Promise.all(cases.map(([, env]) => runCli(['serve'], serviceEnv(db.databaseUrl, { PORT: '0', HOST: '127.0.0.1', ...env }), { timeoutMs: 90_000 })));
+      const results = await Promise.all(
+        cases.map(([, env]) => runCli(['serve'], serviceEnv(db.databaseUrl, { PORT: '0', HOST: '127.0.0.1', ...env }), { timeoutMs: 90_000 })),
+      );
       for (const [i, [name, , line]] of cases.entries()) {
         const res = results[i]!;
         expect({ name, code: res.code, stderr: res.stderr }).toEqual({ name, code: 2, stderr: expect.stringMatching(line) });

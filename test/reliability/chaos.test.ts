@@ -35,7 +35,11 @@ let destinations: StandinDestinations;
 beforeEach(async () => {
   svc = await createTestService({ POLICE_CONCURRENCY: '8', INHOPE_CONCURRENCY: '4', RETRY_BASE_MS: '1000' });
   // A short client timeout so hung requests cost little real time.
-  destinations = await startStandinDestinations(svc.clock, { police: { seed: 7, behaviour: chaos }, iccam: { seed: 11, chaos: ICCAM_CHAOS, retryAfterSeconds: 0, progression: [{ afterMs: 0, action: 'ReportedToLEA' }] }, timeoutMs: 150 });
+  destinations = await startStandinDestinations(svc.clock, {
+    police: { seed: 7, behaviour: chaos },
+    iccam: { seed: 11, chaos: ICCAM_CHAOS, retryAfterSeconds: 0, progression: [{ afterMs: 0, action: 'ReportedToLEA' }] },
+    timeoutMs: 150,
+  });
   ({ police, iccam } = destinations);
   const locator = new TableLocator({ 'be.test': { geo: 'BE' }, 'nl.test': { geo: 'NL' }, 'de.test': { geo: 'DE' } });
   parts = await svc.recompose({
@@ -53,7 +57,11 @@ describe('chaos at the destinations', () => {
   it('police: every handover acknowledged, one case each; ICCAM: none posted twice, no pacing violation, every unknown outcome in needs_review', async () => {
     const hosts = ['be.test', 'nl.test', 'de.test'];
     for (let i = 0; i < HANDOVERS / 3; i++) {
-      await submitReferral(svc.ctx, { reportId: `CHAOS-${i}`, urls: hosts.map((h) => ({ url: `https://${h}/${i}` })), classification: { category: 'baseline', ageGroup: 'unknown' } }, 'key:test');
+      await submitReferral(
+        svc.ctx,
+        { reportId: `CHAOS-${i}`, urls: hosts.map((h) => ({ url: `https://${h}/${i}` })), classification: { category: 'baseline', ageGroup: 'unknown' } },
+        'key:test',
+      );
     }
     while ((await locatePending(svc.ctx, parts.locator, { limit: 500 })).routed > 0);
 
@@ -77,7 +85,11 @@ describe('chaos at the destinations', () => {
     expect([...police.cases.values()].reduce((n, c) => n + c.posts, 0)).toBeGreaterThan(HANDOVERS / 3);
 
     const state = iccam.snapshot();
-    const inhope = await svc.ctx.store.findHandovers({ states: ['locating', 'needs_review', 'routed', 'delivering', 'delivered', 'acknowledged', 'closed', 'failed', 'cancelled'], destination: 'inhope', limit: 10_000 });
+    const inhope = await svc.ctx.store.findHandovers({
+      states: ['locating', 'needs_review', 'routed', 'delivering', 'delivered', 'acknowledged', 'closed', 'failed', 'cancelled'],
+      destination: 'inhope',
+      limit: 10_000,
+    });
     expect(inhope).toHaveLength((2 * HANDOVERS) / 3);
     // 0 reports posted twice for one hotlineReference.
     expect(Math.max(...Object.values(state.reportsPerHotlineReference))).toBe(1);

@@ -50,23 +50,24 @@ describe('three replicas on one PostgreSQL', () => {
   it('make one case per URL of reports referred at the same moment, and send each once', async () => {
     children = await Promise.all(
       Array.from({ length: PROCESSES }, () =>
-        startChildService({
-          DATABASE_URL: database.url,
-          DNS_SERVERS: dns.server,
-          REGISTRY_LOOKUPS: 'false',
-          // Reports of one URL queue behind each other by design; on a shared, busy machine the
-          // queue can outlast the default statement timeout. This test is about one case per URL.
-          DATABASE_STATEMENT_TIMEOUT_MS: '60000',
-          POLICE_EXPORT_URL: police.url,
-          POLICE_EXPORT_TOKEN: 'dup-token',
-          RATE_LIMIT_PER_MINUTE: '100000',
-          SCHEDULE_DISPATCH: '* * * * * *',
-          SCHEDULE_LOCATE: '* * * * * *',
-          SCHEDULE_ACK_POLL: '* * * * * *',
-          ACK_POLL_INTERVAL_MS: '300',
-        },
-        // Three processes loading at once on a shared, busy machine can take a while.
-        { startTimeoutMs: 60_000 },
+        startChildService(
+          {
+            DATABASE_URL: database.url,
+            DNS_SERVERS: dns.server,
+            REGISTRY_LOOKUPS: 'false',
+            // Reports of one URL queue behind each other by design; on a shared, busy machine the
+            // queue can outlast the default statement timeout. This test is about one case per URL.
+            DATABASE_STATEMENT_TIMEOUT_MS: '60000',
+            POLICE_EXPORT_URL: police.url,
+            POLICE_EXPORT_TOKEN: 'dup-token',
+            RATE_LIMIT_PER_MINUTE: '100000',
+            SCHEDULE_DISPATCH: '* * * * * *',
+            SCHEDULE_LOCATE: '* * * * * *',
+            SCHEDULE_ACK_POLL: '* * * * * *',
+            ACK_POLL_INTERVAL_MS: '300',
+          },
+          // Three processes loading at once on a shared, busy machine can take a while.
+          { startTimeoutMs: 60_000 },
         ),
       ),
     );

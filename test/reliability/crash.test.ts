@@ -68,7 +68,11 @@ async function refer(child: ChildService): Promise<void> {
   for (let i = 0; i < PER_DESTINATION; i++) {
     const res = await api(child, '/v1/referrals', {
       method: 'POST',
-      body: JSON.stringify({ reportId: `CRASH-${i}`, urls: [{ url: `https://be-host.test/${i}` }], classification: { category: 'baseline', ageGroup: 'unknown' } }),
+      body: JSON.stringify({
+        reportId: `CRASH-${i}`,
+        urls: [{ url: `https://be-host.test/${i}` }],
+        classification: { category: 'baseline', ageGroup: 'unknown' },
+      }),
     });
     expect(res.status).toBe(202);
   }

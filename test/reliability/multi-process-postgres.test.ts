@@ -62,34 +62,37 @@ async function startReplicas(n: number): Promise<ChildService[]> {
 function startReplicasUnready(n: number): Promise<ChildService[]> {
   return Promise.all(
     Array.from({ length: n }, () =>
-      startChildService({
-        DATABASE_URL: database.url,
-        DATABASE_POOL_SIZE: '4',
-        DNS_SERVERS: dns.server,
-        REGISTRY_LOOKUPS: 'false',
-        POLICE_EXPORT_URL: police.url,
-        POLICE_EXPORT_TOKEN: 'mp-token',
-        ICCAM_URL: iccam.url,
-        ICCAM_USERNAME: 'u',
-        ICCAM_PASSWORD: 'p',
-        INHOPE_CONCURRENCY: '1',
-        ICCAM_MIN_INTERVAL_MS: String(ICCAM_INTERVAL_MS),
-        ICCAM_LOGIN_PAUSE_MS: '300',
-        ICCAM_POLL_DELIVERED_MS: '500',
-        SCHEDULE_ICCAM_POLL: '* * * * * *',
-        // A killed holder of the ICCAM gate frees it after one call's deadline (plus 5 s).
-        DESTINATION_TIMEOUT_MS: '8000',
-        RETRY_BASE_MS: '200',
-        RETRY_MAX_DELAY_MS: '2000',
-        // A claimed ICCAM handover may wait its turn at the deployment-wide gate: the lease covers
-        // that wait (an ICCAM lease that runs out sends the handover to needs_review).
-        LEASE_MS: '30000',
-        ACK_POLL_INTERVAL_MS: '300',
-        RATE_LIMIT_PER_MINUTE: '100000',
-        SCHEDULE_DISPATCH: '* * * * * *',
-        SCHEDULE_LOCATE: '* * * * * *',
-        SCHEDULE_ACK_POLL: '* * * * * *',
-      }, { startTimeoutMs: 90_000 }),
+      startChildService(
+        {
+          DATABASE_URL: database.url,
+          DATABASE_POOL_SIZE: '4',
+          DNS_SERVERS: dns.server,
+          REGISTRY_LOOKUPS: 'false',
+          POLICE_EXPORT_URL: police.url,
+          POLICE_EXPORT_TOKEN: 'mp-token',
+          ICCAM_URL: iccam.url,
+          ICCAM_USERNAME: 'u',
+          ICCAM_PASSWORD: 'p',
+          INHOPE_CONCURRENCY: '1',
+          ICCAM_MIN_INTERVAL_MS: String(ICCAM_INTERVAL_MS),
+          ICCAM_LOGIN_PAUSE_MS: '300',
+          ICCAM_POLL_DELIVERED_MS: '500',
+          SCHEDULE_ICCAM_POLL: '* * * * * *',
+          // A killed holder of the ICCAM gate frees it after one call's deadline (plus 5 s).
+          DESTINATION_TIMEOUT_MS: '8000',
+          RETRY_BASE_MS: '200',
+          RETRY_MAX_DELAY_MS: '2000',
+          // A claimed ICCAM handover may wait its turn at the deployment-wide gate: the lease covers
+          // that wait (an ICCAM lease that runs out sends the handover to needs_review).
+          LEASE_MS: '30000',
+          ACK_POLL_INTERVAL_MS: '300',
+          RATE_LIMIT_PER_MINUTE: '100000',
+          SCHEDULE_DISPATCH: '* * * * * *',
+          SCHEDULE_LOCATE: '* * * * * *',
+          SCHEDULE_ACK_POLL: '* * * * * *',
+        },
+        { startTimeoutMs: 90_000 },
+      ),
     ),
   );
 }

@@ -48,7 +48,12 @@ describe('a PostgreSQL outage', () => {
     expect((await request(app).get('/readyz')).status).toBe(503);
     expect((await request(app).get('/healthz')).status).toBe(200);
     const locator = new TableLocator({ 'images.be-host.test': { geo: 'BE' }, 'video.nl-host.test': { geo: 'NL' } });
-    const job = new ScheduledJob(svc.ctx, { name: 'locate', schedule: '* * * * * *', exclusive: true, run: async () => ({ ...(await locatePending(svc.ctx, locator)) }) });
+    const job = new ScheduledJob(svc.ctx, {
+      name: 'locate',
+      schedule: '* * * * * *',
+      exclusive: true,
+      run: async () => ({ ...(await locatePending(svc.ctx, locator)) }),
+    });
     expect(await job.runOnce()).toMatchObject({ status: 'failed' });
 
     await proxy.restore();

@@ -46,12 +46,20 @@ async function seed(s: Seed): Promise<void> {
   const store = svc.ctx.store;
   const handoverId = randomUUID();
   await store.createReferral(
-    { id: randomUUID(), reportId: `STATS-${s.name}`, bodyHash: s.name, classification: { category: 'baseline', ageGroup: 'unknown' }, reportedAt: null, urls: [{ handoverId, url: `https://${s.name.toLowerCase()}.stats.test/`, contentType: null }] },
+    {
+      id: randomUUID(),
+      reportId: `STATS-${s.name}`,
+      bodyHash: s.name,
+      classification: { category: 'baseline', ageGroup: 'unknown' },
+      reportedAt: null,
+      urls: [{ handoverId, url: `https://${s.name.toLowerCase()}.stats.test/`, contentType: null }],
+    },
     'key:test',
     s.createdAt,
   );
   const at = (minutes: number) => s.createdAt + minutes * MIN;
-  const go = (to: Parameters<typeof store.transition>[1]['to'], now: number, set: object = {}) => store.transition(handoverId, { to, actor: 'system:test', reason: 'fixture', set, now });
+  const go = (to: Parameters<typeof store.transition>[1]['to'], now: number, set: object = {}) =>
+    store.transition(handoverId, { to, actor: 'system:test', reason: 'fixture', set, now });
   if (s.end === 'needs_review') {
     await go('needs_review', at(1));
     return;
@@ -65,11 +73,22 @@ async function seed(s: Seed): Promise<void> {
   await go('delivered', at(s.delivered!), { deliveredAt: at(s.delivered!) });
   if (s.acknowledged !== undefined) await go('acknowledged', at(s.acknowledged), { acknowledgedAt: at(s.acknowledged) });
   if (s.closed) await go('closed', at(s.closed.at), { closedAt: at(s.closed.at), outcome: s.closed.outcome });
-  if (s.overdue) await store.annotate(handoverId, { actor: 'system:test', kind: 'overdue', reason: 'fixture', set: { overdueAt: at(s.delivered! + 1) }, now: at(s.delivered! + 1) });
+  if (s.overdue)
+    await store.annotate(handoverId, {
+      actor: 'system:test',
+      kind: 'overdue',
+      reason: 'fixture',
+      set: { overdueAt: at(s.delivered! + 1) },
+      now: at(s.delivered! + 1),
+    });
 }
 
 const m = (minutes: number) => minutes * MIN;
-const summary = (count: number, median: number | null, p90: number | null) => ({ count, medianMs: median === null ? null : m(median), p90Ms: p90 === null ? null : m(p90) });
+const summary = (count: number, median: number | null, p90: number | null) => ({
+  count,
+  medianMs: median === null ? null : m(median),
+  p90Ms: p90 === null ? null : m(p90),
+});
 
 beforeEach(async () => {
   svc = await createTestService();
@@ -114,9 +133,13 @@ describe('GET /v1/stats', () => {
 
   it('limits the figures to handovers referred within from/to', async () => {
     const app = createApp(svc.ctx);
-    const secondDay = await request(app).get(`/v1/stats?from=${new Date(T0 + DAY).toISOString()}`).set('Authorization', bearer('analyst'));
+    const secondDay = await request(app)
+      .get(`/v1/stats?from=${new Date(T0 + DAY).toISOString()}`)
+      .set('Authorization', bearer('analyst'));
     expect(secondDay.body).toMatchObject({ total: 1, overdue: 1, byState: { delivered: 1 }, timings: { toDelivery: summary(1, 5, 5) } });
-    const firstDay = await request(app).get(`/v1/stats?to=${new Date(T0 + DAY).toISOString()}`).set('Authorization', bearer('analyst'));
+    const firstDay = await request(app)
+      .get(`/v1/stats?to=${new Date(T0 + DAY).toISOString()}`)
+      .set('Authorization', bearer('analyst'));
     // 10, 20, 30, 60, 90 → median rank 3 = 30, p90 rank 5 = 90.
     expect(firstDay.body).toMatchObject({ total: 7, overdue: 0, timings: { toDelivery: summary(5, 30, 90) } });
   });

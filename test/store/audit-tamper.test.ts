@@ -89,7 +89,8 @@ async function postgresLedger(): Promise<Ledger> {
     tamper: async (sql, params = []) => void (await intruder.run(sql, params)),
     rows: (sql, params = []) => intruder.all(sql, params),
     async dropTriggers() {
-      for (const table of ['audit_events', 'audit_checkpoints', 'audit_head', 'delivery_attempts', 'acknowledgements', 'audit_legacy_extent']) await intruder.run(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
+      for (const table of ['audit_events', 'audit_checkpoints', 'audit_head', 'delivery_attempts', 'acknowledgements', 'audit_legacy_extent'])
+        await intruder.run(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
     },
     async close() {
       await store.close();
@@ -104,20 +105,73 @@ async function postgresLedger(): Promise<Ledger> {
 async function writeLedger(store: SqlStore, prefix: string, now = 1_000): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < 3; i++) {
-    const { handovers } = await store.createReferral(newReferral(`${prefix}-${i}`, [`https://h${i}.example/${prefix}/a`, `https://h${i}.example/${prefix}/b`]), 'key:analyst', now);
+    const { handovers } = await store.createReferral(
+      newReferral(`${prefix}-${i}`, [`https://h${i}.example/${prefix}/a`, `https://h${i}.example/${prefix}/b`]),
+      'key:analyst',
+      now,
+    );
     for (const h of handovers) {
       ids.push(h.id);
-      await store.transition(h.id, { to: 'routed', actor: 'system:locate', reason: 'hosted in BE', set: { destination: 'police', country: 'BE' }, now: now + 1 });
+      await store.transition(h.id, {
+        to: 'routed',
+        actor: 'system:locate',
+        reason: 'hosted in BE',
+        set: { destination: 'police', country: 'BE' },
+        now: now + 1,
+      });
     }
   }
   const claimed = await store.claimDue({ destination: 'police', now: now + 2, limit: 4, leaseMs: 60_000, token: 'lease-1', actor: 'system:dispatch' });
   for (const h of claimed) {
-    await store.recordAttempt({ handoverId: h.id, attemptNo: 1, destination: 'police', claimToken: 'lease-1', startedAt: now + 3, finishedAt: now + 4, durationMs: 1, outcome: 'delivered', statusCode: 201, errorClass: null, requestHash: `req-${h.id}`, responseDigest: `resp-${h.id}`, detail: null });
-    await store.transition(h.id, { to: 'delivered', actor: 'system:dispatch', reason: 'accepted', expectLeaseToken: 'lease-1', set: { reference: `PV-${h.id.slice(0, 6)}`, deliveredAt: now + 4, leaseToken: null, leaseExpiresAt: null, attemptCount: 1 }, now: now + 4 });
-    await store.recordAck({ handoverId: h.id, destination: 'police', source: 'callback', status: 'registered', reference: `PV-${h.id.slice(0, 6)}`, reason: null, applied: true, note: null, webhookId: `msg-${h.id}`, receivedAt: now + 5 });
+    await store.recordAttempt({
+      handoverId: h.id,
+      attemptNo: 1,
+      destination: 'police',
+      claimToken: 'lease-1',
+      startedAt: now + 3,
+      finishedAt: now + 4,
+      durationMs: 1,
+      outcome: 'delivered',
+      statusCode: 201,
+      errorClass: null,
+      requestHash: `req-${h.id}`,
+      responseDigest: `resp-${h.id}`,
+      detail: null,
+    });
+    await store.transition(h.id, {
+      to: 'delivered',
+      actor: 'system:dispatch',
+      reason: 'accepted',
+      expectLeaseToken: 'lease-1',
+      set: { reference: `PV-${h.id.slice(0, 6)}`, deliveredAt: now + 4, leaseToken: null, leaseExpiresAt: null, attemptCount: 1 },
+      now: now + 4,
+    });
+    await store.recordAck({
+      handoverId: h.id,
+      destination: 'police',
+      source: 'callback',
+      status: 'registered',
+      reference: `PV-${h.id.slice(0, 6)}`,
+      reason: null,
+      applied: true,
+      note: null,
+      webhookId: `msg-${h.id}`,
+      receivedAt: now + 5,
+    });
   }
   await store.recordAck(
-    { handoverId: randomUUID(), destination: 'police', source: 'callback', status: 'registered', reference: null, reason: null, applied: false, note: 'unknown handover', webhookId: 'msg-x', receivedAt: now + 6 },
+    {
+      handoverId: randomUUID(),
+      destination: 'police',
+      source: 'callback',
+      status: 'registered',
+      reference: null,
+      reason: null,
+      applied: false,
+      note: 'unknown handover',
+      webhookId: 'msg-x',
+      receivedAt: now + 6,
+    },
     { actor: 'key:police', kind: 'ack_refused', reason: 'unknown handover', now: now + 6 },
   );
   return ids;
@@ -166,10 +220,17 @@ for (const [name, open] of [
 
     it('refuses INSERT OR REPLACE / TRUNCATE while the triggers stand', async () => {
       if (ledger.dialect === 'sqlite') {
-        await expect(ledger.tamper("INSERT OR REPLACE INTO audit_events (seq, at, actor, kind, prev_hash, hash) VALUES (2, 0, 'key:mallory', 'x', '', '')")).rejects.toThrow(/append-only/);
-        await expect(ledger.tamper("REPLACE INTO audit_checkpoints (id, from_seq, to_seq, size, root, prev, at, key_id, signature, hash, public_key) VALUES (1, 0, 0, 0, '', '', 0, '', '', '', '')")).rejects.toThrow(/append-only/);
+        await expect(
+          ledger.tamper("INSERT OR REPLACE INTO audit_events (seq, at, actor, kind, prev_hash, hash) VALUES (2, 0, 'key:mallory', 'x', '', '')"),
+        ).rejects.toThrow(/append-only/);
+        await expect(
+          ledger.tamper(
+            "REPLACE INTO audit_checkpoints (id, from_seq, to_seq, size, root, prev, at, key_id, signature, hash, public_key) VALUES (1, 0, 0, 0, '', '', 0, '', '', '', '')",
+          ),
+        ).rejects.toThrow(/append-only/);
       } else {
-        for (const table of ['audit_events', 'audit_checkpoints', 'delivery_attempts', 'acknowledgements']) await expect(ledger.tamper(`TRUNCATE ${table} CASCADE`)).rejects.toThrow(/append-only/);
+        for (const table of ['audit_events', 'audit_checkpoints', 'delivery_attempts', 'acknowledgements'])
+          await expect(ledger.tamper(`TRUNCATE ${table} CASCADE`)).rejects.toThrow(/append-only/);
       }
       expect((await verify()).ok).toBe(true);
     });
@@ -221,7 +282,8 @@ for (const [name, open] of [
 
     it('catches everything deleted', async () => {
       await ledger.dropTriggers();
-      for (const table of ['audit_events', 'audit_checkpoints', 'acknowledgements', 'delivery_attempts', 'handovers', 'referrals']) await ledger.tamper(`DELETE FROM ${table}`);
+      for (const table of ['audit_events', 'audit_checkpoints', 'acknowledgements', 'delivery_attempts', 'handovers', 'referrals'])
+        await ledger.tamper(`DELETE FROM ${table}`);
       const report = await expectCaught('rolled_back');
       expect(report.events).toBe(0);
     });
@@ -243,8 +305,34 @@ for (const [name, open] of [
       const [c] = await ledger.rows('SELECT * FROM audit_checkpoints WHERE id = 1');
       const tree = await ledger.store.listAuditCheckpoints();
       await ledger.tamper('DELETE FROM audit_checkpoints');
-      const forged = signCheckpoint({ id: 1, fromSeq: 0, toSeq: Number(c!.to_seq), size: Number(c!.size), root: await rootNow(ledger.store, Number(c!.to_seq)), prev: GENESIS_HASH, at: tree[0]!.at }, generateKeyPairSync('ed25519').privateKey);
-      await ledger.tamper('INSERT INTO audit_checkpoints (id, from_seq, to_seq, size, root, prev, at, key_id, signature, hash, public_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [forged.id, forged.fromSeq, forged.toSeq, forged.size, forged.root, forged.prev, forged.at, forged.keyId, forged.signature, forged.hash, forged.publicKey]);
+      const forged = signCheckpoint(
+        {
+          id: 1,
+          fromSeq: 0,
+          toSeq: Number(c!.to_seq),
+          size: Number(c!.size),
+          root: await rootNow(ledger.store, Number(c!.to_seq)),
+          prev: GENESIS_HASH,
+          at: tree[0]!.at,
+        },
+        generateKeyPairSync('ed25519').privateKey,
+      );
+      await ledger.tamper(
+        'INSERT INTO audit_checkpoints (id, from_seq, to_seq, size, root, prev, at, key_id, signature, hash, public_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [
+          forged.id,
+          forged.fromSeq,
+          forged.toSeq,
+          forged.size,
+          forged.root,
+          forged.prev,
+          forged.at,
+          forged.keyId,
+          forged.signature,
+          forged.hash,
+          forged.publicKey,
+        ],
+      );
       report = await expectCaught('checkpoint_invalid', 'checkpoint_file_mismatch');
       expect(report.problems.map((p) => p.problem)).not.toContain('checkpoint_mismatch');
     });
@@ -269,13 +357,18 @@ for (const [name, open] of [
       await ledger.tamper(`UPDATE referrals SET classification = '{"category":"other"}' WHERE report_id = 'R-0'`);
       await ledger.tamper("UPDATE referrals SET report_id = 'R-9' WHERE report_id = 'R-1'");
       const report = await expectCaught('row_mismatch');
-      expect(report.problems.map((p) => p.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/^classification differs/), expect.stringMatching(/^reportId is "R-9", intake recorded "R-1"/)]));
+      expect(report.problems.map((p) => p.detail)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^classification differs/), expect.stringMatching(/^reportId is "R-9", intake recorded "R-1"/)]),
+      );
     });
 
     it('catches a deleted attempt row and an invented one', async () => {
       await ledger.dropTriggers();
       await ledger.tamper('DELETE FROM delivery_attempts WHERE id = (SELECT MIN(id) FROM delivery_attempts)');
-      await ledger.tamper("INSERT INTO delivery_attempts (handover_id, attempt_no, destination, claim_token, started_at, outcome) VALUES (?, 9, 'police', 't', 1, 'delivered')", [handovers[0]]);
+      await ledger.tamper(
+        "INSERT INTO delivery_attempts (handover_id, attempt_no, destination, claim_token, started_at, outcome) VALUES (?, 9, 'police', 't', 1, 'delivered')",
+        [handovers[0]],
+      );
       const report = await expectCaught('record_mismatch');
       expect(report.problems.map((p) => p.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/the row is gone/), 'row has no event in any trail']));
     });
@@ -297,7 +390,9 @@ async function rootNow(store: SqlStore, toSeq: number): Promise<string> {
   const tree = new MerkleRootBuilder();
   const events = [];
   for (const h of await store.listHandovers({ limit: 1000 })) events.push(...(await store.listAuditEvents(h.id)));
-  const unattached = (await (store as unknown as { db: SqlDriver }).db.all('SELECT seq, chain, chain_seq, hash FROM audit_events WHERE handover_id IS NULL')).map((r) => ({ seq: Number(r.seq), chain: r.chain as string, chainSeq: Number(r.chain_seq), hash: String(r.hash) }));
+  const unattached = (
+    await (store as unknown as { db: SqlDriver }).db.all('SELECT seq, chain, chain_seq, hash FROM audit_events WHERE handover_id IS NULL')
+  ).map((r) => ({ seq: Number(r.seq), chain: r.chain as string, chainSeq: Number(r.chain_seq), hash: String(r.hash) }));
   for (const e of [...events, ...unattached].filter((e) => e.seq <= toSeq).sort((a, b) => a.seq - b.seq)) tree.addEntry(checkpointEntry(e));
   return tree.root();
 }

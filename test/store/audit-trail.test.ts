@@ -37,13 +37,35 @@ function writeLegacyLedger(file: string): { handoverId: string; events: number }
   const referralId = randomUUID();
   const handoverId = randomUUID();
   db.prepare("INSERT INTO referrals VALUES (?, 'R-old', 'h', '{}', NULL, 1, 'key:old')").run(referralId);
-  db.prepare("INSERT INTO handovers (id, referral_id, position, url, state, destination, created_at, updated_at) VALUES (?, ?, 0, 'https://old.example/', 'delivered', 'police', 1, 3)").run(handoverId, referralId);
-  db.prepare("INSERT INTO delivery_attempts (handover_id, attempt_no, destination, claim_token, started_at, outcome) VALUES (?, 1, 'police', 't', 2, 'delivered')").run(handoverId);
+  db.prepare(
+    "INSERT INTO handovers (id, referral_id, position, url, state, destination, created_at, updated_at) VALUES (?, ?, 0, 'https://old.example/', 'delivered', 'police', 1, 3)",
+  ).run(handoverId, referralId);
+  db.prepare(
+    "INSERT INTO delivery_attempts (handover_id, attempt_no, destination, claim_token, started_at, outcome) VALUES (?, 1, 'police', 't', 2, 'delivered')",
+  ).run(handoverId);
   let prev = GENESIS_HASH;
-  const transitions: [string | null, string][] = [[null, 'locating'], ['locating', 'routed'], ['routed', 'delivering'], ['delivering', 'delivered']];
+  const transitions: [string | null, string][] = [
+    [null, 'locating'],
+    ['locating', 'routed'],
+    ['routed', 'delivering'],
+    ['delivering', 'delivered'],
+  ];
   transitions.forEach(([from, to], i) => {
-    const e = sealAuditEvent(prev, { seq: i + 1, handoverId, referralId, at: i + 1, actor: 'system:old', kind: 'transition', fromState: from, toState: to, reason: null, data: null });
-    db.prepare('INSERT INTO audit_events (seq, handover_id, referral_id, at, actor, kind, from_state, to_state, reason, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)').run(e.seq, handoverId, referralId, e.at, e.actor, e.kind, e.fromState, e.toState, e.reason, e.prevHash, e.hash);
+    const e = sealAuditEvent(prev, {
+      seq: i + 1,
+      handoverId,
+      referralId,
+      at: i + 1,
+      actor: 'system:old',
+      kind: 'transition',
+      fromState: from,
+      toState: to,
+      reason: null,
+      data: null,
+    });
+    db.prepare(
+      'INSERT INTO audit_events (seq, handover_id, referral_id, at, actor, kind, from_state, to_state, reason, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)',
+    ).run(e.seq, handoverId, referralId, e.at, e.actor, e.kind, e.fromState, e.toState, e.reason, e.prevHash, e.hash);
     prev = e.hash;
   });
   db.prepare('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1').run(transitions.length, prev);
@@ -95,7 +117,8 @@ async function writeAndVerifyConcurrently(writer: SqlStore, verifier: SqlStore) 
   const writers = Array.from({ length: 4 }, async (_, w) => {
     for (let i = 0; i < 15; i++) {
       const { handovers } = await writer.createReferral(newReferral(`R-${w}-${i}`), 'key:analyst', 1_000 + i);
-      for (const h of handovers) await writer.transition(h.id, { to: 'routed', actor: 'system:locate', reason: 'BE', set: { destination: 'police' }, now: 2_000 + i });
+      for (const h of handovers)
+        await writer.transition(h.id, { to: 'routed', actor: 'system:locate', reason: 'BE', set: { destination: 'police' }, now: 2_000 + i });
       if (i % 5 === 0) await runAuditCheckpoint(writer, { privateKey, checkpointFile, now: 3_000 + i });
     }
   });

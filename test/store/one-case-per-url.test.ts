@@ -19,7 +19,14 @@ import { dropSchema, newSchemaName, TEST_POSTGRES_URL } from '../support/postgre
 const classification = { category: 'baseline', ageGroup: 'unknown' } as const;
 
 function referral(reportId: string, urls: string[]): NewReferral {
-  return { id: randomUUID(), reportId, bodyHash: `hash-${reportId}`, classification, reportedAt: null, urls: urls.map((url) => ({ handoverId: randomUUID(), url, contentType: null })) };
+  return {
+    id: randomUUID(),
+    reportId,
+    bodyHash: `hash-${reportId}`,
+    classification,
+    reportedAt: null,
+    urls: urls.map((url) => ({ handoverId: randomUUID(), url, contentType: null })),
+  };
 }
 
 /** The checked transitions that bring a new handover (in `locating`) to each state. */
@@ -47,7 +54,10 @@ const harnesses: [string, () => Promise<{ driver: SqlDriver; cleanup: () => Prom
     'PostgreSQL',
     async () => {
       const schema = newSchemaName();
-      return { driver: new PostgresDriver({ connectionString: TEST_POSTGRES_URL, poolSize: 8, statementTimeoutMs: 10_000, schema }), cleanup: () => dropSchema(schema) };
+      return {
+        driver: new PostgresDriver({ connectionString: TEST_POSTGRES_URL, poolSize: 8, statementTimeoutMs: 10_000, schema }),
+        cleanup: () => dropSchema(schema),
+      };
     },
   ],
 ];
@@ -75,12 +85,22 @@ for (const [name, makeHarness] of harnesses) {
 
     async function bring(id: string, state: Exclude<HandoverState, 'duplicate'>): Promise<void> {
       for (const to of PATHS[state]) {
-        await store.transition(id, { to, actor: 'system:test', reason: 'test', set: to === 'routed' ? { destination: 'police', country: 'BE' } : {}, now: ++now });
+        await store.transition(id, {
+          to,
+          actor: 'system:test',
+          reason: 'test',
+          set: to === 'routed' ? { destination: 'police', country: 'BE' } : {},
+          now: ++now,
+        });
       }
     }
 
     it('records the same URL twice in one referral as one case and a duplicate of it', async () => {
-      const [first, second, other] = await refer('R-within', ['https://gallery.example/g?p=1', 'HTTPS://Gallery.EXAMPLE/g?p=1#top', 'https://gallery.example/g?p=2']);
+      const [first, second, other] = await refer('R-within', [
+        'https://gallery.example/g?p=1',
+        'HTTPS://Gallery.EXAMPLE/g?p=1#top',
+        'https://gallery.example/g?p=2',
+      ]);
       expect(first).toMatchObject({ state: 'locating', duplicateOf: null, position: 0 });
       expect(second).toMatchObject({ state: 'duplicate', duplicateOf: first!.id, position: 1 });
       expect(other).toMatchObject({ state: 'locating', duplicateOf: null });
@@ -94,7 +114,12 @@ for (const [name, makeHarness] of harnesses) {
         expect(dup).toMatchObject({ state: 'duplicate', duplicateOf: first!.id, reappearanceOf: null });
         // Audit events on both sides, and the links from the carrying handover.
         expect(await store.listAuditEvents(dup!.id)).toMatchObject([{ kind: 'intake', toState: 'duplicate', data: { duplicateOf: first!.id } }]);
-        expect((await store.listAuditEvents(first!.id)).at(-1)).toMatchObject({ kind: 'duplicate_received', fromState: state, toState: state, data: { duplicateId: dup!.id, reportId: 'R-again' } });
+        expect((await store.listAuditEvents(first!.id)).at(-1)).toMatchObject({
+          kind: 'duplicate_received',
+          fromState: state,
+          toState: state,
+          data: { duplicateId: dup!.id, reportId: 'R-again' },
+        });
         expect((await store.listUrlLinks(first!.id)).duplicates.map((h) => h.id)).toEqual([dup!.id]);
         expect((await store.getHandover(first!.id))!.state).toBe(state);
       });
@@ -117,14 +142,22 @@ for (const [name, makeHarness] of harnesses) {
     it('answers the same report again with the same entries, not with new duplicates', async () => {
       const input = referral('R-idem', ['https://host.example/a', 'https://host.example/a']);
       const first = await store.createReferral(input, 'key:analyst', 10);
-      const again = await store.createReferral({ ...input, id: randomUUID(), urls: input.urls.map((u) => ({ ...u, handoverId: randomUUID() })) }, 'key:analyst', 20);
+      const again = await store.createReferral(
+        { ...input, id: randomUUID(), urls: input.urls.map((u) => ({ ...u, handoverId: randomUUID() })) },
+        'key:analyst',
+        20,
+      );
       expect(again.created).toBe(false);
       expect(again.handovers.map((h) => [h.id, h.state, h.duplicateOf])).toEqual(first.handovers.map((h) => [h.id, h.state, h.duplicateOf]));
       expect(await store.listHandovers({ limit: 10 })).toHaveLength(2);
     });
 
     it('makes one case of one URL referred by many reports at the same moment', async () => {
-      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.createReferral(referral(`R-race-${i}`, ['https://race.example/x', `https://race.example/own-${i}`]), 'key:analyst', 50)));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          store.createReferral(referral(`R-race-${i}`, ['https://race.example/x', `https://race.example/own-${i}`]), 'key:analyst', 50),
+        ),
+      );
       const shared = results.map((r) => r.handovers[0]!);
       const cases = shared.filter((h) => h.state === 'locating');
       expect(cases).toHaveLength(1);
@@ -148,10 +181,18 @@ for (const [name, makeHarness] of harnesses) {
     it('splits a duplicate into its own case, with the reason on both sides', async () => {
       const [first] = await refer('R-1', ['https://host.example/item']);
       const [dup] = await refer('R-2', ['https://host.example/item']);
-      await expect(store.transition(dup!.id, { to: 'locating', actor: 'key:sup', reason: 'x', now: ++now })).rejects.toMatchObject({ code: 'invalid_transition' });
+      await expect(store.transition(dup!.id, { to: 'locating', actor: 'key:sup', reason: 'x', now: ++now })).rejects.toMatchObject({
+        code: 'invalid_transition',
+      });
       const split = await store.splitDuplicate(dup!.id, { actor: 'key:sup', reason: 'different content at one address', now: 500 });
       expect(split).toMatchObject({ state: 'locating', splitAt: 500, duplicateOf: first!.id });
-      expect((await store.listAuditEvents(dup!.id)).at(-1)).toMatchObject({ kind: 'split', fromState: 'duplicate', toState: 'locating', actor: 'key:sup', reason: 'different content at one address' });
+      expect((await store.listAuditEvents(dup!.id)).at(-1)).toMatchObject({
+        kind: 'split',
+        fromState: 'duplicate',
+        toState: 'locating',
+        actor: 'key:sup',
+        reason: 'different content at one address',
+      });
       expect((await store.listAuditEvents(first!.id)).at(-1)).toMatchObject({ kind: 'duplicate_split', data: { splitId: dup!.id } });
       // The first case still carries the URL.
       expect((await refer('R-3', ['https://host.example/item']))[0]).toMatchObject({ state: 'duplicate', duplicateOf: first!.id });
@@ -167,7 +208,11 @@ for (const [name, makeHarness] of harnesses) {
       const [first] = await refer('R-1', ['https://host.example/item']);
       await bring(first!.id, 'failed');
       const [second] = await refer('R-2', ['https://host.example/item']);
-      await expect(store.transition(first!.id, { to: 'routed', actor: 'key:sup', reason: 'retry', now: ++now })).rejects.toMatchObject({ code: 'url_already_live', status: 409, details: { handoverId: second!.id } });
+      await expect(store.transition(first!.id, { to: 'routed', actor: 'key:sup', reason: 'retry', now: ++now })).rejects.toMatchObject({
+        code: 'url_already_live',
+        status: 409,
+        details: { handoverId: second!.id },
+      });
       expect((await store.getHandover(first!.id))!.state).toBe('failed');
       // Once the newer case is over, the failed one may go again and carries the URL.
       await store.transition(second!.id, { to: 'needs_review', actor: 'system:test', reason: null, now: ++now });

@@ -34,7 +34,9 @@ const dialects: [string, () => Promise<SqlStore[]>][] = [
     'PostgreSQL',
     async () => {
       const schema = newSchemaName();
-      const stores = [0, 1].map(() => new SqlStore(new PostgresDriver({ connectionString: TEST_POSTGRES_URL, poolSize: 4, statementTimeoutMs: 10_000, schema })));
+      const stores = [0, 1].map(
+        () => new SqlStore(new PostgresDriver({ connectionString: TEST_POSTGRES_URL, poolSize: 4, statementTimeoutMs: 10_000, schema })),
+      );
       cleanups.push(async () => {
         for (const s of stores) await s.close();
         await dropSchema(schema);

@@ -32,17 +32,25 @@ interface SchemaFacts {
 }
 
 async function sqliteFacts(db: SqlRunner): Promise<SchemaFacts> {
-  const tables = (await db.all<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"));
+  const tables = await db.all<{ name: string; sql: string }>(
+    "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  );
   const facts: SchemaFacts = { tables: [], columns: [], indexes: [], keys: [], checks: [] };
   for (const { name: table, sql } of tables) {
     facts.tables.push(table);
     const columns = await db.all<{ name: string; notnull: number; pk: number }>('SELECT name, "notnull", pk FROM pragma_table_info(?)', [table]);
     for (const c of columns) facts.columns.push(`${table}.${c.name}${c.notnull || c.pk ? ' not null' : ''}`);
-    const pk = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+    const pk = columns
+      .filter((c) => c.pk > 0)
+      .sort((a, b) => a.pk - b.pk)
+      .map((c) => c.name);
     if (pk.length > 0) facts.keys.push(`${table} primary key (${pk.join(', ')})`);
     const checks = (sql.match(/\bCHECK\s*\(/gi) ?? []).length;
     if (checks > 0) facts.checks.push(`${table}: ${checks} check`);
-    const indexes = await db.all<{ name: string; unique: number; origin: string; partial: number }>('SELECT name, "unique", origin, partial FROM pragma_index_list(?)', [table]);
+    const indexes = await db.all<{ name: string; unique: number; origin: string; partial: number }>(
+      'SELECT name, "unique", origin, partial FROM pragma_index_list(?)',
+      [table],
+    );
     for (const index of indexes) {
       if (index.origin === 'pk') continue;
       const keyColumns = await db.all<{ name: string | null }>('SELECT name FROM pragma_index_info(?) ORDER BY seqno', [index.name]);
@@ -56,7 +64,9 @@ async function sqliteFacts(db: SqlRunner): Promise<SchemaFacts> {
 
 async function postgresFacts(db: SqlRunner): Promise<SchemaFacts> {
   const facts: SchemaFacts = { tables: [], columns: [], indexes: [], keys: [], checks: [] };
-  const tables = await db.all<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'");
+  const tables = await db.all<{ table_name: string }>(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+  );
   facts.tables = tables.map((t) => t.table_name);
   const columns = await db.all<{ table_name: string; column_name: string; is_nullable: string }>(
     'SELECT table_name, column_name, is_nullable FROM information_schema.columns WHERE table_schema = current_schema()',
@@ -84,12 +94,19 @@ async function postgresFacts(db: SqlRunner): Promise<SchemaFacts> {
       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
      WHERE t.relnamespace = current_schema()::regnamespace
        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.contype IN ('p', 'u'))`);
-  for (const index of indexes) facts.indexes.push(`${index.name} on ${index.table_name} (${index.cols})${index.unique ? ' unique' : ''}${index.partial ? ' partial' : ''}`);
+  for (const index of indexes)
+    facts.indexes.push(`${index.name} on ${index.table_name} (${index.cols})${index.unique ? ' unique' : ''}${index.partial ? ' partial' : ''}`);
   return sortAll(facts);
 }
 
 function sortAll(facts: SchemaFacts): SchemaFacts {
-  return { tables: [...facts.tables].sort(), columns: [...facts.columns].sort(), indexes: [...facts.indexes].sort(), keys: [...facts.keys].sort(), checks: [...facts.checks].sort() };
+  return {
+    tables: [...facts.tables].sort(),
+    columns: [...facts.columns].sort(),
+    indexes: [...facts.indexes].sort(),
+    keys: [...facts.keys].sort(),
+    checks: [...facts.checks].sort(),
+  };
 }
 
 /** What one side has and the other has not, minus the intended differences. */
@@ -133,7 +150,14 @@ describe('the two dialects’ schemas', () => {
   });
 
   it('every intended difference still exists (the list does not outlive its reason)', () => {
-    const all = new Set([...Object.values(facts.sqlite).flat().map((f) => `sqlite: ${f}`), ...Object.values(facts.postgres).flat().map((f) => `postgres: ${f}`)]);
+    const all = new Set([
+      ...Object.values(facts.sqlite)
+        .flat()
+        .map((f) => `sqlite: ${f}`),
+      ...Object.values(facts.postgres)
+        .flat()
+        .map((f) => `postgres: ${f}`),
+    ]);
     expect(Object.keys(INTENDED_DIFFERENCES).filter((d) => !all.has(d))).toEqual([]);
   });
 

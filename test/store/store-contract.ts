@@ -77,7 +77,10 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       const again = await store.createReferral(newReferral('R-2'), 'key:alice', 200);
       expect(again.created).toBe(false);
       expect(again.handovers.map((h) => h.id)).toEqual(first.handovers.map((h) => h.id));
-      await expect(store.createReferral(newReferral('R-2', undefined, 'other-hash'), 'key:alice', 300)).rejects.toMatchObject({ code: 'referral_conflict', status: 409 });
+      await expect(store.createReferral(newReferral('R-2', undefined, 'other-hash'), 'key:alice', 300)).rejects.toMatchObject({
+        code: 'referral_conflict',
+        status: 409,
+      });
     });
 
     it('creates one referral when identical requests race', async () => {
@@ -104,7 +107,9 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 
     it('refuses when the handover is no longer in the expected state', async () => {
       const h = await routedHandover();
-      await expect(store.transition(h.id, { to: 'cancelled', actor: 'x', reason: null, expectState: 'failed', now: 30 })).rejects.toMatchObject({ code: 'invalid_transition' });
+      await expect(store.transition(h.id, { to: 'cancelled', actor: 'x', reason: null, expectState: 'failed', now: 30 })).rejects.toMatchObject({
+        code: 'invalid_transition',
+      });
     });
 
     it('reports an unknown handover as not found', async () => {
@@ -113,9 +118,23 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 
     it('stores every patchable field and reads it back', async () => {
       const { handovers } = await store.createReferral(newReferral('R-patch', ['https://x.example/R-patch']), 'key:test', 10);
-      const text = new Set(['destination', 'country', 'targetHotline', 'assignedCountry', 'leaseToken', 'reference', 'secondaryReference', 'outcome', 'failureReason', 'iccamAssignment']);
+      const text = new Set([
+        'destination',
+        'country',
+        'targetHotline',
+        'assignedCountry',
+        'leaseToken',
+        'reference',
+        'secondaryReference',
+        'outcome',
+        'failureReason',
+        'iccamAssignment',
+      ]);
       const patch = Object.fromEntries(
-        PATCHABLE_HANDOVER_FIELDS.map((field, i) => [field, field === 'destination' ? 'police' : text.has(field) ? `${field}-value` : field === 'evidence' || field === 'decision' ? { field } : 1_000 + i]),
+        PATCHABLE_HANDOVER_FIELDS.map((field, i) => [
+          field,
+          field === 'destination' ? 'police' : text.has(field) ? `${field}-value` : field === 'evidence' || field === 'decision' ? { field } : 1_000 + i,
+        ]),
       ) as unknown as HandoverPatch;
       const written = await store.annotate(handovers[0]!.id, { actor: 'system:test', kind: 'note', reason: null, set: patch, now: 20 });
       expect(written).toMatchObject(patch);
@@ -161,10 +180,26 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
     it('fences a completion from a worker whose lease was taken over', async () => {
       const h = await routedHandover();
       await store.claimDue({ destination: 'police', now: 100, limit: 1, leaseMs: 50, token: 'old', actor: 'w1' });
-      await store.transition(h.id, { to: 'routed', actor: 'system:reaper', reason: 'lease expired', expectState: 'delivering', set: { leaseToken: null }, now: 200 });
+      await store.transition(h.id, {
+        to: 'routed',
+        actor: 'system:reaper',
+        reason: 'lease expired',
+        expectState: 'delivering',
+        set: { leaseToken: null },
+        now: 200,
+      });
       await store.claimDue({ destination: 'police', now: 300, limit: 1, leaseMs: 50, token: 'new', actor: 'w2' });
-      await expect(store.transition(h.id, { to: 'delivered', actor: 'w1', reason: null, expectLeaseToken: 'old', now: 310 })).rejects.toMatchObject({ code: 'lease_lost' });
-      const done = await store.transition(h.id, { to: 'delivered', actor: 'w2', reason: null, expectLeaseToken: 'new', set: { reference: 'RCPT-1' }, now: 320 });
+      await expect(store.transition(h.id, { to: 'delivered', actor: 'w1', reason: null, expectLeaseToken: 'old', now: 310 })).rejects.toMatchObject({
+        code: 'lease_lost',
+      });
+      const done = await store.transition(h.id, {
+        to: 'delivered',
+        actor: 'w2',
+        reason: null,
+        expectLeaseToken: 'new',
+        set: { reference: 'RCPT-1' },
+        now: 320,
+      });
       expect(done).toMatchObject({ state: 'delivered', reference: 'RCPT-1' });
     });
 
@@ -188,8 +223,33 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 
     it('records attempts and acknowledgements for the detail view', async () => {
       const h = await routedHandover();
-      await store.recordAttempt({ handoverId: h.id, attemptNo: 1, destination: 'police', claimToken: 't', startedAt: 1, finishedAt: 2, durationMs: 1, outcome: 'retry', statusCode: 503, errorClass: 'http_5xx', requestHash: 'abc', responseDigest: null, detail: null });
-      await store.recordAck({ handoverId: h.id, destination: 'police', source: 'poll', status: 'registered', reference: 'C-1', reason: null, applied: true, note: null, webhookId: null, receivedAt: 3 });
+      await store.recordAttempt({
+        handoverId: h.id,
+        attemptNo: 1,
+        destination: 'police',
+        claimToken: 't',
+        startedAt: 1,
+        finishedAt: 2,
+        durationMs: 1,
+        outcome: 'retry',
+        statusCode: 503,
+        errorClass: 'http_5xx',
+        requestHash: 'abc',
+        responseDigest: null,
+        detail: null,
+      });
+      await store.recordAck({
+        handoverId: h.id,
+        destination: 'police',
+        source: 'poll',
+        status: 'registered',
+        reference: 'C-1',
+        reason: null,
+        applied: true,
+        note: null,
+        webhookId: null,
+        receivedAt: 3,
+      });
       expect(await store.listAttempts(h.id)).toMatchObject([{ attemptNo: 1, statusCode: 503, requestHash: 'abc' }]);
       expect(await store.listAcks(h.id)).toMatchObject([{ status: 'registered', applied: true }]);
     });
@@ -197,20 +257,61 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
     it('records an acknowledgement with the transition it brought, after its event, or not at all', async () => {
       const h = await routedHandover('R-ack-tx');
       await store.claimDue({ destination: 'police', now: 30, limit: 1, leaseMs: 1_000, token: 't1', actor: 'system:test' });
-      await store.transition(h.id, { to: 'delivered', actor: 'system:test', reason: null, expectLeaseToken: 't1', set: { leaseToken: null, leaseExpiresAt: null, deliveredAt: 40 }, now: 40 });
-      const ack = { destination: 'police', source: 'poll', status: 'accepted', reference: 'P-9', reason: null, applied: true, note: null, webhookId: null, receivedAt: 50 } as const;
+      await store.transition(h.id, {
+        to: 'delivered',
+        actor: 'system:test',
+        reason: null,
+        expectLeaseToken: 't1',
+        set: { leaseToken: null, leaseExpiresAt: null, deliveredAt: 40 },
+        now: 40,
+      });
+      const ack = {
+        destination: 'police',
+        source: 'poll',
+        status: 'accepted',
+        reference: 'P-9',
+        reason: null,
+        applied: true,
+        note: null,
+        webhookId: null,
+        receivedAt: 50,
+      } as const;
       // Refused (not in the expected state): neither the change nor the acknowledgement is kept.
-      await expect(store.transition(h.id, { to: 'acknowledged', actor: 'system:ack', reason: null, expectState: 'acknowledged', set: { acknowledgedAt: 50 }, ack, now: 50 })).rejects.toMatchObject({
+      await expect(
+        store.transition(h.id, {
+          to: 'acknowledged',
+          actor: 'system:ack',
+          reason: null,
+          expectState: 'acknowledged',
+          set: { acknowledgedAt: 50 },
+          ack,
+          now: 50,
+        }),
+      ).rejects.toMatchObject({
         code: 'invalid_transition',
       });
       expect(await store.listAcks(h.id)).toEqual([]);
-      const after = await store.transition(h.id, { to: 'acknowledged', actor: 'system:ack', reason: 'took it', expectState: 'delivered', set: { acknowledgedAt: 50 }, ack, now: 50 });
+      const after = await store.transition(h.id, {
+        to: 'acknowledged',
+        actor: 'system:ack',
+        reason: 'took it',
+        expectState: 'delivered',
+        set: { acknowledgedAt: 50 },
+        ack,
+        now: 50,
+      });
       expect(after.state).toBe('acknowledged');
       expect(await store.listAcks(h.id)).toMatchObject([{ handoverId: h.id, status: 'accepted', reference: 'P-9', applied: true, receivedAt: 50 }]);
       const events = await store.listAuditEvents(h.id);
       expect(events.slice(-2)).toMatchObject([
         { kind: 'transition', fromState: 'delivered', toState: 'acknowledged' },
-        { kind: 'acknowledgement', actor: 'system:ack-poll', fromState: 'acknowledged', toState: 'acknowledged', data: { acknowledgement: { handoverId: h.id, status: 'accepted' } } },
+        {
+          kind: 'acknowledgement',
+          actor: 'system:ack-poll',
+          fromState: 'acknowledged',
+          toState: 'acknowledged',
+          data: { acknowledgement: { handoverId: h.id, status: 'accepted' } },
+        },
       ]);
       expect(events.at(-1)!.row).toEqual(events.at(-2)!.row);
       expect(await store.verifyAudit()).toMatchObject({ ok: true });
@@ -254,7 +355,21 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
     it('summarises each destination: last success, last failure with its class, recent counts', async () => {
       const h = await routedHandover('R-health');
       const attempt = (attemptNo: number, destination: 'police' | 'inhope', startedAt: number, outcome: string, errorClass: string | null) =>
-        store.recordAttempt({ handoverId: h.id, attemptNo, destination, claimToken: 't', startedAt, finishedAt: startedAt + 5, durationMs: 5, outcome, statusCode: null, errorClass, requestHash: null, responseDigest: null, detail: null });
+        store.recordAttempt({
+          handoverId: h.id,
+          attemptNo,
+          destination,
+          claimToken: 't',
+          startedAt,
+          finishedAt: startedAt + 5,
+          durationMs: 5,
+          outcome,
+          statusCode: null,
+          errorClass,
+          requestHash: null,
+          responseDigest: null,
+          detail: null,
+        });
       await attempt(1, 'police', 100, 'retry', 'timeout');
       await attempt(2, 'police', 200, 'delivered', null);
       await attempt(3, 'police', 300, 'retry', 'http_5xx');
@@ -298,14 +413,18 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
     it('refuses to edit audit events, and the chain exposes an edit made around that', async () => {
       const h = await routedHandover();
       await expect(harness.tamper("UPDATE audit_events SET reason = 'x'")).rejects.toThrow(/append-only/);
-      await harness.tamper(harness.driver.dialect === 'sqlite' ? 'DROP TRIGGER audit_events_no_update' : 'ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change');
+      await harness.tamper(
+        harness.driver.dialect === 'sqlite' ? 'DROP TRIGGER audit_events_no_update' : 'ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change',
+      );
       await harness.tamper("UPDATE audit_events SET actor = 'key:mallory' WHERE handover_id = ? AND to_state = 'routed'", [h.id]);
       expect(await store.verifyAudit()).toMatchObject({ ok: false, problem: 'hash_mismatch' });
     });
 
     it('exposes a removed audit event', async () => {
       await routedHandover();
-      await harness.tamper(harness.driver.dialect === 'sqlite' ? 'DROP TRIGGER audit_events_no_delete' : 'ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change');
+      await harness.tamper(
+        harness.driver.dialect === 'sqlite' ? 'DROP TRIGGER audit_events_no_delete' : 'ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change',
+      );
       await harness.tamper('DELETE FROM audit_events WHERE seq = 1');
       expect(await store.verifyAudit()).toMatchObject({ ok: false, problem: 'sequence_gap' });
     });

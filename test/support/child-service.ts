@@ -116,7 +116,9 @@ export async function startChildService(env: Record<string, string>, options: { 
       };
       const timer = setTimeout(() => {
         waiters.delete(waiter);
-        reject(new Error(`no matching log line within ${timeoutMs} ms${exit !== null ? ` (child exited: ${exit})` : ''}; other output:\n${otherOutput.join('\n')}`));
+        reject(
+          new Error(`no matching log line within ${timeoutMs} ms${exit !== null ? ` (child exited: ${exit})` : ''}; other output:\n${otherOutput.join('\n')}`),
+        );
       }, timeoutMs);
       waiters.add(waiter);
       void exited.then(() => {

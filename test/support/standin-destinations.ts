@@ -28,7 +28,11 @@ export interface StandinDestinations {
 
 export async function startStandinDestinations(
   clock: ManualClock,
-  options: { police?: Omit<PoliceStandinOptions, 'token' | 'now'>; iccam?: Omit<IccamStandinOptions, 'username' | 'password' | 'now'>; timeoutMs?: number } = {},
+  options: {
+    police?: Omit<PoliceStandinOptions, 'token' | 'now'>;
+    iccam?: Omit<IccamStandinOptions, 'username' | 'password' | 'now'>;
+    timeoutMs?: number;
+  } = {},
 ): Promise<StandinDestinations> {
   const now = () => clock.now();
   const police = await startPoliceStandin({ token: 'police-token', now, ...options.police });

@@ -87,7 +87,15 @@ export async function createTestService(env: Record<string, string> = {}, overri
     dir,
     recompose: async (more) => {
       const { ctx } = svc.parts;
-      svc.parts = await compose(config, { ...base, store: ctx.store, processId: ctx.processId, newId: ctx.newId, wakeups: ctx.wakeups, policy: ctx.policy, ...more });
+      svc.parts = await compose(config, {
+        ...base,
+        store: ctx.store,
+        processId: ctx.processId,
+        newId: ctx.newId,
+        wakeups: ctx.wakeups,
+        policy: ctx.policy,
+        ...more,
+      });
       svc.ctx = svc.parts.ctx;
       return svc.parts;
     },

@@ -65,7 +65,9 @@ async function dispatch(s: IccamStandinControl, method: string, path: string, b:
       await s.clearFaults();
       return { ok: true };
     case 'POST /__standin/chaos': {
-      const only = Array.isArray(b.only) ? (b.only as Record<string, unknown>[]).map((m) => ({ method: m.method as string | undefined, path: fromWire(m.path) })) : undefined;
+      const only = Array.isArray(b.only)
+        ? (b.only as Record<string, unknown>[]).map((m) => ({ method: m.method as string | undefined, path: fromWire(m.path) }))
+        : undefined;
       await s.setChaos({ ...(b as unknown as IccamChaos), only });
       return { ok: true };
     }

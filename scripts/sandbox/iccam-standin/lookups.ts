@@ -33,9 +33,7 @@ export const ACTION_TYPE_IDS: Record<IccamActionName, number> = {
 };
 
 /** Region codes Intl knows that are not current countries (deprecated, groupings, private use). */
-const NOT_COUNTRIES = new Set(
-  'AC AN BU CP CQ CS DD DG DY EA EU EZ FX HV IC NH QO RH SU TA TP UK UN VD XA XB YD YU ZR ZZ'.split(' '),
-);
+const NOT_COUNTRIES = new Set('AC AN BU CP CQ CS DD DG DY EA EU EZ FX HV IC NH QO RH SU TA TP UK UN VD XA XB YD YU ZR ZZ'.split(' '));
 
 function countries(): IccamLookupEntry[] {
   const names = new Intl.DisplayNames(['en'], { type: 'region' });

@@ -514,7 +514,8 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
       await server.close();
     },
   };
-  const control = options.controlPort === undefined ? null : await startControlServer(standin, { host: options.host ?? '127.0.0.1', port: options.controlPort });
+  const control =
+    options.controlPort === undefined ? null : await startControlServer(standin, { host: options.host ?? '127.0.0.1', port: options.controlPort });
   if (control) standin.controlUrl = control.url;
   return standin;
 }
@@ -522,4 +523,3 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
 function asRecord(value: unknown): Record<string, unknown> | null {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
-

@@ -100,7 +100,9 @@ function printReport(
   out(`checkpoint file: ${info.checkpointFile}${info.fileFound ? '' : ' (not found)'}`);
   out(`checkpoints: ${report.checkpoints.length}`);
   for (const c of report.checkpoints) {
-    out(`  #${c.id}  ${new Date(c.at).toISOString()}  events ${c.fromSeq + 1}..${c.toSeq} (${c.size})  root ${c.root.slice(0, 16)}…  hash ${c.hash.slice(0, 16)}…`);
+    out(
+      `  #${c.id}  ${new Date(c.at).toISOString()}  events ${c.fromSeq + 1}..${c.toSeq} (${c.size})  root ${c.root.slice(0, 16)}…  hash ${c.hash.slice(0, 16)}…`,
+    );
   }
   out(`events: ${report.events} in ${report.chains} chains; ${report.unsealed} after the last checkpoint (protected by their chains only)`);
   out(`handovers: ${report.handovers} checked against their trails`);

@@ -38,7 +38,14 @@ function tableRow(row: Row): string[] {
   const countries = [...new Set(e.addresses.flatMap((a) => [a.geo.country, a.registry.country]).filter(Boolean))].join('/') || '-';
   const asn = first?.geo.asn ? `AS${first.geo.asn} ${first.geo.asOrganisation ?? ''}`.trim() : '-';
   const cdn = e.addresses.find((a) => a.cdn)?.cdn?.provider ?? '-';
-  return [row.url, first ? `${first.address}${more}` : `dns ${e.dns.outcome}`, countries, asn, cdn, `${describeDecision(row.decision)}  [${row.decision.rule}, ${row.decision.confidence.toFixed(2)}]`];
+  return [
+    row.url,
+    first ? `${first.address}${more}` : `dns ${e.dns.outcome}`,
+    countries,
+    asn,
+    cdn,
+    `${describeDecision(row.decision)}  [${row.decision.rule}, ${row.decision.confidence.toFixed(2)}]`,
+  ];
 }
 
 function printTable(rows: string[][]): void {
@@ -49,7 +56,12 @@ function printTable(rows: string[][]): void {
 }
 
 export async function locateCommand(config: Config, urls: string[], opts: LocateOptions): Promise<void> {
-  const fromFile = opts.file ? readFileSync(opts.file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')) : [];
+  const fromFile = opts.file
+    ? readFileSync(opts.file, 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'))
+    : [];
   const all = [...urls, ...fromFile];
   if (all.length === 0) {
     process.stderr.write('give at least one URL, or --file F\n');
@@ -63,7 +75,10 @@ export async function locateCommand(config: Config, urls: string[], opts: Locate
   // for it so its answers carry the network, as the long-running service's do.
   for (let waited = 0; !locator.readiness().asnLoaded && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
   const rows: Row[] = all.map((url) => ({ url }));
-  const bar = process.stderr.isTTY && rows.length > 1 ? new cliProgress.SingleBar({ stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+  const bar =
+    process.stderr.isTTY && rows.length > 1
+      ? new cliProgress.SingleBar({ stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic)
+      : null;
   bar?.start(rows.length, 0);
   try {
     await forEachConcurrently(rows, Number(opts.concurrency ?? 8), async (row) => {

@@ -44,7 +44,11 @@ export function formatReconciliationTable(results: readonly JobRunResult[]): str
   const rows = results.map((r) => [r.job, r.status, 'ms' in r ? `${r.ms}` : '-', describeReport(r)]);
   const header = ['job', 'status', 'ms', 'what it did'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 

@@ -27,7 +27,9 @@ export async function statusCommand(config: Config, handoverId: string | undefin
       }
       const audit = await store.listAuditEvents(handoverId);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ id: h.id, state: h.state, destination: h.destination, country: h.country, reference: h.reference, audit }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ id: h.id, state: h.state, destination: h.destination, country: h.country, reference: h.reference, audit }, null, 2)}\n`,
+        );
         return;
       }
       process.stdout.write(`handover ${h.id}: ${h.state}  destination ${h.destination ?? '-'}  country ${h.country ?? '-'}  reference ${h.reference ?? '-'}\n`);
@@ -37,9 +39,15 @@ export async function statusCommand(config: Config, handoverId: string | undefin
     const counts = await store.countByStateAndDestination();
     const oldest = await store.findHandovers({ states: OUTSTANDING_STATES, limit: 10 });
     const now = Date.now();
-    const inReview = (await store.findHandovers({ states: ['needs_review'], limit: REVIEW_LIST_LIMIT })).map((h) => ({ id: h.id, country: h.country, ...reviewView(h, now)! }));
+    const inReview = (await store.findHandovers({ states: ['needs_review'], limit: REVIEW_LIST_LIMIT })).map((h) => ({
+      id: h.id,
+      country: h.country,
+      ...reviewView(h, now)!,
+    }));
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ counts, oldestOutstanding: oldest.map((h) => ({ id: h.id, state: h.state, destination: h.destination, createdAt: iso(h.createdAt) })), needsReview: inReview }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ counts, oldestOutstanding: oldest.map((h) => ({ id: h.id, state: h.state, destination: h.destination, createdAt: iso(h.createdAt) })), needsReview: inReview }, null, 2)}\n`,
+      );
       return;
     }
     process.stdout.write('state          destination  count\n');
@@ -48,7 +56,8 @@ export async function statusCommand(config: Config, handoverId: string | undefin
     for (const h of oldest) process.stdout.write(`  ${h.id}  ${h.state.padEnd(13)} ${(h.destination ?? '-').padEnd(7)} since ${iso(h.createdAt)}\n`);
     process.stdout.write(`\nneeds review (oldest first${inReview.length === REVIEW_LIST_LIMIT ? `, first ${REVIEW_LIST_LIMIT}` : ''}):\n`);
     if (inReview.length === 0) process.stdout.write('  none\n');
-    for (const r of inReview) process.stdout.write(`  ${r.id}  ${formatAge(r.ageSeconds).padStart(7)}  ${(r.country ?? '-').padEnd(3)} ${r.reasons.join(', ') || '-'}\n`);
+    for (const r of inReview)
+      process.stdout.write(`  ${r.id}  ${formatAge(r.ageSeconds).padStart(7)}  ${(r.country ?? '-').padEnd(3)} ${r.reasons.join(', ') || '-'}\n`);
   } finally {
     await store.close();
   }

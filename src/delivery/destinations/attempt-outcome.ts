@@ -14,7 +14,15 @@ export function outcomeFromThrown(thrown: unknown, requestHash: string): NotDeli
   if (thrown instanceof TransportError) {
     return thrown.retryable
       ? { kind: 'retry', statusCode: null, errorClass: thrown.errorClass, retryAfterMs: null, requestHash, responseDigest: null, durationMs: thrown.durationMs }
-      : { kind: 'failed', statusCode: null, errorClass: thrown.errorClass, detail: thrown.message, requestHash, responseDigest: null, durationMs: thrown.durationMs };
+      : {
+          kind: 'failed',
+          statusCode: null,
+          errorClass: thrown.errorClass,
+          detail: thrown.message,
+          requestHash,
+          responseDigest: null,
+          durationMs: thrown.durationMs,
+        };
   }
   // Not expected; its message is not kept because it could carry request data.
   return { kind: 'retry', statusCode: null, errorClass: 'connection', retryAfterMs: null, requestHash, responseDigest: null, durationMs: 0 };
@@ -28,11 +36,27 @@ export function outcomeFromStatus(cls: Exclude<StatusClass, { kind: 'success' | 
 }
 
 export function failed(errorClass: DeliveryErrorClass, detail: string, exchange: HttpExchange, requestHash: string): NotDelivered {
-  return { kind: 'failed', errorClass, detail, statusCode: exchange.statusCode, requestHash, responseDigest: exchange.responseDigest, durationMs: exchange.durationMs };
+  return {
+    kind: 'failed',
+    errorClass,
+    detail,
+    statusCode: exchange.statusCode,
+    requestHash,
+    responseDigest: exchange.responseDigest,
+    durationMs: exchange.durationMs,
+  };
 }
 
 export function retry(errorClass: DeliveryErrorClass, exchange: HttpExchange, requestHash: string): NotDelivered {
-  return { kind: 'retry', errorClass, retryAfterMs: null, statusCode: exchange.statusCode, requestHash, responseDigest: exchange.responseDigest, durationMs: exchange.durationMs };
+  return {
+    kind: 'retry',
+    errorClass,
+    retryAfterMs: null,
+    statusCode: exchange.statusCode,
+    requestHash,
+    responseDigest: exchange.responseDigest,
+    durationMs: exchange.durationMs,
+  };
 }
 
 export function statusErrorFromThrown(thrown: unknown): StatusFetchError {
@@ -56,4 +80,3 @@ function failureDetail(errorClass: DeliveryErrorClass, statusCode: number): stri
   if (errorClass === 'redirect') return `the destination answered with a redirect (HTTP ${statusCode}); redirects are never followed`;
   return `the destination refused the request (HTTP ${statusCode})`;
 }
-

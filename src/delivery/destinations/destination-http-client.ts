@@ -60,11 +60,7 @@ export class DestinationHttpClient {
       passphrase: options.clientKeyPassphrase,
     };
     this.httpAgent = withConnectTimeout(new http.Agent({ keepAlive: true, maxSockets: 16 }), connectTimeoutMs, 'connect');
-    this.httpsAgent = withConnectTimeout(
-      new https.Agent({ keepAlive: true, maxSockets: 16, ...dropUndefined(tls) }),
-      connectTimeoutMs,
-      'secureConnect',
-    );
+    this.httpsAgent = withConnectTimeout(new https.Agent({ keepAlive: true, maxSockets: 16, ...dropUndefined(tls) }), connectTimeoutMs, 'secureConnect');
     this.axios = axios.create({
       baseURL: options.baseUrl.replace(/\/+$/, ''),
       timeout: options.timeoutMs,

@@ -26,8 +26,6 @@ import { statusErrorFromStatus, statusErrorFromThrown } from './attempt-outcome.
 import { classifyStatus } from './status-classification.js';
 import { ICCAM_LOOKUP_LISTS, parseLookupList, type IccamLookupEntry, type IccamLookupList } from './iccam-lookups.js';
 
-;
-
 export interface IccamAdapterOptions {
   baseUrl: string;
   username: string;
@@ -88,7 +86,14 @@ export interface IccamAdapter extends DestinationAdapter {
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNECTTIMEOUT']);
 const NOT_IN_STATE = /not\s+(yet\s+)?in\s+(the\s+)?(correct|right|proper)\s+(state|phase)/i;
 /** Action names → the codes ack-mapping ranks. */
-const ACTION_CODE: Record<IccamActionName, string> = { ReportedToLEA: 'LEA', ReportedToISP: 'ISP', Removed: 'CR', Unavailable: 'CU', Moved: 'MO', NotIllegal: 'NI' };
+const ACTION_CODE: Record<IccamActionName, string> = {
+  ReportedToLEA: 'LEA',
+  ReportedToISP: 'ISP',
+  Removed: 'CR',
+  Unavailable: 'CU',
+  Moved: 'MO',
+  NotIllegal: 'NI',
+};
 
 export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
   const http = new DestinationHttpClient({
@@ -113,7 +118,12 @@ export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
       () => http.send(method, path, { ...JSON_HEADERS, ...headers }, body),
       (exchange) => (isLogin && exchange && exchange.statusCode >= 200 && exchange.statusCode < 300 ? loginPauseMs : 0),
     );
-  const session = new IccamSession((path, body) => paced('POST', path, {}, body, true), { username: options.username, password: options.password }, options.clock, options.tokenRenewMarginMs);
+  const session = new IccamSession(
+    (path, body) => paced('POST', path, {}, body, true),
+    { username: options.username, password: options.password },
+    options.clock,
+    options.tokenRenewMarginMs,
+  );
 
   /** One call with the token; a 401 means one fresh login and the call once more. */
   async function call(method: 'GET' | 'POST' | 'PUT', path: string, body?: string): Promise<HttpExchange> {
@@ -132,9 +142,22 @@ export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
       return { kind: 'retry', statusCode: null, errorClass: 'lookup_missing', retryAfterMs: null, requestHash: '', responseDigest: null, durationMs: 0 };
     }
     const body = buildIccamReportBody(
-      { handoverId: req.handoverId, url: req.url, contentType: req.contentType, classification: req.classification, evidence: req.evidence, decision: req.decision, analystName: req.analystName, receivedAt: req.receivedAt, memo: req.memo ?? null },
+      {
+        handoverId: req.handoverId,
+        url: req.url,
+        contentType: req.contentType,
+        classification: req.classification,
+        evidence: req.evidence,
+        decision: req.decision,
+        analystName: req.analystName,
+        receivedAt: req.receivedAt,
+        memo: req.memo ?? null,
+      },
       vocabulary.ids,
-      { ...(options.contentTypes ? { contentTypes: options.contentTypes } : {}), ...(options.paymentMethods ? { paymentMethods: options.paymentMethods } : {}) },
+      {
+        ...(options.contentTypes ? { contentTypes: options.contentTypes } : {}),
+        ...(options.paymentMethods ? { paymentMethods: options.paymentMethods } : {}),
+      },
     );
     // The hash covers exactly the bytes sent.
     const text = canonicalJson(body);
@@ -171,8 +194,14 @@ export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
     if (s === 400 && errors.messages.some((m) => NOT_IN_STATE.test(m))) {
       return { kind: 'retry', errorClass: 'not_in_state', retryAfterMs: null, giveUpAfterMs: notReadyRetryMs, ...base };
     }
-    if (s >= 300 && s < 400) return { kind: 'failed', errorClass: 'redirect', detail: `ICCAM answered with a redirect (HTTP ${s}); redirects are never followed`, ...base };
-    return { kind: 'failed', errorClass: 'rejected', detail: `ICCAM refused the report (HTTP ${s})${errors.codes.length ? `: ${errors.codes.join(', ')}` : ''}`, ...base };
+    if (s >= 300 && s < 400)
+      return { kind: 'failed', errorClass: 'redirect', detail: `ICCAM answered with a redirect (HTTP ${s}); redirects are never followed`, ...base };
+    return {
+      kind: 'failed',
+      errorClass: 'rejected',
+      detail: `ICCAM refused the report (HTTP ${s})${errors.codes.length ? `: ${errors.codes.join(', ')}` : ''}`,
+      ...base,
+    };
   }
 
   async function findContentId(reportId: string, url: string): Promise<string | StatusFetchError> {
@@ -187,7 +216,14 @@ export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
     const contents = asRecord(exchange.json)?.reportContents;
     const match = Array.isArray(contents) ? contents.map(asRecord).find((c) => c !== null && c.urlString === url) : undefined;
     const contentId = nonEmptyString(match?.contentId);
-    if (contentId === null) return { kind: 'status_error', retryable: true, statusCode: exchange.statusCode, errorClass: 'bad_response', detail: 'the report lists no content for our URL' };
+    if (contentId === null)
+      return {
+        kind: 'status_error',
+        retryable: true,
+        statusCode: exchange.statusCode,
+        errorClass: 'bad_response',
+        detail: 'the report lists no content for our URL',
+      };
     return contentId;
   }
 
@@ -198,12 +234,19 @@ export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
     } catch (thrown) {
       return thrown instanceof IccamAuthError ? authStatusError(thrown) : statusErrorFromThrown(thrown);
     }
-    if (exchange.statusCode === 401) return { kind: 'status_error', retryable: true, statusCode: 401, errorClass: 'auth_rejected', detail: 'ICCAM refused a fresh token' };
+    if (exchange.statusCode === 401)
+      return { kind: 'status_error', retryable: true, statusCode: 401, errorClass: 'auth_rejected', detail: 'ICCAM refused a fresh token' };
     const cls = classifyStatus(exchange.statusCode, exchange.headers['retry-after'], options.clock.now());
     if (cls.kind !== 'success') return statusErrorFromStatus(cls, exchange.statusCode);
     const json = asRecord(exchange.json);
     if (json === null || (json.actions !== undefined && json.actions !== null && !Array.isArray(json.actions))) {
-      return { kind: 'status_error', retryable: true, statusCode: exchange.statusCode, errorClass: 'bad_response', detail: 'content answer without an action list' };
+      return {
+        kind: 'status_error',
+        retryable: true,
+        statusCode: exchange.statusCode,
+        errorClass: 'bad_response',
+        detail: 'content answer without an action list',
+      };
     }
     const url = asRecord(json.url);
     const actions: IccamAction[] = [];
@@ -230,7 +273,14 @@ export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
 
   async function fetchStatus(ref: StatusReference): Promise<AckObservation | StatusFetchError> {
     const contentId = ref.secondaryReference;
-    if (!contentId) return { kind: 'status_error', retryable: false, statusCode: null, errorClass: 'missing_reference', detail: 'no ICCAM content id is known for this handover' };
+    if (!contentId)
+      return {
+        kind: 'status_error',
+        retryable: false,
+        statusCode: null,
+        errorClass: 'missing_reference',
+        detail: 'no ICCAM content id is known for this handover',
+      };
     const content = await readContent(contentId);
     return 'kind' in content ? content : observe(content, ref.reference);
   }
@@ -245,7 +295,8 @@ export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
     const s = exchange.statusCode;
     if (s >= 200 && s < 300) return { kind: 'done', statusCode: s };
     const errors = errorCodes(exchange.json);
-    if (s === 400 && errors.messages.some((m) => NOT_IN_STATE.test(m))) return { kind: 'not_in_state', statusCode: s, detail: 'ICCAM: report not in correct state' };
+    if (s === 400 && errors.messages.some((m) => NOT_IN_STATE.test(m)))
+      return { kind: 'not_in_state', statusCode: s, detail: 'ICCAM: report not in correct state' };
     return { kind: 'error', statusCode: s, detail: `ICCAM answered HTTP ${s}${errors.codes.length ? `: ${errors.codes.join(', ')}` : ''}` };
   }
 
@@ -297,7 +348,9 @@ function reportIdOf(json: unknown): string | null {
 function errorCodes(json: unknown): { codes: string[]; messages: string[] } {
   const errors = asRecord(asRecord(json)?.errors);
   if (!errors) return { codes: [], messages: [] };
-  const messages = Object.values(errors).flatMap((v) => (Array.isArray(v) ? v.filter((m): m is string => typeof m === 'string') : typeof v === 'string' ? [v] : []));
+  const messages = Object.values(errors).flatMap((v) =>
+    Array.isArray(v) ? v.filter((m): m is string => typeof m === 'string') : typeof v === 'string' ? [v] : [],
+  );
   return { codes: Object.keys(errors).slice(0, 10), messages };
 }
 
@@ -317,7 +370,15 @@ function codeOf(error: unknown): string | null {
 function createFailure(thrown: unknown, requestHash: string): DeliveryOutcome {
   if (thrown instanceof IccamAuthError) {
     // The login failed: the report was never sent.
-    return { kind: 'retry', statusCode: thrown.statusCode, errorClass: thrown.errorClass, retryAfterMs: thrown.retryAfterMs, requestHash, responseDigest: thrown.responseDigest, durationMs: thrown.durationMs };
+    return {
+      kind: 'retry',
+      statusCode: thrown.statusCode,
+      errorClass: thrown.errorClass,
+      retryAfterMs: thrown.retryAfterMs,
+      requestHash,
+      responseDigest: thrown.responseDigest,
+      durationMs: thrown.durationMs,
+    };
   }
   if (thrown instanceof TransportError) {
     const common = { statusCode: null, requestHash, responseDigest: null, durationMs: thrown.durationMs };
@@ -329,7 +390,15 @@ function createFailure(thrown: unknown, requestHash: string): DeliveryOutcome {
     return { kind: 'unknown', errorClass: thrown.errorClass, detail: `${thrown.message} after the report was sent`, ...common };
   }
   // Not expected (our own bug before or after sending): a person looks rather than risk a duplicate.
-  return { kind: 'unknown', statusCode: null, errorClass: 'client', detail: 'unexpected error while sending', requestHash, responseDigest: null, durationMs: 0 };
+  return {
+    kind: 'unknown',
+    statusCode: null,
+    errorClass: 'client',
+    detail: 'unexpected error while sending',
+    requestHash,
+    responseDigest: null,
+    durationMs: 0,
+  };
 }
 
 function authStatusError(error: IccamAuthError): StatusFetchError {

@@ -85,7 +85,11 @@ const AGE_NAMES: Record<Classification['ageGroup'], string> = {
 type GenderKey = NonNullable<Classification['gender']>;
 const GENDER_NAMES: Record<GenderKey, string> = { female: 'Female', male: 'Male', both: 'Both', unknown: 'Not determined' };
 export type CommercialityKey = 'commercial' | 'non-commercial' | 'not-determined';
-const COMMERCIALITY_NAMES: Record<CommercialityKey, string> = { commercial: 'Commercial', 'non-commercial': 'Non-Commercial', 'not-determined': 'Not determined' };
+const COMMERCIALITY_NAMES: Record<CommercialityKey, string> = {
+  commercial: 'Commercial',
+  'non-commercial': 'Non-Commercial',
+  'not-determined': 'Not determined',
+};
 const SITE_TYPE_NAMES: Record<SiteType, string> = {
   website: 'Website',
   'file-host': 'File host',
@@ -182,5 +186,3 @@ export function resolveVocabulary(lists: IccamLookupLists): ResolvedVocabulary {
   }
   return { ids, missing };
 }
-
-;

@@ -58,11 +58,15 @@ describe('buildIccamReportBody (contract §4 inhope, Create)', () => {
   });
 
   it('maps the earlier site types social and other like their current names, and commercial true', () => {
-    expect(buildIccamReportBody(input({ classification: { category: 'baseline', ageGroup: 'infant', siteType: 'social', commercial: true } }), seedIds)).toMatchObject({
+    expect(
+      buildIccamReportBody(input({ classification: { category: 'baseline', ageGroup: 'infant', siteType: 'social', commercial: true } }), seedIds),
+    ).toMatchObject({
       sourceUrlSiteType: 9,
       sourceUrlCommerciality: 2,
     });
-    expect(buildIccamReportBody(input({ classification: { category: 'baseline', ageGroup: 'infant', siteType: 'other' } }), seedIds).sourceUrlSiteType).toBe(24);
+    expect(buildIccamReportBody(input({ classification: { category: 'baseline', ageGroup: 'infant', siteType: 'other' } }), seedIds).sourceUrlSiteType).toBe(
+      24,
+    );
   });
 
   it('carries a memo when one is given (e.g. a reappearance)', () => {
@@ -76,7 +80,13 @@ describe('buildIccamReportBody (contract §4 inhope, Create)', () => {
   });
 
   it('an orphan carries its real hosting country', () => {
-    const body = buildIccamReportBody(input({ decision: routingDecision({ country: 'ZZ', assignedCountry: null, targetHotline: null, rule: 'non-member-orphan' }), evidence: hostingEvidence([addressEvidence('203.0.113.9', 'ZZ')]) }), seedIds);
+    const body = buildIccamReportBody(
+      input({
+        decision: routingDecision({ country: 'ZZ', assignedCountry: null, targetHotline: null, rule: 'non-member-orphan' }),
+        evidence: hostingEvidence([addressEvidence('203.0.113.9', 'ZZ')]),
+      }),
+      seedIds,
+    );
     expect(body.urls[0].hostingCountryCode).toBe('ZZ');
     expect(canonicalJson(body)).not.toContain('assigned');
   });

@@ -102,7 +102,11 @@ export class IccamSession {
       return await this.post(path, body);
     } catch (thrown) {
       if (thrown instanceof TransportError) {
-        throw new IccamAuthError(`ICCAM login could not be reached: ${thrown.message}`, { errorClass: thrown.errorClass, statusCode: null, durationMs: thrown.durationMs }, thrown);
+        throw new IccamAuthError(
+          `ICCAM login could not be reached: ${thrown.message}`,
+          { errorClass: thrown.errorClass, statusCode: null, durationMs: thrown.durationMs },
+          thrown,
+        );
       }
       throw thrown;
     }

@@ -4,7 +4,14 @@
  * any list never read. `missing` names what we need that ICCAM no longer lists.
  */
 import type { Store } from '../../store/store.js';
-import { ICCAM_LOOKUP_LISTS, resolveVocabulary, type IccamLookupEntry, type IccamLookupList, type IccamLookupLists, type ResolvedVocabulary } from './iccam-lookups.js';
+import {
+  ICCAM_LOOKUP_LISTS,
+  resolveVocabulary,
+  type IccamLookupEntry,
+  type IccamLookupList,
+  type IccamLookupLists,
+  type ResolvedVocabulary,
+} from './iccam-lookups.js';
 
 export class IccamVocabulary {
   private lists: IccamLookupLists = {};

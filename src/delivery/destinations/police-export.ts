@@ -14,7 +14,7 @@ import { asRecord, nonEmptyString } from './json-fields.js';
 import { buildPoliceExportBody } from './police-export-body.js';
 import { classifyStatus } from './status-classification.js';
 
-export { buildPoliceExportBody,    } from './police-export-body.js';
+export { buildPoliceExportBody } from './police-export-body.js';
 
 export interface PoliceAdapterOptions {
   baseUrl: string;

@@ -25,4 +25,3 @@ export function classifyStatus(statusCode: number, retryAfterHeader: string | un
   // Other 4xx, and anything outside the known ranges (1xx cannot reach us; 6xx is nonsense).
   return { kind: 'failed', errorClass: 'rejected' };
 }
-

@@ -58,9 +58,7 @@ export function decideRoute(evidence: HostingEvidence, policy: RoutingPolicy, no
   if (evidence.hostKind === 'onion' || evidence.hostKind === 'unresolvable-name') {
     review.add('onion_or_unresolvable_name');
     reasons.push(
-      evidence.hostKind === 'onion'
-        ? 'The host is a Tor .onion name: it has no public address to locate.'
-        : 'The host name cannot resolve in the public DNS.',
+      evidence.hostKind === 'onion' ? 'The host is a Tor .onion name: it has no public address to locate.' : 'The host name cannot resolve in the public DNS.',
     );
   } else if (total === 0 || (evidence.hostKind === 'domain' && evidence.dns.outcome !== 'ok')) {
     review.add('host_unresolvable');
@@ -78,9 +76,17 @@ export function decideRoute(evidence: HostingEvidence, policy: RoutingPolicy, no
   const anycast = publicAddresses.filter((a) => a.geo.anycast === true);
   if (anycast.length > 0) {
     review.add('anycast');
-    reasons.push(`${anycast.length} of ${publicAddresses.length} public address(es) are anycast (${anycast.map((a) => a.address).join(', ')}): answered from many places, the hosting country is unknown.`);
+    reasons.push(
+      `${anycast.length} of ${publicAddresses.length} public address(es) are anycast (${anycast.map((a) => a.address).join(', ')}): answered from many places, the hosting country is unknown.`,
+    );
   }
-  const regions = distinct(publicAddresses.flatMap((a) => (a.registry.outcome === 'ok' && a.registry.country !== null && REGION_CODES.has(a.registry.country.toUpperCase()) ? [a.registry.country.toUpperCase()] : [])));
+  const regions = distinct(
+    publicAddresses.flatMap((a) =>
+      a.registry.outcome === 'ok' && a.registry.country !== null && REGION_CODES.has(a.registry.country.toUpperCase())
+        ? [a.registry.country.toUpperCase()]
+        : [],
+    ),
+  );
   if (regions.length > 0) {
     reasons.push(`The registry names a region, not a country (${regions.join(', ')}): not counted as a registry country.`);
   }
@@ -98,8 +104,7 @@ export function decideRoute(evidence: HostingEvidence, policy: RoutingPolicy, no
   const verdicts = counted.map((a) => judgeAddress(a, policy));
   const conflicts = verdicts.filter((v) => v.conflict);
   for (const v of conflicts) {
-    const resolution =
-      policy.disagreement === 'review' ? 'sent to review' : `policy ${policy.disagreement} chose ${v.country ?? 'none'}`;
+    const resolution = policy.disagreement === 'review' ? 'sent to review' : `policy ${policy.disagreement} chose ${v.country ?? 'none'}`;
     reasons.push(`GeoIP says ${v.geo} but the registry says ${v.registry} for the same address (${resolution}).`);
   }
   if (conflicts.length > 0 && policy.disagreement === 'review') review.add('country_disagreement');
@@ -128,7 +133,10 @@ export function decideRoute(evidence: HostingEvidence, policy: RoutingPolicy, no
       review.add('country_unknown');
       reasons.push('No hosting country could be derived.');
     }
-    return reviewDecision(REVIEW_REASON_ORDER.filter((code) => review.has(code)), base);
+    return reviewDecision(
+      REVIEW_REASON_ORDER.filter((code) => review.has(code)),
+      base,
+    );
   }
 
   const placed = verdicts.filter((v) => v.country !== null).length;

@@ -69,8 +69,6 @@ describe('manualRoute', () => {
   });
 
   it('refuses inhope to the home country even when orphans are allowed', () => {
-    expect(() => manualRoute({ ...base, destination: 'inhope', country: 'BE' }, policy({ nonMemberRule: 'iccam-orphan' }), now)).toThrow(
-      /home country/,
-    );
+    expect(() => manualRoute({ ...base, destination: 'inhope', country: 'BE' }, policy({ nonMemberRule: 'iccam-orphan' }), now)).toThrow(/home country/);
   });
 });

@@ -53,10 +53,9 @@ export function manualRoute(input: ManualRouteInput, policy: RoutingPolicy, now:
   }
 
   if (country !== null && country === policy.homeCountry) {
-    throw new ValidationError(
-      `${country} is the home country: an ICCAM report would be assigned back to this hotline; route to police instead.`,
-      { field: 'country' },
-    );
+    throw new ValidationError(`${country} is the home country: an ICCAM report would be assigned back to this hotline; route to police instead.`, {
+      field: 'country',
+    });
   }
   const hotline = country === null ? null : memberHotline(policy, country);
   if (hotline !== null && country !== null) {

@@ -86,7 +86,13 @@ async function jobStatuses(ctx: Context, parts: ConsoleParts): Promise<JobStatus
   for (const name of [...lastSuccess.keys(), ...runs.keys()]) if (!names.has(name)) names.set(name, null);
   return [...names.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, schedule]) => ({ name, schedule, lastSuccessAt: lastSuccess.get(name) ?? null, runsOk: runs.get(name)?.ok ?? 0, runsFailed: runs.get(name)?.failed ?? 0 }));
+    .map(([name, schedule]) => ({
+      name,
+      schedule,
+      lastSuccessAt: lastSuccess.get(name) ?? null,
+      runsOk: runs.get(name)?.ok ?? 0,
+      runsFailed: runs.get(name)?.failed ?? 0,
+    }));
 }
 
 export async function overview(ctx: Context, parts: ConsoleParts): Promise<Overview> {

@@ -77,7 +77,12 @@ export function consoleRouter(ctx: Context, parts: ConsoleParts = {}): Router {
     const status = (error as { status?: number }).status ?? (error as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) log.error('console page failed', { requestId: req.requestId, error: error.message });
     if (res.headersSent) return next(thrown);
-    const message = status === 413 ? 'The form was too large.' : status < 500 ? 'The request could not be handled.' : `Something went wrong (request ${req.requestId ?? 'unknown'}).`;
+    const message =
+      status === 413
+        ? 'The form was too large.'
+        : status < 500
+          ? 'The request could not be handled.'
+          : `Something went wrong (request ${req.requestId ?? 'unknown'}).`;
     page(kit, req, res, 'error.njk', { title: status < 500 ? 'Refused' : 'Error', message }, status);
   };
   router.use(onError);

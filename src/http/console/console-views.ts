@@ -48,7 +48,12 @@ export interface ConsoleViews {
 export function createConsoleViews(): ConsoleViews {
   // Loaded when the console is built, not at import: CLI commands that never serve skip it.
   const nunjucks = createRequire(import.meta.url)('nunjucks') as typeof Nunjucks;
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES_DIR), { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true });
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES_DIR), {
+    autoescape: true,
+    throwOnUndefined: false,
+    trimBlocks: true,
+    lstripBlocks: true,
+  });
   env.addFilter('defang', (url: unknown) => defangUrl(String(url ?? '')));
   env.addFilter('utc', utcTime);
   env.addFilter('duration', humanDuration);

@@ -18,9 +18,11 @@ function cell(value: string | number | null): string {
 
 export function statsToCsv(stats: HandoverStats): string {
   const rows: (string | number | null)[][] = [[...CSV_HEADER]];
-  for (const [state, count] of Object.entries(stats.byState).sort(([a], [b]) => a.localeCompare(b))) rows.push(['state', state, 'handovers', count, null, null]);
+  for (const [state, count] of Object.entries(stats.byState).sort(([a], [b]) => a.localeCompare(b)))
+    rows.push(['state', state, 'handovers', count, null, null]);
   for (const [destination, states] of Object.entries(stats.byDestination).sort(([a], [b]) => a.localeCompare(b))) {
-    for (const [state, count] of Object.entries(states).sort(([a], [b]) => a.localeCompare(b))) rows.push(['destination_state', `${destination}/${state}`, 'handovers', count, null, null]);
+    for (const [state, count] of Object.entries(states).sort(([a], [b]) => a.localeCompare(b)))
+      rows.push(['destination_state', `${destination}/${state}`, 'handovers', count, null, null]);
   }
   const timing = (scope: string, key: string, f: TimingFigures) => {
     for (const m of MEASURES) rows.push([scope, key, m, f[m].count, f[m].medianMs, f[m].p90Ms]);

@@ -51,7 +51,12 @@ const HANDOVER_ACTIONS: readonly HandoverAction[] = [
       reason,
     }),
     run: (ctx, id, input, actor) =>
-      routeByHand(ctx, id, { destination: input.destination as 'police' | 'inhope', country: (input.country as string | undefined) || undefined, reason: input.reason as string }, actor),
+      routeByHand(
+        ctx,
+        id,
+        { destination: input.destination as 'police' | 'inhope', country: (input.country as string | undefined) || undefined, reason: input.reason as string },
+        actor,
+      ),
   },
   {
     name: 'look-again',
@@ -82,7 +87,13 @@ const HANDOVER_ACTIONS: readonly HandoverAction[] = [
     fields: ['reference', 'reason'],
     schema: z.object({ reference: z.string().trim().min(1, 'Give the destination’s reference.').max(128), reason }),
     onlyIf: (h) => h.failureReason === DELIVERY_OUTCOME_UNKNOWN,
-    run: (ctx, id, input, actor) => resolveHandover({ store: ctx.store, now: ctx.clock.now().getTime() }, id, { reference: input.reference as string, reason: input.reason as string }, actor),
+    run: (ctx, id, input, actor) =>
+      resolveHandover(
+        { store: ctx.store, now: ctx.clock.now().getTime() },
+        id,
+        { reference: input.reference as string, reason: input.reason as string },
+        actor,
+      ),
   },
   {
     name: 'split',

@@ -33,7 +33,8 @@ function fromHttpError(error: Error & { status?: unknown; statusCode?: unknown }
   if (status === null || status < 400 || status > 499) return null;
   if (status === 415) return new ServiceError('unsupported_encoding', 415, 'The request body encoding is not supported.');
   if (status === 413) return new ServiceError('body_too_large', 413, 'The request body is too large.');
-  if (error instanceof URIError || /decode param/i.test(error.message)) return new ServiceError('malformed_path', 400, 'The request path has malformed percent-encoding.');
+  if (error instanceof URIError || /decode param/i.test(error.message))
+    return new ServiceError('malformed_path', 400, 'The request path has malformed percent-encoding.');
   return new ServiceError('bad_request', 400, 'The request could not be read (malformed body or content encoding).');
 }
 
@@ -44,7 +45,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (!known) {
       logger.error('request failed', { component: 'http', requestId: req.requestId, error: error.message });
     } else if (known.status >= 500) {
-      logger.warn('request failed', { component: 'http', requestId: req.requestId, code: known.code, error: error.cause ? coerceError(error.cause).message : undefined });
+      logger.warn('request failed', {
+        component: 'http',
+        requestId: req.requestId,
+        code: known.code,
+        error: error.cause ? coerceError(error.cause).message : undefined,
+      });
     }
     const status = known?.status ?? 500;
     // RFC 9110 §11.6.1: a 401 names the scheme to use. Callbacks (/v1/acks) are signed instead.

@@ -49,21 +49,28 @@ export function ackRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     },
   });
 
-  const refuser = (destination: string) => (reason: string, error: ServiceError): never => {
-    ctx.metrics.callbacksRefused.inc({ destination, reason });
-    throw error;
-  };
+  const refuser =
+    (destination: string) =>
+    (reason: string, error: ServiceError): never => {
+      ctx.metrics.callbacksRefused.inc({ destination, reason });
+      throw error;
+    };
   // Everything that can be checked without the body is checked before it is read: an
   // unconfigured destination, missing or stale signature headers.
   const checkBeforeBody: RequestHandler = (req, _res, next) => {
     // ICCAM has no callbacks (contract §4): its status comes by polling only.
     if (req.params.destination === 'inhope') {
-      throw new ServiceError('no_callbacks', 404, 'ICCAM has no callbacks: the status of inhope handovers comes by polling only. Callbacks are the police export’s only (POST /v1/acks/police).');
+      throw new ServiceError(
+        'no_callbacks',
+        404,
+        'ICCAM has no callbacks: the status of inhope handovers comes by polling only. Callbacks are the police export’s only (POST /v1/acks/police).',
+      );
     }
     const { destination } = parseParams(params, req);
     const refuse = refuser(destination);
     const secrets = ctx.config.ackSecrets[destination as Destination];
-    if (secrets.length === 0) refuse('not_configured', new ServiceError('callbacks_not_configured', 401, `No ACK_SECRETS entry for ${destination}: callbacks are refused.`));
+    if (secrets.length === 0)
+      refuse('not_configured', new ServiceError('callbacks_not_configured', 401, `No ACK_SECRETS entry for ${destination}: callbacks are refused.`));
     const headersOnly = verifyWebhook({ headers: req.headers, body: Buffer.alloc(0), secrets, now: ctx.clock.now() });
     if (!headersOnly.ok && headersOnly.code !== 'bad_signature') refuse(headersOnly.code, new ServiceError(headersOnly.code, 401, headersOnly.message));
     next();
@@ -99,8 +106,24 @@ export function ackRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     if (!handover || handover.destination !== destination) {
       // Recorded for the auditors: someone holding our secret named a case we did not send there.
       await ctx.store.recordAck(
-        { handoverId: handover ? handover.id : null, destination, source: 'callback', status: body.status, reference: body.reference ?? null, reason: body.reason ?? null, applied: false, note: handover ? `handover was sent to ${handover.destination ?? 'nowhere'}` : `unknown handover ${body.handoverId}`, webhookId, receivedAt: now.getTime() },
-        { actor, kind: 'ack_refused', reason: handover ? 'callback from a destination the handover was not sent to' : 'callback for an unknown handover', now: now.getTime() },
+        {
+          handoverId: handover ? handover.id : null,
+          destination,
+          source: 'callback',
+          status: body.status,
+          reference: body.reference ?? null,
+          reason: body.reason ?? null,
+          applied: false,
+          note: handover ? `handover was sent to ${handover.destination ?? 'nowhere'}` : `unknown handover ${body.handoverId}`,
+          webhookId,
+          receivedAt: now.getTime(),
+        },
+        {
+          actor,
+          kind: 'ack_refused',
+          reason: handover ? 'callback from a destination the handover was not sent to' : 'callback for an unknown handover',
+          now: now.getTime(),
+        },
       );
       refuse('unknown_handover', new NotFoundError(`Handover ${body.handoverId} at ${destination}`));
     }

@@ -51,7 +51,11 @@ const HANDOVER_EXAMPLE = {
 const listQuery = z.strictObject({
   state: z.enum(HANDOVER_STATES).optional(),
   destination: z.enum(DESTINATIONS as ['police', 'inhope']).optional(),
-  country: z.string().regex(/^[A-Za-z]{2}$/).transform((c) => c.toUpperCase()).optional(),
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/)
+    .transform((c) => c.toUpperCase())
+    .optional(),
   overdue: z.enum(['true', 'false']).optional(),
   cursor: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -78,7 +82,8 @@ function encodeCursor(seq: number): string {
 }
 function decodeCursor(cursor: string): number {
   const match = /^s(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new ValidationError('The cursor is not valid.', [{ path: 'cursor', code: 'invalid_cursor', message: 'use nextCursor from a previous page' }]);
+  if (!match)
+    throw new ValidationError('The cursor is not valid.', [{ path: 'cursor', code: 'invalid_cursor', message: 'use nextCursor from a previous page' }]);
   return Number(match[1]);
 }
 
@@ -94,7 +99,11 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     roles: READ_ROLES,
     query: listQuery,
     responses: {
-      200: { description: 'One page of handovers, oldest first; those in needs_review carry `review` (reasons and age)', schema: handoverPageSchema, example: { items: [HANDOVER_EXAMPLE], nextCursor: null } },
+      200: {
+        description: 'One page of handovers, oldest first; those in needs_review carry `review` (reasons and age)',
+        schema: handoverPageSchema,
+        example: { items: [HANDOVER_EXAMPLE], nextCursor: null },
+      },
       400: { description: 'Invalid filter', schema: errorSchema },
     },
   });
@@ -131,7 +140,12 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     const { id } = parseParams(idParams, req);
     const handover = await ctx.store.getHandover(id);
     if (!handover) throw new NotFoundError(`Handover ${id}`);
-    const [attempts, acks, audit, links] = await Promise.all([ctx.store.listAttempts(id), ctx.store.listAcks(id), ctx.store.listAuditEvents(id), ctx.store.listUrlLinks(id)]);
+    const [attempts, acks, audit, links] = await Promise.all([
+      ctx.store.listAttempts(id),
+      ctx.store.listAcks(id),
+      ctx.store.listAuditEvents(id),
+      ctx.store.listUrlLinks(id),
+    ]);
     res.json({
       ...handoverSummary(handover),
       classification: handover.classification,
@@ -178,7 +192,12 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     res.json(handoverSummary(await retryFailed(ctx, id, actorOf(requireCaller(req)), body.reason ?? null)));
   });
 
-  supervisorAction('/v1/handovers/:id/resolve', 'resolveHandover', 'Record the reference of a delivery whose outcome was unknown: the handover is delivered', resolveBody);
+  supervisorAction(
+    '/v1/handovers/:id/resolve',
+    'resolveHandover',
+    'Record the reference of a delivery whose outcome was unknown: the handover is delivered',
+    resolveBody,
+  );
   router.post('/v1/handovers/:id/resolve', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
     const { id } = parseParams(idParams, req);
     const body = parseBody(resolveBody, req);
@@ -192,7 +211,12 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     res.json(handoverSummary(await cancelHandover(ctx, id, actorOf(requireCaller(req)), body.reason)));
   });
 
-  supervisorAction('/v1/handovers/:id/split', 'splitDuplicate', 'Make a duplicate a case of its own (the reports are about different things at one URL), with a reason', splitBody);
+  supervisorAction(
+    '/v1/handovers/:id/split',
+    'splitDuplicate',
+    'Make a duplicate a case of its own (the reports are about different things at one URL), with a reason',
+    splitBody,
+  );
   router.post('/v1/handovers/:id/split', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
     const { id } = parseParams(idParams, req);
     const body = parseBody(splitBody, req);

@@ -35,7 +35,10 @@ export function locateRoutes(ctx: Context, openapi: OpenApiRegistry, locator: Pi
     roles: READ_ROLES,
     body: locateBody,
     bodyExample: { url: 'https://images.host.example/gallery/1.jpg' },
-    responses: { 200: { description: 'The evidence and the decision a handover would get', schema: locateResultSchema }, 400: { description: 'Invalid URL', schema: errorSchema } },
+    responses: {
+      200: { description: 'The evidence and the decision a handover would get', schema: locateResultSchema },
+      400: { description: 'Invalid URL', schema: errorSchema },
+    },
   });
   router.post('/v1/locate', allowRoles(READ_ROLES), async (req, res) => {
     const { url } = parseBody(locateBody, req);

@@ -11,11 +11,23 @@ import { openApiDocumentSchema, readinessSchema } from '../response-schemas.js';
 
 const health = z.object({ status: z.literal('ok') });
 
-export function operationsRoutes(ctx: Context, openapi: OpenApiRegistry, info: { title: string; version: string }, readiness: readonly ReadinessProbe[]): Router {
+export function operationsRoutes(
+  ctx: Context,
+  openapi: OpenApiRegistry,
+  info: { title: string; version: string },
+  readiness: readonly ReadinessProbe[],
+): Router {
   const router = Router();
   const open = { tags: ['operations'], roles: [] as const };
 
-  openapi.register({ ...open, method: 'get', path: '/healthz', operationId: 'getHealth', summary: 'Liveness: the process answers', responses: { 200: { description: 'Alive', schema: health, example: { status: 'ok' } } } });
+  openapi.register({
+    ...open,
+    method: 'get',
+    path: '/healthz',
+    operationId: 'getHealth',
+    summary: 'Liveness: the process answers',
+    responses: { 200: { description: 'Alive', schema: health, example: { status: 'ok' } } },
+  });
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -36,7 +48,14 @@ export function operationsRoutes(ctx: Context, openapi: OpenApiRegistry, info: {
     res.status(report.ready ? 200 : 503).json(report);
   });
 
-  openapi.register({ ...open, method: 'get', path: '/metrics', operationId: 'getMetrics', summary: 'Prometheus metrics', responses: { 200: { description: 'Prometheus text format', schema: z.string(), contentType: 'text/plain' } } });
+  openapi.register({
+    ...open,
+    method: 'get',
+    path: '/metrics',
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics',
+    responses: { 200: { description: 'Prometheus text format', schema: z.string(), contentType: 'text/plain' } },
+  });
   router.get('/metrics', async (_req, res) => {
     // Counts per state come from the store at scrape time, so every replica reports the same
     // truth rather than what it happened to change itself.
@@ -51,7 +70,14 @@ export function operationsRoutes(ctx: Context, openapi: OpenApiRegistry, info: {
     res.send(await ctx.metrics.registry.metrics());
   });
 
-  openapi.register({ ...open, method: 'get', path: '/openapi.json', operationId: 'getOpenApiDocument', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', schema: openApiDocumentSchema } } });
+  openapi.register({
+    ...open,
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
+    summary: 'This document',
+    responses: { 200: { description: 'OpenAPI 3.1', schema: openApiDocumentSchema } },
+  });
   router.get('/openapi.json', (_req, res) => {
     res.json(openapi.document(info));
   });

@@ -23,13 +23,20 @@ const reportedUrl = z.string().superRefine((value, check) => {
 
 const referralBody = z
   .strictObject({
-    reportId: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
+    reportId: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
     urls: z
       .array(z.strictObject({ url: reportedUrl, contentType: contentTypeSchema.optional() }))
       .min(1, 'at least one URL is required')
       .max(MAX_URLS_PER_REFERRAL, `at most ${MAX_URLS_PER_REFERRAL} URLs per referral`),
     classification: classificationSchema,
-    reportedAt: z.iso.datetime({ offset: true }).optional().describe('When the hotline received the report (ICCAM hotlineReceivedDate); the intake time when absent'),
+    reportedAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('When the hotline received the report (ICCAM hotlineReceivedDate); the intake time when absent'),
     referredBy: z
       .string()
       .trim()
@@ -49,7 +56,10 @@ const accepted = z
         url: z.string(),
         state: z.string(),
         duplicateOf: z.string().optional().meta({ description: 'The live handover that already carries this URL; this entry is never sent' }),
-        reappearanceOf: z.string().optional().meta({ description: 'The earlier case of this URL, over (closed, failed or cancelled) when this one was referred' }),
+        reappearanceOf: z
+          .string()
+          .optional()
+          .meta({ description: 'The earlier case of this URL, over (closed, failed or cancelled) when this one was referred' }),
       }),
     ),
   })
@@ -80,7 +90,10 @@ export function referralRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
       202: {
         description: 'Accepted; handovers start in locating',
         schema: accepted,
-        example: { referralId: '7d1e2f3a-4b5c-4d6e-8f70-1a2b3c4d5e6f', handovers: [{ id: '0b9f5c1e-2d4a-4c8e-9a51-3f6d2b7e8c10', url: 'https://images.host.example/gallery/1.jpg', state: 'locating' }] },
+        example: {
+          referralId: '7d1e2f3a-4b5c-4d6e-8f70-1a2b3c4d5e6f',
+          handovers: [{ id: '0b9f5c1e-2d4a-4c8e-9a51-3f6d2b7e8c10', url: 'https://images.host.example/gallery/1.jpg', state: 'locating' }],
+        },
       },
       200: { description: 'The same report with the same body was referred before: the same answer', schema: accepted },
       400: { description: 'Invalid body', schema: errorSchema },
@@ -124,11 +137,15 @@ export function referralRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
       ...view,
       handovers: view.handovers.map((h) => {
         const carrier = h.duplicateOf ? carriers.get(h.duplicateOf) : undefined;
-        return carrier ? { ...h, carriedBy: { id: carrier.id, reportId: carrier.reportId, state: carrier.state, destination: carrier.destination, reference: carrier.reference } } : h;
+        return carrier
+          ? {
+              ...h,
+              carriedBy: { id: carrier.id, reportId: carrier.reportId, state: carrier.state, destination: carrier.destination, reference: carrier.reference },
+            }
+          : h;
       }),
     });
   });
 
   return router;
 }
-

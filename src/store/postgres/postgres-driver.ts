@@ -22,7 +22,9 @@ function bigintAsNumber(): pg.CustomTypesConfig {
   const parseBigint = (value: string) => Number(value);
   return {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-      oid === pg.types.builtins.INT8 && (format ?? 'text') === 'text' ? parseBigint : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+      oid === pg.types.builtins.INT8 && (format ?? 'text') === 'text'
+        ? parseBigint
+        : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
   };
 }
 
@@ -30,7 +32,21 @@ function bigintAsNumber(): pg.CustomTypesConfig {
  * Errors that mean "the database is not there right now" (server restarting, network gone)
  * rather than "this statement is wrong": the API answers 503 and jobs try again next run.
  */
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
 
 function isConnectionError(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | null;
@@ -200,7 +216,11 @@ export class PostgresDriver implements SqlDriver {
           await client.query('BEGIN');
           try {
             await client.query(migration.sql);
-            await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, Date.now()]);
+            await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+              migration.version,
+              migration.name,
+              Date.now(),
+            ]);
             await client.query('COMMIT');
           } catch (error) {
             await client.query('ROLLBACK');

@@ -56,7 +56,7 @@ async function main(task: ReplicaTask): Promise<ReplicaReport> {
       return report;
     }
     const report = { claimed: 0, delivered: 0, rounds: 0 };
-    for (let idle = 0; idle < 3; ) {
+    for (let idle = 0; idle < 3;) {
       const summary = await parts.dispatcher.runOnce();
       report.rounds++;
       report.claimed += summary.claimed;

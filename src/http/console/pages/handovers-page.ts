@@ -46,7 +46,13 @@ export function handoverListRoutes(ctx: Context, kit: ConsoleKit): Router {
       });
       items = rows.slice(0, PAGE_SIZE);
       if (rows.length > PAGE_SIZE) {
-        const q = new URLSearchParams({ ...(state ? { state } : {}), ...(destination ? { destination } : {}), ...(country ? { country } : {}), ...(overdue ? { overdue: 'true' } : {}), after: String(items.at(-1)!.seq) });
+        const q = new URLSearchParams({
+          ...(state ? { state } : {}),
+          ...(destination ? { destination } : {}),
+          ...(country ? { country } : {}),
+          ...(overdue ? { overdue: 'true' } : {}),
+          after: String(items.at(-1)!.seq),
+        });
         nextHref = `/console/handovers?${q.toString()}`;
       }
       caption = `Handovers, oldest first${after > 0 ? ' (continued)' : ''}`;

@@ -35,7 +35,11 @@ export function reviewRoutes(ctx: Context, kit: ConsoleKit): Router {
     const pageItems = matching.filter((item) => item.h.seq > after).slice(0, PAGE_SIZE + 1);
     const shown = pageItems.slice(0, PAGE_SIZE);
     const nextCursor = pageItems.length > PAGE_SIZE ? shown.at(-1)!.h.seq : null;
-    const query = new URLSearchParams({ ...(reason ? { reason } : {}), ...(age.value ? { age: age.value } : {}), ...(nextCursor ? { after: String(nextCursor) } : {}) });
+    const query = new URLSearchParams({
+      ...(reason ? { reason } : {}),
+      ...(age.value ? { age: age.value } : {}),
+      ...(nextCursor ? { after: String(nextCursor) } : {}),
+    });
     page(kit, req, res, 'review.njk', {
       title: 'Review queue',
       nav: 'review',

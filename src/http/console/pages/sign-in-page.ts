@@ -26,7 +26,14 @@ export function signInRoutes(ctx: Context, kit: ConsoleKit): Router {
       pre = randomBytes(18).toString('base64url');
       setCookie(req, res, PRE_SESSION_COOKIE, pre, 3600);
     }
-    page(kit, req, res, 'sign-in.njk', { title: 'Sign in', next: safeNext(locals.next ?? '/console/'), ...locals, session: null, csrf: kit.codec.csrfToken(`pre:${pre}`) }, status);
+    page(
+      kit,
+      req,
+      res,
+      'sign-in.njk',
+      { title: 'Sign in', next: safeNext(locals.next ?? '/console/'), ...locals, session: null, csrf: kit.codec.csrfToken(`pre:${pre}`) },
+      status,
+    );
   };
 
   router.get('/console/sign-in', (req, res) => {
@@ -67,10 +74,15 @@ export function signInRoutes(ctx: Context, kit: ConsoleKit): Router {
     },
   );
 
-  router.post('/console/sign-out', (req, res, next) => (req.consoleSession ? next() : res.redirect(303, '/console/sign-in')), requireCsrf(kit), (req, res) => {
-    setCookie(req, res, SESSION_COOKIE, '', 0);
-    log.info('console sign-out', { requestId: req.requestId, key: req.consoleSession?.keyName });
-    res.redirect(303, '/console/sign-in?signed-out=1');
-  });
+  router.post(
+    '/console/sign-out',
+    (req, res, next) => (req.consoleSession ? next() : res.redirect(303, '/console/sign-in')),
+    requireCsrf(kit),
+    (req, res) => {
+      setCookie(req, res, SESSION_COOKIE, '', 0);
+      log.info('console sign-out', { requestId: req.requestId, key: req.consoleSession?.keyName });
+      res.redirect(303, '/console/sign-in?signed-out=1');
+    },
+  );
   return router;
 }

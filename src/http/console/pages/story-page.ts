@@ -35,7 +35,14 @@ export function storyRoutes(ctx: Context, kit: ConsoleKit): Router {
       req,
       res,
       'story.njk',
-      { title: `Handover ${id.slice(0, 8)}`, nav: 'handovers', s: story, reasons: story.handover.state === 'needs_review' ? reviewReasonsOf(story.handover) : [], actions: actionsFor(story.handover), ...extra },
+      {
+        title: `Handover ${id.slice(0, 8)}`,
+        nav: 'handovers',
+        s: story,
+        reasons: story.handover.state === 'needs_review' ? reviewReasonsOf(story.handover) : [],
+        actions: actionsFor(story.handover),
+        ...extra,
+      },
       status,
     );
   };

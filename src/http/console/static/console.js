@@ -22,5 +22,7 @@ document.addEventListener('click', async (event) => {
     }
     if (label) label.textContent = 'Selected';
   }
-  setTimeout(() => { if (label) label.textContent = 'Copy'; }, 2000);
+  setTimeout(() => {
+    if (label) label.textContent = 'Copy';
+  }, 2000);
 });

@@ -15,11 +15,7 @@
         hours: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
         count: { auto: true, range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] },
       },
-      axes: [
-        {},
-        { scale: 'hours', label: 'hours', size: 60 },
-        { scale: 'count', label: 'handovers', side: 1, grid: { show: false } },
-      ],
+      axes: [{}, { scale: 'hours', label: 'hours', size: 60 }, { scale: 'count', label: 'handovers', side: 1, grid: { show: false } }],
       series: [
         {},
         { label: 'median (h)', scale: 'hours', stroke: '#0b4fa3', width: 2, spanGaps: true, points: { show: true } },
