@@ -33,15 +33,13 @@ async function dispatchRun(ctx: Context, dispatcher: Dispatcher): Promise<Record
   const { delivered: _delivered, retried: _retried, failed: _failed, ...known } = summary;
   if (summary.claimed > 0) {
     void dispatcher.drain().then(() => {
-      ctx.logger
-        .child({ component: 'job', job: 'dispatch' })
-        .info('dispatch sends settled', {
-          claimed: summary.claimed,
-          delivered: summary.delivered,
-          retried: summary.retried,
-          failed: summary.failed,
-          leaseLost: summary.leaseLost,
-        });
+      ctx.logger.child({ component: 'job', job: 'dispatch' }).info('dispatch sends settled', {
+        claimed: summary.claimed,
+        delivered: summary.delivered,
+        retried: summary.retried,
+        failed: summary.failed,
+        leaseLost: summary.leaseLost,
+      });
     });
   }
   return known;
