@@ -2,6 +2,7 @@
  * Sending one handover to its destination: the request the adapter builds from the handover,
  * and our own failures told apart from the destination's answers.
  */
+import { normaliseEvidenceOutcomes } from '../domain/evidence.js';
 import { InternalError, coerceError } from '../domain/errors.js';
 import type { HandoverRecord } from '../store/store.js';
 import type { DeliveryOutcome, DestinationAdapter } from './destinations/destination-adapter.js';
@@ -33,7 +34,8 @@ export async function sendHandover(adapter: DestinationAdapter, handover: Handov
       url: handover.url,
       contentType: handover.contentType,
       classification: handover.classification,
-      evidence: handover.evidence,
+      // Destinations see today's outcome words, whenever the evidence was gathered.
+      evidence: normaliseEvidenceOutcomes(handover.evidence),
       decision: handover.decision,
       reappearanceOf: handover.reappearanceOf,
       analystName: handover.referredBy ?? keyNameOf(handover.referralCreatedBy),
