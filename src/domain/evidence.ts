@@ -129,3 +129,25 @@ export interface HostingEvidence {
     cdnLists?: string;
   };
 }
+
+/** A registry observation that found no network: every fact null but what is given. */
+export function observationWithoutNetwork(
+  outcome: RegistryOutcome,
+  observedAt: string,
+  detail: string,
+  from: Partial<Pick<RegistryObservation, 'protocol' | 'registry' | 'source'>> = {},
+): RegistryObservation {
+  return {
+    outcome,
+    protocol: from.protocol ?? null,
+    registry: from.registry ?? null,
+    source: from.source ?? null,
+    handle: null,
+    networkName: null,
+    range: null,
+    country: null,
+    abuseEmail: null,
+    detail,
+    observedAt,
+  };
+}

@@ -8,7 +8,14 @@
 import type { Logger } from 'winston';
 import type { Clock } from '../domain/clock.js';
 import { coerceError, errorKind } from '../domain/errors.js';
-import type { AddressEvidence, CdnObservation, HostingEvidence, RegistryObservation, RegistryOutcome } from '../domain/evidence.js';
+import {
+  observationWithoutNetwork,
+  type AddressEvidence,
+  type CdnObservation,
+  type HostingEvidence,
+  type RegistryObservation,
+  type RegistryOutcome,
+} from '../domain/evidence.js';
 import { checkAddress, type CheckedAddress } from './address-check.js';
 import { loadAsnIndex, openAsnMmdb, type AsnLookup } from './asn-index.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
@@ -82,19 +89,7 @@ const WHOIS_FALLBACK_OUTCOMES: ReadonlySet<RegistryOutcome> = new Set(['timeout'
 const BOOTSTRAP_RETRY_MS = 5 * 60_000;
 
 function unavailable(observedAt: string, detail: string): RegistryObservation {
-  return {
-    outcome: 'unavailable',
-    protocol: null,
-    registry: null,
-    source: null,
-    handle: null,
-    networkName: null,
-    range: null,
-    country: null,
-    abuseEmail: null,
-    detail,
-    observedAt,
-  };
+  return observationWithoutNetwork('unavailable', observedAt, detail);
 }
 
 function describeCdnVersions(detector: CdnDetector): string {

@@ -8,7 +8,7 @@ import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import type { Logger } from 'winston';
 import type { Clock } from '../domain/clock.js';
 import { RegistryQueryError } from '../domain/errors.js';
-import type { RegistryObservation, RegistryOutcome } from '../domain/evidence.js';
+import { observationWithoutNetwork, type RegistryObservation, type RegistryOutcome } from '../domain/evidence.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { NetworkRangeCache } from './network-range-cache.js';
 import { registryOfUrl, type RdapBootstrap, type RegistryService } from './rdap-bootstrap.js';
@@ -44,19 +44,11 @@ export interface RdapLookup {
 }
 
 function failure(outcome: RegistryOutcome, observedAt: string, detail: string, service: RegistryService | null, source: string | null): RegistryObservation {
-  return {
-    outcome,
+  return observationWithoutNetwork(outcome, observedAt, detail, {
     protocol: outcome === 'not_found' ? 'rdap' : null,
     registry: service?.registry ?? null,
     source,
-    handle: null,
-    networkName: null,
-    range: null,
-    country: null,
-    abuseEmail: null,
-    detail,
-    observedAt,
-  };
+  });
 }
 
 /** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from `now`. */
