@@ -3,6 +3,12 @@
  * on while one writes; synchronous=FULL because this is a ledger — a referral answered 2xx must
  * survive a power cut, not just a process crash. Transactions take the write lock at BEGIN
  * (IMMEDIATE) so two processes on one file never both read-then-write the same row.
+ *
+ * Group commit: synchronous=FULL makes every COMMIT an fsync of the WAL, the largest single
+ * cost of a referral. Transactions asked for in the same event-loop turn (concurrent requests)
+ * run one after another inside one BEGIN IMMEDIATE … COMMIT, each in a savepoint of its own:
+ * one that fails is rolled back alone, and none is answered before the shared COMMIT is on
+ * disk, so "committed before answered" still holds for each.
  */
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
@@ -13,6 +19,16 @@ import { readMigrations } from '../migration-files.js';
 import type { SqlDriver, SqlRunner } from '../sql-driver.js';
 
 type Params = readonly unknown[];
+
+/** A transaction waiting for the next group commit. */
+interface Waiting {
+  fn: (tx: SqlRunner) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** At most this many transactions share one commit: the first one's answer waits for the last. */
+const MAX_GROUP = 64;
 
 function toSqliteParams(params: Params): unknown[] {
   // better-sqlite3 binds numbers, strings, bigint, buffers and null only.
@@ -37,6 +53,8 @@ export class SqliteDriver implements SqlDriver {
   private readonly mutex = new AsyncMutex();
   private readonly statements = new Map<string, Database.Statement>();
   private readonly runner: SqlRunner;
+  private waiting: Waiting[] = [];
+  private groupQueued = false;
 
   /** With `readOnly`, the file must exist and nothing is ever written (`audit verify`). */
   constructor(path: string, options: { readOnly?: boolean } = {}) {
@@ -79,29 +97,95 @@ export class SqliteDriver implements SqlDriver {
   }
 
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    return this.mutex.run(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await fn(this.runner);
-        this.db.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw error;
-      }
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.scheduleGroup();
     });
+  }
+
+  /**
+   * Queues the next group after the current event-loop turn's I/O callbacks, so the requests
+   * that arrived together ask for their transactions first and share its commit. The group is
+   * whatever waits when it gets the connection; one group at a time is queued.
+   */
+  private scheduleGroup(): void {
+    if (this.groupQueued) return;
+    this.groupQueued = true;
+    setImmediate(() => {
+      void this.mutex.run(() => {
+        this.groupQueued = false;
+        const group = this.waiting.splice(0, MAX_GROUP);
+        if (this.waiting.length > 0) this.scheduleGroup();
+        return this.commitGroup(group);
+      });
+    });
+  }
+
+  private async commitGroup(group: Waiting[]): Promise<void> {
+    // Members whose work has run in the open transaction: answered once COMMIT returns.
+    let done: { member: Waiting; value: unknown }[] = [];
+    const failAll = (members: Iterable<Waiting>, error: unknown) => {
+      for (const member of members) member.reject(error);
+    };
+    for (let i = 0; i < group.length; i++) {
+      const member = group[i]!;
+      try {
+        if (!this.db.inTransaction) this.db.exec('BEGIN IMMEDIATE');
+      } catch (error) {
+        // The write lock stayed taken past the busy timeout: nobody in this group can write.
+        failAll(group.slice(i), error);
+        break;
+      }
+      this.db.exec('SAVEPOINT grouped');
+      try {
+        const value = await member.fn(this.runner);
+        this.db.exec('RELEASE grouped');
+        done.push({ member, value });
+      } catch (error) {
+        member.reject(error);
+        if (this.db.inTransaction) {
+          this.db.exec('ROLLBACK TO grouped');
+          this.db.exec('RELEASE grouped');
+        } else {
+          // SQLite rolled the whole transaction back (I/O error, disk full): the earlier
+          // members' writes went with it, so they fail too rather than be answered as committed.
+          failAll(
+            done.map((d) => d.member),
+            error,
+          );
+          done = [];
+        }
+      }
+    }
+    if (!this.db.inTransaction) return;
+    try {
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      failAll(
+        done.map((d) => d.member),
+        error,
+      );
+      return;
+    }
+    for (const { member, value } of done) member.resolve(value);
   }
 
   snapshot<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     // A deferred transaction takes its read snapshot at the first read and keeps it (WAL).
-    return this.mutex.run(async () => {
-      this.db.exec('BEGIN');
-      try {
-        return await fn(this.runner);
-      } finally {
-        if (this.db.inTransaction) this.db.exec('COMMIT');
-      }
-    });
+    // It waits one event-loop turn first: group commits start from setImmediate, so a caller
+    // that takes snapshot after snapshot without ever yielding (verify in a loop beside this
+    // process's writers) would otherwise keep every transaction waiting.
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      this.mutex.run(async () => {
+        this.db.exec('BEGIN');
+        try {
+          return await fn(this.runner);
+        } finally {
+          if (this.db.inTransaction) this.db.exec('COMMIT');
+        }
+      }),
+    );
   }
 
   // Row locks: a transaction holds the file's write lock from BEGIN IMMEDIATE to its end, so
