@@ -74,7 +74,7 @@ export function readinessChecks(ctx: Context, parts: ReadinessParts): readonly R
         critical: false,
         detail: {
           lookups: iccam.vocabulary.source,
-          lookupsReadAt: iccam.vocabulary.fetchedAt === null ? null : new Date(iccam.vocabulary.fetchedAt).toISOString(),
+          lookupsAsOf: iccam.vocabulary.asOf,
           ...(missing.length > 0 ? { missing, note: 'ICCAM no longer lists these names: deliveries to inhope wait' } : {}),
         },
       };

@@ -25,6 +25,9 @@ export interface IccamLookupEntry {
 
 export type IccamLookupLists = Partial<Record<IccamLookupList, IccamLookupEntry[]>>;
 
+/** When the seed's values were current (contract §4: the 2023 values SCARt carries). */
+export const ICCAM_SEED_AS_OF = '2023-01-01';
+
 /** The dated seed, used for any list ICCAM has not yet been asked for (or could not be). */
 const ICCAM_SEED_LISTS: IccamLookupLists = {
   classifications: [

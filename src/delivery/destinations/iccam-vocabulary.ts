@@ -6,6 +6,7 @@
 import type { Store } from '../../store/store.js';
 import {
   ICCAM_LOOKUP_LISTS,
+  ICCAM_SEED_AS_OF,
   resolveVocabulary,
   type IccamLookupEntry,
   type IccamLookupList,
@@ -31,6 +32,11 @@ export class IccamVocabulary {
 
   get source(): 'iccam' | 'seed' {
     return this.fetchedAt === null ? 'seed' : 'iccam';
+  }
+
+  /** How current the lists are: when ICCAM served them, or the seed's date. */
+  get asOf(): string {
+    return this.fetchedAt === null ? ICCAM_SEED_AS_OF : new Date(this.fetchedAt).toISOString();
   }
 
   private loadedAt = 0;
