@@ -20,6 +20,7 @@ import { actorOf, requireCaller } from '../request-context.js';
 import { ackView, attemptView, auditView, handoverSummary, reviewView, urlLinkView } from '../../services/record-views.js';
 import { handoverDetailSchema, handoverPageSchema, handoverSummarySchema } from '../response-schemas.js';
 import { errorSchema, READ_ROLES, SUPERVISOR_ONLY } from './shared-schemas.js';
+import type { HandoverRecord } from '../../store/store.js';
 
 const HANDOVER_EXAMPLE = {
   id: '0b9f5c1e-2d4a-4c8e-9a51-3f6d2b7e8c10',
@@ -159,7 +160,16 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     });
   });
 
-  const supervisorAction = (path: string, operationId: string, summary: string, body: z.ZodType) =>
+  /** A supervisor's action on one handover: documented, checked and answered the same way. */
+  const supervisorAction = <S extends z.ZodType>(
+    path: string,
+    operationId: string,
+    summary: string,
+    body: S,
+    act: (id: string, input: z.output<S>, actor: string) => Promise<HandoverRecord>,
+    /** Every field is optional, so the body may be left out (retry). */
+    bodyOptional = false,
+  ) => {
     openapi.register({
       method: 'post',
       path,
@@ -177,51 +187,45 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
         409: { description: 'Not allowed from the handover’s current state', schema: errorSchema },
       },
     });
+    router.post(path, allowRoles(SUPERVISOR_ONLY), async (req, res) => {
+      const { id } = parseParams(idParams, req);
+      const input = bodyOptional ? parseWith(body, req.body ?? {}, 'request body') : parseBody(body, req);
+      res.json(handoverSummary(await act(id, input, actorOf(requireCaller(req)))));
+    });
+  };
 
-  supervisorAction('/v1/handovers/:id/route', 'routeHandover', 'Set the destination by hand, with a reason (recorded as an override)', routeBody);
-  router.post('/v1/handovers/:id/route', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
-    const { id } = parseParams(idParams, req);
-    const body = parseBody(routeBody, req);
-    res.json(handoverSummary(await routeByHand(ctx, id, body, actorOf(requireCaller(req)))));
-  });
-
-  supervisorAction('/v1/handovers/:id/retry', 'retryHandover', 'Send a failed handover back for delivery', retryBody);
-  router.post('/v1/handovers/:id/retry', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
-    const { id } = parseParams(idParams, req);
-    const body = parseWith(retryBody, req.body ?? {}, 'request body');
-    res.json(handoverSummary(await retryFailed(ctx, id, actorOf(requireCaller(req)), body.reason ?? null)));
-  });
-
+  supervisorAction(
+    '/v1/handovers/:id/route',
+    'routeHandover',
+    'Set the destination by hand, with a reason (recorded as an override)',
+    routeBody,
+    (id, body, actor) => routeByHand(ctx, id, body, actor),
+  );
+  supervisorAction(
+    '/v1/handovers/:id/retry',
+    'retryHandover',
+    'Send a failed handover back for delivery',
+    retryBody,
+    (id, body, actor) => retryFailed(ctx, id, actor, body.reason ?? null),
+    true,
+  );
   supervisorAction(
     '/v1/handovers/:id/resolve',
     'resolveHandover',
     'Record the reference of a delivery whose outcome was unknown: the handover is delivered',
     resolveBody,
+    (id, body, actor) => resolveHandover({ store: ctx.store, now: ctx.clock.now().getTime() }, id, body, actor),
   );
-  router.post('/v1/handovers/:id/resolve', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
-    const { id } = parseParams(idParams, req);
-    const body = parseBody(resolveBody, req);
-    res.json(handoverSummary(await resolveHandover({ store: ctx.store, now: ctx.clock.now().getTime() }, id, body, actorOf(requireCaller(req)))));
-  });
-
-  supervisorAction('/v1/handovers/:id/cancel', 'cancelHandover', 'Withdraw a handover, with a reason', cancelBody);
-  router.post('/v1/handovers/:id/cancel', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
-    const { id } = parseParams(idParams, req);
-    const body = parseBody(cancelBody, req);
-    res.json(handoverSummary(await cancelHandover(ctx, id, actorOf(requireCaller(req)), body.reason)));
-  });
-
+  supervisorAction('/v1/handovers/:id/cancel', 'cancelHandover', 'Withdraw a handover, with a reason', cancelBody, (id, body, actor) =>
+    cancelHandover(ctx, id, actor, body.reason),
+  );
   supervisorAction(
     '/v1/handovers/:id/split',
     'splitDuplicate',
     'Make a duplicate a case of its own (the reports are about different things at one URL), with a reason',
     splitBody,
+    (id, body, actor) => splitDuplicate(ctx, id, actor, body.reason),
   );
-  router.post('/v1/handovers/:id/split', allowRoles(SUPERVISOR_ONLY), async (req, res) => {
-    const { id } = parseParams(idParams, req);
-    const body = parseBody(splitBody, req);
-    res.json(handoverSummary(await splitDuplicate(ctx, id, actorOf(requireCaller(req)), body.reason)));
-  });
 
   return router;
 }
