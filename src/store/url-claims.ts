@@ -85,64 +85,46 @@ async function insertReferredUrl(
       now,
     ]);
     if (inserted === 1) {
-      const audit: AuditInput[] = [
+      const audit = intakeEvents(
+        u,
+        actor,
+        now,
         {
-          handoverId: u.handoverId,
-          referralId: u.referralId,
-          at: now,
-          actor,
-          kind: 'intake',
-          fromState: null,
           toState: 'locating',
           reason: earlier
             ? `referred by the hotline; the URL's earlier case ${earlier.id} is over (${earlier.state}): a reappearance`
             : 'referred by the hotline',
-          data: { reportId: u.reportId, position: u.position, ...(earlier ? { reappearanceOf: earlier.id } : {}) },
+          data: earlier ? { reappearanceOf: earlier.id } : {},
         },
-      ];
-      if (earlier) {
-        audit.push({
-          handoverId: earlier.id,
-          referralId: earlier.referral_id,
-          at: now,
-          actor,
+        earlier && {
+          row: earlier,
           kind: 'reappeared',
-          fromState: earlier.state,
-          toState: earlier.state,
           reason: `the URL was referred again after this case was over; new case ${u.handoverId}`,
-          data: { reappearanceId: u.handoverId, reportId: u.reportId },
-        });
-      }
+          data: { reappearanceId: u.handoverId },
+        },
+      );
       return { intake: { kind: 'case', handoverId: u.handoverId, reappearanceOf: earlier?.id ?? null }, audit };
     }
     // Locked so the holder cannot become over before this transaction commits the link to it.
     const holder = await tx.get<{ id: string; state: string; referral_id: string }>(lockLiveHolderOfUrl(locking), [urlKey]);
     if (!holder) continue; // it became over meanwhile: this URL is a case after all
     await tx.run(INSERT_DUPLICATE, [u.handoverId, u.referralId, u.position, u.url, u.reportedUrl, u.contentType, urlKey, holder.id, now, now]);
-    const audit: AuditInput[] = [
+    const audit = intakeEvents(
+      u,
+      actor,
+      now,
       {
-        handoverId: u.handoverId,
-        referralId: u.referralId,
-        at: now,
-        actor,
-        kind: 'intake',
-        fromState: null,
         toState: 'duplicate',
         reason: `referred by the hotline; the URL is already carried by handover ${holder.id} (${holder.state}): not sent again`,
-        data: { reportId: u.reportId, position: u.position, duplicateOf: holder.id },
+        data: { duplicateOf: holder.id },
       },
       {
-        handoverId: holder.id,
-        referralId: holder.referral_id,
-        at: now,
-        actor,
+        row: holder,
         kind: 'duplicate_received',
-        fromState: holder.state,
-        toState: holder.state,
         reason: `the same URL was referred again (report ${u.reportId}); recorded as duplicate ${u.handoverId}`,
-        data: { duplicateId: u.handoverId, reportId: u.reportId },
+        data: { duplicateId: u.handoverId },
       },
-    ];
+    );
     return { intake: { kind: 'duplicate', handoverId: u.handoverId, duplicateOf: holder.id }, audit };
   }
   throw new Error(`handover ${u.handoverId}: the URL's live case kept changing while it was referred`);
@@ -293,4 +275,44 @@ export async function backfillUrlKeys(run: (work: (tx: SqlRunner) => Promise<num
     total += done;
     if (done === 0) return total;
   }
+}
+
+/**
+ * The events of one referred URL: its own intake event, and a note on the other handover of
+ * the same URL it links to (the earlier case it reappears after, or the live one it duplicates).
+ */
+function intakeEvents(
+  u: ReferredUrl,
+  actor: string,
+  now: number,
+  own: { toState: 'locating' | 'duplicate'; reason: string; data: Record<string, unknown> },
+  other: { row: { id: string; state: string; referral_id: string }; kind: string; reason: string; data: Record<string, unknown> } | null | undefined,
+): AuditInput[] {
+  const events: AuditInput[] = [
+    {
+      handoverId: u.handoverId,
+      referralId: u.referralId,
+      at: now,
+      actor,
+      kind: 'intake',
+      fromState: null,
+      toState: own.toState,
+      reason: own.reason,
+      data: { reportId: u.reportId, position: u.position, ...own.data },
+    },
+  ];
+  if (other) {
+    events.push({
+      handoverId: other.row.id,
+      referralId: other.row.referral_id,
+      at: now,
+      actor,
+      kind: other.kind,
+      fromState: other.row.state,
+      toState: other.row.state,
+      reason: other.reason,
+      data: { ...other.data, reportId: u.reportId },
+    });
+  }
+  return events;
 }
