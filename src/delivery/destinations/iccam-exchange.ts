@@ -141,24 +141,10 @@ export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
       // Sending ids for names ICCAM no longer lists would misfile the case: hold it (readyz says why).
       return { kind: 'retry', statusCode: null, errorClass: 'lookup_missing', retryAfterMs: null, requestHash: '', responseDigest: null, durationMs: 0 };
     }
-    const body = buildIccamReportBody(
-      {
-        handoverId: req.handoverId,
-        url: req.url,
-        contentType: req.contentType,
-        classification: req.classification,
-        evidence: req.evidence,
-        decision: req.decision,
-        analystName: req.analystName,
-        receivedAt: req.receivedAt,
-        memo: req.memo ?? null,
-      },
-      vocabulary.ids,
-      {
-        ...(options.contentTypes ? { contentTypes: options.contentTypes } : {}),
-        ...(options.paymentMethods ? { paymentMethods: options.paymentMethods } : {}),
-      },
-    );
+    const body = buildIccamReportBody(req, vocabulary.ids, {
+      ...(options.contentTypes ? { contentTypes: options.contentTypes } : {}),
+      ...(options.paymentMethods ? { paymentMethods: options.paymentMethods } : {}),
+    });
     // The hash covers exactly the bytes sent.
     const text = canonicalJson(body);
     const requestHash = sha256Hex(text);

@@ -7,18 +7,7 @@ import { buildIccamReportBody, type IccamReportInput } from './iccam-report-body
 const seedIds = resolveVocabulary({}).ids;
 
 function input(overrides: Partial<IccamReportInput> = {}): IccamReportInput {
-  const req = deliveryRequest();
-  return {
-    handoverId: req.handoverId,
-    url: req.url,
-    contentType: req.contentType,
-    classification: req.classification,
-    evidence: req.evidence,
-    decision: req.decision,
-    analystName: req.analystName,
-    receivedAt: req.receivedAt,
-    ...overrides,
-  };
+  return { ...deliveryRequest(), ...overrides };
 }
 
 describe('buildIccamReportBody (contract §4 inhope, Create)', () => {

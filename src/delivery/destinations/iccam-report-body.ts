@@ -4,9 +4,9 @@
  * lookup lists (resolved by name), the analyst's name and the received date from the referral.
  * Every field but `memo` is always present.
  */
-import type { AddressEvidence, HostingEvidence } from '../../domain/evidence.js';
-import type { RoutingDecision } from '../../domain/decision.js';
-import { currentSiteType, type Classification, type ContentType } from '../../domain/referral.js';
+import type { AddressEvidence } from '../../domain/evidence.js';
+import { currentSiteType } from '../../domain/referral.js';
+import type { DeliveryRequest } from './destination-adapter.js';
 import type { CommercialityKey, IccamVocabularyIds } from './iccam-lookups.js';
 
 interface IccamAssessment {
@@ -49,20 +49,11 @@ const DEFAULT_CONTENT_TYPE_IDS: IccamContentTypeIds = { media: 1, website: 2 };
 const UNKNOWN = 'unknown';
 const DEFAULT_PAYMENT_METHODS: readonly number[] = [1];
 
-export interface IccamReportInput {
-  handoverId: string;
-  url: string;
-  contentType: ContentType | null;
-  classification: Classification;
-  evidence: HostingEvidence;
-  decision: RoutingDecision;
-  /** The analyst who referred it (`referredBy`), else the API key's name. */
-  analystName: string;
-  /** When the hotline received the report (`reportedAt`, else the intake time), ms. */
-  receivedAt: number;
-  /** Free text for the receiving hotline (e.g. that a case is a reappearance); omitted when absent. */
-  memo?: string | null;
-}
+/** What the report is built from: the delivery request's own fields (the rest it ignores). */
+export type IccamReportInput = Pick<
+  DeliveryRequest,
+  'handoverId' | 'url' | 'contentType' | 'classification' | 'evidence' | 'decision' | 'analystName' | 'receivedAt' | 'memo'
+>;
 
 export interface IccamReportOptions {
   contentTypes?: IccamContentTypeIds;
