@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { intakeLoad, referralBody } from './intake-load.js';
 
 export async function benchBareIntake(options: { durationSeconds: number; connections?: number }): Promise<{ perSecond: number; p50: number; p99: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'hrr-bench-bare-'));
@@ -34,8 +35,7 @@ export async function benchBareIntake(options: { durationSeconds: number; connec
   try {
     const result = await autocannon({
       url: `http://127.0.0.1:${port}`,
-      connections: options.connections ?? 16,
-      duration: options.durationSeconds,
+      ...intakeLoad(options.durationSeconds, options.connections),
       requests: [
         {
           method: 'POST',
@@ -43,11 +43,7 @@ export async function benchBareIntake(options: { durationSeconds: number; connec
           headers: { 'content-type': 'application/json' },
           setupRequest: (req) => ({
             ...req,
-            body: JSON.stringify({
-              reportId: `BARE-${++n}`,
-              urls: [{ url: `https://host-${n % 97}.bench.test/a/${n}.jpg`, contentType: 'image' }, { url: `https://host-${n % 89}.bench.test/b/${n}` }],
-              classification: { category: 'baseline', ageGroup: 'prepubescent' },
-            }),
+            body: referralBody(`BARE-${++n}`, n),
           }),
         },
       ],

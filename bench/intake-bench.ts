@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { intakeLoad, referralBody } from './intake-load.js';
 import { hashKeySecret } from '../src/config/api-keys.js';
 import { createApp } from '../src/http/app.js';
 import { benchConfig, benchContext, dropSchema, newSchemaName, openBenchStore, type BenchDatabase } from './bench-support.js';
@@ -36,8 +37,7 @@ export async function benchIntake(options: { label: string; postgres?: boolean; 
   const run = Math.random().toString(36).slice(2, 8);
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
-    connections: options.connections ?? 16,
-    duration: options.durationSeconds ?? 10,
+    ...intakeLoad(options.durationSeconds ?? 10, options.connections),
     requests: [
       {
         method: 'POST',
@@ -45,11 +45,7 @@ export async function benchIntake(options: { label: string; postgres?: boolean; 
         headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
         setupRequest: (req) => ({
           ...req,
-          body: JSON.stringify({
-            reportId: `BENCH-${run}-${++n}`,
-            urls: [{ url: `https://host-${n % 97}.bench.test/a/${n}.jpg`, contentType: 'image' }, { url: `https://host-${n % 89}.bench.test/b/${n}` }],
-            classification: { category: 'baseline', ageGroup: 'prepubescent' },
-          }),
+          body: referralBody(`BENCH-${run}-${++n}`, n),
         }),
       },
     ],

@@ -19,7 +19,24 @@ const REFERRAL_COLUMNS: Record<string, string> = {
 };
 
 /** Names of the referral's columns in a handover row (what an UPDATE of handovers cannot return). */
-export const REFERRAL_COLUMN_NAMES: readonly string[] = Object.keys(REFERRAL_COLUMNS);
+const REFERRAL_COLUMN_NAMES: readonly string[] = Object.keys(REFERRAL_COLUMNS);
+
+type Row = Record<string, unknown>;
+
+/** The referral's columns of a handover row, by the names they are selected as, from a referrals row. */
+export function referralColumnsOf(referral: Row): Row {
+  return Object.fromEntries(Object.entries(REFERRAL_COLUMNS).map(([name, column]) => [name, referral[column.slice('r.'.length)]]));
+}
+
+/**
+ * A handovers row as INSERT or UPDATE … RETURNING gives it, completed with its referral's
+ * columns taken from `joined` (a row selected with them, or referralColumnsOf), for toHandover.
+ */
+export function withReferralColumns(row: Row, joined: Row): Row {
+  const complete: Row = { ...row };
+  for (const name of REFERRAL_COLUMN_NAMES) complete[name] = joined[name];
+  return complete;
+}
 
 /** The SELECT list for handovers joined with their referral (see toHandover). */
 const HANDOVER_COLUMNS = `h.*, ${Object.entries(REFERRAL_COLUMNS)

@@ -16,11 +16,12 @@ import {
   lockHandoverById,
   markPolled,
   patchHandover,
-  REFERRAL_COLUMN_NAMES,
+  referralColumnsOf,
   SELECT_LIVE_HOLDER_OF_URL_OF,
   selectDueForClaim,
+  withReferralColumns,
 } from './handover-queries.js';
-import { ackEventData, attemptEventData, toHandover } from './handover-rows.js';
+import { ackEventData, attemptEventData, toHandover, toReferral } from './handover-rows.js';
 import { INSERT_ACK, INSERT_ATTEMPT, INSERT_REFERRAL, INSERT_WEBHOOK_RECEIPT } from './ledger-queries.js';
 import type { SqlDriver, SqlRunner } from './sql-driver.js';
 import type {
@@ -54,7 +55,7 @@ export class LedgerWrites {
       return await this.db.transaction(async (tx) => {
         const existing = await readReferralWithHandovers(tx, input.reportId);
         if (existing) return { created: false, ...sameBodyOrConflict(existing, input) };
-        await tx.run(INSERT_REFERRAL, [
+        const referralRow = await tx.get<Record<string, unknown>>(INSERT_REFERRAL, [
           input.id,
           input.reportId,
           input.bodyHash,
@@ -97,13 +98,16 @@ export class LedgerWrites {
               }
             : { ...event, row: null },
         );
-        const created = await readReferralWithHandovers(tx, input.reportId);
-        const byId = new Map(created!.handovers.map((h) => [h.id, h]));
+        // The answer is built from the rows as inserted (RETURNING), in listing order (position).
+        const referral = toReferral(referralRow!);
+        const referralColumns = referralColumnsOf(referralRow!);
+        const handovers = claimed.intakes.map((intake) => toHandover(withReferralColumns(intake.row, referralColumns)));
+        const byId = new Map(handovers.map((h) => [h.id, h]));
         // Events on earlier handovers (the case a duplicate joins, a reappearance's predecessor)
         // record those rows as they stand: linking to them changes none of their facts.
         for (const event of audit) event.row = handoverFacts(byId.get(event.handoverId!) ?? (await this.lockHandover(tx, event.handoverId!)));
         await this.audit.append(tx, audit);
-        return { created: true, ...created! };
+        return { created: true, referral, handovers };
       });
     } catch (error) {
       // Two identical requests racing on PostgreSQL: the loser reads the winner's referral.
@@ -150,9 +154,7 @@ export class LedgerWrites {
     return locked.map((l) => {
       const updated = byId.get(String(l.id));
       if (!updated) throw new NotFoundError(`Handover ${String(l.id)}`);
-      const row: HandoverRow = { ...updated };
-      for (const name of REFERRAL_COLUMN_NAMES) row[name] = l[name];
-      return { result: toHandover(row), head: chainHeadOf(updated) };
+      return { result: toHandover(withReferralColumns(updated, l)), head: chainHeadOf(updated) };
     });
   }
 

@@ -10,15 +10,19 @@ const OVER_IN = OVER_STATES.map((s) => `'${s}'`).join(', ');
 /** The URL's most recent case that is over (what a new case reappears after). */
 export const SELECT_LATEST_OVER_CASE_OF_URL = `SELECT id, state, referral_id FROM handovers WHERE url_key = ? AND state IN (${OVER_IN}) ORDER BY seq DESC LIMIT 1`;
 
-/** A new case in `locating` taking the URL's live key; inserts nothing when another holds it. */
+/**
+ * A new case in `locating` taking the URL's live key, returned as inserted (intake answers with
+ * it: no read-back); inserts and returns nothing when another holds the key.
+ */
 export const INSERT_CASE_TAKING_URL = `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, url_key, live_url_key, reappearance_of, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, 'locating', ?, ?, ?, ?, ?) ON CONFLICT (live_url_key) DO NOTHING`;
+  VALUES (?, ?, ?, ?, ?, ?, 'locating', ?, ?, ?, ?, ?) ON CONFLICT (live_url_key) DO NOTHING RETURNING *`;
 
 /** The handover holding the URL's live key, locked so it cannot become over before the link to it commits. */
 export const lockLiveHolderOfUrl = (locking: RowLocking) => locking.forUpdate('SELECT id, state, referral_id FROM handovers WHERE live_url_key = ?');
 
+/** A duplicate entry linked to the URL's live holder, returned as inserted. */
 export const INSERT_DUPLICATE = `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, url_key, duplicate_of, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, 'duplicate', ?, ?, ?, ?)`;
+  VALUES (?, ?, ?, ?, ?, ?, 'duplicate', ?, ?, ?, ?) RETURNING *`;
 
 /** The handover holding a URL's live key, other than the given one (params: key, id). */
 export const SELECT_OTHER_LIVE_HOLDER = 'SELECT id FROM handovers WHERE live_url_key = ? AND id <> ?';

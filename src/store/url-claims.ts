@@ -32,8 +32,14 @@ import {
 
 export type AuditInput = Omit<AuditEventBody, 'seq'>;
 
-/** What became of one referred URL. */
-export type UrlIntake = { kind: 'case'; handoverId: string; reappearanceOf: string | null } | { kind: 'duplicate'; handoverId: string; duplicateOf: string };
+/** A handovers row as the database returned it (without its referral's columns). */
+type InsertedHandoverRow = Record<string, unknown>;
+
+/** What became of one referred URL, with its row as inserted. */
+export type UrlIntake = ({ kind: 'case'; reappearanceOf: string | null } | { kind: 'duplicate'; duplicateOf: string }) & {
+  handoverId: string;
+  row: InsertedHandoverRow;
+};
 
 export interface ReferredUrl {
   handoverId: string;
@@ -71,7 +77,7 @@ async function insertReferredUrl(
     const earlier = await tx.get<{ id: string; state: string; referral_id: string }>(SELECT_LATEST_OVER_CASE_OF_URL, [urlKey]);
     // On PostgreSQL a racing insert of the same key waits here for the other transaction; when
     // that one commits, nothing is inserted and the holder is read below.
-    const inserted = await tx.run(INSERT_CASE_TAKING_URL, [
+    const inserted = await tx.get<InsertedHandoverRow>(INSERT_CASE_TAKING_URL, [
       u.handoverId,
       u.referralId,
       u.position,
@@ -84,7 +90,7 @@ async function insertReferredUrl(
       now,
       now,
     ]);
-    if (inserted === 1) {
+    if (inserted) {
       const audit = intakeEvents(
         u,
         actor,
@@ -103,12 +109,23 @@ async function insertReferredUrl(
           data: { reappearanceId: u.handoverId },
         },
       );
-      return { intake: { kind: 'case', handoverId: u.handoverId, reappearanceOf: earlier?.id ?? null }, audit };
+      return { intake: { kind: 'case', handoverId: u.handoverId, reappearanceOf: earlier?.id ?? null, row: inserted }, audit };
     }
     // Locked so the holder cannot become over before this transaction commits the link to it.
     const holder = await tx.get<{ id: string; state: string; referral_id: string }>(lockLiveHolderOfUrl(locking), [urlKey]);
     if (!holder) continue; // it became over meanwhile: this URL is a case after all
-    await tx.run(INSERT_DUPLICATE, [u.handoverId, u.referralId, u.position, u.url, u.reportedUrl, u.contentType, urlKey, holder.id, now, now]);
+    const row = await tx.get<InsertedHandoverRow>(INSERT_DUPLICATE, [
+      u.handoverId,
+      u.referralId,
+      u.position,
+      u.url,
+      u.reportedUrl,
+      u.contentType,
+      urlKey,
+      holder.id,
+      now,
+      now,
+    ]);
     const audit = intakeEvents(
       u,
       actor,
@@ -125,7 +142,7 @@ async function insertReferredUrl(
         data: { duplicateId: u.handoverId },
       },
     );
-    return { intake: { kind: 'duplicate', handoverId: u.handoverId, duplicateOf: holder.id }, audit };
+    return { intake: { kind: 'duplicate', handoverId: u.handoverId, duplicateOf: holder.id, row: row! }, audit };
   }
   throw new Error(`handover ${u.handoverId}: the URL's live case kept changing while it was referred`);
 }

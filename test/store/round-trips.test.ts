@@ -206,6 +206,20 @@ for (const dialect of DIALECTS) {
       expect(await store.verifyAudit()).toMatchObject({ ok: true });
     });
 
+    it('takes in a referral of two URLs without reading back what it wrote', async () => {
+      const { store, count } = await routedStore();
+      const input = newReferral('R-intake', ['https://y.example/R-intake/1', 'https://y.example/R-intake/2']);
+      let answered: Awaited<ReturnType<typeof store.createReferral>> | undefined;
+      const statements = await count(async () => {
+        answered = await store.createReferral(input, 'key:test', 70);
+      });
+      // BEGIN, the idempotency lookup, the referral (RETURNING), for each URL its earlier case and
+      // its handover (RETURNING), the audit events in one INSERT, COMMIT; PostgreSQL first locks
+      // the URLs' keys in one statement.
+      expect(statements).toBe(dialect.name === 'PostgreSQL' ? 10 : 9);
+      expect(await store.getReferralByReportId('R-intake')).toEqual({ referral: answered!.referral, handovers: answered!.handovers });
+    });
+
     it('claims a batch in as many statements as one handover', async () => {
       const { store, routed, count } = await routedStore();
       const more = [];

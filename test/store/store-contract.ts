@@ -72,6 +72,20 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       expect(audit).toMatchObject([{ kind: 'intake', actor: 'key:alice', toState: 'locating', at: 100 }]);
     });
 
+    it('answers intake with exactly the records a later read gives: a case, a duplicate and a reappearance', async () => {
+      // Intake builds its answer from the rows as inserted (RETURNING), not from a read-back.
+      const earlier = await routedHandover('R-earlier');
+      await store.transition(earlier.id, { to: 'cancelled', actor: 'system:test', reason: 'test', now: 30 });
+      const input = newReferral('R-answer', [earlier.url, 'https://d.example/R-answer', 'https://d.example/R-answer']);
+      const answered = await store.createReferral({ ...input, referredBy: 'analyst-7', reportedAt: 5 }, 'key:alice', 40);
+      expect(answered.handovers.map((h) => [h.state, h.reappearanceOf !== null, h.duplicateOf !== null])).toEqual([
+        ['locating', true, false],
+        ['locating', false, false],
+        ['duplicate', false, true],
+      ]);
+      expect(await store.getReferralByReportId('R-answer')).toEqual({ referral: answered.referral, handovers: answered.handovers });
+    });
+
     it('returns the same referral for the same body and refuses a different body', async () => {
       const first = await store.createReferral(newReferral('R-2'), 'key:alice', 100);
       const again = await store.createReferral(newReferral('R-2'), 'key:alice', 200);

@@ -86,6 +86,11 @@ export class SqliteDriver implements SqlDriver {
     return statement;
   }
 
+  /** Transaction control, prepared once: it runs several times for every transaction. */
+  private control(sql: 'BEGIN' | 'BEGIN IMMEDIATE' | 'SAVEPOINT grouped' | 'RELEASE grouped' | 'ROLLBACK TO grouped' | 'COMMIT' | 'ROLLBACK'): void {
+    this.prepare(sql).run();
+  }
+
   all<T>(sql: string, params?: Params): Promise<T[]> {
     return this.mutex.run(() => this.runner.all<T>(sql, params));
   }
@@ -130,22 +135,22 @@ export class SqliteDriver implements SqlDriver {
     for (let i = 0; i < group.length; i++) {
       const member = group[i]!;
       try {
-        if (!this.db.inTransaction) this.db.exec('BEGIN IMMEDIATE');
+        if (!this.db.inTransaction) this.control('BEGIN IMMEDIATE');
       } catch (error) {
         // The write lock stayed taken past the busy timeout: nobody in this group can write.
         failAll(group.slice(i), error);
         break;
       }
-      this.db.exec('SAVEPOINT grouped');
+      this.control('SAVEPOINT grouped');
       try {
         const value = await member.fn(this.runner);
-        this.db.exec('RELEASE grouped');
+        this.control('RELEASE grouped');
         done.push({ member, value });
       } catch (error) {
         member.reject(error);
         if (this.db.inTransaction) {
-          this.db.exec('ROLLBACK TO grouped');
-          this.db.exec('RELEASE grouped');
+          this.control('ROLLBACK TO grouped');
+          this.control('RELEASE grouped');
         } else {
           // SQLite rolled the whole transaction back (I/O error, disk full): the earlier
           // members' writes went with it, so they fail too rather than be answered as committed.
@@ -159,9 +164,9 @@ export class SqliteDriver implements SqlDriver {
     }
     if (!this.db.inTransaction) return;
     try {
-      this.db.exec('COMMIT');
+      this.control('COMMIT');
     } catch (error) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (this.db.inTransaction) this.control('ROLLBACK');
       failAll(
         done.map((d) => d.member),
         error,
@@ -178,11 +183,11 @@ export class SqliteDriver implements SqlDriver {
     // process's writers) would otherwise keep every transaction waiting.
     return new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
       this.mutex.run(async () => {
-        this.db.exec('BEGIN');
+        this.control('BEGIN');
         try {
           return await fn(this.runner);
         } finally {
-          if (this.db.inTransaction) this.db.exec('COMMIT');
+          if (this.db.inTransaction) this.control('COMMIT');
         }
       }),
     );
