@@ -29,6 +29,8 @@ export interface DeliveryRun {
   retried: number;
   /** CPU the service processes used during the run, ms (PostgreSQL's and the stand-ins' not counted). */
   serviceCpuMs: number;
+  /** Cores of the machine busy during the run, everything included (see runWorkers). */
+  machineBusyCores: number;
 }
 
 export async function benchDelivery(options: {
@@ -83,6 +85,7 @@ export async function benchDelivery(options: {
       leaseLost: result.reports.reduce((sum, r) => sum + r.leaseLost, 0),
       retried: result.reports.reduce((sum, r) => sum + r.retried, 0),
       serviceCpuMs: result.reports.reduce((sum, r) => sum + r.cpuMs, 0),
+      machineBusyCores: result.machineBusyCores,
     };
   } finally {
     await Promise.all([police.close(), iccam.close()]);

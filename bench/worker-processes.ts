@@ -6,6 +6,7 @@
  * workers cannot tell on their own that the others finished the last job).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +20,17 @@ export interface WorkersResult<R> {
   progressed: number;
   /** Date.now() when "go" was sent, to compare with times the workers report. */
   goAt: number;
+  /**
+   * How many of the machine's cores were busy, on average, from "go" to the end: every process
+   * (the workers, the database, the stand-ins), not only ours. What a run leaves idle is what
+   * more processes could still use.
+   */
+  machineBusyCores: number;
+}
+
+/** CPU time all cores have spent busy since boot, ms (the OS's counters: user, nice, sys, irq). */
+function machineBusyMs(): number {
+  return cpus().reduce((sum, cpu) => sum + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq, 0);
 }
 
 export async function runWorkers<T, R>(
@@ -74,10 +86,12 @@ export async function runWorkers<T, R>(
     await until(() => ready === tasks.length, 'ready');
     const started = performance.now();
     const goAt = Date.now();
+    const busyAtGo = machineBusyMs();
     for (const c of children) c.send({ type: 'go' } satisfies ToWorker<T>);
     await until(() => reports.length === tasks.length, 'reports');
     const ended = reachedAt ?? performance.now();
-    return { ms: ended - started, reports, progressed, goAt };
+    const machineBusyCores = (machineBusyMs() - busyAtGo) / (performance.now() - started);
+    return { ms: ended - started, reports, progressed, goAt, machineBusyCores };
   } finally {
     await Promise.all(
       children.map(

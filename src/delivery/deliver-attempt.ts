@@ -1,12 +1,14 @@
 /**
  * The one delivery path: send a handover once, tell the destination's circuit breaker what the
- * destination did, count it, and record the attempt. Both the dispatcher (a `routed` handover
- * under its lease) and the overdue check (a `delivered` one sent again) go through here; each
- * then moves the handover on in its own way, since they start from different states.
+ * destination did, count it, and make the attempt's record. Both the dispatcher (a `routed`
+ * handover under its lease) and the overdue check (a `delivered` one sent again) go through
+ * here; each then moves the handover on in its own way, since they start from different states.
+ * The dispatcher writes the attempt with the change it leads to (sendAttempt, then one
+ * transaction); the overdue check records it first (deliverAttempt).
  */
 import type { Context } from '../context.js';
 import type { CircuitBreaker } from '../domain/circuit-breaker.js';
-import type { HandoverRecord } from '../store/store.js';
+import type { HandoverRecord, NewAttempt } from '../store/store.js';
 import { attemptRecord } from './attempt-record.js';
 import { sendHandover, type SendResult } from './send-handover.js';
 import type { DestinationAdapter } from './destinations/destination-adapter.js';
@@ -16,9 +18,12 @@ export interface DeliveredAttempt {
   attemptNo: number;
   startedAt: number;
   finishedAt: number;
+  /** What is written down about it (not yet written: see sendAttempt). */
+  attempt: NewAttempt;
 }
 
-export async function deliverAttempt(
+/** Sends once and gives the attempt's record, unwritten: the caller writes it with its change. */
+export async function sendAttempt(
   ctx: Context,
   adapter: DestinationAdapter,
   handover: HandoverRecord,
@@ -52,17 +57,22 @@ export async function deliverAttempt(
     ctx.metrics.deliveryDuration.observe({ destination }, outcome.durationMs / 1000);
   }
 
-  await ctx.store.recordAttempt(
-    attemptRecord({
-      handoverId: handover.id,
-      attemptNo,
-      destination,
-      claimToken: options.claimToken,
-      startedAt,
-      finishedAt,
-      outcome,
-      ...(options.note ? { note: options.note } : {}),
-    }),
-  );
-  return { outcome, attemptNo, startedAt, finishedAt };
+  const attempt = attemptRecord({
+    handoverId: handover.id,
+    attemptNo,
+    destination,
+    claimToken: options.claimToken,
+    startedAt,
+    finishedAt,
+    outcome,
+    ...(options.note ? { note: options.note } : {}),
+  });
+  return { outcome, attemptNo, startedAt, finishedAt, attempt };
+}
+
+/** Sends once and records the attempt before anything else is written. */
+export async function deliverAttempt(...args: Parameters<typeof sendAttempt>): Promise<DeliveredAttempt> {
+  const sent = await sendAttempt(...args);
+  await args[0].store.recordAttempt(sent.attempt);
+  return sent;
 }

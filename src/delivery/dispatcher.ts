@@ -10,9 +10,9 @@ import { DEFAULT_RETRY_SCHEDULE, nextAttemptDelay, type RetrySchedule } from '..
 import type { CircuitBreakers } from '../domain/circuit-breaker.js';
 import { DESTINATIONS, type Destination } from '../domain/decision.js';
 import { LeaseLostError, coerceError } from '../domain/errors.js';
-import type { HandoverRecord } from '../store/store.js';
+import type { HandoverRecord, NewAttempt } from '../store/store.js';
 import type { DestinationAdapter } from './destinations/destination-adapter.js';
-import { deliverAttempt } from './deliver-attempt.js';
+import { sendAttempt } from './deliver-attempt.js';
 import { recheckStaleHosting } from './hosting-recheck.js';
 
 export type Adapters = Partial<Record<Destination, DestinationAdapter>>;
@@ -114,7 +114,7 @@ export class Dispatcher {
 
   private async deliverOne(adapter: DestinationAdapter, handover: HandoverRecord, token: string, summary: DispatchSummary): Promise<void> {
     const destination = adapter.destination;
-    const { outcome, attemptNo, startedAt, finishedAt } = await deliverAttempt(this.ctx, adapter, handover, {
+    const { outcome, attemptNo, startedAt, finishedAt, attempt } = await sendAttempt(this.ctx, adapter, handover, {
       breaker: this.breakers.for(destination),
       claimToken: token,
       component: 'dispatcher',
@@ -122,12 +122,14 @@ export class Dispatcher {
 
     const firstAttemptAt = handover.firstAttemptAt ?? startedAt;
     const common = { attemptCount: attemptNo, firstAttemptAt, leaseToken: null, leaseExpiresAt: null };
+    // Every change below records the attempt with it, in its transaction.
     try {
       if (outcome.kind === 'internal_error') {
         // Ours, not the destination's: retrying would fail the same way; a person looks at it.
         await this.fail(
           handover,
           token,
+          attempt,
           common,
           'internal_error',
           { attempt: attemptNo, errorClass: 'internal_error', error: outcome.error.name },
@@ -152,6 +154,7 @@ export class Dispatcher {
             lastPolledAt: null,
           },
           data: { attempt: attemptNo, statusCode: outcome.statusCode, requestHash: outcome.requestHash },
+          attempt,
           now: finishedAt,
         });
         summary.delivered++;
@@ -172,6 +175,7 @@ export class Dispatcher {
             reviewReason: 'delivery_outcome_unknown',
             requestHash: outcome.requestHash,
           },
+          attempt,
           now: finishedAt,
         });
         summary.unknown++;
@@ -181,6 +185,7 @@ export class Dispatcher {
         await this.fail(
           handover,
           token,
+          attempt,
           common,
           `${destination} refused it: ${outcome.detail}`,
           { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass },
@@ -193,6 +198,7 @@ export class Dispatcher {
         await this.fail(
           handover,
           token,
+          attempt,
           common,
           `still ${outcome.errorClass} after ${Math.round(outcome.giveUpAfterMs / 60_000)} min of retries`,
           { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass },
@@ -213,6 +219,7 @@ export class Dispatcher {
         await this.fail(
           handover,
           token,
+          attempt,
           common,
           `attempts exhausted (${next.reason}) after ${outcome.errorClass}`,
           { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass },
@@ -228,12 +235,14 @@ export class Dispatcher {
         expectLeaseToken: token,
         set: { ...common, nextAttemptAt: next.at.getTime() },
         data: { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass, nextAttemptAt: next.at.toISOString() },
+        attempt,
         now: finishedAt,
       });
       summary.retried++;
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
-      // Someone else holds it now; their attempt decides. Ours is in the attempt record.
+      // Someone else holds it now; their attempt decides. Ours is still written down, alone.
+      await this.ctx.store.recordAttempt(attempt);
       summary.leaseLost++;
       this.log.warn('lease lost before the outcome was recorded', { handoverId: handover.id, outcome: outcome.kind });
     }
@@ -243,6 +252,7 @@ export class Dispatcher {
   private async fail(
     handover: HandoverRecord,
     token: string,
+    attempt: NewAttempt,
     common: object,
     failureReason: string,
     data: object,
@@ -256,6 +266,7 @@ export class Dispatcher {
       expectLeaseToken: token,
       set: { ...common, failureReason, nextAttemptAt: null },
       data,
+      attempt,
       now,
     });
   }

@@ -191,23 +191,23 @@ export class LedgerWrites {
       if (current.state === 'duplicate') {
         throw new InvalidTransitionError(`Handover ${handoverId} is a duplicate; only a supervisor's split makes it a case.`, { state: current.state });
       }
+      // The attempt this change records comes first in the chain (it happened before the change).
+      const audit: AuditAppend[] = change.attempt ? [await insertAttempt(tx, { ...change.attempt, handoverId }, current)] : [];
       await followStateChange(tx, current, change.to);
       const { result, head } = await this.writePatch(tx, locked, change.to, change.set, change.now);
-      const audit: AuditAppend[] = [
-        {
-          handoverId,
-          referralId: current.referralId,
-          at: change.now,
-          actor: change.actor,
-          kind: change.kind ?? 'transition',
-          fromState: current.state,
-          toState: change.to,
-          reason: change.reason,
-          data: change.data ?? null,
-          row: handoverFacts(result),
-          head,
-        },
-      ];
+      audit.push({
+        handoverId,
+        referralId: current.referralId,
+        at: change.now,
+        actor: change.actor,
+        kind: change.kind ?? 'transition',
+        fromState: current.state,
+        toState: change.to,
+        reason: change.reason,
+        data: change.data ?? null,
+        row: handoverFacts(result),
+        head,
+      });
       if (change.ack) audit.push(acknowledgementEvent((await insertAck(tx, { ...change.ack, handoverId })).record, result));
       await this.audit.append(tx, audit);
       return result;
@@ -332,38 +332,7 @@ export class LedgerWrites {
   async recordAttempt(a: NewAttempt): Promise<void> {
     await this.db.transaction(async (tx) => {
       const current = await this.lockHandover(tx, a.handoverId);
-      // Sent with the handover locked, so the chain head it returns is the chain's last word.
-      const inserted = await tx.get<{ id: number | string; head_seq: unknown; head_hash: unknown }>(INSERT_ATTEMPT, [
-        a.handoverId,
-        a.attemptNo,
-        a.destination,
-        a.claimToken,
-        a.startedAt,
-        a.finishedAt,
-        a.durationMs,
-        a.outcome,
-        a.statusCode,
-        a.errorClass,
-        a.requestHash,
-        a.responseDigest,
-        a.detail,
-      ]);
-      const attempt: AttemptRecord = { id: Number(inserted!.id), ...a };
-      await this.audit.append(tx, [
-        {
-          handoverId: a.handoverId,
-          referralId: current.referralId,
-          at: a.finishedAt ?? a.startedAt,
-          actor: 'system:delivery',
-          kind: 'attempt',
-          fromState: current.state,
-          toState: current.state,
-          reason: `attempt ${a.attemptNo}: ${a.outcome}${a.statusCode === null ? '' : ` (${a.statusCode})`}`,
-          data: { attempt: attemptEventData(attempt) },
-          row: handoverFacts(current),
-          head: chainHeadOf(inserted!),
-        },
-      ]);
+      await this.audit.append(tx, [await insertAttempt(tx, a, current)]);
     });
   }
 
@@ -428,6 +397,42 @@ export class LedgerWrites {
       throw error;
     }
   }
+}
+
+/**
+ * Inserts the attempt (its handover locked, so the chain head it returns is the chain's last
+ * word) and gives its event, on the handover as it stood while the attempt was made.
+ */
+async function insertAttempt(tx: SqlRunner, a: NewAttempt, current: HandoverRecord): Promise<AuditAppend> {
+  const inserted = await tx.get<{ id: number | string; head_seq: unknown; head_hash: unknown }>(INSERT_ATTEMPT, [
+    a.handoverId,
+    a.attemptNo,
+    a.destination,
+    a.claimToken,
+    a.startedAt,
+    a.finishedAt,
+    a.durationMs,
+    a.outcome,
+    a.statusCode,
+    a.errorClass,
+    a.requestHash,
+    a.responseDigest,
+    a.detail,
+  ]);
+  const attempt: AttemptRecord = { id: Number(inserted!.id), ...a };
+  return {
+    handoverId: a.handoverId,
+    referralId: current.referralId,
+    at: a.finishedAt ?? a.startedAt,
+    actor: 'system:delivery',
+    kind: 'attempt',
+    fromState: current.state,
+    toState: current.state,
+    reason: `attempt ${a.attemptNo}: ${a.outcome}${a.statusCode === null ? '' : ` (${a.statusCode})`}`,
+    data: { attempt: attemptEventData(attempt) },
+    row: handoverFacts(current),
+    head: chainHeadOf(inserted!),
+  };
 }
 
 /** Inserts the acknowledgement; with the head of its handover's chain (see INSERT_ACK). */

@@ -104,6 +104,12 @@ export interface Transition {
    * nothing else runs in between and a refused transition leaves no applied acknowledgement.
    */
   ack?: Omit<NewAck, 'handoverId'>;
+  /**
+   * The delivery attempt whose outcome this change records: its row and its `attempt` event
+   * are written first, in the same transaction (one commit where there were two). A refused
+   * change (lease lost) writes neither; the sender then records the attempt alone.
+   */
+  attempt?: Omit<NewAttempt, 'handoverId'>;
 }
 
 export interface Annotation {

@@ -220,6 +220,43 @@ for (const dialect of DIALECTS) {
       expect(await store.getReferralByReportId('R-intake')).toEqual({ referral: answered!.referral, handovers: answered!.handovers });
     });
 
+    it('writes an attempt with the change it led to in one transaction of six statements', async () => {
+      const { store, routed, count } = await routedStore();
+      await store.claimDue({ destination: 'police', now: 30, limit: 1, leaseMs: 60_000, token: 'lease-a', actor: 'system:dispatcher' });
+      const statements = await count(() =>
+        store.transition(routed.id, {
+          to: 'delivered',
+          actor: 'system:dispatcher',
+          reason: 'accepted',
+          expectLeaseToken: 'lease-a',
+          set: { attemptCount: 1, leaseToken: null, leaseExpiresAt: null, reference: 'P-1', deliveredAt: 32 },
+          attempt: {
+            attemptNo: 1,
+            destination: 'police',
+            claimToken: 'lease-a',
+            startedAt: 31,
+            finishedAt: 32,
+            durationMs: 1,
+            outcome: 'delivered',
+            statusCode: 201,
+            errorClass: null,
+            requestHash: 'req',
+            responseDigest: 'res',
+            detail: null,
+          },
+          now: 32,
+        }),
+      );
+      // BEGIN, the lock, the attempt (with the chain's head), the UPDATE, both events in one INSERT, COMMIT.
+      expect(statements).toBe(6);
+      expect((await store.listAttempts(routed.id)).map((a) => [a.outcome, a.claimToken])).toEqual([['delivered', 'lease-a']]);
+      expect((await store.listAuditEvents(routed.id)).slice(-2).map((e) => [e.kind, e.toState])).toEqual([
+        ['attempt', 'delivering'],
+        ['transition', 'delivered'],
+      ]);
+      expect(await store.verifyAudit()).toMatchObject({ ok: true });
+    });
+
     it('claims a batch in as many statements as one handover', async () => {
       const { store, routed, count } = await routedStore();
       const more = [];
