@@ -4,16 +4,15 @@
  * JSON body as one row. No validation, no handovers, no audit events: what the hardware and
  * the durability settings allow, in the same run, so the ratio holds on a busy machine too.
  */
-import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import express from 'express';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { intakeLoad, referralBody } from './intake-load.js';
+import type { IntakeTarget } from './intake-load.js';
 
-export async function benchBareIntake(options: { durationSeconds: number; connections?: number }): Promise<{ perSecond: number; p50: number; p99: number }> {
+export async function startBareIntake(): Promise<IntakeTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'hrr-bench-bare-'));
   const db = new Database(join(dir, 'bare.db'));
   db.pragma('journal_mode = WAL');
@@ -30,29 +29,15 @@ export async function benchBareIntake(options: { durationSeconds: number; connec
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  const port = (server.address() as AddressInfo).port;
-  let n = 0;
-  try {
-    const result = await autocannon({
-      url: `http://127.0.0.1:${port}`,
-      ...intakeLoad(options.durationSeconds, options.connections),
-      requests: [
-        {
-          method: 'POST',
-          path: '/v1/referrals',
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (req) => ({
-            ...req,
-            body: referralBody(`BARE-${++n}`, n),
-          }),
-        },
-      ],
-    });
-    return { perSecond: result['2xx'] / result.duration, p50: result.latency.p50, p99: result.latency.p99 };
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return {
+    port: (server.address() as AddressInfo).port,
+    headers: {},
+    reportPrefix: 'BARE',
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -13,11 +13,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { round } from './bench-support.js';
 import { benchAudit } from './audit-bench.js';
-import { benchBareIntake } from './bare-intake-bench.js';
 import { benchDelivery, type DeliveryRun } from './delivery-bench.js';
 import { printFigures, type BenchFigure } from './figures.js';
 import { benchGrowth } from './growth-bench.js';
-import { benchIntake } from './intake-bench.js';
+import { benchIntakeAgainstBaseline, benchPostgresIntake } from './intake-bench.js';
 import { benchJobQueue } from './job-queue-bench.js';
 import { benchLocate } from './locate-bench.js';
 import { benchMemory } from './memory-bench.js';
@@ -31,6 +30,8 @@ if (unknown.length) {
 }
 const wanted = (name: (typeof PARTS)[number]) => only.length === 0 || only.includes(name);
 
+/** Alternating rounds of 5 s each side for the SQLite intake against its bare baseline. */
+const INTAKE_ROUNDS = Number(process.env.BENCH_INTAKE_ROUNDS ?? 3);
 /** Handovers (and no-op jobs) per delivery run (BENCH_DELIVERY_N shrinks it while developing); process counts on PostgreSQL. */
 const DELIVERY_N = Number(process.env.BENCH_DELIVERY_N ?? 1_000);
 const PROCESS_COUNTS = [1, 2, 4] as const;
@@ -88,22 +89,10 @@ function deliveryFigures(label: string, run: DeliveryRun): BenchFigure[] {
 }
 
 if (wanted('intake')) {
-  let sqliteIntake: number | undefined;
-  await part('intake SQLite', async () => {
-    const intake = await benchIntake({ label: 'SQLite', durationSeconds: 8 });
-    sqliteIntake = intake[0]?.value;
-    figures.push(...intake);
+  await part('intake SQLite against the bare baseline', async () => {
+    figures.push(...(await benchIntakeAgainstBaseline({ rounds: INTAKE_ROUNDS, secondsPerRound: 5 })));
   });
-  await part('intake bare SQLite baseline', async () => {
-    const bare = await benchBareIntake({ durationSeconds: 8 });
-    figures.push(
-      { name: 'intake baseline: express + SQLite (same settings), one row per body', value: Math.round(bare.perSecond), unit: 'req/s' },
-      { name: 'intake baseline: latency p50 / p99', value: bare.p50, unit: `/ ${bare.p99} ms` },
-    );
-    if (sqliteIntake !== undefined)
-      figures.push({ name: 'ratio: intake SQLite / bare baseline (target ≥ 0.5)', value: round(sqliteIntake / bare.perSecond, 3), unit: '×' });
-  });
-  await part('intake PostgreSQL', async () => void figures.push(...(await benchIntake({ label: 'PostgreSQL', postgres: true, durationSeconds: 8 }))));
+  await part('intake PostgreSQL', async () => void figures.push(...(await benchPostgresIntake(8))));
 }
 
 if (wanted('locate')) await part('locate', async () => void figures.push(...(await benchLocate())));

@@ -26,6 +26,7 @@ import {
   SELECT_OTHER_LIVE_HOLDER,
   SELECT_STATE_AND_REFERRAL,
   SELECT_UNKEYED_PAGE,
+  SELECT_URL_KEY_KNOWN,
   SET_URL_KEYS,
   SPLIT_DUPLICATE,
 } from './url-claim-queries.js';
@@ -73,8 +74,11 @@ async function insertReferredUrl(
   now: number,
 ): Promise<{ intake: UrlIntake; audit: AuditInput[] }> {
   const urlKey = keyOf(u.url);
+  // A URL never carried before has no earlier case, now or on a later look (this transaction
+  // holds the URL's key lock on PostgreSQL; SQLite has one writer).
+  let known = (await tx.get(SELECT_URL_KEY_KNOWN, [urlKey])) !== undefined;
   for (let lookup = 0; lookup < HOLDER_LOOKUPS; lookup++) {
-    const earlier = await tx.get<{ id: string; state: string; referral_id: string }>(SELECT_LATEST_OVER_CASE_OF_URL, [urlKey]);
+    const earlier = known ? await tx.get<{ id: string; state: string; referral_id: string }>(SELECT_LATEST_OVER_CASE_OF_URL, [urlKey]) : undefined;
     // On PostgreSQL a racing insert of the same key waits here for the other transaction; when
     // that one commits, nothing is inserted and the holder is read below.
     const inserted = await tx.get<InsertedHandoverRow>(INSERT_CASE_TAKING_URL, [
@@ -113,7 +117,10 @@ async function insertReferredUrl(
     }
     // Locked so the holder cannot become over before this transaction commits the link to it.
     const holder = await tx.get<{ id: string; state: string; referral_id: string }>(lockLiveHolderOfUrl(locking), [urlKey]);
-    if (!holder) continue; // it became over meanwhile: this URL is a case after all
+    if (!holder) {
+      known = true; // it became over meanwhile: this URL is a case after all, after that one
+      continue;
+    }
     const row = await tx.get<InsertedHandoverRow>(INSERT_DUPLICATE, [
       u.handoverId,
       u.referralId,

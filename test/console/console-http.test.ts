@@ -185,6 +185,32 @@ describe('console actions', () => {
 });
 
 describe('console pages', () => {
+  it('tells the handovers of one referral apart by the random end of their time-ordered ids', async () => {
+    // Made in the same millisecond by the service's own id source: they share their beginnings.
+    const { handovers } = await svc.ctx.store.createReferral(
+      {
+        id: svc.ctx.newId(),
+        reportId: 'CF-IDS',
+        bodyHash: 'hash-CF-IDS',
+        classification: { category: 'baseline', ageGroup: 'pubescent' },
+        reportedAt: null,
+        urls: ['https://be-host.test/1', 'https://be-host.test/2', 'https://be-host.test/3'].map((url) => ({
+          handoverId: svc.ctx.newId(),
+          url,
+          contentType: 'image',
+        })),
+      },
+      'key:test',
+      svc.clock.now().getTime(),
+    );
+    const [first, ...others] = handovers.map((h) => h.id);
+    const { agent } = await signIn('supervisor');
+    const story = await agent.get(`/console/handovers/${first}`).expect(200);
+    expect(story.text).toContain(`Handover …${first!.slice(-8)}`);
+    const shown = [...story.text.matchAll(/<a class="short-id" href="\/console\/handovers\/[^"]+">(…[0-9a-f]{8})<\/a>/g)].map((m) => m[1]);
+    expect(new Set(shown)).toEqual(new Set(others.map((id) => `…${id.slice(-8)}`)));
+  });
+
   it('escapes and defangs reported URLs, links none of them, and serves a strict CSP', async () => {
     const [h] = await seed('CF-<b>ESC</b>', ['https://cdn-host.test/"><script>alert(1)</script>']);
     const { agent } = await signIn('analyst');

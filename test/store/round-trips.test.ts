@@ -213,9 +213,9 @@ for (const dialect of DIALECTS) {
       const statements = await count(async () => {
         answered = await store.createReferral(input, 'key:test', 70);
       });
-      // BEGIN, the idempotency lookup, the referral (RETURNING), for each URL its earlier case and
-      // its handover (RETURNING), the audit events in one INSERT, COMMIT; PostgreSQL first locks
-      // the URLs' keys in one statement.
+      // BEGIN, the idempotency lookup, the referral (RETURNING), for each URL whether it was carried
+      // before and its handover (RETURNING), the audit events in one INSERT, COMMIT; PostgreSQL locks
+      // the URLs' keys first, in one statement.
       expect(statements).toBe(dialect.name === 'PostgreSQL' ? 10 : 9);
       expect(await store.getReferralByReportId('R-intake')).toEqual({ referral: answered!.referral, handovers: answered!.handovers });
     });

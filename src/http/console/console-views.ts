@@ -41,6 +41,15 @@ function utcTime(ms: number | string | null | undefined): string {
   return Number.isNaN(d.getTime()) ? '—' : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/**
+ * A handover's id as a person reads it in lists and titles: its last 8 hex digits. Ids are
+ * time-ordered UUIDs whose first 12 digits are the millisecond they were made, so the
+ * handovers of one referral share their beginnings; their ends are random.
+ */
+export function shortId(id: string): string {
+  return `…${id.slice(-8)}`;
+}
+
 export interface ConsoleViews {
   render(template: string, locals: Record<string, unknown>): string;
 }
@@ -56,6 +65,7 @@ export function createConsoleViews(): ConsoleViews {
   });
   env.addFilter('defang', (url: unknown) => defangUrl(String(url ?? '')));
   env.addFilter('utc', utcTime);
+  env.addFilter('shortId', (id: unknown) => shortId(String(id ?? '')));
   env.addFilter('duration', humanDuration);
   env.addFilter('reasonWords', (code: unknown) => reasonInWords(String(code)));
   // Evidence stored before the outcome words became snake_case is shown in today's words.

@@ -10,6 +10,7 @@ import type { Context } from '../../../context.js';
 import { ServiceError } from '../../../domain/errors.js';
 import { actorOf } from '../../request-context.js';
 import { handoverStory } from '../console-read-model.js';
+import { shortId } from '../console-views.js';
 import { requireSupervisor } from '../console-auth.js';
 import { field, page, type ConsoleKit } from '../console-request.js';
 import { actionsFor, findAction } from '../handover-actions.js';
@@ -36,7 +37,7 @@ export function storyRoutes(ctx: Context, kit: ConsoleKit): Router {
       res,
       'story.njk',
       {
-        title: `Handover ${id.slice(0, 8)}`,
+        title: `Handover ${shortId(id)}`,
         nav: 'handovers',
         s: story,
         reasons: story.handover.state === 'needs_review' ? reviewReasonsOf(story.handover) : [],
