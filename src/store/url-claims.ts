@@ -58,6 +58,11 @@ function keyOf(url: string): string {
   return urlIdentityKey(url) ?? url;
 }
 
+/** The columns a referred URL's row starts with, whether a case or a duplicate (see the INSERTs). */
+function rowOf(u: ReferredUrl, urlKey: string): unknown[] {
+  return [u.handoverId, u.referralId, u.position, u.url, u.reportedUrl, u.contentType, urlKey];
+}
+
 /** How many times intake looks again when the holder it found became over meanwhile. */
 const HOLDER_LOOKUPS = 5;
 
@@ -81,19 +86,7 @@ async function insertReferredUrl(
     const earlier = known ? await tx.get<{ id: string; state: string; referral_id: string }>(SELECT_LATEST_OVER_CASE_OF_URL, [urlKey]) : undefined;
     // On PostgreSQL a racing insert of the same key waits here for the other transaction; when
     // that one commits, nothing is inserted and the holder is read below.
-    const inserted = await tx.get<InsertedHandoverRow>(INSERT_CASE_TAKING_URL, [
-      u.handoverId,
-      u.referralId,
-      u.position,
-      u.url,
-      u.reportedUrl,
-      u.contentType,
-      urlKey,
-      urlKey,
-      earlier?.id ?? null,
-      now,
-      now,
-    ]);
+    const inserted = await tx.get<InsertedHandoverRow>(INSERT_CASE_TAKING_URL, [...rowOf(u, urlKey), urlKey, earlier?.id ?? null, now, now]);
     if (inserted) {
       const audit = intakeEvents(
         u,
@@ -121,18 +114,7 @@ async function insertReferredUrl(
       known = true; // it became over meanwhile: this URL is a case after all, after that one
       continue;
     }
-    const row = await tx.get<InsertedHandoverRow>(INSERT_DUPLICATE, [
-      u.handoverId,
-      u.referralId,
-      u.position,
-      u.url,
-      u.reportedUrl,
-      u.contentType,
-      urlKey,
-      holder.id,
-      now,
-      now,
-    ]);
+    const row = await tx.get<InsertedHandoverRow>(INSERT_DUPLICATE, [...rowOf(u, urlKey), holder.id, now, now]);
     const audit = intakeEvents(
       u,
       actor,

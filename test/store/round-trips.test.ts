@@ -46,6 +46,24 @@ function counting(driver: SqlDriver): { driver: SqlDriver; statements: string[] 
   return { driver: wrapped, statements };
 }
 
+/** The first attempt, delivered, made under the lease `claimToken`. */
+function deliveredAttempt(claimToken: string) {
+  return {
+    attemptNo: 1,
+    destination: 'police' as const,
+    claimToken,
+    startedAt: 31,
+    finishedAt: 32,
+    durationMs: 1,
+    outcome: 'delivered' as const,
+    statusCode: 201,
+    errorClass: null,
+    requestHash: 'req',
+    responseDigest: 'res',
+    detail: null,
+  };
+}
+
 interface Dialect {
   name: string;
   open(): { driver: SqlDriver; cleanup(): Promise<void> };
@@ -110,23 +128,7 @@ for (const dialect of DIALECTS) {
       const token = 'lease-1';
       const perStep = {
         claim: await count(() => store.claimDue({ destination: 'police', now: 30, limit: 1, leaseMs: 60_000, token, actor: 'system:dispatcher' })),
-        attempt: await count(() =>
-          store.recordAttempt({
-            handoverId: routed.id,
-            attemptNo: 1,
-            destination: 'police',
-            claimToken: token,
-            startedAt: 31,
-            finishedAt: 32,
-            durationMs: 1,
-            outcome: 'delivered',
-            statusCode: 201,
-            errorClass: null,
-            requestHash: 'req',
-            responseDigest: 'res',
-            detail: null,
-          }),
-        ),
+        attempt: await count(() => store.recordAttempt({ handoverId: routed.id, ...deliveredAttempt(token) })),
         delivered: await count(() =>
           store.transition(routed.id, {
             to: 'delivered',
@@ -230,20 +232,7 @@ for (const dialect of DIALECTS) {
           reason: 'accepted',
           expectLeaseToken: 'lease-a',
           set: { attemptCount: 1, leaseToken: null, leaseExpiresAt: null, reference: 'P-1', deliveredAt: 32 },
-          attempt: {
-            attemptNo: 1,
-            destination: 'police',
-            claimToken: 'lease-a',
-            startedAt: 31,
-            finishedAt: 32,
-            durationMs: 1,
-            outcome: 'delivered',
-            statusCode: 201,
-            errorClass: null,
-            requestHash: 'req',
-            responseDigest: 'res',
-            detail: null,
-          },
+          attempt: deliveredAttempt('lease-a'),
           now: 32,
         }),
       );
