@@ -92,6 +92,10 @@ describe('per-handover chained events', () => {
     expect(chainedEventJson({ ...body, data: null, row: null, fromState: null })).toBe(
       chainedEventJsonReference({ ...body, data: null, row: null, fromState: null }),
     );
+    for (const iccamAssignment of [null, 'assigned']) {
+      const withAssignment = { ...body, row: { ...body.row, iccamAssignment } };
+      expect(chainedEventJson(withAssignment)).toBe(chainedEventJsonReference(withAssignment));
+    }
     const oddRow = { ...body.row, extra: 1 } as unknown as typeof body.row;
     expect(chainedEventJson({ ...body, row: oddRow })).toBe(chainedEventJsonReference({ ...body, row: oddRow }));
   });

@@ -25,6 +25,12 @@ export interface RowFacts {
   secondaryReference: string | null;
   /** SHA-256 over every other column that only events change. */
   digest: string;
+  /**
+   * The ICCAM assignment step, in the clear. Recorded since events began to hold it (issue #11's
+   * "everything the record claims"); facts recorded before lack the key, and a row is compared
+   * on it only against facts that hold it.
+   */
+  iccamAssignment?: string | null;
 }
 
 export interface AuditEventBody {
@@ -69,6 +75,7 @@ export function hashChainedEvent(prevHash: string, body: ChainedEventBody): stri
 
 const str = (v: string | null) => (v === null || v === undefined ? 'null' : JSON.stringify(v));
 const ROW_KEYS = 'destination,digest,reference,secondaryReference,state';
+const ROW_KEYS_WITH_ASSIGNMENT = 'destination,digest,iccamAssignment,reference,secondaryReference,state';
 
 /**
  * canonicalJson of the hashed fields, written out in sorted key order by hand: verify hashes
@@ -76,12 +83,15 @@ const ROW_KEYS = 'destination,digest,reference,secondaryReference,state';
  */
 export function chainedEventJson(body: ChainedEventBody): string {
   const row = body.row ?? null;
+  const keys = row === null ? null : Object.keys(row).sort().join(',');
   const rowJson =
     row === null
       ? 'null'
-      : Object.keys(row).sort().join(',') === ROW_KEYS
+      : keys === ROW_KEYS
         ? `{"destination":${str(row.destination)},"digest":${str(row.digest)},"reference":${str(row.reference)},"secondaryReference":${str(row.secondaryReference)},"state":${str(row.state)}}`
-        : canonicalJson(row);
+        : keys === ROW_KEYS_WITH_ASSIGNMENT
+          ? `{"destination":${str(row.destination)},"digest":${str(row.digest)},"iccamAssignment":${str(row.iccamAssignment ?? null)},"reference":${str(row.reference)},"secondaryReference":${str(row.secondaryReference)},"state":${str(row.state)}}`
+          : canonicalJson(row);
   const data = body.data === null || body.data === undefined ? 'null' : canonicalJson(body.data);
   return (
     `{"actor":${str(body.actor)},"at":${JSON.stringify(body.at)},"chain":${str(body.chain)},"chainSeq":${JSON.stringify(body.chainSeq)},"data":${data},` +

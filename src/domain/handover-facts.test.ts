@@ -45,8 +45,18 @@ describe('handover facts', () => {
     expect(handoverFacts(row).digest).toBe('237e4100db76ff4455d18b7eef0a0d46659cfa2a8c30112445039bf1622269dc');
   });
 
-  it('leave out when a destination was last asked, and the ICCAM assignment note', () => {
-    expect(handoverFacts({ ...row, lastPolledAt: 10, iccamAssignment: null } as HandoverFactSource)).toEqual(handoverFacts(row));
+  it('leave out when a destination was last asked (that writes no event)', () => {
+    expect(handoverFacts({ ...row, lastPolledAt: 10 } as HandoverFactSource)).toEqual(handoverFacts(row));
+  });
+
+  it('hold the ICCAM assignment in the clear, outside the digest, and compare it only where it was recorded', () => {
+    const assigned = handoverFacts(row);
+    const gaveUp = handoverFacts({ ...row, iccamAssignment: 'gave-up' } as HandoverFactSource);
+    expect(gaveUp.digest).toBe(assigned.digest);
+    expect(factDifferences(assigned, gaveUp)).toEqual(['iccamAssignment is "gave-up", trail says "assigned"']);
+    // Facts recorded before events held the assignment: the row is not compared on it.
+    const { iccamAssignment: _, ...recordedBefore } = assigned;
+    expect(factDifferences(recordedBefore, gaveUp)).toEqual([]);
   });
 
   it('name a clear field that differs, and only "other columns" for a digested one', () => {

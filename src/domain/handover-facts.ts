@@ -1,9 +1,10 @@
 /**
  * What an audit event records about its handover row right after it, so `audit verify` can
- * tell whether the row still says what its trail implies. State, destination and the
- * destination's references are kept in the clear (a mismatch names them); every other column
- * an event may change is folded into one digest. `last_polled_at` is left out: noting that a
- * destination was asked for news changes nothing and writes no event. Pure.
+ * tell whether the row still says what its trail implies. State, destination, the
+ * destination's references and the ICCAM assignment step are kept in the clear (a mismatch
+ * names them); every other column an event may change is folded into one digest.
+ * `last_polled_at` is left out: noting that a destination was asked for news changes nothing
+ * and writes no event. Pure.
  */
 import type { RowFacts } from './audit-chain.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
@@ -27,7 +28,7 @@ const DIGESTED_FIELDS = [
 ];
 
 /** The handover fields the facts are computed from. */
-export type HandoverFactSource = Pick<HandoverRecord, (typeof DIGESTED_FIELDS)[number] | (typeof CLEAR_FIELDS)[number]>;
+export type HandoverFactSource = Pick<HandoverRecord, (typeof DIGESTED_FIELDS)[number] | (typeof CLEAR_FIELDS)[number] | 'iccamAssignment'>;
 
 export function handoverFacts(h: HandoverFactSource): RowFacts {
   const rest: Record<string, unknown> = {};
@@ -41,13 +42,18 @@ export function handoverFacts(h: HandoverFactSource): RowFacts {
     reference: h.reference,
     secondaryReference: h.secondaryReference,
     digest: sha256Hex(canonicalJson(rest)),
+    // In the clear rather than in the digest: the digest's fields are what every event recorded
+    // so far holds, and those events must keep verifying.
+    iccamAssignment: h.iccamAssignment ?? null,
   };
 }
 
 /** The names of the clear fields that differ, then "other columns" when only the digest does. */
 export function factDifferences(recorded: RowFacts, actual: RowFacts): string[] {
   const out: string[] = [];
-  for (const key of CLEAR_FIELDS) {
+  // Facts recorded before the assignment was held lack its key: nothing to compare it with.
+  const compared = 'iccamAssignment' in recorded ? [...CLEAR_FIELDS, 'iccamAssignment' as const] : CLEAR_FIELDS;
+  for (const key of compared) {
     if (recorded[key] !== actual[key]) out.push(`${key} is ${JSON.stringify(actual[key])}, trail says ${JSON.stringify(recorded[key])}`);
   }
   if (out.length === 0 && recorded.digest !== actual.digest) out.push('other columns differ from what the trail last recorded');

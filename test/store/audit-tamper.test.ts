@@ -352,6 +352,15 @@ for (const [name, open] of [
       expect(text).toMatch(/acknowledgement \d+: row differs/);
     });
 
+    it('catches an edited ICCAM assignment step, which events record in the clear', async () => {
+      await ledger.dropTriggers();
+      await ledger.tamper("UPDATE handovers SET iccam_assignment = 'gave-up' WHERE id = ?", [handovers[2]]);
+      const report = await expectCaught('row_mismatch');
+      expect(report.problems.map((p) => `${p.where}: ${p.detail}`).join('\n')).toContain(
+        `handover ${handovers[2]}: iccamAssignment is "gave-up", trail says null`,
+      );
+    });
+
     it('catches an edited referral row', async () => {
       await ledger.dropTriggers();
       await ledger.tamper(`UPDATE referrals SET classification = '{"category":"other"}' WHERE report_id = 'R-0'`);
