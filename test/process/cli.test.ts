@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readMigrations } from '../../src/store/migration-files.js';
@@ -166,9 +167,16 @@ describe('referral resolve', () => {
     } finally {
       await store.close();
     }
-    const env = { DATABASE_URL: db.databaseUrl };
+    // The actor is the account the command runs as, whatever USER says.
+    const env = { DATABASE_URL: db.databaseUrl, USER: 'someone-else' };
     const first = await runCli(['resolve', waiting!, '--reference', '40001', '--reason', 'found report 40001 in ICCAM'], env);
     expect({ code: first.code, stdout: first.stdout.trim() }).toEqual({ code: 0, stdout: `handover ${waiting}: delivered  reference 40001` });
+    const reader = openStore({ url: db.databaseUrl, poolSize: 1, statementTimeoutMs: 5_000 });
+    try {
+      expect((await reader.listAuditEvents(waiting!)).at(-1)).toMatchObject({ actor: `cli:${userInfo().username}`, toState: 'delivered' });
+    } finally {
+      await reader.close();
+    }
     const again = await runCli(['resolve', waiting!, '--reference', '40002', '--reason', 'again'], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/unknown/);
