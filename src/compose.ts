@@ -8,8 +8,8 @@
  * Nothing runs at import time.
  */
 import { randomUUID } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
 import { hostname } from 'node:os';
+import { v7 as uuidv7 } from 'uuid';
 import type { Config } from './config/config.js';
 import { POLICY_DIR } from './config/project-paths.js';
 import { loadRoutingPolicy } from './config/routing-policy-file.js';
