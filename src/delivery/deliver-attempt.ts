@@ -71,8 +71,13 @@ export async function sendAttempt(
 }
 
 /** Sends once and records the attempt before anything else is written. */
-export async function deliverAttempt(...args: Parameters<typeof sendAttempt>): Promise<DeliveredAttempt> {
-  const sent = await sendAttempt(...args);
-  await args[0].store.recordAttempt(sent.attempt);
+export async function deliverAttempt(
+  ctx: Context,
+  adapter: DestinationAdapter,
+  handover: HandoverRecord,
+  options: Parameters<typeof sendAttempt>[3],
+): Promise<DeliveredAttempt> {
+  const sent = await sendAttempt(ctx, adapter, handover, options);
+  await ctx.store.recordAttempt(sent.attempt);
   return sent;
 }

@@ -40,6 +40,12 @@ async function refer(reportId: string, urls: string[]) {
   return (await submitReferral(svc.ctx, { reportId, urls: urls.map((url) => ({ url })), classification }, 'key:test')).handovers;
 }
 
+/** The destination says the content was removed: the case is over. */
+async function closeAsRemoved(id: string): Promise<void> {
+  const now = svc.clock.now().getTime();
+  await svc.ctx.store.transition(id, { to: 'closed', actor: 'system:test', reason: 'removed', set: { closedAt: now, outcome: 'removed' }, now });
+}
+
 async function locateAndDispatch(): Promise<void> {
   await locatePending(svc.ctx, locator);
   for (let pass = 0; pass < 3; pass++) await parts.dispatcher.runOnce();
@@ -62,13 +68,7 @@ describe('the same URL referred again', () => {
     expect(police.cases.size).toBe(1);
 
     // The content is removed, then found online again.
-    await svc.ctx.store.transition(first!.id, {
-      to: 'closed',
-      actor: 'system:test',
-      reason: 'removed',
-      set: { closedAt: svc.clock.now().getTime(), outcome: 'removed' },
-      now: svc.clock.now().getTime(),
-    });
+    await closeAsRemoved(first!.id);
     const [back] = await refer('R-4', ['https://be-host.test/gallery/1']);
     expect(back).toMatchObject({ state: 'locating', duplicateOf: null, reappearanceOf: first!.id });
     await locateAndDispatch();
@@ -93,13 +93,7 @@ describe('the same URL referred again', () => {
     const [first] = await refer('R-1', ['https://nl-host.test/album']);
     await locateAndDispatch();
     expect((await svc.ctx.store.getHandover(first!.id))!.state).toBe('delivered');
-    await svc.ctx.store.transition(first!.id, {
-      to: 'closed',
-      actor: 'system:test',
-      reason: 'removed',
-      set: { closedAt: svc.clock.now().getTime(), outcome: 'removed' },
-      now: svc.clock.now().getTime(),
-    });
+    await closeAsRemoved(first!.id);
 
     const [back] = await refer('R-2', ['https://nl-host.test/album']);
     await locateAndDispatch();
