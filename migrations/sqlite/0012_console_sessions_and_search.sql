@@ -1,6 +1,8 @@
 -- Console sign-ins, kept on the server: signing out, or removing or changing the key, ends a
 -- session at once, and a cookie saved earlier opens nothing afterwards. The cookie carries a
 -- random id; this table holds only its SHA-256 (id), so reading the table hands no one a session.
+-- draft: a form the person had filled in when their previous session ran out, kept across the
+-- sign-in and cleared once shown again.
 CREATE TABLE console_sessions (
   id          TEXT    PRIMARY KEY,
   key_name    TEXT    NOT NULL,
@@ -9,7 +11,8 @@ CREATE TABLE console_sessions (
   issued_at   INTEGER NOT NULL,
   seen_at     INTEGER NOT NULL,
   ended_at    INTEGER,
-  end_reason  TEXT
+  end_reason  TEXT,
+  draft       TEXT
 );
 CREATE INDEX console_sessions_key ON console_sessions (key_name);
 CREATE INDEX console_sessions_issued ON console_sessions (issued_at);

@@ -5,6 +5,7 @@
  * decides. Shared by every replica through the store.
  */
 import {
+  CLEAR_CONSOLE_SESSION_DRAFT,
   END_CONSOLE_SESSION,
   INSERT_CONSOLE_SESSION,
   PRUNE_CONSOLE_SESSIONS,
@@ -25,6 +26,7 @@ function toSession(row: Record<string, unknown>): ConsoleSessionRecord {
     seenAt: Number(row.seen_at),
     endedAt: row.ended_at === null || row.ended_at === undefined ? null : Number(row.ended_at),
     endReason: (row.end_reason as string | null) ?? null,
+    draft: (row.draft as string | null) ?? null,
   };
 }
 
@@ -32,7 +34,7 @@ export class ConsoleSessionStore {
   constructor(private readonly db: SqlRunner) {}
 
   async createConsoleSession(s: NewConsoleSession): Promise<void> {
-    await this.db.run(INSERT_CONSOLE_SESSION, [s.id, s.keyName, s.keyTag, s.role, s.issuedAt, s.issuedAt]);
+    await this.db.run(INSERT_CONSOLE_SESSION, [s.id, s.keyName, s.keyTag, s.role, s.issuedAt, s.issuedAt, s.draft ?? null]);
   }
 
   async getConsoleSession(id: string): Promise<ConsoleSessionRecord | null> {
@@ -42,6 +44,10 @@ export class ConsoleSessionStore {
 
   async touchConsoleSession(id: string, seenAt: number): Promise<void> {
     await this.db.run(TOUCH_CONSOLE_SESSION, [seenAt, id, seenAt]);
+  }
+
+  async clearConsoleSessionDraft(id: string): Promise<void> {
+    await this.db.run(CLEAR_CONSOLE_SESSION_DRAFT, [id]);
   }
 
   async endConsoleSession(id: string, reason: string, now: number): Promise<boolean> {

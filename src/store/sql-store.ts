@@ -205,6 +205,9 @@ export class SqlStore implements Store {
   touchConsoleSession(...a: Args<'touchConsoleSession'>) {
     return this.sessions.touchConsoleSession(...a);
   }
+  clearConsoleSessionDraft(...a: Args<'clearConsoleSessionDraft'>) {
+    return this.sessions.clearConsoleSessionDraft(...a);
+  }
   endConsoleSession(...a: Args<'endConsoleSession'>) {
     return this.sessions.endConsoleSession(...a);
   }

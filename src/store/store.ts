@@ -232,9 +232,11 @@ export interface ConsoleSessionRecord {
   /** When it was ended on purpose, and why (`signed_out`, `key_removed`, `key_changed`...); null while live. */
   endedAt: number | null;
   endReason: string | null;
+  /** A form filled in when the previous session ran out, kept across the sign-in (opaque text); null once shown. */
+  draft: string | null;
 }
 
-export type NewConsoleSession = Pick<ConsoleSessionRecord, 'id' | 'keyName' | 'keyTag' | 'role' | 'issuedAt'>;
+export type NewConsoleSession = Pick<ConsoleSessionRecord, 'id' | 'keyName' | 'keyTag' | 'role' | 'issuedAt'> & { draft?: string | null };
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
@@ -310,6 +312,7 @@ export interface Store {
   getConsoleSession(id: string): Promise<ConsoleSessionRecord | null>;
   /** Notes a live session's last use; an ended one stays ended. */
   touchConsoleSession(id: string, seenAt: number): Promise<void>;
+  clearConsoleSessionDraft(id: string): Promise<void>;
   /** Ends a live session for good; false when it had already ended (or never was). */
   endConsoleSession(id: string, reason: string, now: number): Promise<boolean>;
   /** Sessions not ended on purpose (some may have run out of time), oldest first. */

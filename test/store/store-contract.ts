@@ -137,9 +137,12 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       });
     });
 
-    it('keeps console sessions: live until ended on purpose, touched forward only, listed while live, pruned by age', async () => {
+    it('keeps console sessions: live until ended on purpose, touched forward only, a draft until cleared, listed while live, pruned by age', async () => {
       await store.createConsoleSession({ id: 'hash-a', keyName: 'alice', keyTag: 'tag-a', role: 'supervisor', issuedAt: 100 });
-      await store.createConsoleSession({ id: 'hash-b', keyName: 'bob', keyTag: 'tag-b', role: 'analyst', issuedAt: 200 });
+      await store.createConsoleSession({ id: 'hash-b', keyName: 'bob', keyTag: 'tag-b', role: 'analyst', issuedAt: 200, draft: '{"reason":"kept"}' });
+      expect((await store.getConsoleSession('hash-b'))!.draft).toBe('{"reason":"kept"}');
+      await store.clearConsoleSessionDraft('hash-b');
+      expect((await store.getConsoleSession('hash-b'))!.draft).toBeNull();
       expect(await store.getConsoleSession('hash-a')).toEqual({
         id: 'hash-a',
         keyName: 'alice',
@@ -149,6 +152,7 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         seenAt: 100,
         endedAt: null,
         endReason: null,
+        draft: null,
       });
       await store.touchConsoleSession('hash-a', 500);
       await store.touchConsoleSession('hash-a', 400);

@@ -167,13 +167,16 @@ export function findAction(name: string): HandoverAction | undefined {
 export interface ActionNotes {
   /** The delivery's outcome is unknown: sending again needs the supervisor's confirmation. */
   outcomeUnknown: boolean;
-  /** Per destination, what it would lack for this handover (routing by hand checks it again). */
-  needs: { destination: string; name: string; missing: string[] }[];
+  /** One sentence per destination that could not take the handover as it stands (routing by hand checks it again). */
+  lacking: string[];
 }
 
 export function actionNotes(h: HandoverRecord): ActionNotes {
-  return {
-    outcomeUnknown: deliveryOutcomeUnknown(h),
-    needs: DESTINATIONS.map((d) => ({ destination: d, name: DESTINATION_NAMES[d], missing: missingForDestination(d, h.evidence, null).map((m) => m.words) })),
-  };
+  const lacking: string[] = [];
+  for (const d of DESTINATIONS) {
+    const missing = missingForDestination(d, h.evidence, null);
+    const name = DESTINATION_NAMES[d];
+    if (missing.length) lacking.push(`${name[0]!.toUpperCase()}${name.slice(1)} cannot take it as it stands. ${missing.map((m) => m.words).join(' ')}`);
+  }
+  return { outcomeUnknown: deliveryOutcomeUnknown(h), lacking };
 }
