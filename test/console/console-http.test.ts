@@ -3,14 +3,13 @@
  * their expiry, CSRF and role checks on actions, escaping and defanging of reported URLs, and
  * the CSV export against GET /v1/stats. The browser journeys are in console-browser.test.ts.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
-import { locateAndRoute } from '../../src/services/locate-and-route.js';
-import type { HandoverRecord } from '../../src/store/store.js';
 import { TableLocator } from '../support/table-locator.js';
 import { bearer, createTestService, KEYS, type TestService } from '../support/test-service.js';
+import { csrfIn, seedLocated, signIn as signInAs } from './console-test-kit.js';
 
 let svc: TestService;
 let app: ReturnType<typeof createApp>;
@@ -27,37 +26,8 @@ const locator = new TableLocator({
   'gone-host.test': { dns: 'nxdomain' },
 });
 
-async function seed(reportId: string, urls: string[]): Promise<HandoverRecord[]> {
-  const { handovers } = await svc.ctx.store.createReferral(
-    {
-      id: randomUUID(),
-      reportId,
-      bodyHash: `hash-${reportId}`,
-      classification: { category: 'baseline', ageGroup: 'pubescent' },
-      reportedAt: null,
-      urls: urls.map((url) => ({ handoverId: randomUUID(), url, contentType: 'image' })),
-    },
-    'key:test',
-    svc.clock.now().getTime(),
-  );
-  for (const h of handovers) await locateAndRoute(svc.ctx, locator, h);
-  return Promise.all(handovers.map(async (h) => (await svc.ctx.store.getHandover(h.id))!));
-}
-
-const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-
-/** Signs in as a role through the form; returns the agent (holding the cookie) and a CSRF token. */
-async function signIn(role: keyof typeof KEYS) {
-  const agent = request.agent(app);
-  const form = await agent.get('/console/sign-in').expect(200);
-  const res = await agent
-    .post('/console/sign-in')
-    .type('form')
-    .send({ _csrf: csrfIn(form.text), apiKey: KEYS[role], next: '/console/' });
-  expect(res.status).toBe(303);
-  const page = await agent.get('/console/').expect(200);
-  return { agent, csrf: csrfIn(page.text), cookie: res.headers['set-cookie'] as unknown as string[] };
-}
+const seed = (reportId: string, urls: string[]) => seedLocated(svc, locator, reportId, urls);
+const signIn = (role: keyof typeof KEYS) => signInAs(app, role);
 
 describe('console sign-in', () => {
   it('sends a visitor who is not signed in to the sign-in page, and / to the console', async () => {
@@ -276,7 +246,9 @@ describe('what was typed is kept', () => {
     expect(signedIn.headers.location).toBe(`/console/handovers/${cdn!.id}`);
     const story = await agent.get(signedIn.headers.location!).expect(200);
     expect(story.text).toContain('You are signed in again. “Look again” is filled in as you left it');
-    expect(story.text).toMatch(/<details class="action" open>\s*<summary>Look again<\/summary>[\s\S]*>The CDN moved the origin; a long reason typed before lunch<\/textarea>/);
+    expect(story.text).toMatch(
+      /<details class="action" open>\s*<summary>Look again<\/summary>[\s\S]*>The CDN moved the origin; a long reason typed before lunch<\/textarea>/,
+    );
     expect((await svc.ctx.store.getHandover(cdn!.id))!.state).toBe('needs_review');
     // Shown once: the next visit is the plain page.
     expect((await agent.get(`/console/handovers/${cdn!.id}`).expect(200)).text).not.toContain('typed before lunch');
@@ -288,7 +260,10 @@ describe('what was typed is kept', () => {
     const late = await agent.post(`/console/handovers/${cdn!.id}/cancel`).type('form').send({ reason: 'typed while signed out' });
     const draft = /name="draft" value="([^"]+)"/.exec(late.text)![1]!;
     const forged = `${Buffer.from(JSON.stringify({ handoverId: cdn!.id, action: 'cancel', values: { reason: 'forged' }, at: 0 })).toString('base64url')}.${draft.split('.')[1]}`;
-    const res = await agent.post('/console/sign-in').type('form').send({ _csrf: csrfIn(late.text), apiKey: KEYS.supervisor, next: '/console/', draft: forged });
+    const res = await agent
+      .post('/console/sign-in')
+      .type('form')
+      .send({ _csrf: csrfIn(late.text), apiKey: KEYS.supervisor, next: '/console/', draft: forged });
     expect(res.headers.location).toBe('/console/');
   });
 });

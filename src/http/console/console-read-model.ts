@@ -67,7 +67,11 @@ export type QueueName = keyof typeof QUEUE_STATES;
  * A queue's handovers, longest waiting first (the order the overview's "oldest" is taken in),
  * at most REVIEW_QUEUE_READ_LIMIT of them; with `waitingSince`, only those waiting since then.
  */
-export async function waitingQueue(ctx: Context, queue: QueueName, options: { waitingSince?: number } = {}): Promise<{ items: HandoverRecord[]; truncated: boolean }> {
+export async function waitingQueue(
+  ctx: Context,
+  queue: QueueName,
+  options: { waitingSince?: number } = {},
+): Promise<{ items: HandoverRecord[]; truncated: boolean }> {
   const items = await ctx.store.findHandovers({
     states: [QUEUE_STATES[queue]],
     order: 'longest-waiting',

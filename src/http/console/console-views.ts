@@ -79,7 +79,9 @@ export function createConsoleViews(): ConsoleViews {
   env.addFilter('scheduleWords', (cron: unknown) => scheduleInWords(typeof cron === 'string' ? cron : null));
   env.addFilter('kindWords', (kind: unknown) => eventKindInWords(String(kind ?? '')));
   // An audit event's reason, or a reason the handover keeps (its failure reason), in words.
-  env.addFilter('why', (from: { reason: string | null } | string | null) => eventReasonInWords(typeof from === 'string' || from === null ? { reason: from } : from));
+  env.addFilter('why', (from: { reason: string | null } | string | null) =>
+    eventReasonInWords(typeof from === 'string' || from === null ? { reason: from } : from),
+  );
   env.addFilter('ruleWords', (rule: unknown) => ruleInWords(String(rule ?? '')));
   env.addFilter('errorClassWords', (code: unknown) => errorClassInWords(typeof code === 'string' ? code : null));
   env.addFilter('outcomeWords', (code: unknown) => attemptOutcomeInWords(String(code ?? '')));

@@ -14,7 +14,10 @@ export interface ReferenceView {
   also: string | null;
 }
 
-export function destinationReference(h: Pick<HandoverRecord, 'destination' | 'reference' | 'secondaryReference'>, acks: readonly AckRecord[]): ReferenceView | null {
+export function destinationReference(
+  h: Pick<HandoverRecord, 'destination' | 'reference' | 'secondaryReference'>,
+  acks: readonly AckRecord[],
+): ReferenceView | null {
   if (h.destination === 'police') {
     const caseNumber = acks.filter((a) => a.destination === 'police' && a.applied && a.reference).at(-1)?.reference ?? null;
     if (caseNumber) return { reference: caseNumber, what: 'the police case number', also: h.reference ? `export receipt ${h.reference}` : null };

@@ -81,6 +81,8 @@ export const errorClassInWords = (code: string | null): string => (code ? (ERROR
 export const attemptOutcomeInWords = (code: string): string => OUTCOME_WORDS[code] ?? code;
 export const eventKindInWords = (kind: string): string => KIND_WORDS[kind] ?? kind.replace(/_/g, ' ');
 
+const DESTINATION_WORDS: Readonly<Record<string, string>> = { police: 'The police export', inhope: 'ICCAM' };
+
 const http = (status: string | undefined) => (status ? ` (HTTP ${status})` : '');
 const sentence = (text: string) => text.replace(/\.?$/, '.');
 
@@ -95,8 +97,10 @@ const REASON_PATTERNS: readonly [RegExp, (m: RegExpExecArray) => string][] = [
   [/^attempt (\d+): (\w+)(?: \((\d{3})\))?$/, (m) => `Attempt ${m[1]}: ${attemptOutcomeInWords(m[2]!)}${http(m[3])}.`],
   [/^attempts exhausted \((\w+)\) after (\w+)$/, (m) => `Gave up: ${EXHAUSTED_WORDS[m[1]!] ?? m[1]!}, after ${errorClassInWords(m[2]!)}.`],
   [/^still (\w+) after (\d+) min of retries$/, (m) => `Gave up: still ${errorClassInWords(m[1]!)} after ${m[2]} minutes of retries.`],
-  [/^(police|inhope) (poll|callback): (.+)$/, (m) => `${m[1] === 'police' ? 'The police' : 'ICCAM'} said “${m[3]}” (${m[2] === 'poll' ? 'when asked' : 'by callback'}).`],
+  [/^(police|inhope) (poll|callback): (.+)$/, (m) => `${DESTINATION_WORDS[m[1]!]} said “${m[3]}” (${m[2] === 'poll' ? 'when asked' : 'by callback'}).`],
   [/^internal_error: (.*)$/s, (m) => `An error of our own: ${m[1]}`],
+  [/^(police|inhope) refused it: (.*)$/s, (m) => `${DESTINATION_WORDS[m[1]!]} refused it for good: ${m[2]}`],
+  [/^re-sent after no answer; (police|inhope) refused it: (.*)$/s, (m) => `Sent again after no answer; ${DESTINATION_WORDS[m[1]!]} refused it: ${m[2]}`],
 ];
 
 /**

@@ -84,7 +84,12 @@ export function signInRoutes(ctx: Context, kit: ConsoleKit): { routes: Router; k
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       handler: (req, res) =>
-        form(req, res, { problem: 'Too many sign-in attempts from here. Wait a minute and try again.', next: field(req.body, 'next'), draft: field(req.body, 'draft') }, 429),
+        form(
+          req,
+          res,
+          { problem: 'Too many sign-in attempts from here. Wait a minute and try again.', next: field(req.body, 'next'), draft: field(req.body, 'draft') },
+          429,
+        ),
     }),
     async (req, res) => {
       const pre = readCookie(req, PRE_SESSION_COOKIE);
