@@ -404,4 +404,25 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
       await context.close();
     }
   });
+
+  it('asks a supervisor to confirm before sending again a case ICCAM may hold, and sends it only then', async () => {
+    const { context, page } = await signedIn('supervisor');
+    const story = `${base}/console/handovers/${cases.outcomeUnknown}`;
+    await page.goto(story);
+    expect(await page.locator('.warning').textContent()).toContain(cases.outcomeUnknown);
+    await page.locator('summary', { hasText: 'Look again' }).click();
+    const form = page.locator(`form[action$="/${cases.outcomeUnknown}/look-again"]`);
+    await form.getByLabel('Reason').fill('Not in ICCAM under our hotline reference');
+    await screenshot(page, 'resend-confirmation');
+    await form.getByRole('button', { name: 'Look again' }).click();
+    // The browser holds the form back until the box is ticked (and the service would refuse it too).
+    expect(page.url()).toBe(story);
+    expect(await form.locator('input[name=resend]:invalid').count()).toBe(1);
+    await form.getByLabel(/I looked in ICCAM/).check();
+    await form.getByRole('button', { name: 'Look again' }).click();
+    await page.waitForURL(`${story}?done=look-again`);
+    expect(await page.getByRole('status').textContent()).toContain('Sent back to be located again.');
+    expect((await svc.ctx.store.listAuditEvents(cases.outcomeUnknown)).at(-1)).toMatchObject({ toState: 'locating', data: { resend: true } });
+    await context.close();
+  });
 });

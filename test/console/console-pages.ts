@@ -46,7 +46,7 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   { name: 'handovers', path: () => '/console/handovers' },
   { name: 'search', path: () => '/console/handovers?q=cf-2026', screenshots: ['phone'] },
   { name: 'handover-story', path: (c) => `/console/handovers/${c.routedByHand}`, screenshots: ['phone'] },
-  { name: 'story-outcome-unknown', path: (c) => `/console/handovers/${c.outcomeUnknown}`, screenshots: ['desktop', 'phone'] },
+  { name: 'story-outcome-unknown', path: (c) => `/console/handovers/${c.outcomeUnknown}`, screenshots: ['phone'] },
   { name: 'story-refused', path: (c) => `/console/handovers/${c.refused}` },
   { name: 'story-unresolvable', path: (c) => `/console/handovers/${c.unresolvable}` },
   { name: 'story-duplicate', path: (c) => `/console/handovers/${c.duplicate}` },

@@ -9,7 +9,7 @@
 import type { Destination } from '../decision.js';
 import { primaryHostingAddress, type HostingEvidence } from '../evidence.js';
 
-export type DestinationNeedCode = 'hosting_evidence' | 'hosting_address' | 'hosting_country';
+type DestinationNeedCode = 'hosting_evidence' | 'hosting_address' | 'hosting_country';
 
 export interface MissingNeed {
   need: DestinationNeedCode;

@@ -60,7 +60,7 @@ export interface Overview {
 export const waitingSince = (h: HandoverRecord): number => h.updatedAt;
 
 /** The queues of handovers waiting for a person, and the state each holds. */
-export const QUEUE_STATES = { review: 'needs_review', failed: 'failed' } as const satisfies Record<string, HandoverState>;
+const QUEUE_STATES = { review: 'needs_review', failed: 'failed' } as const satisfies Record<string, HandoverState>;
 export type QueueName = keyof typeof QUEUE_STATES;
 
 /**
