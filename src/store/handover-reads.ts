@@ -92,13 +92,12 @@ export class HandoverReads {
       case 'reportId': {
         const text = search.text.trim().toLowerCase();
         if (text === '') return [];
-        // The report named exactly comes first; then those that hold the text, newest first.
+        // A report named in full (any case) is an index look-up; only text that names none is
+        // looked for inside report ids, newest referrals first (a scan of the referrals).
         const exact = await rows(SELECT_HANDOVERS_BY_REPORT_ID, [text, limit]);
-        if (exact.length >= limit) return exact;
+        if (exact.length > 0) return exact;
         const pattern = `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
-        const part = await rows(SELECT_HANDOVERS_BY_REPORT_ID_PART, [pattern, limit, limit]);
-        const seen = new Set(exact.map((h) => h.id));
-        return [...exact, ...part.filter((h) => !seen.has(h.id))].slice(0, limit);
+        return rows(SELECT_HANDOVERS_BY_REPORT_ID_PART, [pattern, limit, limit]);
       }
     }
   }

@@ -179,7 +179,7 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       const ids = (found: { id: string }[]) => found.map((h) => h.id);
 
       expect(ids(await store.searchHandovers({ by: 'shortId', shortId: img!.slice(-8).toUpperCase() }, 10))).toEqual([img]);
-      // The exact report first, then those that hold the text, newest first.
+      // A report named in full is that report; other text is looked for inside report ids, newest first.
       expect(ids(await store.searchHandovers({ by: 'reportId', text: 'CF-2026-0420' }, 10))).toEqual([second.handovers[0]!.id]);
       expect(ids(await store.searchHandovers({ by: 'reportId', text: '2026-0' }, 10))).toEqual([second.handovers[0]!.id, ...ids(first.handovers)]);
       expect(ids(await store.searchHandovers({ by: 'reportId', text: 'cf-2026-0042' }, 2))).toEqual([img, apex]);

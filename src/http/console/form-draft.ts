@@ -33,3 +33,14 @@ export function openDraft(codec: SessionCodec, sealed: string, now: number): For
   if (!draft || typeof draft.at !== 'number' || now - draft.at > DRAFT_LIFE_MS || typeof draft.values !== 'object') return null;
   return draft;
 }
+
+/** A draft as the session keeps it (JSON text), or null when there is none or it cannot be read. */
+export function keptDraft(text: string | null): FormDraft | null {
+  if (!text) return null;
+  try {
+    const draft = JSON.parse(text) as FormDraft;
+    return typeof draft.handoverId === 'string' && typeof draft.action === 'string' && typeof draft.values === 'object' ? draft : null;
+  } catch {
+    return null;
+  }
+}

@@ -15,7 +15,7 @@ import { shortId } from '../console-views.js';
 import { requireSupervisor } from '../console-auth.js';
 import { field, page, type ConsoleKit } from '../console-request.js';
 import { destinationReference } from '../destination-reference.js';
-import { draftOf, type FormDraft } from '../form-draft.js';
+import { draftOf, keptDraft, type FormDraft } from '../form-draft.js';
 import { actionNotes, actionsFor, findAction, postedFields } from '../handover-actions.js';
 import { reviewReasonsOf } from '../review-reasons.js';
 import { stateInWords } from '../state-words.js';
@@ -79,7 +79,7 @@ export function storyRoutes(ctx: Context, kit: ConsoleKit): Router {
     const done = DONE[field(req.query, 'done')];
     const session = req.consoleSession!;
     // What was typed before the last session ran out, kept across the sign-in: shown once, here.
-    const draft = session.draft ? (JSON.parse(session.draft) as FormDraft) : null;
+    const draft = keptDraft(session.draft);
     if (draft && draft.handoverId === id) {
       await ctx.store.clearConsoleSessionDraft(session.recordId);
       const label = findAction(draft.action)?.label ?? draft.action;
