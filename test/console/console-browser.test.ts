@@ -114,7 +114,8 @@ async function seedHistory(): Promise<void> {
 }
 
 beforeAll(async () => {
-  svc = await createTestService();
+  // Every test signs in afresh, several times a minute: the sign-in limit is tested over HTTP.
+  svc = await createTestService({ CONSOLE_SIGN_IN_PER_MINUTE: '200' });
   destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: 60_000 } } });
   parts = await svc.recompose({ locator, adapters: destinations.adapters() });
   const app = createApp(svc.ctx, appParts(parts));
@@ -401,6 +402,13 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
       await url.locator('summary').click();
       expect(await url.locator(':scope > code').textContent()).toContain('item-000123456789.jpg?session=0f3a9c2e7b1d4e5f&page=12');
       expect(await page.locator('dl.facts').textContent()).toContain('host in Unicode: bücher[.]example');
+      // The copy button copies the whole URL, whether "show all" is open or not.
+      await url.locator('summary').click();
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+      await page.locator('dl.facts .url button.copy').click();
+      expect(await page.evaluate('navigator.clipboard.readText()')).toBe(
+        'hxxps[://]xn--bcher-kva[.]example/gallery/2026/summer-collection/item-000123456789.jpg?session=0f3a9c2e7b1d4e5f&page=12',
+      );
       await context.close();
     }
   });
