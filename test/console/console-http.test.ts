@@ -69,7 +69,9 @@ describe('console sign-in', () => {
     svc.clock.advance(29 * 60_000);
     await agent.get('/console/').expect(200);
     svc.clock.advance(31 * 60_000);
-    await agent.get('/console/').expect(303);
+    const ended = await agent.get('/console/').expect(303);
+    expect(ended.headers.location).toBe('/console/sign-in?next=%2Fconsole%2F&ended=idle');
+    expect((await agent.get(ended.headers.location!).expect(200)).text).toContain('Your session ended after 30 minutes without use.');
 
     const second = await signIn('analyst');
     await second.agent.post('/console/sign-out').type('form').send({ _csrf: second.csrf }).expect(303);

@@ -126,7 +126,8 @@ export function requireSignedIn(kit: ConsoleKit, keepForm: RequestHandler): Requ
     if (req.consoleSession) return next();
     if (req.method === 'GET' || req.method === 'HEAD') {
       const target = req.originalUrl.startsWith('/console/') ? req.originalUrl : '/console/';
-      return res.redirect(303, `/console/sign-in?next=${encodeURIComponent(target)}`);
+      const ended = req.consoleSessionEnded ? `&ended=${req.consoleSessionEnded}` : '';
+      return res.redirect(303, `/console/sign-in?next=${encodeURIComponent(target)}${ended}`);
     }
     return keepForm(req, res, next);
   };

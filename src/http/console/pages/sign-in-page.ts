@@ -72,7 +72,9 @@ export function signInRoutes(ctx: Context, kit: ConsoleKit): { routes: Router; k
 
   router.get('/console/sign-in', (req, res) => {
     if (req.consoleSession) return res.redirect(303, safeNext(field(req.query, 'next')));
-    const notice = field(req.query, 'signed-out') ? 'You are signed out.' : endedInWords(req.consoleSessionEnded, idleMinutes);
+    // Why the last session ended: this request's cookie says, or the redirect that brought it here.
+    const ended = req.consoleSessionEnded ?? (field(req.query, 'ended') as SessionEnd);
+    const notice = field(req.query, 'signed-out') ? 'You are signed out.' : endedInWords(ended, idleMinutes);
     form(req, res, { next: field(req.query, 'next'), notice });
   });
 
