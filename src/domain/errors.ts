@@ -54,6 +54,27 @@ export class ConflictError extends ServiceError {
     super(code, 409, message, { details });
   }
 }
+/**
+ * A `needs_review` handover whose delivery outcome is unknown (ICCAM may hold the report, and
+ * keeps duplicates) may be sent again only when the supervisor says so (`"resend": true`):
+ * they looked in ICCAM under the handover id and found no report (contract §3, the guard).
+ */
+export class OutcomeUnknownError extends ServiceError {
+  constructor(handoverId: string) {
+    super(
+      'outcome_unknown',
+      409,
+      `Handover ${handoverId} may already be at the destination (its delivery outcome is unknown). Look for hotlineReference ${handoverId} in ICCAM: record the report id you find (resolve), or send it again with "resend": true if there is none.`,
+      { details: { handoverId, hotlineReference: handoverId } },
+    );
+  }
+}
+/** The destination chosen by hand cannot take this handover as it stands: `details.missing` says what it lacks. */
+export class IncompleteForDestinationError extends ServiceError {
+  constructor(message: string, missing: readonly { need: string; words: string }[]) {
+    super('incomplete_for_destination', 409, message, { details: { missing } });
+  }
+}
 /** A transition the state machine (contract §1) does not allow, or a stale expectation. */
 export class InvalidTransitionError extends ServiceError {
   constructor(message: string, details?: unknown) {

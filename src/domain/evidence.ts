@@ -151,3 +151,13 @@ export function observationWithoutNetwork(
     observedAt,
   };
 }
+
+/**
+ * The address a destination is told the content sits on: the first publicly routable one
+ * located in the decided country, else the first publicly routable one, else the first at all.
+ */
+export function primaryHostingAddress(addresses: readonly AddressEvidence[], country: string | null): AddressEvidence | null {
+  const routable = addresses.filter((a) => a.publiclyRoutable);
+  const inCountry = routable.find((a) => country !== null && (a.geo.country === country || a.registry.country === country));
+  return inCountry ?? routable[0] ?? addresses[0] ?? null;
+}

@@ -85,6 +85,23 @@ export const selectDueForClaim = (locking: RowLocking) =>
     'h',
   );
 
+/** The console's search by short id: the last 8 hex digits of the id (an expression index holds them). */
+export const SELECT_HANDOVERS_BY_SHORT_ID = `${SELECT_HANDOVERS} WHERE substr(h.id, 29) = ? ORDER BY h.seq DESC LIMIT ?`;
+
+/** The console's search by host: one range of host keys (src/domain/host-search-key.ts), each host's newest first. */
+export const SELECT_HANDOVERS_BY_HOST_KEY = `${SELECT_HANDOVERS} WHERE h.host_key >= ? AND h.host_key < ? ORDER BY h.host_key, h.seq DESC LIMIT ?`;
+
+/** The handovers of the referral whose report id is this, whatever its case (lower-cased; an expression index). */
+export const SELECT_HANDOVERS_BY_REPORT_ID = `${SELECT_HANDOVERS} WHERE lower(r.report_id) = ? ORDER BY h.position, h.seq LIMIT ?`;
+
+/**
+ * The handovers of the newest referrals whose report id holds the text (a LIKE pattern on the
+ * lower-cased id, `!` escaping): a scan of the referrals only, which are far fewer than handovers.
+ */
+export const SELECT_HANDOVERS_BY_REPORT_ID_PART = `${SELECT_HANDOVERS} WHERE h.referral_id IN (
+    SELECT id FROM referrals WHERE lower(report_id) LIKE ? ESCAPE '!' ORDER BY created_at DESC LIMIT ?
+  ) ORDER BY r.created_at DESC, h.position, h.seq LIMIT ?`;
+
 /** The list view's page: filters, after the cursor, oldest first. */
 export function listHandovers(filter: HandoverFilter): Query {
   const where: string[] = ['h.seq > ?'];
@@ -124,11 +141,12 @@ export function findHandovers(q: HandoverQuery): Query | null {
   if (q.lastPolledBefore !== undefined) bound('(h.last_polled_at IS NULL OR h.last_polled_at <= ?)', q.lastPolledBefore);
   if (q.recheckedBefore !== undefined) bound('(h.rechecked_at IS NULL OR h.rechecked_at <= ?)', q.recheckedBefore);
   if (q.locatedBefore !== undefined) bound('h.located_at <= ?', q.locatedBefore);
+  if (q.updatedBefore !== undefined) bound('h.updated_at <= ?', q.updatedBefore);
   if (q.notOverdue) where.push('h.overdue_at IS NULL');
   if (q.notResent) where.push('h.resent_at IS NULL');
   if (q.noSuccessor) where.push('NOT EXISTS (SELECT 1 FROM handovers s WHERE s.parent_id = h.id)');
   params.push(q.limit);
-  const order = q.order === 'least-recently-polled' ? 'COALESCE(h.last_polled_at, 0), h.seq' : 'h.seq';
+  const order = q.order === 'least-recently-polled' ? 'COALESCE(h.last_polled_at, 0), h.seq' : q.order === 'longest-waiting' ? 'h.updated_at, h.seq' : 'h.seq';
   return { sql: `${SELECT_HANDOVERS} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`, params };
 }
 

@@ -6,12 +6,17 @@
 import type { Destination } from '../domain/decision.js';
 import type { HandoverState } from '../domain/handover-states.js';
 import type { HandoverTiming } from '../domain/handover-stats.js';
+import { hostKeyRange } from '../domain/host-search-key.js';
 import {
   COUNT_BY_STATE_AND_DESTINATION,
   COUNT_OVERDUE_BY_DESTINATION,
   findHandovers,
   listHandovers,
   SELECT_HANDOVER_BY_ID,
+  SELECT_HANDOVERS_BY_HOST_KEY,
+  SELECT_HANDOVERS_BY_REPORT_ID,
+  SELECT_HANDOVERS_BY_REPORT_ID_PART,
+  SELECT_HANDOVERS_BY_SHORT_ID,
   SELECT_HANDOVERS_OF_REFERRAL,
   SELECT_SUCCESSORS,
   SELECT_TIMINGS,
@@ -35,6 +40,7 @@ import type {
   HandoverFilter,
   HandoverQuery,
   HandoverRecord,
+  HandoverSearch,
   ReferralRecord,
   UrlRepeat,
 } from './store.js';
@@ -71,6 +77,29 @@ export class HandoverReads {
   async findHandovers(q: HandoverQuery): Promise<HandoverRecord[]> {
     const query = findHandovers(q);
     return query ? (await this.db.all(query.sql, query.params)).map(toHandover) : [];
+  }
+
+  async searchHandovers(search: HandoverSearch, limit: number): Promise<HandoverRecord[]> {
+    const rows = (sql: string, params: unknown[]) => this.db.all(sql, params).then((r) => r.map(toHandover));
+    switch (search.by) {
+      case 'shortId':
+        return rows(SELECT_HANDOVERS_BY_SHORT_ID, [search.shortId.toLowerCase(), limit]);
+      case 'host': {
+        if (search.hostKey === '') return [];
+        const { from, to } = hostKeyRange(search.hostKey);
+        return rows(SELECT_HANDOVERS_BY_HOST_KEY, [from, to, limit]);
+      }
+      case 'reportId': {
+        const text = search.text.trim().toLowerCase();
+        if (text === '') return [];
+        // A report named in full (any case) is an index look-up; only text that names none is
+        // looked for inside report ids, newest referrals first (a scan of the referrals).
+        const exact = await rows(SELECT_HANDOVERS_BY_REPORT_ID, [text, limit]);
+        if (exact.length > 0) return exact;
+        const pattern = `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+        return rows(SELECT_HANDOVERS_BY_REPORT_ID_PART, [pattern, limit, limit]);
+      }
+    }
   }
 
   async listAttempts(handoverId: string): Promise<AttemptRecord[]> {

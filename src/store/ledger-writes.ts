@@ -185,6 +185,12 @@ export class LedgerWrites {
       const locked = await this.lockHandoverRow(tx, handoverId);
       const current = toHandover(locked);
       checkExpectations(current, change.expectState, change.expectLeaseToken);
+      if (change.expectUpdatedAt !== undefined && current.updatedAt !== change.expectUpdatedAt) {
+        throw new InvalidTransitionError(`Handover ${handoverId} changed since it was read; look at it again.`, {
+          state: current.state,
+          updatedAt: current.updatedAt,
+        });
+      }
       if (!canTransition(current.state, change.to)) {
         throw new InvalidTransitionError(`A handover cannot go from ${current.state} to ${change.to}.`, { from: current.state, to: change.to });
       }

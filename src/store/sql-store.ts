@@ -5,16 +5,18 @@
  *   handover-reads.ts     what the API, console, jobs and statistics read
  *   audit-store.ts        the chained audit trail and its signed checkpoints
  *   coordination-store.ts job leases, the ICCAM gate and lists, rate-limit counters
+ *   console-session-store.ts the console's sign-ins
  */
 import type { KeyObject } from 'node:crypto';
 import type { NewReferral, Store } from './store.js';
 import { AuditStore } from './audit-store.js';
 import type { TrailCheckOptions } from './audit-trail-check.js';
+import { ConsoleSessionStore } from './console-session-store.js';
 import { CoordinationStore } from './coordination-store.js';
 import { HandoverReads } from './handover-reads.js';
 import { LedgerWrites } from './ledger-writes.js';
 import type { SqlDriver } from './sql-driver.js';
-import { backfillUrlKeys } from './url-claims.js';
+import { backfillHostKeys, backfillUrlKeys } from './url-claims.js';
 
 type Args<M extends keyof Store> = Store[M] extends (...args: infer A) => unknown ? A : never;
 
@@ -23,12 +25,14 @@ export class SqlStore implements Store {
   private readonly reads: HandoverReads;
   private readonly writes: LedgerWrites;
   private readonly shared: CoordinationStore;
+  private readonly sessions: ConsoleSessionStore;
 
   constructor(private readonly db: SqlDriver) {
     this.audit = new AuditStore(db);
     this.reads = new HandoverReads(db);
     this.writes = new LedgerWrites(db, this.audit);
     this.shared = new CoordinationStore(db);
+    this.sessions = new ConsoleSessionStore(db);
   }
 
   get dialect() {
@@ -42,6 +46,7 @@ export class SqlStore implements Store {
     for (let pass = 1; ; pass++) {
       try {
         await backfillUrlKeys((work) => this.db.transaction(work));
+        await backfillHostKeys((work) => this.db.transaction(work));
         return applied;
       } catch (error) {
         if (!this.db.isUniqueViolation(error) || pass >= 3) throw error;
@@ -106,6 +111,9 @@ export class SqlStore implements Store {
   }
   findHandovers(...a: Args<'findHandovers'>) {
     return this.reads.findHandovers(...a);
+  }
+  searchHandovers(...a: Args<'searchHandovers'>) {
+    return this.reads.searchHandovers(...a);
   }
   listAttempts(...a: Args<'listAttempts'>) {
     return this.reads.listAttempts(...a);
@@ -184,5 +192,29 @@ export class SqlStore implements Store {
   }
   pruneRateLimitCounters(...a: Args<'pruneRateLimitCounters'>) {
     return this.shared.pruneRateLimitCounters(...a);
+  }
+
+  // ---------------------------------------------------------------- the console's sessions
+
+  createConsoleSession(...a: Args<'createConsoleSession'>) {
+    return this.sessions.createConsoleSession(...a);
+  }
+  getConsoleSession(...a: Args<'getConsoleSession'>) {
+    return this.sessions.getConsoleSession(...a);
+  }
+  touchConsoleSession(...a: Args<'touchConsoleSession'>) {
+    return this.sessions.touchConsoleSession(...a);
+  }
+  clearConsoleSessionDraft(...a: Args<'clearConsoleSessionDraft'>) {
+    return this.sessions.clearConsoleSessionDraft(...a);
+  }
+  endConsoleSession(...a: Args<'endConsoleSession'>) {
+    return this.sessions.endConsoleSession(...a);
+  }
+  listLiveConsoleSessions() {
+    return this.sessions.listLiveConsoleSessions();
+  }
+  pruneConsoleSessions(...a: Args<'pruneConsoleSessions'>) {
+    return this.sessions.pruneConsoleSessions(...a);
   }
 }

@@ -85,6 +85,15 @@ export interface HandoverFilter {
   limit: number;
 }
 
+/** How a person names a handover in the console's search (a full id is a getHandover). */
+export type HandoverSearch =
+  /** The last 8 hex digits of its id, as the console shows it. */
+  | { by: 'shortId'; shortId: string }
+  /** Its referral's report id, whatever the case, in whole or in part. */
+  | { by: 'reportId'; text: string }
+  /** Its URL's host, or a domain or network above it: a key of src/domain/host-search-key.ts. */
+  | { by: 'host'; hostKey: string };
+
 export interface Transition {
   to: HandoverState;
   actor: string;
@@ -95,6 +104,12 @@ export interface Transition {
   expectState?: HandoverState | readonly HandoverState[];
   /** Fencing: refuse unless the handover's lease is still held with this token. */
   expectLeaseToken?: string;
+  /**
+   * Refuse unless the row is as the caller read it (its updatedAt then): a decision taken on
+   * what the row said (a supervisor's, checked against its review reason) is not applied to a
+   * row that has changed since.
+   */
+  expectUpdatedAt?: number;
   set?: HandoverPatch;
   data?: unknown;
   now: number;
@@ -168,8 +183,13 @@ export interface HandoverQuery {
   locatedBefore?: number;
   /** Only handovers no linked successor was created for (content moved, hosting changed). */
   noSuccessor?: boolean;
-  /** 'seq' (oldest first, the default) or the ones asked least recently first (polling). */
-  order?: 'seq' | 'least-recently-polled';
+  /** Last changed at or before this (for a handover waiting for a person: began to wait). */
+  updatedBefore?: number;
+  /**
+   * 'seq' (oldest first, the default), the ones asked least recently first (polling), or the
+   * ones unchanged longest first (a queue of handovers waiting for a person, its oldest first).
+   */
+  order?: 'seq' | 'least-recently-polled' | 'longest-waiting';
   limit: number;
 }
 
@@ -198,6 +218,26 @@ export interface DestinationAttemptSummary {
   recentFailures: number;
 }
 
+/** A console sign-in as the server keeps it (the console's own sessions; see src/http/console/). */
+export interface ConsoleSessionRecord {
+  /** SHA-256 (hex) of the random id the session cookie carries; the id itself is never stored. */
+  id: string;
+  keyName: string;
+  /** A short tag of the key's hash: a key changed under the same name no longer matches. */
+  keyTag: string;
+  role: string;
+  issuedAt: number;
+  /** Last use (renewed at most about once a minute): the idle limit counts from here. */
+  seenAt: number;
+  /** When it was ended on purpose, and why (`signed_out`, `key_removed`, `key_changed`...); null while live. */
+  endedAt: number | null;
+  endReason: string | null;
+  /** A form filled in when the previous session ran out, kept across the sign-in (opaque text); null once shown. */
+  draft: string | null;
+}
+
+export type NewConsoleSession = Pick<ConsoleSessionRecord, 'id' | 'keyName' | 'keyTag' | 'role' | 'issuedAt'> & { draft?: string | null };
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<string[]>;
@@ -212,6 +252,8 @@ export interface Store {
   getHandover(id: string): Promise<HandoverRecord | null>;
   listHandovers(filter: HandoverFilter): Promise<HandoverRecord[]>;
   findHandovers(query: HandoverQuery): Promise<HandoverRecord[]>;
+  /** The console's search, at most `limit` handovers; each kind reads through an index but a report id's part (a scan of the referrals). */
+  searchHandovers(search: HandoverSearch, limit: number): Promise<HandoverRecord[]>;
   listAttempts(handoverId: string): Promise<AttemptRecord[]>;
   listAcks(handoverId: string): Promise<AckRecord[]>;
   listAuditEvents(handoverId: string): Promise<AuditEvent[]>;
@@ -264,6 +306,19 @@ export interface Store {
   readRateLimitHits(key: string, windowStart: number): Promise<number>;
   /** Forgets the windows that started before `before`; returns how many were dropped. */
   pruneRateLimitCounters(before: number): Promise<number>;
+
+  /** Records a new console session (live, last used when issued). */
+  createConsoleSession(session: NewConsoleSession): Promise<void>;
+  getConsoleSession(id: string): Promise<ConsoleSessionRecord | null>;
+  /** Notes a live session's last use; an ended one stays ended. */
+  touchConsoleSession(id: string, seenAt: number): Promise<void>;
+  clearConsoleSessionDraft(id: string): Promise<void>;
+  /** Ends a live session for good; false when it had already ended (or never was). */
+  endConsoleSession(id: string, reason: string, now: number): Promise<boolean>;
+  /** Sessions not ended on purpose (some may have run out of time), oldest first. */
+  listLiveConsoleSessions(): Promise<ConsoleSessionRecord[]>;
+  /** Forgets sessions issued before the given time; returns how many. */
+  pruneConsoleSessions(issuedBefore: number): Promise<number>;
 
   /** Takes or renews a named lease; true when the caller now holds it. */
   acquireJobLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;

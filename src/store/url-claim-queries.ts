@@ -21,15 +21,15 @@ export const SELECT_LATEST_OVER_CASE_OF_URL = `SELECT id, state, referral_id FRO
  * A new case in `locating` taking the URL's live key, returned as inserted (intake answers with
  * it: no read-back); inserts and returns nothing when another holds the key.
  */
-export const INSERT_CASE_TAKING_URL = `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, url_key, live_url_key, reappearance_of, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, 'locating', ?, ?, ?, ?, ?) ON CONFLICT (live_url_key) DO NOTHING RETURNING *`;
+export const INSERT_CASE_TAKING_URL = `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, url_key, host_key, live_url_key, reappearance_of, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, 'locating', ?, ?, ?, ?, ?, ?) ON CONFLICT (live_url_key) DO NOTHING RETURNING *`;
 
 /** The handover holding the URL's live key, locked so it cannot become over before the link to it commits. */
 export const lockLiveHolderOfUrl = (locking: RowLocking) => locking.forUpdate('SELECT id, state, referral_id FROM handovers WHERE live_url_key = ?');
 
 /** A duplicate entry linked to the URL's live holder, returned as inserted. */
-export const INSERT_DUPLICATE = `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, url_key, duplicate_of, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, 'duplicate', ?, ?, ?, ?) RETURNING *`;
+export const INSERT_DUPLICATE = `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, url_key, host_key, duplicate_of, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, 'duplicate', ?, ?, ?, ?, ?) RETURNING *`;
 
 /** The handover holding a URL's live key, other than the given one (params: key, id). */
 export const SELECT_OTHER_LIVE_HOLDER = 'SELECT id FROM handovers WHERE live_url_key = ? AND id <> ?';
@@ -45,13 +45,18 @@ export const SPLIT_DUPLICATE = `UPDATE handovers SET state = 'locating', split_a
 export const SELECT_STATE_AND_REFERRAL = 'SELECT state, referral_id FROM handovers WHERE id = ?';
 
 /** A linked successor in `locating` taking the URL's live key; inserts nothing when another holds it. */
-export const INSERT_SUCCESSOR_TAKING_URL = `INSERT INTO handovers (id, referral_id, position, url, content_type, state, parent_id, url_key, live_url_key, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, 'locating', ?, ?, ?, ?, ?) ON CONFLICT (live_url_key) DO NOTHING`;
+export const INSERT_SUCCESSOR_TAKING_URL = `INSERT INTO handovers (id, referral_id, position, url, content_type, state, parent_id, url_key, host_key, live_url_key, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, 'locating', ?, ?, ?, ?, ?, ?) ON CONFLICT (live_url_key) DO NOTHING`;
 
-export const INSERT_SUCCESSOR_WITHOUT_URL = `INSERT INTO handovers (id, referral_id, position, url, content_type, state, parent_id, url_key, live_url_key, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, 'locating', ?, ?, NULL, ?, ?)`;
+export const INSERT_SUCCESSOR_WITHOUT_URL = `INSERT INTO handovers (id, referral_id, position, url, content_type, state, parent_id, url_key, host_key, live_url_key, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, 'locating', ?, ?, ?, NULL, ?, ?)`;
 
 /** The next rows written before migration 0008, which have no URL key yet. */
 export const SELECT_UNKEYED_PAGE = 'SELECT id, url, state FROM handovers WHERE url_key IS NULL ORDER BY seq LIMIT 500';
 
 export const SELECT_LIVE_KEY_TAKEN = 'SELECT 1 AS taken FROM handovers WHERE live_url_key = ?';
+
+/** The next rows written before migration 0012, which have no host search key yet. */
+export const SELECT_HOST_UNKEYED_PAGE = 'SELECT id, url FROM handovers WHERE host_key IS NULL ORDER BY seq LIMIT 500';
+
+export const SET_HOST_KEY = 'UPDATE handovers SET host_key = ? WHERE id = ?';

@@ -11,6 +11,7 @@
 import type { AuditEventBody } from '../domain/audit-chain.js';
 import { ConflictError } from '../domain/errors.js';
 import { LIVE_STATES, type HandoverState } from '../domain/handover-states.js';
+import { urlHostSearchKey } from '../domain/host-search-key.js';
 import { urlIdentityKey } from '../domain/url-identity.js';
 import type { ContentType } from '../domain/referral.js';
 import type { RowLocking, SqlRunner } from './sql-driver.js';
@@ -25,8 +26,10 @@ import {
   SELECT_LIVE_KEY_TAKEN,
   SELECT_OTHER_LIVE_HOLDER,
   SELECT_STATE_AND_REFERRAL,
+  SELECT_HOST_UNKEYED_PAGE,
   SELECT_UNKEYED_PAGE,
   SELECT_URL_KEY_KNOWN,
+  SET_HOST_KEY,
   SET_URL_KEYS,
   SPLIT_DUPLICATE,
 } from './url-claim-queries.js';
@@ -60,7 +63,7 @@ function keyOf(url: string): string {
 
 /** The columns a referred URL's row starts with, whether a case or a duplicate (see the INSERTs). */
 function rowOf(u: ReferredUrl, urlKey: string): unknown[] {
-  return [u.handoverId, u.referralId, u.position, u.url, u.reportedUrl, u.contentType, urlKey];
+  return [u.handoverId, u.referralId, u.position, u.url, u.reportedUrl, u.contentType, urlKey, urlHostSearchKey(u.url)];
 }
 
 /** How many times intake looks again when the holder it found became over meanwhile. */
@@ -256,7 +259,7 @@ export async function insertLinkedRow(
   input: { id: string; position: number; now: number },
 ): Promise<void> {
   const urlKey = parent.urlKey ?? keyOf(parent.url);
-  const values = [input.id, parent.referralId, input.position, parent.url, parent.contentType, parent.id, urlKey];
+  const values = [input.id, parent.referralId, input.position, parent.url, parent.contentType, parent.id, urlKey, urlHostSearchKey(parent.url)];
   const inserted = await tx.run(INSERT_SUCCESSOR_TAKING_URL, [...values, urlKey, input.now, input.now]);
   if (inserted === 1) return;
   await tx.run(INSERT_SUCCESSOR_WITHOUT_URL, [...values, input.now, input.now]);
@@ -276,6 +279,20 @@ export async function backfillUrlKeys(run: (work: (tx: SqlRunner) => Promise<num
         const live = LIVE_STATES.includes(row.state as HandoverState) && (await tx.get(SELECT_LIVE_KEY_TAKEN, [urlKey])) === undefined;
         await tx.run(SET_URL_KEYS, [urlKey, live ? urlKey : null, row.id]);
       }
+      return rows.length;
+    });
+    total += done;
+    if (done === 0) return total;
+  }
+}
+
+/** Gives rows written before migration 0012 their host search keys (the console's search by host). */
+export async function backfillHostKeys(run: (work: (tx: SqlRunner) => Promise<number>) => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const done = await run(async (tx) => {
+      const rows = await tx.all<{ id: string; url: string }>(SELECT_HOST_UNKEYED_PAGE);
+      for (const row of rows) await tx.run(SET_HOST_KEY, [urlHostSearchKey(row.url), row.id]);
       return rows.length;
     });
     total += done;

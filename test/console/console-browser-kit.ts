@@ -26,7 +26,8 @@ const CHROMIUM_ARGS = [
 
 export interface BrowserKit {
   browser: Browser;
-  newContext(): Promise<BrowserContext>;
+  /** A fresh context (its own cookies) at a laptop's size, or the given one. */
+  newContext(size?: { width: number; height: number }): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
@@ -36,7 +37,7 @@ export async function launchBrowser(): Promise<BrowserKit> {
   return {
     browser,
     // A fixed viewport and locale keep screenshots comparable between runs.
-    newContext: () => browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC', reducedMotion: 'reduce' }),
+    newContext: (size = { width: 1366, height: 900 }) => browser.newContext({ viewport: size, locale: 'en-GB', timezoneId: 'UTC', reducedMotion: 'reduce' }),
     close: () => browser.close(),
   };
 }
@@ -58,6 +59,13 @@ export async function seriousAccessibilityProblems(page: Page): Promise<AxeFindi
   const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
     r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`)) as AxeFinding[];
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Opens every <details> on the page (the sweep checks what is inside them too). */
+export async function openAllDetails(page: Page): Promise<number> {
+  return (await page.evaluate(
+    `(() => { const all = [...document.querySelectorAll('details')]; all.forEach((d) => { d.open = true; }); return all.length; })()`,
+  )) as number;
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

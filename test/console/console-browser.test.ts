@@ -2,7 +2,9 @@
  * The console in a real browser (Debian's chromium through playwright-core), against the real
  * app on 127.0.0.1 and the local police and ICCAM stand-ins. Background jobs are stepped by
  * the test (dispatcher, acknowledgement poll) on a ManualClock: nothing waits on wall time.
- * Every page is checked with axe-core and by keyboard, and photographed into docs/console/.
+ * The journeys check pages by keyboard too; the sweep checks every page of console-pages.ts
+ * with axe-core for both roles, at a laptop's and a phone's width, with every <details> closed
+ * and open; pages are photographed into docs/console/.
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -18,7 +20,16 @@ import { submitReferral } from '../../src/services/intake.js';
 import { startStandinDestinations, type StandinDestinations } from '../support/standin-destinations.js';
 import { TableLocator } from '../support/table-locator.js';
 import { bearer, createTestService, KEYS, type TestService } from '../support/test-service.js';
-import { launchBrowser, screenshot, seriousAccessibilityProblems, unreachableByKeyboard, type BrowserKit } from './console-browser-kit.js';
+import {
+  launchBrowser,
+  openAllDetails,
+  screenshot,
+  seriousAccessibilityProblems,
+  unreachableByKeyboard,
+  type AxeFinding,
+  type BrowserKit,
+} from './console-browser-kit.js';
+import { CONSOLE_PAGES, WIDTHS, type ConsolePage, type SeededCases } from './console-pages.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -31,13 +42,41 @@ let server: Server;
 let base: string;
 let kit: BrowserKit;
 let cdnCase: string;
+let cases: SeededCases;
 
 const locator = new TableLocator({
   'images.be-host.test': { geo: 'BE' },
   'video.nl-host.test': { geo: 'NL' },
   'proxied.cdn-site.test': { geo: 'US', cdn: 'Cloudflare' },
   'gone.test': { dns: 'nxdomain' },
+  'media.nl-host.test': { geo: 'NL' },
+  'files.nl-host.test': { geo: 'NL' },
+  'xn--bcher-kva.example': { geo: 'DE' },
 });
+
+/** Refers URLs as the back office does, and lets the locate job take them. */
+async function refer(reportId: string, urls: string[], extra: { referredBy?: string } = {}) {
+  const { handovers } = await submitReferral(
+    svc.ctx,
+    {
+      reportId,
+      urls: urls.map((url) => ({ url, contentType: 'image' as const })),
+      classification: { category: 'baseline', ageGroup: 'prepubescent', siteType: 'image-host' },
+      ...extra,
+    },
+    'key:analyst-key',
+  );
+  await parts.jobs.job('locate').runOnce();
+  return handovers.map((h) => h.id);
+}
+
+/** Dispatches until nothing is due (ICCAM takes one call at a time, a second apart). */
+async function dispatchAll(): Promise<void> {
+  for (let pass = 0; pass < 6; pass++) {
+    if ((await parts.dispatcher.runOnce()).claimed === 0) return;
+    svc.clock.advance(2_000);
+  }
+}
 
 /** Past handovers with known times, so the figures have months to draw. */
 async function seedHistory(): Promise<void> {
@@ -75,7 +114,8 @@ async function seedHistory(): Promise<void> {
 }
 
 beforeAll(async () => {
-  svc = await createTestService();
+  // Every test signs in afresh, several times a minute: the sign-in limit is tested over HTTP.
+  svc = await createTestService({ CONSOLE_SIGN_IN_PER_MINUTE: '200' });
   destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: 60_000 } } });
   parts = await svc.recompose({ locator, adapters: destinations.adapters() });
   const app = createApp(svc.ctx, appParts(parts));
@@ -85,20 +125,32 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   await seedHistory();
-  const { handovers } = await submitReferral(
-    svc.ctx,
-    {
-      reportId: 'CF-2026-0042',
-      urls: ['https://images.be-host.test/gallery/1.jpg', 'https://video.nl-host.test/v/2', 'https://proxied.cdn-site.test/5', 'https://gone.test/6'].map(
-        (url) => ({ url, contentType: 'image' as const }),
-      ),
-      classification: { category: 'baseline', ageGroup: 'prepubescent', siteType: 'image-host' },
-    },
-    'key:analyst-key',
-  );
-  cdnCase = handovers[2]!.id;
-  await parts.jobs.job('locate').runOnce();
-  await parts.dispatcher.runOnce();
+  const [, , cdn, gone] = await refer('CF-2026-0042', [
+    'https://images.be-host.test/gallery/1.jpg',
+    'https://video.nl-host.test/v/2',
+    'https://proxied.cdn-site.test/5',
+    'https://gone.test/6',
+  ]);
+  cdnCase = cdn!;
+  await dispatchAll();
+  // ICCAM took the report but the answer was lost: a person must look before it is sent again.
+  const [unknown] = await refer('CF-2026-0043', ['https://media.nl-host.test/7']);
+  await destinations.iccam.failNext({ method: 'POST', path: 'rest/Reports', fault: 'error-after-processing' });
+  await dispatchAll();
+  // ICCAM refuses a report without an analyst's name: refused for good.
+  const [refused] = await refer('CF-2026-0044', ['https://files.nl-host.test/8'], { referredBy: '' });
+  await dispatchAll();
+  const [duplicate, awkward] = await refer('CF-2026-0045', [
+    'https://images.be-host.test/gallery/1.jpg',
+    'https://xn--bcher-kva.example/gallery/2026/summer-collection/item-000123456789.jpg?session=0f3a9c2e7b1d4e5f&page=12',
+  ]);
+  await svc.ctx.store.annotate(awkward!, {
+    actor: 'key:supervisor-key',
+    kind: 'note',
+    reason: 'Checked with the host: \u202Eenilno llits\u202C, see the abuse desk’s answer',
+    now: svc.clock.now().getTime(),
+  });
+  cases = { routedByHand: cdn!, unresolvable: gone!, outcomeUnknown: unknown!, refused: refused!, duplicate: duplicate!, awkwardText: awkward! };
   svc.clock.advance(10 * MIN);
   kit = await launchBrowser();
 }, 120_000);
@@ -110,8 +162,8 @@ afterAll(async () => {
   await svc?.close();
 });
 
-async function signedIn(role: 'supervisor' | 'analyst'): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await kit.newContext();
+async function signedIn(role: 'supervisor' | 'analyst', size?: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await kit.newContext(size);
   const page = await context.newPage();
   await page.goto(`${base}/console/`);
   await page.getByLabel('Your API key').fill(KEYS[role]);
@@ -153,14 +205,15 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
   it('shows the overview and the handover list', async () => {
     const { context, page } = await signedIn('supervisor');
     expect(await page.getByRole('heading', { name: 'Review queue' }).isVisible()).toBe(true);
-    expect(await page.locator('.card .big').textContent()).toContain('2 waiting');
+    expect(await page.locator('.card .big').first().textContent()).toContain('3 waiting');
+    expect(await page.locator('.card .big').nth(1).textContent()).toContain('1 failed');
     expect(await page.getByText('Last checkpoint: none yet.').isVisible()).toBe(true);
     const police = page.locator('section[aria-labelledby="dest-h"] tbody tr').first();
-    expect(await police.textContent()).toMatch(/police\s*yes\s*closed/);
+    expect(await police.textContent()).toMatch(/police\s*yes\s*working normally/);
     await checkPage(page, 'overview');
 
     await page.getByRole('link', { name: 'Handovers', exact: true }).click();
-    await page.getByLabel('Report id').fill('CF-2026-0042');
+    await page.getByLabel('Find').fill('CF-2026-0042');
     await page.getByRole('button', { name: 'Search' }).click();
     expect(await page.locator('tbody tr').count()).toBe(4);
     const urlCells = await page.locator('tbody code').allTextContents();
@@ -215,10 +268,10 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
   });
 
   it('shows an analyst no action buttons and refuses the analyst’s replayed POST and a POST without its token', async () => {
-    const [, , , gone] = (await svc.ctx.store.getReferralByReportId('CF-2026-0042'))!.handovers;
+    const gone = await svc.ctx.store.getHandover(cases.unresolvable);
     const { context, page } = await signedIn('analyst');
     await page.goto(`${base}/console/review`);
-    expect(await page.locator('article.case').count()).toBe(1);
+    expect(await page.locator('article.case').count()).toBe(2);
     expect(await page.locator('form[action*="/handovers/"]').count()).toBe(0);
     expect(await page.getByText('Route by hand').count()).toBe(0);
     await page.goto(`${base}/console/handovers/${gone!.id}`);
@@ -276,6 +329,108 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
       for (const c of Object.keys(stats.timingsByCountry)) expect(figure('country', c, measure)).toEqual(stats.timingsByCountry[c]![measure]);
     }
     expect(Object.fromEntries(rows.filter((r) => r[0] === 'state').map((r) => [r[1], Number(r[3])]))).toEqual(stats.byState);
+    await context.close();
+  });
+
+  it('has no serious or critical accessibility problem on any page, for either role, on a laptop or a phone, with every <details> closed or open', async () => {
+    const findings: Record<string, AxeFinding[]> = {};
+    const knownSeen = new Set<string>();
+    const note = (where: string, p: ConsolePage, width: string, found: AxeFinding[]) => {
+      const known = (f: AxeFinding) => p.knownFindings?.some((k) => k.width === width && k.id === f.id);
+      for (const f of found.filter(known)) knownSeen.add(`${p.name} ${width} ${f.id}`);
+      const unknown = found.filter((f) => !known(f));
+      if (unknown.length) findings[where] = unknown;
+    };
+    for (const role of ['supervisor', 'analyst'] as const) {
+      for (const size of WIDTHS) {
+        const { context, page } = await signedIn(role, size);
+        const signedOut = await kit.newContext(size);
+        for (const p of CONSOLE_PAGES) {
+          const tab = p.signedOut ? await signedOut.newPage() : page;
+          await tab.goto(`${base}${p.path(cases)}`);
+          if (role === 'supervisor' && p.screenshots?.includes(size.name)) await screenshot(tab, size.name === 'phone' ? `phone-${p.name}` : p.name);
+          note(`${role} ${size.name} ${p.name}`, p, size.name, await seriousAccessibilityProblems(tab));
+          if ((await openAllDetails(tab)) > 0)
+            note(`${role} ${size.name} ${p.name}, every <details> open`, p, size.name, await seriousAccessibilityProblems(tab));
+          if (p.signedOut) await tab.close();
+        }
+        await signedOut.close();
+        await context.close();
+      }
+    }
+    expect(findings).toEqual({});
+    const listed = CONSOLE_PAGES.flatMap((p) => (p.knownFindings ?? []).map((k) => `${p.name} ${k.width} ${k.id}`));
+    expect(
+      listed.filter((k) => !knownSeen.has(k)),
+      'known findings that are gone: remove them from console-pages.ts',
+    ).toEqual([]);
+  }, 300_000);
+
+  it('shows a phone one column of facts and scrolls wide tables in their own region, never the page', async () => {
+    const { context, page } = await signedIn('supervisor', { width: 390, height: 844 });
+    for (const p of CONSOLE_PAGES.filter((x) => !x.signedOut && x.name !== 'figures')) {
+      await page.goto(`${base}${p.path(cases)}`);
+      await openAllDetails(page);
+      // What sticks out past the screen's right edge, outside any scroll region: nothing may.
+      const sticking = (await page.evaluate(`[...document.querySelectorAll('body *')]
+        .filter((el) => !el.closest('.scroll') && el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+        .map((el) => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).replace(/ /g, '.') : '') + ' ' + Math.round(el.getBoundingClientRect().right))
+        .slice(0, 5)`)) as string[];
+      expect(sticking, `the page ${p.name} is wider than a phone`).toEqual([]);
+      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+      expect(overflow, `the page ${p.name} scrolls sideways`).toBeLessThanOrEqual(0);
+      const unregioned = (await page.evaluate(
+        `[...document.querySelectorAll('table')].filter((t) => !t.closest('.scroll[tabindex="0"][role="region"]')).length`,
+      )) as number;
+      expect(unregioned, `tables outside a scroll region on ${p.name}`).toBe(0);
+    }
+    await page.goto(`${base}/console/handovers/${cases.routedByHand}`);
+    const [dt, dd] = (await page.evaluate(
+      `[...document.querySelectorAll('dl.facts > dt, dl.facts > dd')].slice(0, 2).map((e) => Math.round(e.getBoundingClientRect().left))`,
+    )) as number[];
+    expect(dd).toBe(dt);
+    await context.close();
+  });
+
+  it('shortens a long URL behind "show all" at every width, and copies it whole', async () => {
+    for (const size of WIDTHS) {
+      const { context, page } = await signedIn('supervisor', size);
+      await page.goto(`${base}/console/handovers/${cases.awkwardText}`);
+      const url = page.locator('dl.facts details.long-url');
+      expect(await url.locator('summary').textContent()).toMatch(/…\s*show all/);
+      expect(await url.locator('summary').textContent()).not.toContain('session=');
+      await url.locator('summary').click();
+      expect(await url.locator(':scope > code').textContent()).toContain('item-000123456789.jpg?session=0f3a9c2e7b1d4e5f&page=12');
+      expect(await page.locator('dl.facts').textContent()).toContain('host in Unicode: bücher[.]example');
+      // The copy button copies the whole URL, whether "show all" is open or not.
+      await url.locator('summary').click();
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+      await page.locator('dl.facts .url button.copy').click();
+      expect(await page.evaluate('navigator.clipboard.readText()')).toBe(
+        'hxxps[://]xn--bcher-kva[.]example/gallery/2026/summer-collection/item-000123456789.jpg?session=0f3a9c2e7b1d4e5f&page=12',
+      );
+      await context.close();
+    }
+  });
+
+  it('asks a supervisor to confirm before sending again a case ICCAM may hold, and sends it only then', async () => {
+    const { context, page } = await signedIn('supervisor');
+    const story = `${base}/console/handovers/${cases.outcomeUnknown}`;
+    await page.goto(story);
+    expect(await page.locator('.warning').textContent()).toContain(cases.outcomeUnknown);
+    await page.locator('summary', { hasText: 'Look again' }).click();
+    const form = page.locator(`form[action$="/${cases.outcomeUnknown}/look-again"]`);
+    await form.getByLabel('Reason').fill('Not in ICCAM under our hotline reference');
+    await screenshot(page, 'resend-confirmation');
+    await form.getByRole('button', { name: 'Look again' }).click();
+    // The browser holds the form back until the box is ticked (and the service would refuse it too).
+    expect(page.url()).toBe(story);
+    expect(await form.locator('input[name=resend]:invalid').count()).toBe(1);
+    await form.getByLabel(/I looked in ICCAM/).check();
+    await form.getByRole('button', { name: 'Look again' }).click();
+    await page.waitForURL(`${story}?done=look-again`);
+    expect(await page.getByRole('status').textContent()).toContain('Sent back to be located again.');
+    expect((await svc.ctx.store.listAuditEvents(cases.outcomeUnknown)).at(-1)).toMatchObject({ toState: 'locating', data: { resend: true } });
     await context.close();
   });
 });

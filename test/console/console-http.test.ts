@@ -3,14 +3,13 @@
  * their expiry, CSRF and role checks on actions, escaping and defanging of reported URLs, and
  * the CSV export against GET /v1/stats. The browser journeys are in console-browser.test.ts.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
-import { locateAndRoute } from '../../src/services/locate-and-route.js';
-import type { HandoverRecord } from '../../src/store/store.js';
 import { TableLocator } from '../support/table-locator.js';
 import { bearer, createTestService, KEYS, type TestService } from '../support/test-service.js';
+import { csrfIn, seedLocated, signIn as signInAs } from './console-test-kit.js';
 
 let svc: TestService;
 let app: ReturnType<typeof createApp>;
@@ -27,37 +26,8 @@ const locator = new TableLocator({
   'gone-host.test': { dns: 'nxdomain' },
 });
 
-async function seed(reportId: string, urls: string[]): Promise<HandoverRecord[]> {
-  const { handovers } = await svc.ctx.store.createReferral(
-    {
-      id: randomUUID(),
-      reportId,
-      bodyHash: `hash-${reportId}`,
-      classification: { category: 'baseline', ageGroup: 'pubescent' },
-      reportedAt: null,
-      urls: urls.map((url) => ({ handoverId: randomUUID(), url, contentType: 'image' })),
-    },
-    'key:test',
-    svc.clock.now().getTime(),
-  );
-  for (const h of handovers) await locateAndRoute(svc.ctx, locator, h);
-  return Promise.all(handovers.map(async (h) => (await svc.ctx.store.getHandover(h.id))!));
-}
-
-const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-
-/** Signs in as a role through the form; returns the agent (holding the cookie) and a CSRF token. */
-async function signIn(role: keyof typeof KEYS) {
-  const agent = request.agent(app);
-  const form = await agent.get('/console/sign-in').expect(200);
-  const res = await agent
-    .post('/console/sign-in')
-    .type('form')
-    .send({ _csrf: csrfIn(form.text), apiKey: KEYS[role], next: '/console/' });
-  expect(res.status).toBe(303);
-  const page = await agent.get('/console/').expect(200);
-  return { agent, csrf: csrfIn(page.text), cookie: res.headers['set-cookie'] as unknown as string[] };
-}
+const seed = (reportId: string, urls: string[]) => seedLocated(svc, locator, reportId, urls);
+const signIn = (role: keyof typeof KEYS) => signInAs(app, role);
 
 describe('console sign-in', () => {
   it('sends a visitor who is not signed in to the sign-in page, and / to the console', async () => {
@@ -99,12 +69,67 @@ describe('console sign-in', () => {
     svc.clock.advance(29 * 60_000);
     await agent.get('/console/').expect(200);
     svc.clock.advance(31 * 60_000);
-    await agent.get('/console/').expect(303);
+    const ended = await agent.get('/console/').expect(303);
+    expect(ended.headers.location).toBe('/console/sign-in?next=%2Fconsole%2F&ended=idle');
+    expect((await agent.get(ended.headers.location!).expect(200)).text).toContain('Your session ended after 30 minutes without use.');
 
     const second = await signIn('analyst');
     await second.agent.post('/console/sign-out').type('form').send({ _csrf: second.csrf }).expect(303);
     await second.agent.get('/console/').expect(303);
     void csrf;
+  });
+
+  it('ends the session on the server at sign-out: a cookie saved before opens nothing and does nothing afterwards', async () => {
+    const [cdn] = await seed('CF-SIGNOUT', ['https://cdn-host.test/a']);
+    const { agent, csrf } = await signIn('supervisor');
+    const saved = (await agent.get('/console/').expect(200)).headers['set-cookie'] as unknown as string[];
+    const cookie = saved.find((c) => c.startsWith('hrr_console='))!.split(';')[0]!;
+    await agent.post('/console/sign-out').type('form').send({ _csrf: csrf }).expect(303);
+
+    // Someone who kept a copy of the cookie (another tab, a saved request) gets nothing.
+    const review = await request(app).get('/console/review').set('Cookie', cookie);
+    expect(review.status).toBe(303);
+    expect(review.headers.location).toContain('/console/sign-in');
+    const again = await request(app)
+      .post(`/console/handovers/${cdn!.id}/look-again`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, reason: 'with a cookie kept from before sign-out' });
+    expect(again.status).toBe(401);
+    expect((await svc.ctx.store.getHandover(cdn!.id))!.state).toBe('needs_review');
+    const [live] = await svc.ctx.store.listLiveConsoleSessions();
+    expect(live).toBeUndefined();
+  });
+
+  it('ends the sessions of a removed or changed key in the store, so they stay ended when the key comes back', async () => {
+    const analyst = await signIn('analyst');
+    const supervisor = await signIn('supervisor');
+    const withKeys = (keys: typeof svc.ctx.config.apiKeys) => createApp({ ...svc.ctx, config: { ...svc.ctx.config, apiKeys: keys } });
+    const others = svc.ctx.config.apiKeys.filter((k) => k.name !== 'analyst-key');
+    const changed = svc.ctx.config.apiKeys.map((k) => (k.name === 'supervisor-key' ? { ...k, sha256: Buffer.alloc(32, 1) } : k));
+    const cookieOf = (c: string[]) => c.find((x) => x.startsWith('hrr_console='))!.split(';')[0]!;
+    await request(withKeys(others)).get('/console/').set('Cookie', cookieOf(analyst.cookie)).expect(303);
+    await request(withKeys(changed)).get('/console/').set('Cookie', cookieOf(supervisor.cookie)).expect(303);
+    const ended = await Promise.all(
+      [analyst.cookie, supervisor.cookie].map(async (c) => {
+        const sid = cookieOf(c).slice('hrr_console='.length).split('.')[0]!;
+        return (await svc.ctx.store.getConsoleSession(createHash('sha256').update(sid).digest('hex')))!.endReason;
+      }),
+    );
+    expect(ended).toEqual(['key_removed', 'key_changed']);
+    // The keys are back as they were: the ended sessions stay ended.
+    await analyst.agent.get('/console/').expect(303);
+    await supervisor.agent.get('/console/').expect(303);
+  });
+
+  it('ends at start-up the sessions of keys removed while the service was down', async () => {
+    const analyst = await signIn('analyst');
+    const others = svc.ctx.config.apiKeys.filter((k) => k.name !== 'analyst-key');
+    // A fresh console (a restarted service) sweeps the store before it serves anything.
+    const restarted = createApp({ ...svc.ctx, config: { ...svc.ctx.config, apiKeys: others } });
+    await request(restarted).get('/console/sign-in').expect(200);
+    expect(await svc.ctx.store.listLiveConsoleSessions()).toEqual([]);
+    await analyst.agent.get('/console/').expect(303);
   });
 
   it('limits sign-in attempts', async () => {
@@ -181,6 +206,67 @@ describe('console actions', () => {
     const story = await agent.get(`/console/handovers/${gone!.id}`).expect(200);
     expect(story.text).toContain('the name may resolve now');
     expect(story.text).toContain('key:supervisor-key');
+  });
+});
+
+describe('what was typed is kept', () => {
+  it('brings a refused form back filled in and open, saying why', async () => {
+    const [cdn] = await seed('CF-KEEP', ['https://cdn-host.test/a']);
+    const { agent, csrf } = await signIn('supervisor');
+    const refused = await agent
+      .post(`/console/handovers/${cdn!.id}/route`)
+      .type('form')
+      .send({ _csrf: csrf, destination: 'police', country: 'USA', reason: 'Origin confirmed by the CDN’s abuse desk' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('A country is two letters');
+    const form = /<details class="action" open>\s*<summary>Route by hand<\/summary>([\s\S]*?)<\/details>/.exec(refused.text)?.[1] ?? '';
+    expect(form).toContain('<option value="police" selected>');
+    expect(form).toContain('value="USA"');
+    expect(form).toContain('>Origin confirmed by the CDN’s abuse desk</textarea>');
+    expect((await svc.ctx.store.getHandover(cdn!.id))!.state).toBe('needs_review');
+  });
+
+  it('keeps the reason of a form sent after the session ran out, across the sign-in, and does nothing by itself', async () => {
+    const [cdn] = await seed('CF-IDLE', ['https://cdn-host.test/a']);
+    const { agent, csrf } = await signIn('supervisor');
+    svc.clock.advance(31 * 60_000);
+    const late = await agent
+      .post(`/console/handovers/${cdn!.id}/look-again`)
+      .type('form')
+      .send({ _csrf: csrf, reason: 'The CDN moved the origin; a long reason typed before lunch' });
+    expect(late.status).toBe(401);
+    expect(late.text).toContain('Your session ended after 30 minutes without use.');
+    expect(late.text).toContain('what you typed in “Look again” is kept');
+    const draft = /name="draft" value="([^"]+)"/.exec(late.text)?.[1];
+    expect(draft).toBeTruthy();
+
+    const signedIn = await agent
+      .post('/console/sign-in')
+      .type('form')
+      .send({ _csrf: csrfIn(late.text), apiKey: KEYS.supervisor, next: '/console/', draft });
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.location).toBe(`/console/handovers/${cdn!.id}`);
+    const story = await agent.get(signedIn.headers.location!).expect(200);
+    expect(story.text).toContain('You are signed in again. “Look again” is filled in as you left it');
+    expect(story.text).toMatch(
+      /<details class="action" open>\s*<summary>Look again<\/summary>[\s\S]*>The CDN moved the origin; a long reason typed before lunch<\/textarea>/,
+    );
+    expect((await svc.ctx.store.getHandover(cdn!.id))!.state).toBe('needs_review');
+    // Shown once: the next visit is the plain page.
+    expect((await agent.get(`/console/handovers/${cdn!.id}`).expect(200)).text).not.toContain('typed before lunch');
+  });
+
+  it('refuses a draft that was tampered with: the sign-in goes on, nothing is kept', async () => {
+    const [cdn] = await seed('CF-FORGED', ['https://cdn-host.test/a']);
+    const agent = request.agent(app);
+    const late = await agent.post(`/console/handovers/${cdn!.id}/cancel`).type('form').send({ reason: 'typed while signed out' });
+    const draft = /name="draft" value="([^"]+)"/.exec(late.text)![1]!;
+    const forged = `${Buffer.from(JSON.stringify({ handoverId: cdn!.id, action: 'cancel', values: { reason: 'forged' }, at: 0 })).toString('base64url')}.${draft.split('.')[1]}`;
+    const res = await agent
+      .post('/console/sign-in')
+      .type('form')
+      .send({ _csrf: csrfIn(late.text), apiKey: KEYS.supervisor, next: '/console/', draft: forged });
+    expect(res.headers.location).toBe('/console/');
   });
 });
 

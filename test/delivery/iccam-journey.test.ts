@@ -10,6 +10,7 @@ import type { IccamAdapter } from '../../src/delivery/destinations/iccam-exchang
 import { followUpIccam } from '../../src/delivery/iccam-followup.js';
 import type { HostingEvidence } from '../../src/domain/evidence.js';
 import { locatePending } from '../../src/jobs/locate-pending.js';
+import { lookAgain } from '../../src/services/look-again.js';
 import { submitReferral } from '../../src/services/intake.js';
 import type { IccamStandin } from '../../scripts/sandbox/iccam-standin.js';
 import { bearer, createTestService, type TestService } from '../support/test-service.js';
@@ -240,6 +241,29 @@ describe('failed creates end where the contract says', () => {
       expect(iccam.snapshot().reportsPerHotlineReference).toEqual({ [id!]: 1 });
     });
   }
+
+  it('outcome unknown: route and look again are refused without resend (409 outcome_unknown), so ICCAM never holds two reports by a slip', async () => {
+    const [id] = await refer('U-guard', ['nl-host.test']);
+    await iccam.failNext({ method: 'POST', path: 'rest/Reports', fault: 'error-after-processing' });
+    await dispatchAll();
+    expect(await handover(id!)).toMatchObject({ state: 'needs_review', failureReason: 'delivery_outcome_unknown' });
+    const app = svc.app();
+    const route = (body: object) =>
+      request(app)
+        .post(`/v1/handovers/${id}/route`)
+        .set('Authorization', bearer('supervisor'))
+        .send({ destination: 'inhope', country: 'NL', reason: 'send it again', ...body });
+    expect((await route({})).body.error.code).toBe('outcome_unknown');
+    await expect(lookAgain(svc.ctx, id!, 'key:supervisor-key', 'look once more')).rejects.toMatchObject({ code: 'outcome_unknown', status: 409 });
+    await dispatchAll();
+    expect(iccam.snapshot().reportsPerHotlineReference).toEqual({ [id!]: 1 });
+    expect(await handover(id!)).toMatchObject({ state: 'needs_review' });
+
+    // The supervisor looked in ICCAM, found nothing (the stand-in lost it), and says so.
+    expect((await route({ resend: true })).status).toBe(200);
+    await dispatchAll();
+    expect(iccam.snapshot().reportsPerHotlineReference).toEqual({ [id!]: 2 });
+  });
 
   it('resolve refuses a handover whose outcome is not unknown (409), changing nothing', async () => {
     const [id] = await refer('R1', ['nl-host.test']);

@@ -279,8 +279,8 @@ describe('POST /v1/handovers/:id/route', () => {
   });
 
   it('routes to an INHOPE member country with its hotline as target', async () => {
-    const [gone] = await seed('CF-ROUTE-NL', ['gone-host.test']);
-    const res = await post(`/v1/handovers/${gone!.id}/route`, { destination: 'inhope', country: 'nl', reason: 'the host moved to a Dutch provider' });
+    const [cdn] = await seed('CF-ROUTE-NL', ['cdn-host.test']);
+    const res = await post(`/v1/handovers/${cdn!.id}/route`, { destination: 'inhope', country: 'nl', reason: 'the CDN says the origin is Dutch' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       state: 'routed',
@@ -290,6 +290,39 @@ describe('POST /v1/handovers/:id/route', () => {
       targetHotline: expect.stringMatching(/\S/),
     });
     expect(res.body.targetHotline).toBe(svc.ctx.policy.inhopeMembers.hotlines.NL);
+  });
+
+  it('refuses ICCAM for a case with no hosting address, saying so in words, and changes nothing; the police may take it', async () => {
+    const [gone] = await seed('CF-ROUTE-NOADDR', ['gone-host.test']);
+    const before = await storeSnapshot();
+    const res = await post(`/v1/handovers/${gone!.id}/route`, { destination: 'inhope', country: 'NL', reason: 'the host moved to a Dutch provider' });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'incomplete_for_destination', details: { missing: [{ need: 'hosting_address' }] } });
+    expect(res.body.error.message).toContain('ICCAM needs the hosting IP address');
+    expect(await storeSnapshot()).toEqual(before);
+    expect((await post(`/v1/handovers/${gone!.id}/route`, { destination: 'police', reason: 'the police look into it' })).status).toBe(200);
+  });
+
+  it('refuses to send again a case whose delivery outcome is unknown unless resend is true (409 outcome_unknown)', async () => {
+    const [nl] = await seed('CF-ROUTE-UNKNOWN', ['nl-host.test']);
+    await walk(nl!.id, ['delivering']);
+    await svc.ctx.store.transition(nl!.id, {
+      to: 'needs_review',
+      actor: 'system:test',
+      reason: 'delivery_outcome_unknown: timeout after sending',
+      set: { failureReason: 'delivery_outcome_unknown', leaseToken: null },
+      now: svc.clock.now().getTime(),
+    });
+    const before = await storeSnapshot();
+    for (const body of [{}, { resend: false }]) {
+      const res = await post(`/v1/handovers/${nl!.id}/route`, { destination: 'inhope', country: 'NL', reason: 'send it again', ...body });
+      expect(res.status).toBe(409);
+      expect(res.body.error).toMatchObject({ code: 'outcome_unknown', details: { hotlineReference: nl!.id } });
+    }
+    expect(await storeSnapshot()).toEqual(before);
+    const res = await post(`/v1/handovers/${nl!.id}/route`, { destination: 'inhope', country: 'NL', reason: 'not in ICCAM: sending again', resend: true });
+    expect(res.status).toBe(200);
+    expect((await svc.ctx.store.listAuditEvents(nl!.id)).at(-1)).toMatchObject({ kind: 'override', data: { resend: true, hotlineReference: nl!.id } });
   });
 
   it('also re-routes a failed handover, with a fresh attempt budget', async () => {

@@ -126,6 +126,97 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       });
     });
 
+    it('refuses a decision taken on a row that has changed since it was read (expectUpdatedAt), changing nothing', async () => {
+      const h = await routedHandover();
+      await expect(store.transition(h.id, { to: 'cancelled', actor: 'x', reason: null, expectUpdatedAt: h.updatedAt - 1, now: 30 })).rejects.toMatchObject({
+        code: 'invalid_transition',
+      });
+      expect((await store.getHandover(h.id))!.state).toBe('routed');
+      expect(await store.transition(h.id, { to: 'cancelled', actor: 'x', reason: null, expectUpdatedAt: h.updatedAt, now: 30 })).toMatchObject({
+        state: 'cancelled',
+      });
+    });
+
+    it('keeps console sessions: live until ended on purpose, touched forward only, a draft until cleared, listed while live, pruned by age', async () => {
+      await store.createConsoleSession({ id: 'hash-a', keyName: 'alice', keyTag: 'tag-a', role: 'supervisor', issuedAt: 100 });
+      await store.createConsoleSession({ id: 'hash-b', keyName: 'bob', keyTag: 'tag-b', role: 'analyst', issuedAt: 200, draft: '{"reason":"kept"}' });
+      expect((await store.getConsoleSession('hash-b'))!.draft).toBe('{"reason":"kept"}');
+      await store.clearConsoleSessionDraft('hash-b');
+      expect((await store.getConsoleSession('hash-b'))!.draft).toBeNull();
+      expect(await store.getConsoleSession('hash-a')).toEqual({
+        id: 'hash-a',
+        keyName: 'alice',
+        keyTag: 'tag-a',
+        role: 'supervisor',
+        issuedAt: 100,
+        seenAt: 100,
+        endedAt: null,
+        endReason: null,
+        draft: null,
+      });
+      await store.touchConsoleSession('hash-a', 500);
+      await store.touchConsoleSession('hash-a', 400);
+      expect((await store.getConsoleSession('hash-a'))!.seenAt).toBe(500);
+      expect(await store.endConsoleSession('hash-a', 'signed_out', 600)).toBe(true);
+      expect(await store.endConsoleSession('hash-a', 'key_changed', 700)).toBe(false);
+      await store.touchConsoleSession('hash-a', 800);
+      expect(await store.getConsoleSession('hash-a')).toMatchObject({ seenAt: 500, endedAt: 600, endReason: 'signed_out' });
+      expect((await store.listLiveConsoleSessions()).map((x) => x.id)).toEqual(['hash-b']);
+      expect(await store.getConsoleSession('hash-unknown')).toBeNull();
+      expect(await store.pruneConsoleSessions(150)).toBe(1);
+      expect(await store.getConsoleSession('hash-a')).toBeNull();
+      expect(await store.getConsoleSession('hash-b')).not.toBeNull();
+    });
+
+    it('finds handovers by the short end of their id, by report id in any case and in part, and by host with the names under it', async () => {
+      const first = await store.createReferral(
+        newReferral('CF-2026-0042', ['https://img.host.example/1', 'https://host.example/2', 'https://hostile.example/3', 'http://192.0.2.10/4']),
+        'key:test',
+        10,
+      );
+      const second = await store.createReferral(newReferral('cf-2026-0420', ['https://other.test/5']), 'key:test', 20);
+      const [img, apex, hostile, address] = first.handovers.map((h) => h.id);
+      const ids = (found: { id: string }[]) => found.map((h) => h.id);
+
+      expect(ids(await store.searchHandovers({ by: 'shortId', shortId: img!.slice(-8).toUpperCase() }, 10))).toEqual([img]);
+      // A report named in full is that report; other text is looked for inside report ids, newest first.
+      expect(ids(await store.searchHandovers({ by: 'reportId', text: 'CF-2026-0420' }, 10))).toEqual([second.handovers[0]!.id]);
+      expect(ids(await store.searchHandovers({ by: 'reportId', text: '2026-0' }, 10))).toEqual([second.handovers[0]!.id, ...ids(first.handovers)]);
+      expect(ids(await store.searchHandovers({ by: 'reportId', text: 'cf-2026-0042' }, 2))).toEqual([img, apex]);
+      expect(await store.searchHandovers({ by: 'reportId', text: '%' }, 10)).toEqual([]);
+      expect(await store.searchHandovers({ by: 'reportId', text: '_' }, 10)).toEqual([]);
+
+      expect(ids(await store.searchHandovers({ by: 'host', hostKey: 'example.host.' }, 10))).toEqual([apex, img]);
+      expect(ids(await store.searchHandovers({ by: 'host', hostKey: 'example.host.img.' }, 10))).toEqual([img]);
+      expect(ids(await store.searchHandovers({ by: 'host', hostKey: 'example.hostile.' }, 10))).toEqual([hostile]);
+      expect(ids(await store.searchHandovers({ by: 'host', hostKey: '192.0.2.' }, 10))).toEqual([address]);
+      expect(await store.searchHandovers({ by: 'host', hostKey: 'example.hos.' }, 10)).toEqual([]);
+
+      // Rows written before the host key existed get theirs when the store starts.
+      await harness.tamper('UPDATE handovers SET host_key = NULL');
+      await store.migrate();
+      expect(ids(await store.searchHandovers({ by: 'host', hostKey: 'example.host.' }, 10))).toEqual([apex, img]);
+    });
+
+    it('lists the handovers waiting longest first when asked, and those waiting since a time', async () => {
+      const { handovers } = await store.createReferral(
+        newReferral('R-wait', ['https://w.example/1', 'https://w.example/2', 'https://w.example/3']),
+        'key:test',
+        10,
+      );
+      const [a, b, c] = handovers.map((h) => h.id);
+      for (const [id, at] of [
+        [c, 30],
+        [a, 50],
+        [b, 40],
+      ] as const)
+        await store.transition(id!, { to: 'needs_review', actor: 'system:test', reason: null, now: at });
+      const waiting = await store.findHandovers({ states: ['needs_review'], order: 'longest-waiting', limit: 10 });
+      expect(waiting.map((h) => h.id)).toEqual([c, b, a]);
+      const since = await store.findHandovers({ states: ['needs_review'], order: 'longest-waiting', updatedBefore: 40, limit: 10 });
+      expect(since.map((h) => h.id)).toEqual([c, b]);
+    });
+
     it('reports an unknown handover as not found', async () => {
       await expect(store.transition(randomUUID(), { to: 'routed', actor: 'x', reason: null, now: 1 })).rejects.toMatchObject({ status: 404 });
     });

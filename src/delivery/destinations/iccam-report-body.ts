@@ -4,7 +4,7 @@
  * lookup lists (resolved by name), the analyst's name and the received date from the referral.
  * Every field but `memo` is always present.
  */
-import type { AddressEvidence } from '../../domain/evidence.js';
+import { primaryHostingAddress } from '../../domain/evidence.js';
 import { currentSiteType } from '../../domain/referral.js';
 import type { DeliveryRequest } from './destination-adapter.js';
 import type { CommercialityKey, IccamVocabularyIds } from './iccam-lookups.js';
@@ -68,7 +68,7 @@ function commercialityOf(commercial: boolean | undefined): CommercialityKey {
 export function buildIccamReportBody(input: IccamReportInput, ids: IccamVocabularyIds, options: IccamReportOptions = {}): IccamReportBody {
   const c = input.classification;
   const contentTypes = options.contentTypes ?? DEFAULT_CONTENT_TYPE_IDS;
-  const hosting = primaryAddress(input.evidence.addresses, input.decision.country);
+  const hosting = primaryHostingAddress(input.evidence.addresses, input.decision.country);
   // ICCAM requires every hosting field: what we could not learn is said so, not left empty.
   const isp = hosting?.geo.asOrganisation ?? hosting?.registry.networkName ?? UNKNOWN;
   const body: IccamReportBody = {
@@ -100,14 +100,4 @@ export function buildIccamReportBody(input: IccamReportInput, ids: IccamVocabula
   };
   if (input.memo) body.memo = input.memo;
   return body;
-}
-
-/**
- * The address the report names: the first publicly routable one located in the decided
- * country, else the first publicly routable one, else the first at all.
- */
-function primaryAddress(addresses: readonly AddressEvidence[], country: string | null): AddressEvidence | null {
-  const routable = addresses.filter((a) => a.publiclyRoutable);
-  const inCountry = routable.find((a) => country !== null && (a.geo.country === country || a.registry.country === country));
-  return inCountry ?? routable[0] ?? addresses[0] ?? null;
 }

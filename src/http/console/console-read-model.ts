@@ -48,7 +48,8 @@ export interface Overview {
   columns: string[];
   counts: Record<string, Record<string, number>>;
   total: number;
-  review: { length: number; oldest: HandoverRecord | null; truncated: boolean };
+  /** Each queue's length and its handover waiting longest (the queue's first card). */
+  queues: Record<QueueName, { length: number; oldest: HandoverRecord | null }>;
   overdue: { label: string; byDestination: Record<string, number>; total: number }[];
   destinations: DestinationHealth[];
   jobs: JobStatus[];
@@ -58,9 +59,30 @@ export interface Overview {
 /** When a handover began to wait for a person: its last change (entering review is one). */
 export const waitingSince = (h: HandoverRecord): number => h.updatedAt;
 
-export async function reviewQueue(ctx: Context): Promise<{ items: HandoverRecord[]; truncated: boolean }> {
-  const items = await ctx.store.findHandovers({ states: ['needs_review'], limit: REVIEW_QUEUE_READ_LIMIT + 1 });
+/** The queues of handovers waiting for a person, and the state each holds. */
+const QUEUE_STATES = { review: 'needs_review', failed: 'failed' } as const satisfies Record<string, HandoverState>;
+export type QueueName = keyof typeof QUEUE_STATES;
+
+/**
+ * A queue's handovers, longest waiting first (the order the overview's "oldest" is taken in),
+ * at most REVIEW_QUEUE_READ_LIMIT of them; with `waitingSince`, only those waiting since then.
+ */
+export async function waitingQueue(
+  ctx: Context,
+  queue: QueueName,
+  options: { waitingSince?: number } = {},
+): Promise<{ items: HandoverRecord[]; truncated: boolean }> {
+  const items = await ctx.store.findHandovers({
+    states: [QUEUE_STATES[queue]],
+    order: 'longest-waiting',
+    ...(options.waitingSince !== undefined ? { updatedBefore: options.waitingSince } : {}),
+    limit: REVIEW_QUEUE_READ_LIMIT + 1,
+  });
   return { items: items.slice(0, REVIEW_QUEUE_READ_LIMIT), truncated: items.length > REVIEW_QUEUE_READ_LIMIT };
+}
+
+async function longestWaiting(ctx: Context, queue: QueueName): Promise<HandoverRecord | null> {
+  return (await ctx.store.findHandovers({ states: [QUEUE_STATES[queue]], order: 'longest-waiting', limit: 1 }))[0] ?? null;
 }
 
 const OVERDUE_BANDS: { label: string; minDays: number; maxDays: number }[] = [
@@ -97,9 +119,10 @@ async function jobStatuses(ctx: Context, parts: ConsoleParts): Promise<JobStatus
 
 export async function overview(ctx: Context, parts: ConsoleParts): Promise<Overview> {
   const now = ctx.clock.now().getTime();
-  const [rows, queue, overdue, attempts, jobs, checkpoint] = await Promise.all([
+  const [rows, oldestReview, oldestFailed, overdue, attempts, jobs, checkpoint] = await Promise.all([
     ctx.store.countByStateAndDestination(),
-    reviewQueue(ctx),
+    longestWaiting(ctx, 'review'),
+    longestWaiting(ctx, 'failed'),
     ctx.store.listHandovers({ overdue: true, limit: 5_000 }),
     ctx.store.summariseDestinationAttempts(now - DAY),
     jobStatuses(ctx, parts),
@@ -116,7 +139,7 @@ export async function overview(ctx: Context, parts: ConsoleParts): Promise<Overv
     total += r.count;
   }
   const states = Object.keys(counts) as HandoverState[];
-  const oldest = queue.items.reduce<HandoverRecord | null>((o, h) => (o === null || waitingSince(h) < waitingSince(o) ? h : o), null);
+  const inState = (state: HandoverState) => Object.values(counts[state] ?? {}).reduce((a, b) => a + b, 0);
   const bands = OVERDUE_BANDS.map((b) => ({ label: b.label, byDestination: {} as Record<string, number>, total: 0 }));
   for (const h of overdue) {
     // overdueAt is when the overdue check flagged it, i.e. when it fell due.
@@ -144,7 +167,10 @@ export async function overview(ctx: Context, parts: ConsoleParts): Promise<Overv
     columns: [...columns].sort(),
     counts,
     total,
-    review: { length: queue.items.length, oldest, truncated: queue.truncated },
+    queues: {
+      review: { length: inState('needs_review'), oldest: oldestReview },
+      failed: { length: inState('failed'), oldest: oldestFailed },
+    },
     overdue: bands,
     destinations,
     jobs,

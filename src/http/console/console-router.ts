@@ -11,7 +11,7 @@ import express, { Router, type ErrorRequestHandler } from 'express';
 import { PROJECT_ROOT } from '../../config/project-paths.js';
 import type { Context } from '../../context.js';
 import { coerceError } from '../../domain/errors.js';
-import { loadSession, requireCsrf, requireSignedIn, sameOriginOnly } from './console-auth.js';
+import { loadSession, requireCsrf, requireSignedIn, sameOriginOnly, sweepSessions } from './console-auth.js';
 import type { ConsoleParts } from './console-read-model.js';
 import { page, type ConsoleKit } from './console-request.js';
 import { consoleHeaders } from './console-security.js';
@@ -56,11 +56,12 @@ export function consoleRouter(ctx: Context, parts: ConsoleParts = {}): Router {
   router.use('/console/static', express.static(STATIC_DIR, { fallthrough: false, index: false, maxAge: '1h' }));
 
   router.use('/console', express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 }));
-  router.use('/console', loadSession(ctx, kit));
+  router.use('/console', loadSession(ctx, kit, sweepSessions(ctx, kit)));
   router.use('/console', sameOriginOnly(kit));
-  router.use(signInRoutes(ctx, kit));
+  const signIn = signInRoutes(ctx, kit);
+  router.use(signIn.routes);
 
-  router.use('/console', requireSignedIn(kit));
+  router.use('/console', requireSignedIn(kit, signIn.keepFormAcrossSignIn));
   router.use('/console', requireCsrf(kit));
   router.use(overviewRoutes(ctx, kit, parts));
   router.use(reviewRoutes(ctx, kit));

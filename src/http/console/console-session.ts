@@ -1,22 +1,26 @@
 /**
- * Console sessions: a signed cookie, so any replica sharing CONSOLE_SESSION_SECRET can read
- * it and nothing is stored server-side. The cookie names the key (never holds it), carries a
- * short tag of the key's hash so a removed or replaced key ends its sessions at once, and two
- * times: when it was issued (absolute expiry) and when it was last used (idle expiry, renewed on
- * every request). CSRF tokens are an HMAC of the session's random id: valid for that session only.
+ * Console sessions: the server keeps each sign-in (the store's console sessions), and the
+ * cookie carries only the session's random id, signed with CONSOLE_SESSION_SECRET. The store
+ * holds the id's SHA-256, never the id, so neither a copied table nor a forged cookie opens a
+ * session; signing out, or removing or changing the key, ends it for every copy of the cookie.
+ * A session ends after its idle time without use and after its absolute time in any case.
+ * CSRF tokens are an HMAC of the session's id: valid for that session only.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyEntry, KeyRole } from '../../config/api-keys.js';
 
+/** The signed-in person, as a request sees them. */
 export interface ConsoleSession {
   keyName: string;
   role: KeyRole;
-  /** First 16 hex digits of the key's SHA-256: binds the session to this very key. */
-  keyTag: string;
-  /** Random id: what CSRF tokens are derived from. */
+  /** The session's random id (from the cookie): what CSRF tokens are derived from. */
   sid: string;
+  /** The store's name for the session: the SHA-256 of `sid`. */
+  recordId: string;
   issuedAt: number;
   seenAt: number;
+  /** A form kept across the sign-in (a sealed FormDraft), until shown again. */
+  draft: string | null;
 }
 
 export interface SessionLimits {
@@ -24,6 +28,10 @@ export interface SessionLimits {
   maxSessionMs: number;
 }
 
+/** Why a session in the store no longer opens anything (the sign-in page says so in words). */
+export type SessionEnd = 'signed_out' | 'idle' | 'expired' | 'key_removed' | 'key_changed';
+
+/** First 16 hex digits of the key's SHA-256: binds a session to this very key. */
 export const keyTagOf = (entry: ApiKeyEntry): string => entry.sha256.toString('hex').slice(0, 16);
 
 function equalText(a: string, b: string): boolean {
@@ -35,42 +43,44 @@ function equalText(a: string, b: string): boolean {
 export class SessionCodec {
   constructor(
     private readonly secret: Buffer,
-    private readonly limits: SessionLimits,
+    readonly limits: SessionLimits,
   ) {}
 
   private mac(purpose: string, text: string): string {
     return createHmac('sha256', this.secret).update(`${purpose}\n${text}`).digest('base64url');
   }
 
-  newSession(entry: ApiKeyEntry, now: number): ConsoleSession {
-    return { keyName: entry.name, role: entry.role, keyTag: keyTagOf(entry), sid: randomBytes(18).toString('base64url'), issuedAt: now, seenAt: now };
+  /** A new random session id (144 bits). */
+  newSid(): string {
+    return randomBytes(18).toString('base64url');
   }
 
-  seal(session: ConsoleSession): string {
-    const body = Buffer.from(JSON.stringify(session)).toString('base64url');
-    return `${body}.${this.mac('session', body)}`;
+  recordIdOf(sid: string): string {
+    return createHash('sha256').update(sid).digest('hex');
   }
 
-  /** The session in a cookie value, or null when it is forged, malformed or expired. */
-  open(value: string, now: number): ConsoleSession | null {
-    const dot = value.indexOf('.');
+  cookieValue(sid: string): string {
+    return `${sid}.${this.mac('session', sid)}`;
+  }
+
+  /** The session id a cookie carries, or null when it is forged or malformed. */
+  sidIn(cookie: string): string | null {
+    const dot = cookie.indexOf('.');
     if (dot < 1) return null;
-    const body = value.slice(0, dot);
-    if (!equalText(value.slice(dot + 1), this.mac('session', body))) return null;
-    let session: ConsoleSession;
-    try {
-      session = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as ConsoleSession;
-    } catch {
-      return null;
-    }
-    if (typeof session.issuedAt !== 'number' || typeof session.seenAt !== 'number') return null;
-    if (now - session.issuedAt >= this.limits.maxSessionMs || now - session.seenAt >= this.limits.idleMs || session.seenAt > now + 60_000) return null;
-    return session;
+    const sid = cookie.slice(0, dot);
+    return equalText(cookie.slice(dot + 1), this.mac('session', sid)) ? sid : null;
+  }
+
+  /** Why a session last used at `seenAt` and issued at `issuedAt` has run out by `now`, or null. */
+  timedOut(times: { issuedAt: number; seenAt: number }, now: number): 'idle' | 'expired' | null {
+    if (now - times.issuedAt >= this.limits.maxSessionMs) return 'expired';
+    if (now - times.seenAt >= this.limits.idleMs) return 'idle';
+    return null;
   }
 
   /** Seconds the renewed cookie may live: the idle limit, but never past the absolute one. */
-  maxAgeSeconds(session: ConsoleSession, now: number): number {
-    return Math.max(0, Math.floor(Math.min(this.limits.idleMs, session.issuedAt + this.limits.maxSessionMs - now) / 1000));
+  maxAgeSeconds(issuedAt: number, now: number): number {
+    return Math.max(0, Math.floor(Math.min(this.limits.idleMs, issuedAt + this.limits.maxSessionMs - now) / 1000));
   }
 
   csrfToken(sid: string): string {
@@ -78,6 +88,22 @@ export class SessionCodec {
   }
 
   checkCsrf(sid: string, token: unknown): boolean {
-    return typeof token === 'string' && token.length > 0 && equalText(token, this.csrfToken(sid));
+    return typeof token === 'string' && token.length > 0 && equalText(token, this.mac('csrf', sid));
+  }
+
+  /** A value that comes back through the browser (a hidden form field) unchanged, or not at all. */
+  seal(purpose: string, value: unknown): string {
+    const body = Buffer.from(JSON.stringify(value)).toString('base64url');
+    return `${body}.${this.mac(purpose, body)}`;
+  }
+
+  open(purpose: string, sealed: string): unknown {
+    const dot = sealed.indexOf('.');
+    if (dot < 1 || !equalText(sealed.slice(dot + 1), this.mac(purpose, sealed.slice(0, dot)))) return null;
+    try {
+      return JSON.parse(Buffer.from(sealed.slice(0, dot), 'base64url').toString('utf8')) as unknown;
+    } catch {
+      return null;
+    }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The console's HTML: nunjucks templates with autoescaping on, so every value is escaped
- * unless a template says otherwise (none does). Filters turn times, durations, reason codes
- * and reported URLs into what a person reads.
+ * unless a template says otherwise (none does). Filters turn times, durations, states, codes
+ * and reported URLs into what a person reads, and show free text without obeying its bidi
+ * controls.
  */
 import { normaliseEvidenceOutcomes, type HostingEvidence } from '../../domain/evidence.js';
 import { createRequire } from 'node:module';
@@ -9,7 +10,11 @@ import { join } from 'node:path';
 import type Nunjucks from 'nunjucks';
 import { PROJECT_ROOT } from '../../config/project-paths.js';
 import { defangUrl } from './defang-url.js';
+import { circuitInWords, scheduleInWords } from './overview-words.js';
 import { reasonInWords } from './review-reason-words.js';
+import { stateInWords } from './state-words.js';
+import { attemptOutcomeInWords, errorClassInWords, eventKindInWords, eventReasonInWords, ruleInWords } from './timeline-words.js';
+import { unicodeHostOf, withVisibleControls } from './visible-text.js';
 
 // Resolved from the project root, not this module: the built dist/ holds no templates.
 const TEMPLATES_DIR = join(PROJECT_ROOT, 'src', 'http', 'console', 'templates');
@@ -35,10 +40,11 @@ function humanDuration(ms: number | null | undefined): string {
   return parts.filter((p) => !p.startsWith('0 ')).join(' ') || '0 s';
 }
 
+/** To the second: events a second apart are told apart, and match the audit trail's times. */
 function utcTime(ms: number | string | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
   const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? '—' : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return Number.isNaN(d.getTime()) ? '—' : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 /**
@@ -68,6 +74,20 @@ export function createConsoleViews(): ConsoleViews {
   env.addFilter('shortId', (id: unknown) => shortId(String(id ?? '')));
   env.addFilter('duration', humanDuration);
   env.addFilter('reasonWords', (code: unknown) => reasonInWords(String(code)));
+  env.addFilter('stateWords', (state: unknown) => stateInWords(String(state ?? '')));
+  env.addFilter('circuitWords', (state: unknown) => circuitInWords(String(state ?? '')));
+  env.addFilter('scheduleWords', (cron: unknown) => scheduleInWords(typeof cron === 'string' ? cron : null));
+  env.addFilter('kindWords', (kind: unknown) => eventKindInWords(String(kind ?? '')));
+  // An audit event's reason, or a reason the handover keeps (its failure reason), in words.
+  env.addFilter('why', (from: { reason: string | null } | string | null) =>
+    eventReasonInWords(typeof from === 'string' || from === null ? { reason: from } : from),
+  );
+  env.addFilter('ruleWords', (rule: unknown) => ruleInWords(String(rule ?? '')));
+  env.addFilter('errorClassWords', (code: unknown) => errorClassInWords(typeof code === 'string' ? code : null));
+  env.addFilter('outcomeWords', (code: unknown) => attemptOutcomeInWords(String(code ?? '')));
+  // Free text from people and partners: bidi controls shown, not obeyed (templates isolate it in <bdi>).
+  env.addFilter('visible', withVisibleControls);
+  env.addFilter('unicodeHost', unicodeHostOf);
   // Evidence stored before the outcome words became snake_case is shown in today's words.
   env.addFilter('currentOutcomeWords', (evidence: HostingEvidence | null) => (evidence ? normaliseEvidenceOutcomes(evidence) : evidence));
   env.addFilter('json', (value: unknown) => JSON.stringify(value ?? null));

@@ -1,20 +1,37 @@
 /**
  * The supervisor's actions on one handover, as a table: which states each may start from, the
  * fields its form asks for, and the service it calls (the same services as the API; the console
- * decides nothing itself). A new action, e.g. `resolve` (needs_review → delivered with the
- * destination's reference), is one more entry here and one more form in story.njk's macro.
+ * decides nothing itself). A new action is one more entry here and, when it asks for a new
+ * kind of field, one more field in macros.njk's actionForms.
  */
 import { z } from 'zod';
 import type { Context } from '../../context.js';
 import { DESTINATIONS } from '../../domain/decision.js';
 import { canTransition, type HandoverState } from '../../domain/handover-states.js';
+import { DESTINATION_NAMES, missingForDestination } from '../../domain/routing/destination-needs.js';
 import { cancelHandover, retryFailed, routeByHand } from '../../services/supervisor-actions.js';
 import { lookAgain } from '../../services/look-again.js';
-import { DELIVERY_OUTCOME_UNKNOWN, resolveHandover } from '../../services/resolve-handover.js';
+import { deliveryOutcomeUnknown } from '../../services/resend-guard.js';
+import { resolveHandover } from '../../services/resolve-handover.js';
 import { splitDuplicate } from '../../services/split-duplicate.js';
-import type { HandoverRecord } from '../../store/store.js';
+import type { AttemptRecord, HandoverRecord } from '../../store/store.js';
+import { refusedForGood } from './failure-kinds.js';
 
 const reason = z.string().trim().min(3, 'Give a reason of at least 3 characters.').max(2000);
+
+type ActionField = 'destination' | 'country' | 'reference' | 'reason';
+
+/** What besides the handover row decides which actions are offered. */
+export interface ActionFacts {
+  /** Its latest delivery attempt, when the page has read it (a failed case's refusal is there). */
+  lastAttempt?: AttemptRecord | null;
+}
+
+/** The confirmation box of a `sendsAgain` action, ticked. */
+const resendBox = z
+  .string()
+  .optional()
+  .transform((v) => v === 'yes');
 
 export interface HandoverAction {
   name: string;
@@ -25,10 +42,15 @@ export interface HandoverAction {
   to: HandoverState;
   from: readonly HandoverState[];
   /** Form fields, in order; `reference` is the destination's own reference (for `resolve`). */
-  fields: readonly ('destination' | 'country' | 'reference' | 'reason')[];
+  fields: readonly ActionField[];
+  /**
+   * It ends in sending the case (again): on a case whose delivery outcome is unknown the form
+   * warns and asks for the supervisor's confirmation (the `resend` box), as the services demand.
+   */
+  sendsAgain?: boolean;
   schema: z.ZodType<Record<string, unknown>>;
   /** Offered only when this holds too (e.g. resolve: only for an unknown delivery outcome). */
-  onlyIf?: (h: HandoverRecord) => boolean;
+  onlyIf?: (h: HandoverRecord, facts: ActionFacts) => boolean;
   run(ctx: Context, id: string, input: Record<string, unknown>, actor: string): Promise<HandoverRecord>;
 }
 
@@ -40,7 +62,9 @@ const HANDOVER_ACTIONS: readonly HandoverAction[] = [
     to: 'routed',
     from: ['needs_review', 'failed'],
     fields: ['destination', 'country', 'reason'],
+    sendsAgain: true,
     schema: z.object({
+      resend: resendBox,
       destination: z.enum(DESTINATIONS as ['police', 'inhope'], { message: 'Choose a destination.' }),
       country: z
         .string()
@@ -54,7 +78,12 @@ const HANDOVER_ACTIONS: readonly HandoverAction[] = [
       routeByHand(
         ctx,
         id,
-        { destination: input.destination as 'police' | 'inhope', country: (input.country as string | undefined) || undefined, reason: input.reason as string },
+        {
+          destination: input.destination as 'police' | 'inhope',
+          country: (input.country as string | undefined) || undefined,
+          reason: input.reason as string,
+          resend: input.resend as boolean,
+        },
         actor,
       ),
   },
@@ -65,8 +94,9 @@ const HANDOVER_ACTIONS: readonly HandoverAction[] = [
     to: 'locating',
     from: ['needs_review'],
     fields: ['reason'],
-    schema: z.object({ reason }),
-    run: (ctx, id, input, actor) => lookAgain(ctx, id, actor, input.reason as string),
+    sendsAgain: true,
+    schema: z.object({ reason, resend: resendBox }),
+    run: (ctx, id, input, actor) => lookAgain(ctx, id, actor, input.reason as string, { resend: input.resend as boolean }),
   },
   {
     name: 'retry',
@@ -76,6 +106,8 @@ const HANDOVER_ACTIONS: readonly HandoverAction[] = [
     from: ['failed'],
     fields: ['reason'],
     schema: z.object({ reason }),
+    // Sending again what the destination refused would only be refused again: route it elsewhere or cancel.
+    onlyIf: (h, facts) => !refusedForGood(h, facts.lastAttempt ?? null),
     run: (ctx, id, input, actor) => retryFailed(ctx, id, actor, input.reason as string),
   },
   {
@@ -86,7 +118,7 @@ const HANDOVER_ACTIONS: readonly HandoverAction[] = [
     from: ['needs_review'],
     fields: ['reference', 'reason'],
     schema: z.object({ reference: z.string().trim().min(1, 'Give the destination’s reference.').max(128), reason }),
-    onlyIf: (h) => h.failureReason === DELIVERY_OUTCOME_UNKNOWN,
+    onlyIf: deliveryOutcomeUnknown,
     run: (ctx, id, input, actor) =>
       resolveHandover(
         { store: ctx.store, now: ctx.clock.now().getTime() },
@@ -107,10 +139,10 @@ const HANDOVER_ACTIONS: readonly HandoverAction[] = [
   },
   {
     name: 'cancel',
-    label: 'Cancel',
+    label: 'Cancel handover',
     help: 'Withdraw it for good; nothing more is sent.',
     to: 'cancelled',
-    from: ['needs_review', 'routed', 'failed'],
+    from: ['locating', 'needs_review', 'routed', 'failed'],
     fields: ['reason'],
     schema: z.object({ reason }),
     run: (ctx, id, input, actor) => cancelHandover(ctx, id, actor, input.reason as string),
@@ -118,10 +150,33 @@ const HANDOVER_ACTIONS: readonly HandoverAction[] = [
 ];
 
 /** The actions a handover's state (and, for some, its reason for waiting) allows, in table order. */
-export function actionsFor(h: HandoverRecord): HandoverAction[] {
-  return HANDOVER_ACTIONS.filter((a) => a.from.includes(h.state) && canTransition(h.state, a.to) && (a.onlyIf?.(h) ?? true));
+export function actionsFor(h: HandoverRecord, facts: ActionFacts = {}): HandoverAction[] {
+  return HANDOVER_ACTIONS.filter((a) => a.from.includes(h.state) && canTransition(h.state, a.to) && (a.onlyIf?.(h, facts) ?? true));
+}
+
+/** The form fields an action's POST is read from: its own, and the confirmation box of a re-send. */
+export function postedFields(action: HandoverAction): string[] {
+  return [...action.fields, ...(action.sendsAgain ? ['resend'] : [])];
 }
 
 export function findAction(name: string): HandoverAction | undefined {
   return HANDOVER_ACTIONS.find((a) => a.name === name);
+}
+
+/** What the action forms say before anything is posted: a possible re-send, and what each destination would lack. */
+export interface ActionNotes {
+  /** The delivery's outcome is unknown: sending again needs the supervisor's confirmation. */
+  outcomeUnknown: boolean;
+  /** One sentence per destination that could not take the handover as it stands (routing by hand checks it again). */
+  lacking: string[];
+}
+
+export function actionNotes(h: HandoverRecord): ActionNotes {
+  const lacking: string[] = [];
+  for (const d of DESTINATIONS) {
+    const missing = missingForDestination(d, h.evidence, null);
+    const name = DESTINATION_NAMES[d];
+    if (missing.length) lacking.push(`${name[0]!.toUpperCase()}${name.slice(1)} cannot take it as it stands. ${missing.map((m) => m.words).join(' ')}`);
+  }
+  return { outcomeUnknown: deliveryOutcomeUnknown(h), lacking };
 }

@@ -65,7 +65,17 @@ const listQuery = z.strictObject({
 const idParams = z.object({ id: z.uuid() });
 const reasonText = z.string().trim().min(3).max(2000);
 const routeBody = z
-  .strictObject({ destination: z.enum(DESTINATIONS as ['police', 'inhope']), country: z.string().optional(), reason: reasonText })
+  .strictObject({
+    destination: z.enum(DESTINATIONS as ['police', 'inhope']),
+    country: z.string().optional(),
+    reason: reasonText,
+    resend: z
+      .boolean()
+      .optional()
+      .describe(
+        'Required (true) for a handover in needs_review whose delivery outcome is unknown: you looked in ICCAM for hotlineReference <handover id> and found no report. Without it the answer is 409 outcome_unknown.',
+      ),
+  })
   .meta({ id: 'ManualRoute' });
 const retryBody = z.strictObject({ reason: reasonText.optional() }).meta({ id: 'Retry' });
 const cancelBody = z.strictObject({ reason: reasonText }).meta({ id: 'Cancel' });
@@ -169,6 +179,7 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     act: (id: string, input: z.output<S>, actor: string) => Promise<HandoverRecord>,
     /** Every field is optional, so the body may be left out (retry). */
     bodyOptional = false,
+    conflictWords = 'Not allowed from the handover’s current state',
   ) => {
     openapi.register({
       method: 'post',
@@ -184,7 +195,7 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
         400: { description: 'Invalid body', schema: errorSchema },
         403: { description: 'Not a supervisor', schema: errorSchema },
         404: { description: 'Unknown handover', schema: errorSchema },
-        409: { description: 'Not allowed from the handover’s current state', schema: errorSchema },
+        409: { description: conflictWords, schema: errorSchema },
       },
     });
     router.post(path, allowRoles(SUPERVISOR_ONLY), async (req, res) => {
@@ -200,6 +211,8 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     'Set the destination by hand, with a reason (recorded as an override)',
     routeBody,
     (id, body, actor) => routeByHand(ctx, id, body, actor),
+    false,
+    'Not allowed from the handover’s current state (`invalid_transition`); its delivery outcome is unknown and `resend` was not true (`outcome_unknown`); or the destination cannot take it as it stands (`incomplete_for_destination`, `details.missing` says what it lacks)',
   );
   supervisorAction(
     '/v1/handovers/:id/retry',

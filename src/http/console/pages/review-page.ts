@@ -1,13 +1,15 @@
 /**
- * GET /console/review: every handover waiting for a supervisor, oldest first, with its reasons
- * in words, how long it has waited and its evidence; filters by reason and by age; supervisors
- * get the actions its state allows.
+ * GET /console/review and /console/failed: the handovers waiting for a person, longest waiting
+ * first (the overview's "oldest" is the first card). Each card says why it waits in words, how
+ * long, the classification, the duplicates that joined the case and its evidence; supervisors
+ * get the actions its state allows. Filters: the review reason, and how long it has waited.
  */
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Context } from '../../../context.js';
-import { REVIEW_QUEUE_READ_LIMIT, reviewQueue, waitingSince } from '../console-read-model.js';
+import type { HandoverRecord } from '../../../store/store.js';
+import { REVIEW_QUEUE_READ_LIMIT, waitingQueue, waitingSince, type QueueName } from '../console-read-model.js';
 import { field, page, type ConsoleKit } from '../console-request.js';
-import { actionsFor } from '../handover-actions.js';
+import { actionNotes, actionsFor } from '../handover-actions.js';
 import { KNOWN_REASON_CODES } from '../review-reason-words.js';
 import { reviewReasonsOf } from '../review-reasons.js';
 
@@ -21,38 +23,57 @@ const AGE_OPTIONS = [
   { value: '7d', label: '7 days', ms: 168 * HOUR },
 ];
 
+const QUEUES: Record<QueueName, { path: string; title: string; empty: string }> = {
+  review: { path: '/console/review', title: 'Review queue', empty: 'No handover waits for review' },
+  failed: { path: '/console/failed', title: 'Failed handovers', empty: 'No handover has failed' },
+};
+
 export function reviewRoutes(ctx: Context, kit: ConsoleKit): Router {
   const router = Router();
-  router.get('/console/review', async (req, res) => {
-    const reason = field(req.query, 'reason');
+
+  const queuePage = async (req: Request, res: Response, queue: QueueName) => {
+    const reason = queue === 'review' ? field(req.query, 'reason') : '';
     const age = AGE_OPTIONS.find((o) => o.value === field(req.query, 'age')) ?? AGE_OPTIONS[0]!;
-    const after = Number(field(req.query, 'after')) || 0;
+    const pageNo = Math.max(1, Math.floor(Number(field(req.query, 'page')) || 1));
     const now = ctx.clock.now().getTime();
-    const queue = await reviewQueue(ctx);
-    const matching = queue.items
-      .map((h) => ({ h, reasons: reviewReasonsOf(h), age: now - waitingSince(h), actions: actionsFor(h) }))
-      .filter((item) => (!reason || item.reasons.includes(reason)) && item.age >= age.ms);
-    const pageItems = matching.filter((item) => item.h.seq > after).slice(0, PAGE_SIZE + 1);
-    const shown = pageItems.slice(0, PAGE_SIZE);
-    const nextCursor = pageItems.length > PAGE_SIZE ? shown.at(-1)!.h.seq : null;
-    const query = new URLSearchParams({
-      ...(reason ? { reason } : {}),
-      ...(age.value ? { age: age.value } : {}),
-      ...(nextCursor ? { after: String(nextCursor) } : {}),
-    });
+    const read = await waitingQueue(ctx, queue, age.ms > 0 ? { waitingSince: now - age.ms } : {});
+    const matching = read.items.filter((h) => !reason || reviewReasonsOf(h).includes(reason));
+    const shown = matching.slice((pageNo - 1) * PAGE_SIZE, pageNo * PAGE_SIZE);
+    const items = await Promise.all(shown.map((h) => card(ctx, h, now)));
+    const query = (p: number) =>
+      new URLSearchParams({ ...(reason ? { reason } : {}), ...(age.value ? { age: age.value } : {}), ...(p > 1 ? { page: String(p) } : {}) }).toString();
     page(kit, req, res, 'review.njk', {
-      title: 'Review queue',
+      title: QUEUES[queue].title,
       nav: 'review',
-      items: shown,
+      queue,
+      queues: QUEUES,
+      items,
       total: matching.length,
-      truncated: queue.truncated,
+      firstNo: (pageNo - 1) * PAGE_SIZE + 1,
+      truncated: read.truncated,
       readLimit: REVIEW_QUEUE_READ_LIMIT,
       filters: { reason, age: age.value },
-      reasonCodes: [...new Set([...KNOWN_REASON_CODES, ...queue.items.flatMap(reviewReasonsOf)])],
+      reasonCodes: [...new Set([...KNOWN_REASON_CODES, ...read.items.flatMap(reviewReasonsOf)])],
       ageOptions: AGE_OPTIONS,
-      nextCursor,
-      nextHref: `/console/review?${query.toString()}`,
+      previousHref: pageNo > 1 ? `${QUEUES[queue].path}?${query(pageNo - 1)}` : null,
+      nextHref: matching.length > pageNo * PAGE_SIZE ? `${QUEUES[queue].path}?${query(pageNo + 1)}` : null,
     });
-  });
+  };
+
+  router.get('/console/review', (req, res) => queuePage(req, res, 'review'));
+  router.get('/console/failed', (req, res) => queuePage(req, res, 'failed'));
   return router;
+}
+
+/** One card: what the supervisor needs to decide without opening the story. */
+async function card(ctx: Context, h: HandoverRecord, now: number) {
+  const [links, attempts] = await Promise.all([ctx.store.listUrlLinks(h.id), h.state === 'failed' ? ctx.store.listAttempts(h.id) : Promise.resolve([])]);
+  return {
+    h,
+    reasons: reviewReasonsOf(h),
+    age: now - waitingSince(h),
+    duplicates: links.duplicates.filter((d) => d.state === 'duplicate'),
+    actions: actionsFor(h, { lastAttempt: attempts.at(-1) ?? null }),
+    notes: actionNotes(h),
+  };
 }

@@ -2,7 +2,8 @@
  * GET /console/handovers/:id: a handover's story (timeline, attempts, acknowledgements, links,
  * referral, evidence) and, for supervisors, the actions its state allows.
  * POST /console/handovers/:id/:action: one of those actions, through the same services as the
- * API, recorded as the signed-in person; then back to the story (POST-redirect-GET).
+ * API, recorded as the signed-in person; then back to the story (POST-redirect-GET). A form
+ * refused (invalid, or the services said no) comes back filled in, with the reason why.
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -13,8 +14,11 @@ import { handoverStory } from '../console-read-model.js';
 import { shortId } from '../console-views.js';
 import { requireSupervisor } from '../console-auth.js';
 import { field, page, type ConsoleKit } from '../console-request.js';
-import { actionsFor, findAction } from '../handover-actions.js';
+import { destinationReference } from '../destination-reference.js';
+import { draftOf, keptDraft, type FormDraft } from '../form-draft.js';
+import { actionNotes, actionsFor, findAction, postedFields } from '../handover-actions.js';
 import { reviewReasonsOf } from '../review-reasons.js';
+import { stateInWords } from '../state-words.js';
 
 const uuid = z.uuid();
 
@@ -22,15 +26,33 @@ const DONE: Record<string, string> = {
   route: 'Routed by hand: it goes out with the next delivery run.',
   'look-again': 'Sent back to be located again.',
   retry: 'Sent back for delivery.',
+  resolve: 'Resolved: recorded as delivered with the destination’s reference. Nothing was sent.',
+  split: 'Split off: it is a case of its own now, and is being located.',
   cancel: 'Cancelled.',
 };
+
+/** A refusal from the services in the console's words (the API's mention its JSON fields). */
+function refusalInWords(error: ServiceError): string {
+  if (error.code === 'outcome_unknown') {
+    return 'It may already be at ICCAM: its last delivery’s outcome is unknown. Look for it in ICCAM first; if there is no report, tick the box to confirm that it is sent again.';
+  }
+  return error.message;
+}
 
 export function storyRoutes(ctx: Context, kit: ConsoleKit): Router {
   const router = Router();
 
-  const show = async (req: Request, res: Response, id: string, extra: { problem?: string; notice?: string } = {}, status = 200) => {
+  const show = async (req: Request, res: Response, id: string, extra: { problem?: string; notice?: string; kept?: FormDraft } = {}, status = 200) => {
     const story = uuid.safeParse(id).success ? await handoverStory(ctx, id) : null;
     if (!story) return page(kit, req, res, 'error.njk', { title: 'Not found', message: `There is no handover ${id}.` }, 404);
+    const h = story.handover;
+    const actions = actionsFor(h, { lastAttempt: story.attempts.at(-1) ?? null });
+    let problem = extra.problem;
+    // A form kept across a sign-in whose action the handover no longer allows: say so, and keep the words.
+    if (extra.kept && !actions.some((a) => a.name === extra.kept!.action)) {
+      const label = findAction(extra.kept.action)?.label ?? extra.kept.action;
+      problem = `${problem ? `${problem} ` : ''}“${label}” is no longer possible: the handover is ${stateInWords(h.state)} now.`;
+    }
     page(
       kit,
       req,
@@ -40,17 +62,30 @@ export function storyRoutes(ctx: Context, kit: ConsoleKit): Router {
         title: `Handover ${shortId(id)}`,
         nav: 'handovers',
         s: story,
-        reasons: story.handover.state === 'needs_review' ? reviewReasonsOf(story.handover) : [],
-        actions: actionsFor(story.handover),
-        ...extra,
+        reasons: h.state === 'needs_review' ? reviewReasonsOf(h) : [],
+        actions,
+        notes: actionNotes(h),
+        reference: destinationReference(h, story.acks),
+        kept: extra.kept ?? null,
+        ...(extra.notice ? { notice: extra.notice } : {}),
+        ...(problem ? { problem } : {}),
       },
       status,
     );
   };
 
   router.get('/console/handovers/:id', async (req, res) => {
+    const id = String(req.params.id);
     const done = DONE[field(req.query, 'done')];
-    await show(req, res, String(req.params.id), done ? { notice: done } : {});
+    const session = req.consoleSession!;
+    // What was typed before the last session ran out, kept across the sign-in: shown once, here.
+    const draft = keptDraft(session.draft);
+    if (draft && draft.handoverId === id) {
+      await ctx.store.clearConsoleSessionDraft(session.recordId);
+      const label = findAction(draft.action)?.label ?? draft.action;
+      return show(req, res, id, { kept: draft, notice: `You are signed in again. “${label}” is filled in as you left it: check it, then send it.` });
+    }
+    await show(req, res, id, done ? { notice: done } : {});
   });
 
   router.post('/console/handovers/:id/:action', requireSupervisor(kit), async (req, res) => {
@@ -58,13 +93,13 @@ export function storyRoutes(ctx: Context, kit: ConsoleKit): Router {
     const name = String(req.params.action);
     const action = findAction(name);
     if (!action || !uuid.safeParse(id).success) return page(kit, req, res, 'error.njk', { title: 'Not found', message: 'There is no such action.' }, 404);
-    const body = Object.fromEntries(action.fields.map((f) => [f, field(req.body, f)]));
-    const input = action.schema.safeParse(body);
-    if (!input.success) return show(req, res, id, { problem: input.error.issues.map((i) => i.message).join(' ') }, 400);
+    const kept = draftOf(req.body, id, action.name, postedFields(action), ctx.clock.now().getTime());
+    const input = action.schema.safeParse(kept.values);
+    if (!input.success) return show(req, res, id, { problem: input.error.issues.map((i) => i.message).join(' '), kept }, 400);
     try {
       await action.run(ctx, id, input.data, actorOf({ keyName: req.consoleSession!.keyName, role: req.consoleSession!.role }));
     } catch (error) {
-      if (error instanceof ServiceError && error.status < 500) return show(req, res, id, { problem: error.message }, error.status);
+      if (error instanceof ServiceError && error.status < 500) return show(req, res, id, { problem: refusalInWords(error), kept }, error.status);
       throw error;
     }
     ctx.logger.info('console action', { component: 'console', requestId: req.requestId, handoverId: id, action: name, key: req.consoleSession!.keyName });
