@@ -36,8 +36,25 @@ export interface RowLocking {
   lockUrlKeysInOrder(tx: SqlRunner, keys: readonly string[]): Promise<void>;
 }
 
+/**
+ * What the dialects compute differently in statistics (the takedown clock): each driver's
+ * folder holds its own, so the store's queries name no dialect.
+ */
+export interface StatisticsDialect {
+  /**
+   * A SELECT of `partition`'s columns and, per percent p, the column `p<p>`: the nearest-rank
+   * percentile of `value` over the rows of `from` in each partition (the smallest value with at
+   * least p % of the values at or below it: rank ceil(p/100 × n)). Rows whose value is null are
+   * left out.
+   */
+  nearestRankPercentiles(from: string, partition: readonly string[], value: string, percents: readonly number[]): string;
+  /** The start of the UTC calendar month holding `epochMs` (an SQL expression), in epoch milliseconds. */
+  monthStartMs(epochMs: string): string;
+}
+
 export interface SqlDriver extends SqlRunner, RowLocking {
   readonly dialect: Dialect;
+  readonly statistics: StatisticsDialect;
   /** Runs fn in one transaction that holds the write lock from its start. */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** Runs fn in one read-only transaction: every read sees the same snapshot, writers go on. */

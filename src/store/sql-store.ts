@@ -5,6 +5,7 @@
  *   handover-reads.ts     what the API, console, jobs and statistics read
  *   audit-store.ts        the chained audit trail and its signed checkpoints
  *   coordination-store.ts job leases, the ICCAM gate and lists, rate-limit counters
+ *   takedown-reads.ts     the takedown clock's figures and the cases past its last mark
  */
 import type { KeyObject } from 'node:crypto';
 import type { NewReferral, Store } from './store.js';
@@ -13,6 +14,7 @@ import type { TrailCheckOptions } from './audit-trail-check.js';
 import { CoordinationStore } from './coordination-store.js';
 import { HandoverReads } from './handover-reads.js';
 import { LedgerWrites } from './ledger-writes.js';
+import { TakedownReads } from './takedown-reads.js';
 import type { SqlDriver } from './sql-driver.js';
 import { backfillUrlKeys } from './url-claims.js';
 
@@ -23,12 +25,14 @@ export class SqlStore implements Store {
   private readonly reads: HandoverReads;
   private readonly writes: LedgerWrites;
   private readonly shared: CoordinationStore;
+  private readonly takedown: TakedownReads;
 
   constructor(private readonly db: SqlDriver) {
     this.audit = new AuditStore(db);
     this.reads = new HandoverReads(db);
     this.writes = new LedgerWrites(db, this.audit);
     this.shared = new CoordinationStore(db);
+    this.takedown = new TakedownReads(db);
   }
 
   get dialect() {
@@ -73,6 +77,9 @@ export class SqlStore implements Store {
   }
   splitDuplicate(...a: Args<'splitDuplicate'>) {
     return this.writes.splitDuplicate(...a);
+  }
+  recordObservation(...a: Args<'recordObservation'>) {
+    return this.writes.recordObservation(...a);
   }
   claimDue(...a: Args<'claimDue'>) {
     return this.writes.claimDue(...a);
@@ -133,6 +140,21 @@ export class SqlStore implements Store {
   }
   listUrlRepeats(...a: Args<'listUrlRepeats'>) {
     return this.reads.listUrlRepeats(...a);
+  }
+
+  // ---------------------------------------------------------------- takedown clock
+
+  takedownCounts(...a: Args<'takedownCounts'>) {
+    return this.takedown.takedownCounts(...a);
+  }
+  findRemovalPending(...a: Args<'findRemovalPending'>) {
+    return this.takedown.findRemovalPending(...a);
+  }
+  countRemovalOverdueByDestination() {
+    return this.takedown.countRemovalOverdueByDestination();
+  }
+  listRemovalOverdue(...a: Args<'listRemovalOverdue'>) {
+    return this.takedown.listRemovalOverdue(...a);
   }
 
   // ---------------------------------------------------------------- audit trail

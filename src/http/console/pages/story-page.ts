@@ -23,6 +23,7 @@ const DONE: Record<string, string> = {
   'look-again': 'Sent back to be located again.',
   retry: 'Sent back for delivery.',
   cancel: 'Cancelled.',
+  chase: 'The chase is noted in the audit trail.',
 };
 
 export function storyRoutes(ctx: Context, kit: ConsoleKit): Router {
