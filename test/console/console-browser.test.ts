@@ -2,27 +2,24 @@
  * The console in a real browser (Debian's chromium through playwright-core), against the real
  * app on 127.0.0.1 and the local police and ICCAM stand-ins. Background jobs are stepped by
  * the test (dispatcher, acknowledgement poll) on a ManualClock: nothing waits on wall time.
- * Every page is checked with axe-core and by keyboard, and photographed into docs/console/.
+ * Every page is checked with axe-core and by keyboard, and photographed into docs/console/ (the
+ * figures and the overdue takedowns in takedown-browser.test.ts).
  */
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Composed } from '../../src/compose.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
-import type { HandoverState } from '../../src/domain/handover-states.js';
 import { createApp } from '../../src/http/app.js';
 import { appParts } from '../../src/service.js';
 import { submitReferral } from '../../src/services/intake.js';
 import { startStandinDestinations, type StandinDestinations } from '../support/standin-destinations.js';
 import { TableLocator } from '../support/table-locator.js';
-import { bearer, createTestService, KEYS, type TestService } from '../support/test-service.js';
+import { createTestService, KEYS, type TestService } from '../support/test-service.js';
 import { launchBrowser, screenshot, seriousAccessibilityProblems, unreachableByKeyboard, type BrowserKit } from './console-browser-kit.js';
 
 const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
 
 let svc: TestService;
 let destinations: StandinDestinations;
@@ -39,41 +36,6 @@ const locator = new TableLocator({
   'gone.test': { dns: 'nxdomain' },
 });
 
-/** Past handovers with known times, so the figures have months to draw. */
-async function seedHistory(): Promise<void> {
-  const store = svc.ctx.store;
-  const start = Date.parse('2025-12-01T09:00:00Z');
-  for (let i = 0; i < 18; i++) {
-    const createdAt = start + i * 4 * DAY + (i % 3) * HOUR;
-    const destination = i % 3 === 0 ? 'inhope' : 'police';
-    const country = destination === 'inhope' ? (i % 2 ? 'NL' : 'DE') : 'BE';
-    const handoverId = randomUUID();
-    await store.createReferral(
-      {
-        id: randomUUID(),
-        reportId: `HIST-${String(i).padStart(3, '0')}`,
-        bodyHash: `h${i}`,
-        classification: { category: 'baseline', ageGroup: 'unknown' },
-        reportedAt: null,
-        urls: [{ handoverId, url: `https://item${i}.history.test/p`, contentType: 'image' }],
-      },
-      'key:test',
-      createdAt,
-    );
-    let at = createdAt;
-    const go = (to: HandoverState, after: number, set: object = {}) => {
-      at += after;
-      return store.transition(handoverId, { to, actor: 'system:seed', reason: 'history', set, now: at });
-    };
-    await go('routed', MIN, { destination, country });
-    await go('delivering', MIN);
-    await go('delivered', (5 + i * 3) * MIN, { deliveredAt: at + (5 + i * 3) * MIN, reference: `REF-${i}` });
-    if (i % 4 === 3) continue;
-    await go('acknowledged', (2 + (i % 5) * 7) * HOUR, { acknowledgedAt: at + (2 + (i % 5) * 7) * HOUR });
-    if (i % 2 === 0) await go('closed', (1 + (i % 4)) * DAY, { closedAt: at + (1 + (i % 4)) * DAY, outcome: 'removed' });
-  }
-}
-
 beforeAll(async () => {
   svc = await createTestService();
   destinations = await startStandinDestinations(svc.clock, { police: { behaviour: { ackAfterMs: 60_000 } } });
@@ -84,7 +46,6 @@ beforeAll(async () => {
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  await seedHistory();
   const { handovers } = await submitReferral(
     svc.ctx,
     {
@@ -234,48 +195,6 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     const tokenless = await page.request.post(`${base}/console/handovers/${gone!.id}/cancel`, { form: { reason: 'no token' }, headers: { origin: base } });
     expect(tokenless.status()).toBe(403);
     expect((await svc.ctx.store.getHandover(gone!.id))!.state).toBe('needs_review');
-    await context.close();
-  });
-
-  it('draws the figures from seeded data and exports the CSV that GET /v1/stats matches', async () => {
-    const { context, page } = await signedIn('analyst');
-    await page.getByRole('link', { name: 'Figures' }).click();
-    await page.getByLabel('From').fill('2025-11-01');
-    await page.getByLabel('To (inclusive)').fill('2026-03-01');
-    await page.getByRole('button', { name: 'Show' }).click();
-    await page.waitForSelector('.chart[data-drawn="true"]');
-    expect(await page.locator('.chart[data-drawn="true"]').count()).toBe(3);
-    expect(await page.locator('.chart canvas').count()).toBe(3);
-    expect(await page.locator('#chart-toDelivery').getAttribute('data-points')).toBe('5');
-    expect(await page.locator('section[aria-labelledby="table-country-h"] tbody').textContent()).toMatch(/BE.*DE.*NL/s);
-    await checkPage(page, 'figures');
-
-    const href = await page.getByRole('link', { name: 'Export these figures as CSV' }).getAttribute('href');
-    const csv = await (await page.request.get(`${base}${href}`)).text();
-    type Figures = Record<string, { count: number; medianMs: number | null; p90Ms: number | null }>;
-    const stats = (await (
-      await fetch(`${base}/v1/stats?from=2025-11-01T00:00:00Z&to=2026-03-02T00:00:00Z`, { headers: { authorization: bearer('analyst') } })
-    ).json()) as {
-      byState: Record<string, number>;
-      timings: Figures;
-      timingsByDestination: Record<string, Figures>;
-      timingsByCountry: Record<string, Figures>;
-    };
-    const rows = csv
-      .trim()
-      .split('\r\n')
-      .slice(1)
-      .map((l) => l.split(','));
-    const figure = (scope: string, key: string, measure: string) => {
-      const r = rows.find((x) => x[0] === scope && x[1] === key && x[2] === measure)!;
-      return { count: Number(r[3]), medianMs: r[4] === '' ? null : Number(r[4]), p90Ms: r[5] === '' ? null : Number(r[5]) };
-    };
-    for (const measure of ['toDelivery', 'toAcknowledgement', 'toRemoval']) {
-      expect(figure('all', 'all', measure)).toEqual(stats.timings[measure]);
-      for (const d of Object.keys(stats.timingsByDestination)) expect(figure('destination', d, measure)).toEqual(stats.timingsByDestination[d]![measure]);
-      for (const c of Object.keys(stats.timingsByCountry)) expect(figure('country', c, measure)).toEqual(stats.timingsByCountry[c]![measure]);
-    }
-    expect(Object.fromEntries(rows.filter((r) => r[0] === 'state').map((r) => [r[1], Number(r[3])]))).toEqual(stats.byState);
     await context.close();
   });
 });

@@ -146,7 +146,11 @@ export function figuresRoutes(ctx: Context, kit: ConsoleKit): Router {
       ...s,
       rows: timed.filter((t) => t.figures.referred > 0).map((t) => stepRow(t.label, t.isTotal, t.figures.referred, t.figures[s.step], marks)),
     }));
-    const charted = [...clock.groups].sort((a, b) => b.referred - a.referred).slice(0, CHART_GROUPS);
+    // A group with nothing down in the period would be an empty line.
+    const charted = clock.groups
+      .filter((g) => g.steps.removed.count > 0)
+      .sort((a, b) => b.referred - a.referred)
+      .slice(0, CHART_GROUPS);
     const lines = [
       ...medianLines(clock.totalPerSlice, clock.slices, 'removed', [{ key: 'all', label: labelOf('all', null) }]),
       ...medianLines(

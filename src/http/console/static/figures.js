@@ -1,6 +1,7 @@
 // Draws the takedown clock's chart with uPlot (served by the service) from the numbers in its
 // data-chart attribute: one line per group (median hours to removal per period) and each mark
-// of TAKEDOWN_TARGETS as a flat dashed line, so a line below a mark met it.
+// of TAKEDOWN_TARGETS as a flat dashed line, so a line below a mark met it. The legend is the
+// page's own (the same colours, in takedown.css), outside the chart's image.
 'use strict';
 (function () {
   if (typeof uPlot === 'undefined') return;
@@ -36,6 +37,7 @@
         hours: { auto: true, range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
       },
       axes: [{}, { scale: 'hours', label: 'hours', size: 60 }],
+      legend: { show: false },
       series,
     };
     element.textContent = '';
