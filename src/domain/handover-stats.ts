@@ -27,7 +27,7 @@ interface DurationSummary {
   p90Ms: number | null;
 }
 
-export interface TimingFigures {
+interface TimingFigures {
   toDelivery: DurationSummary;
   toAcknowledgement: DurationSummary;
   toRemoval: DurationSummary;

@@ -44,7 +44,7 @@ export interface TakedownGroupCounts {
   extra: TakedownExtraCounts;
 }
 
-export interface TakedownExtraCounts {
+interface TakedownExtraCounts {
   /** Reports of a URL already in hand (counted with the case that carries it). */
   duplicates: number;
   /** New cases of a URL whose earlier case was over. */

@@ -45,7 +45,7 @@ export function handoverSummary(h: HandoverRecord) {
  * Flagged past the last takedown mark and still to chase: the destination holds it and its
  * content is not known to be down (the flag's time stays on the record afterwards).
  */
-export function isRemovalOverdue(h: Pick<HandoverRecord, 'removalOverdueAt' | 'contentRemovedAt' | 'state'>): boolean {
+function isRemovalOverdue(h: Pick<HandoverRecord, 'removalOverdueAt' | 'contentRemovedAt' | 'state'>): boolean {
   return h.removalOverdueAt !== null && h.contentRemovedAt === null && (h.state === 'delivered' || h.state === 'acknowledged');
 }
 

@@ -25,14 +25,14 @@ const HR: Aliases = { h: 'h', r: 'r' };
  * column (e.g. `COALESCE(r.country_assignment_at, r.created_at)`) and every figure, the escalation
  * and the console follow.
  */
-export const clockStart = (a: Aliases = HR): string => `${a.r}.created_at`;
+const clockStart = (a: Aliases = HR): string => `${a.r}.created_at`;
 
 /**
  * Where the case came from, `backoffice` or `iccam` (the clock's `source` grouping). Every
  * referral comes from the back office today: point this one expression at the referral's source
  * column (e.g. `COALESCE(r.source, 'backoffice')`) once inbound ICCAM items are recorded.
  */
-export const clockSource = (_a: Aliases = HR): string => `'backoffice'`;
+const clockSource = (_a: Aliases = HR): string => `'backoffice'`;
 
 /** Per grouping, the SQL that gives a handover's group. */
 const GROUP_KEY: Record<TakedownGrouping | 'all', (a: Aliases) => string> = {
@@ -88,7 +88,7 @@ function population(q: ClockQuery, stats: StatisticsDialect): Query {
 }
 
 /** Each step of the clock and the column whose time stops it. */
-export const STEP_COLUMNS = { delivered: 'delivered_at', acknowledged: 'acknowledged_at', removed: 'content_removed_at' } as const;
+const STEP_COLUMNS = { delivered: 'delivered_at', acknowledged: 'acknowledged_at', removed: 'content_removed_at' } as const;
 
 /**
  * Per group (and period): how many were referred; per step how many reached it, how many within
@@ -126,7 +126,7 @@ export function countClock(q: ClockQuery, stats: StatisticsDialect): Query {
 }
 
 /** The percents the clock reports: the median and p90. */
-export const CLOCK_PERCENTS = [50, 90] as const;
+const CLOCK_PERCENTS = [50, 90] as const;
 
 /**
  * Per group, period and step: the nearest-rank median and p90 of the time from the clock's start

@@ -236,9 +236,14 @@ describe('console pages', () => {
     const csv = await agent.get('/console/figures.csv?from=2026-02-28&to=2026-03-31&groupBy=country&per=week').expect(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.headers['content-disposition']).toContain('takedown-clock-by-country-2026-02-28-to-2026-03-31.csv');
-    const [head, ...lines] = csv.text.trim().split('\r\n').map((l) => l.split(','));
+    const [head, ...lines] = csv.text
+      .trim()
+      .split('\r\n')
+      .map((l) => l.split(','));
     const rows = lines.map((l) => Object.fromEntries(head!.map((h, i) => [h, l[i]!])));
-    expect(head).toEqual(expect.arrayContaining(['group_by', 'key', 'period_start', 'referred', 'removed_within_24h', 'removed_open_past_7d', 'duplicates', 'failed']));
+    expect(head).toEqual(
+      expect.arrayContaining(['group_by', 'key', 'period_start', 'referred', 'removed_within_24h', 'removed_open_past_7d', 'duplicates', 'failed']),
+    );
     const api = (
       await request(app)
         .get('/v1/stats/takedown?groupBy=country&from=2026-02-28T00:00:00Z&to=2026-04-01T00:00:00Z')
@@ -251,7 +256,13 @@ describe('console pages', () => {
       const r = whole.find((x) => x.key === (group.key ?? ''))!;
       expect(Number(r.referred)).toBe(group.referred);
       for (const stepName of ['delivered', 'acknowledged', 'removed']) {
-        const step = group[stepName] as { count: number; medianMs: number | null; p90Ms: number | null; within: Record<string, number>; openPast: Record<string, number> };
+        const step = group[stepName] as {
+          count: number;
+          medianMs: number | null;
+          p90Ms: number | null;
+          within: Record<string, number>;
+          openPast: Record<string, number>;
+        };
         expect(Number(r[stepName])).toBe(step.count);
         expect(r[`${stepName}_median_ms`]).toBe(step.medianMs === null ? '' : String(step.medianMs));
         expect(r[`${stepName}_p90_ms`]).toBe(step.p90Ms === null ? '' : String(step.p90Ms));

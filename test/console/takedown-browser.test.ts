@@ -66,7 +66,9 @@ async function seedHalfYear(): Promise<void> {
       await go('needs_review', MIN);
       continue;
     }
-    const evidence = { addresses: [{ address: '192.0.2.1', publiclyRoutable: true, geo: { country: place.country, asn: place.asn } }] } as unknown as HostingEvidence;
+    const evidence = {
+      addresses: [{ address: '192.0.2.1', publiclyRoutable: true, geo: { country: place.country, asn: place.asn } }],
+    } as unknown as HostingEvidence;
     await go('routed', MIN, {
       destination: place.destination,
       country: place.country,
@@ -97,7 +99,11 @@ async function seedHalfYear(): Promise<void> {
     // Down after 6 h to about 11 days, depending on the case.
     const downAfter = (6 + ((i * 37) % 260)) * HOUR;
     if (referredAt + downAfter > NOW) continue;
-    await go('closed', downAfter, { closedAt: referredAt + downAfter, outcome: i % 4 === 0 ? 'unavailable' : 'removed', contentRemovedAt: referredAt + downAfter });
+    await go('closed', downAfter, {
+      closedAt: referredAt + downAfter,
+      outcome: i % 4 === 0 ? 'unavailable' : 'removed',
+      contentRemovedAt: referredAt + downAfter,
+    });
   }
 }
 
@@ -144,7 +150,9 @@ describe('the takedown clock in the console', { timeout: 90_000 }, () => {
   it('shows the figures at 1366 px: share within each mark as bars, medians, open past the marks, the median over time', async () => {
     const { context, page } = await signedIn('analyst', 1366);
     // The overview counts the overdue takedowns.
-    expect(await page.locator('section[aria-labelledby="takedowns-h"]').textContent()).toContain(`${overdue.police.length + overdue.inhope.length} past the last mark`);
+    expect(await page.locator('section[aria-labelledby="takedowns-h"]').textContent()).toContain(
+      `${overdue.police.length + overdue.inhope.length} past the last mark`,
+    );
     await page.getByRole('link', { name: 'Figures' }).click();
     await page.getByLabel('From', { exact: true }).fill('2025-09-01');
     await page.getByLabel('To (inclusive)').fill('2026-03-01');
@@ -196,7 +204,9 @@ describe('the takedown clock in the console', { timeout: 90_000 }, () => {
     // The tables are wider than the phone: their regions scroll, the page itself does not.
     const region = page.locator('section[aria-labelledby="step-removed-h"] .table-scroll');
     expect(
-      await page.evaluate(`(() => { const el = document.querySelector('section[aria-labelledby="step-removed-h"] .table-scroll'); return el.scrollWidth > el.clientWidth; })()`),
+      await page.evaluate(
+        `(() => { const el = document.querySelector('section[aria-labelledby="step-removed-h"] .table-scroll'); return el.scrollWidth > el.clientWidth; })()`,
+      ),
     ).toBe(true);
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
     await screenshot(page, 'figures-phone');

@@ -27,7 +27,7 @@ const EXTRA_COLUMNS = [
   ['closed_without_removal_time', 'closedWithoutRemoval'],
 ] as const;
 
-export function header(marks: readonly TakedownMark[]): string[] {
+function header(marks: readonly TakedownMark[]): string[] {
   const steps = TAKEDOWN_STEPS.flatMap((step) => [
     step,
     `${step}_median_ms`,
