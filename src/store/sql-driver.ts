@@ -42,12 +42,12 @@ export interface RowLocking {
  */
 export interface StatisticsDialect {
   /**
-   * A SELECT of `partition`'s columns and, per percent p, the column `p<p>`: the nearest-rank
-   * percentile of `value` over the rows of `from` in each partition (the smallest value with at
-   * least p % of the values at or below it: rank ceil(p/100 × n)). Rows whose value is null are
-   * left out.
+   * Nearest-rank percentiles as aggregate columns (the smallest value with at least p % of the
+   * values at or below it: rank ceil(p/100 × n); nulls left out). Wraps the subquery `from` into
+   * the FROM of a query grouped by `by`, whose SELECT list takes `columns`: `<value>_p<p>` for
+   * each value column and percent.
    */
-  nearestRankPercentiles(from: string, partition: readonly string[], value: string, percents: readonly number[]): string;
+  nearestRankPercentiles(from: string, by: readonly string[], values: readonly string[], percents: readonly number[]): { from: string; columns: string[] };
   /** The start of the UTC calendar month holding `epochMs` (an SQL expression), in epoch milliseconds. */
   monthStartMs(epochMs: string): string;
 }

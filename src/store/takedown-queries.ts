@@ -72,75 +72,70 @@ export interface ClockQuery {
   now: number;
 }
 
+/** Each step of the clock and the column whose time stops it. */
+const STEP_COLUMNS = { delivered: 'delivered_at', acknowledged: 'acknowledged_at', removed: 'content_removed_at' } as const;
+
+/** The percents the clock reports: the median and p90. */
+const CLOCK_PERCENTS = [50, 90] as const;
+
 /**
  * The handovers whose clock started in the period, duplicates left out (they are not cases of
- * their own): one row each, with its group, period and the times that stop the clock.
+ * their own): one row each, with its group, period, state and the time from the start to each
+ * step (`<step>_ms`, null while not reached).
  */
 function population(q: ClockQuery, stats: StatisticsDialect): Query {
   const start = clockStart();
+  const durations = Object.entries(STEP_COLUMNS).map(([step, column]) => `h.${column} - ${start} AS ${step}_ms`);
   return {
-    sql: `SELECT ${GROUP_KEY[q.groupBy](HR)} AS group_key, ${periodStart(q.per, start, stats)} AS bucket, ${start} AS started_at,
-        h.state, h.delivered_at, h.acknowledged_at, h.content_removed_at, h.reappearance_of, h.removal_overdue_at, h.overdue_at
+    sql: `SELECT ${GROUP_KEY[q.groupBy](HR)} AS group_key, ${periodStart(q.per, start, stats)} AS bucket, ${start} AS started_at, ${durations.join(', ')},
+        h.state, h.reappearance_of, h.removal_overdue_at, h.overdue_at
       FROM ${HANDOVER_FROM}
       WHERE h.state <> 'duplicate' AND ${start} >= ? AND ${start} < ?`,
     params: [q.from, q.to],
   };
 }
 
-/** Each step of the clock and the column whose time stops it. */
-const STEP_COLUMNS = { delivered: 'delivered_at', acknowledged: 'acknowledged_at', removed: 'content_removed_at' } as const;
-
 /**
- * Per group (and period): how many were referred; per step how many reached it, how many within
+ * Per group (and period), in one pass over the period's handovers: how many were referred; per
+ * step how many reached it, the nearest-rank median and p90 of the time it took, how many within
  * each mark, how many are open past each mark; and the counts a yearly report also gives.
- * Columns: group_key, bucket, referred, <step>_count, <step>_within_<i>, <step>_open_<i>,
- * reappearances, failed, needs_review, removal_overdue, ack_overdue, closed_without_removal.
+ * Columns: group_key, bucket, referred, <step>_count, <step>_ms_p50, <step>_ms_p90,
+ * <step>_within_<i>, <step>_open_<i>, reappearances, failed, needs_review, removal_overdue,
+ * ack_overdue, closed_without_removal.
  */
 export function countClock(q: ClockQuery, stats: StatisticsDialect): Query {
   const select: string[] = [];
   const params: unknown[] = [];
-  for (const [step, column] of Object.entries(STEP_COLUMNS)) {
-    select.push(`COUNT(${column}) AS ${step}_count`);
-    q.marksMs.forEach((ms, i) => {
-      select.push(`SUM(CASE WHEN ${column} - started_at <= ? THEN 1 ELSE 0 END) AS ${step}_within_${i}`);
-      params.push(ms);
+  for (const step of Object.keys(STEP_COLUMNS)) {
+    const ms = `${step}_ms`;
+    select.push(`COUNT(${ms}) AS ${step}_count`);
+    q.marksMs.forEach((mark, i) => {
+      select.push(`SUM(CASE WHEN ${ms} <= ? THEN 1 ELSE 0 END) AS ${step}_within_${i}`);
+      params.push(mark);
     });
-    q.marksMs.forEach((ms, i) => {
-      select.push(`SUM(CASE WHEN ${column} IS NULL AND state IN (${OPEN}) AND started_at < ? THEN 1 ELSE 0 END) AS ${step}_open_${i}`);
-      params.push(q.now - ms);
+    q.marksMs.forEach((mark, i) => {
+      select.push(`SUM(CASE WHEN ${ms} IS NULL AND state IN (${OPEN}) AND started_at < ? THEN 1 ELSE 0 END) AS ${step}_open_${i}`);
+      params.push(q.now - mark);
     });
   }
   const pop = population(q, stats);
+  const ranked = stats.nearestRankPercentiles(
+    pop.sql,
+    ['group_key', 'bucket'],
+    Object.keys(STEP_COLUMNS).map((step) => `${step}_ms`),
+    CLOCK_PERCENTS,
+  );
   return {
-    sql: `SELECT group_key, bucket, COUNT(*) AS referred, ${select.join(', ')},
+    sql: `SELECT group_key, bucket, COUNT(*) AS referred, ${select.join(', ')}, ${ranked.columns.join(', ')},
         SUM(CASE WHEN reappearance_of IS NOT NULL THEN 1 ELSE 0 END) AS reappearances,
         SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) AS failed,
         SUM(CASE WHEN state = 'needs_review' THEN 1 ELSE 0 END) AS needs_review,
         SUM(CASE WHEN removal_overdue_at IS NOT NULL THEN 1 ELSE 0 END) AS removal_overdue,
         SUM(CASE WHEN overdue_at IS NOT NULL THEN 1 ELSE 0 END) AS ack_overdue,
-        SUM(CASE WHEN state = 'closed' AND content_removed_at IS NULL THEN 1 ELSE 0 END) AS closed_without_removal
-      FROM (${pop.sql}) AS pop
+        SUM(CASE WHEN state = 'closed' AND removed_ms IS NULL THEN 1 ELSE 0 END) AS closed_without_removal
+      FROM ${ranked.from}
       GROUP BY group_key, bucket`,
     params: [...params, ...pop.params],
-  };
-}
-
-/** The percents the clock reports: the median and p90. */
-const CLOCK_PERCENTS = [50, 90] as const;
-
-/**
- * Per group, period and step: the nearest-rank median and p90 of the time from the clock's start
- * to the step, over the handovers that reached it. Columns: group_key, bucket, step, p50, p90.
- */
-export function rankClock(q: ClockQuery, stats: StatisticsDialect): Query {
-  const pop = population(q, stats);
-  const reached = Object.entries(STEP_COLUMNS)
-    .map(([step, column]) => `SELECT group_key, bucket, '${step}' AS step, ${column} - started_at AS ms FROM pop WHERE ${column} IS NOT NULL`)
-    .join(' UNION ALL ');
-  return {
-    sql: `WITH pop AS MATERIALIZED (${pop.sql}), reached AS (${reached})
-      ${stats.nearestRankPercentiles('reached', ['group_key', 'bucket', 'step'], 'ms', CLOCK_PERCENTS)}`,
-    params: pop.params,
   };
 }
 

@@ -13,7 +13,6 @@ import {
   countClock,
   countDuplicates,
   listRemovalOverdue,
-  rankClock,
   SELECT_REMOVAL_PENDING,
   type ClockQuery,
 } from './takedown-queries.js';
@@ -53,15 +52,9 @@ export class TakedownReads {
     };
     const stats = this.db.statistics;
     const counted = countClock(q, stats);
-    const ranked = rankClock(q, stats);
     const duplicated = countDuplicates(q, stats);
-    const [counts, ranks, duplicates] = await Promise.all([
-      this.db.all<Row>(counted.sql, counted.params),
-      this.db.all<Row>(ranked.sql, ranked.params),
-      this.db.all<Row>(duplicated.sql, duplicated.params),
-    ]);
+    const [counts, duplicates] = await Promise.all([this.db.all<Row>(counted.sql, counted.params), this.db.all<Row>(duplicated.sql, duplicated.params)]);
     const id = (key: unknown, bucket: unknown) => `${key === null || key === undefined ? '\u0000' : String(key)}|${n(bucket)}`;
-    const percentiles = new Map(ranks.map((r) => [`${id(r.group_key, r.bucket)}|${String(r.step)}`, r]));
     const groups = new Map<string, TakedownGroupCounts>();
     const empty = (key: unknown, bucket: unknown): TakedownGroupCounts => ({
       key: keyOf(query.groupBy, key),
@@ -76,11 +69,10 @@ export class TakedownReads {
       const group = empty(r.group_key, r.bucket);
       group.referred = n(r.referred);
       for (const step of TAKEDOWN_STEPS) {
-        const ranks = percentiles.get(`${id(r.group_key, r.bucket)}|${step}`);
         group.steps[step] = {
           count: n(r[`${step}_count`]),
-          medianMs: nOrNull(ranks?.p50),
-          p90Ms: nOrNull(ranks?.p90),
+          medianMs: nOrNull(r[`${step}_ms_p50`]),
+          p90Ms: nOrNull(r[`${step}_ms_p90`]),
           within: q.marksMs.map((_, i) => n(r[`${step}_within_${i}`])),
           openPast: q.marksMs.map((_, i) => n(r[`${step}_open_${i}`])),
         };
