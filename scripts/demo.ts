@@ -140,6 +140,18 @@ console.log(`\naudit trail of the Belgian handover ${first}:`);
 for (const e of detail.audit) console.log(`  ${e.at}  ${(e.from ?? '-').padEnd(12)} → ${(e.to ?? '-').padEnd(12)} ${e.actor.padEnd(22)} ${e.reason ?? ''}`);
 const stats = (await (await fetch(`${base}/v1/stats`, { headers })).json()) as { byState: Record<string, number> };
 console.log(`\nGET /v1/stats byState: ${JSON.stringify(stats.byState)}`);
+type ClockStep = { count: number; medianMs: number | null; within: Record<string, number> };
+const clock = (await (await fetch(`${base}/v1/stats/takedown?groupBy=destination`, { headers })).json()) as {
+  targets: string[];
+  groups: { key: string | null; referred: number; delivered: ClockStep; removed: ClockStep }[];
+};
+console.log(`GET /v1/stats/takedown (marks ${clock.targets.join(', ')}):`);
+for (const g of clock.groups) {
+  const median = (step: ClockStep) => (step.medianMs === null ? '—' : `${(step.medianMs / 1000).toFixed(1)} s`);
+  console.log(
+    `  ${String(g.key ?? 'not routed').padEnd(11)} referred ${g.referred}, delivered ${g.delivered.count} (median ${median(g.delivered)}), down ${g.removed.count} (median ${median(g.removed)}, ${Math.round(g.removed.within[clock.targets[0]!]! * 100)} % within ${clock.targets[0]})`,
+  );
+}
 const state = iccam.snapshot();
 console.log(`cases at the police stand-in: ${police.cases.size}; reports at the ICCAM stand-in: ${state.reports.length}`);
 

@@ -1,8 +1,9 @@
 /**
  * A stand-in for the Belgian federal police export (contract §4), for tests, reliability runs
  * and `npm run demo`. It keeps one case per Idempotency-Key, checks the body's SHA-256 the way
- * the police do, advances each case received → registered (→ closed) on a timer, and can
- * misbehave on demand (see ChaosBehaviour).
+ * the police do, advances each case received → registered (→ closed) on a timer, says when the
+ * content was taken down (`contentRemovedAt`: when a case closes, or when a test says so), and
+ * can misbehave on demand (see ChaosBehaviour).
  *
  *   node --import tsx scripts/sandbox/police-standin.ts --port 8091 [--token T] [--seed 1]
  *     [--fail-rate 0.2] [--ack-after-ms 500] [--callback-url U --callback-secret S]
@@ -40,6 +41,8 @@ export interface PoliceStandinOptions {
   seed?: number;
   /** The stand-in's sense of time for "ack after" (real time by default). */
   now?: () => Date;
+  /** A closed case reports its content removed when it closed (default true); false: closed, removal never said. */
+  reportsRemoval?: boolean;
 }
 
 export interface PoliceCase {
@@ -53,6 +56,10 @@ export interface PoliceCase {
   sha256: string;
   /** The last status a callback was sent for. */
   notifiedStatus: string | null;
+  /** When the content was taken down, when a test said so (removeContent). */
+  contentRemovedAt: Date | null;
+  /** The removal time a callback was last sent with. */
+  notifiedRemoval: string | null;
   /** The body's `reappearanceOf`: our earlier handover of the URL when the content is back. */
   reappearanceOf: string | null;
 }
@@ -67,6 +74,8 @@ export interface PoliceStandin {
   setBehaviour(change: Partial<PoliceStandinBehaviour>): void;
   /** Send the callbacks that are due now (timers do this too; useful with an injected now()). */
   flushCallbacks(): Promise<void>;
+  /** The content of this case was taken down at `at`: its status answer and callbacks say so from now on. */
+  removeContent(handoverId: string, at: Date): void;
   close(): Promise<void>;
 }
 
@@ -88,14 +97,27 @@ export async function startPoliceStandin(options: PoliceStandinOptions = {}): Pr
     return 'received';
   }
 
+  /** When the content came down, as the police know it: said by a test, or when the case closed. */
+  function removedAtOf(c: PoliceCase): string | null {
+    if (c.contentRemovedAt) return c.contentRemovedAt.toISOString();
+    if (options.reportsRemoval === false || statusOf(c) !== 'closed' || behaviour.closeAfterMs === null) return null;
+    return new Date(c.createdAt.getTime() + behaviour.closeAfterMs).toISOString();
+  }
+
   async function flushCallbacks(): Promise<void> {
     const target = behaviour.callback;
     if (!target) return;
     for (const c of cases.values()) {
       const status = statusOf(c);
-      if (status === 'received' || status === c.notifiedStatus) continue;
+      const removedAt = removedAtOf(c);
+      if ((status === 'received' || status === c.notifiedStatus) && removedAt === c.notifiedRemoval) continue;
       c.notifiedStatus = status;
-      const answeredWith = await sendSignedCallback(target, { handoverId: c.handoverId, status, reference: c.caseNumber }, now());
+      c.notifiedRemoval = removedAt;
+      const answeredWith = await sendSignedCallback(
+        target,
+        { handoverId: c.handoverId, status, reference: c.caseNumber, ...(removedAt ? { contentRemovedAt: removedAt } : {}) },
+        now(),
+      );
       callbacks.push({ handoverId: c.handoverId, status, answeredWith, at: now().toISOString() });
     }
   }
@@ -148,6 +170,8 @@ export async function startPoliceStandin(options: PoliceStandinOptions = {}): Pr
       posts: 1,
       sha256: record.sha256,
       notifiedStatus: null,
+      contentRemovedAt: null,
+      notifiedRemoval: null,
       reappearanceOf: typeof record.reappearanceOf === 'string' ? record.reappearanceOf : null,
     };
     cases.set(key, created);
@@ -165,9 +189,15 @@ export async function startPoliceStandin(options: PoliceStandinOptions = {}): Pr
     const found = byHandoverId.get(handoverId);
     if (!found) return { status: 404, body: { error: 'not_found' } };
     const status = statusOf(found);
+    const removedAt = removedAtOf(found);
     return {
       status: 200,
-      body: { status, ...(status === 'received' ? {} : { caseNumber: found.caseNumber }), updatedAt: now().toISOString() },
+      body: {
+        status,
+        ...(status === 'received' ? {} : { caseNumber: found.caseNumber }),
+        ...(removedAt ? { contentRemovedAt: removedAt } : {}),
+        updatedAt: now().toISOString(),
+      },
     };
   }
 
@@ -181,6 +211,11 @@ export async function startPoliceStandin(options: PoliceStandinOptions = {}): Pr
       behaviour = { ...behaviour, ...change };
     },
     flushCallbacks,
+    removeContent(handoverId, at) {
+      const found = byHandoverId.get(handoverId);
+      if (!found) throw new Error(`no police case for handover ${handoverId}`);
+      found.contentRemovedAt = at;
+    },
     async close() {
       callbackTimers.clear();
       await server.close();

@@ -214,7 +214,7 @@ export interface CallbackRecord {
 /** POST one signed acknowledgement `{ handoverId, status, reference? }`; never throws. */
 export async function sendSignedCallback(
   target: { url: string; secret: string },
-  payload: { handoverId: string; status: string; reference?: string },
+  payload: { handoverId: string; status: string; reference?: string; contentRemovedAt?: string },
   now: Date,
 ): Promise<number | null> {
   const body = JSON.stringify(payload);

@@ -86,6 +86,18 @@ program
     const { resolveCommand } = await import('./commands/resolve.js');
     await resolveCommand(await config(), id, opts);
   });
+program
+  .command('observe')
+  .argument('<handover-id>', 'the handover whose content was seen')
+  .addOption(new Option('--kind <kind>', 'what was seen').choices(['removed', 'unavailable', 'online']).makeOptionMandatory())
+  .option('--at <time>', 'when it was seen (ISO 8601; default now)')
+  .option('--note <text>', 'a note for the audit trail')
+  .option('--by <name>', 'who saw it (default: this account)')
+  .description('record what the back office saw of the content; removed or unavailable closes a delivered or acknowledged case')
+  .action(async (id: string, opts: { kind: 'removed' | 'unavailable' | 'online'; at?: string; note?: string; by?: string }) => {
+    const { observeCommand } = await import('./commands/observe.js');
+    await observeCommand(await config(), id, opts);
+  });
 const keys = program.command('keys').description('API keys');
 keys
   .command('create')

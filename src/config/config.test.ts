@@ -40,6 +40,12 @@ describe('loadConfig defaults', () => {
     expect(config.logLevel).toBe('info');
     // About three days of retries (contract §4).
     expect(config.delivery.retryBudgetMs).toBe(3 * 24 * 3_600_000);
+    // The takedown clock's marks (contract §5): a day, two and a half days, a week.
+    expect(config.takedownTargets.map((m) => [m.label, m.ms])).toEqual([
+      ['24h', 86_400_000],
+      ['60h', 216_000_000],
+      ['7d', 604_800_000],
+    ]);
   });
 
   it('treats an empty value as not set', () => {
@@ -121,6 +127,8 @@ describe('loadConfig refuses a malformed setting with one line naming it', () =>
     ['a failed-authentication limit of zero', { AUTH_FAILURES_PER_MINUTE: '0' }, 'AUTH_FAILURES_PER_MINUTE'],
     ['a callback limit that is not a number', { CALLBACKS_PER_MINUTE: 'lots' }, 'CALLBACKS_PER_MINUTE'],
     ['a proxy setting that is not one', { TRUST_PROXY: 'the load balancer' }, 'TRUST_PROXY'],
+    ['takedown marks out of order', { TAKEDOWN_TARGETS: '7d,24h' }, 'TAKEDOWN_TARGETS'],
+    ['a takedown mark without a unit', { TAKEDOWN_TARGETS: '24' }, 'TAKEDOWN_TARGETS'],
   ];
   for (const [name, env, variable] of cases) {
     it(`${name} → ${variable}`, () => {

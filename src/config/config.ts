@@ -9,6 +9,7 @@ import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { DESTINATIONS, type Destination } from '../domain/decision.js';
 import { coerceError, ConfigError } from '../domain/errors.js';
+import { DEFAULT_TAKEDOWN_TARGETS, parseTakedownTargets, type TakedownMark } from '../domain/takedown-targets.js';
 import { decodeWebhookSecret } from '../domain/webhook-signature.js';
 import { parseApiKeyEntries, type ApiKeyEntry } from './api-keys.js';
 
@@ -93,6 +94,7 @@ const VARIABLES = {
   OVERDUE_INHOPE_MS: positiveInt.default(3 * 24 * 3_600_000),
   OVERDUE_RESEND_FACTOR: z.coerce.number().min(1, 'must be 1 or more').default(2),
   STILL_ONLINE_AFTER_MS: positiveInt.default(7 * 24 * 3_600_000),
+  TAKEDOWN_TARGETS: z.string().default(DEFAULT_TAKEDOWN_TARGETS),
   ACK_POLL_INTERVAL_MS: positiveInt.default(60_000),
   SCHEDULE_DISPATCH: cron.default('*/5 * * * * *'),
   SCHEDULE_LOCATE: cron.default('*/5 * * * * *'),
@@ -204,6 +206,8 @@ export interface Config {
   delivery: { retryBaseMs: number; retryMaxDelayMs: number; retryBudgetMs: number; leaseMs: number; recheckHostingAfterMs: number };
   locating: { giveUpAfterMs: number };
   stillOnlineAfterMs: number;
+  /** The takedown clock's marks, shortest first; past the last one a case is overdue for removal. */
+  takedownTargets: readonly TakedownMark[];
   /** A delivered case is asked for news at most this often (acknowledged ones ten times less). */
   ackPollIntervalMs: number;
   schedules: {
@@ -272,6 +276,14 @@ function parseAckSecrets(raw: string): Record<Destination, string[]> {
     secrets[destination].push(secret); // several per destination: secret rotation
   }
   return secrets;
+}
+
+function readTakedownTargets(raw: string): TakedownMark[] {
+  try {
+    return parseTakedownTargets(raw);
+  } catch (error) {
+    throw new ConfigError('TAKEDOWN_TARGETS', `is malformed: ${coerceError(error).message}`);
+  }
 }
 
 function parseTrustProxy(raw: string): boolean | number | string {
@@ -358,6 +370,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     locating: { giveUpAfterMs: v.LOCATE_GIVE_UP_AFTER_MS },
     stillOnlineAfterMs: v.STILL_ONLINE_AFTER_MS,
+    takedownTargets: readTakedownTargets(v.TAKEDOWN_TARGETS),
     ackPollIntervalMs: v.ACK_POLL_INTERVAL_MS,
     schedules: {
       enabled: v.JOBS_ENABLED,

@@ -7,6 +7,7 @@ import type { Context } from '../context.js';
 import type { AckObservation } from '../domain/ack-mapping.js';
 import { InvalidTransitionError } from '../domain/errors.js';
 import type { HandoverState } from '../domain/handover-states.js';
+import { removalTime } from '../domain/takedown-clock.js';
 import type { HandoverRecord } from '../store/store.js';
 
 export type AckResult =
@@ -55,7 +56,24 @@ export async function applyAcknowledgement(ctx: Context, handover: HandoverRecor
   if (observation.effect === 'none') {
     return { applied: false, reason: 'no_change' };
   }
+  const removedAt =
+    observation.removedAt || observation.outcome === 'removed' || observation.outcome === 'unavailable' ? removalTime(observation.removedAt, now) : null;
   const allowedFrom = EFFECT_FROM[observation.effect];
+  if (handover.state === 'closed' && handover.contentRemovedAt === null && removedAt !== null) {
+    // Closed earlier without a removal time (a police case closed before the content came
+    // down, or before the police said so): the news ends its takedown clock, the state stays.
+    await ctx.store.annotate(handover.id, {
+      actor: from.actor,
+      kind: 'content_removed',
+      reason: `${observation.destination} says the content came down (${observation.status})`,
+      expectState: 'closed',
+      set: { contentRemovedAt: removedAt },
+      data: { destination: observation.destination, status: observation.status, source: from.source, removedAt: new Date(removedAt).toISOString() },
+      now,
+    });
+    await record(true, 'removal time recorded on the closed case');
+    return { applied: true, state: 'closed' };
+  }
   if (!allowedFrom.includes(handover.state)) {
     // A repeat of what we already know is simply noted; anything else is refused and recorded.
     if (handover.state === 'acknowledged' && observation.effect === 'acknowledge') return { applied: false, reason: 'no_change' };
@@ -69,7 +87,15 @@ export async function applyAcknowledgement(ctx: Context, handover: HandoverRecor
   }
 
   const actor = from.actor;
-  const data = { destination: observation.destination, status: observation.status, source: from.source, at: observation.at ?? null };
+  const data = {
+    destination: observation.destination,
+    status: observation.status,
+    source: from.source,
+    at: observation.at ?? null,
+    ...(removedAt !== null ? { removedAt: new Date(removedAt).toISOString() } : {}),
+  };
+  // The content known to be down ends the takedown clock, whatever the change.
+  const removal = removedAt !== null ? { contentRemovedAt: removedAt } : {};
   // The acknowledgement is recorded in the transaction of the change it brings: both or neither.
   const applied = ack(true, null);
   let after: HandoverRecord;
@@ -93,7 +119,7 @@ export async function applyAcknowledgement(ctx: Context, handover: HandoverRecor
           actor,
           reason: `${observation.destination}: ${observation.status}`,
           expectState: allowedFrom,
-          set: { closedAt: now, outcome: observation.outcome ?? 'closed', acknowledgedAt: handover.acknowledgedAt ?? now, overdueAt: null },
+          set: { closedAt: now, outcome: observation.outcome ?? 'closed', acknowledgedAt: handover.acknowledgedAt ?? now, overdueAt: null, ...removal },
           data,
           ack: applied,
           now,
@@ -109,8 +135,13 @@ export async function applyAcknowledgement(ctx: Context, handover: HandoverRecor
           expectState: allowedFrom,
           set:
             handover.state === 'delivered'
-              ? { failureReason: observation.reason ?? observation.outcome ?? observation.status, outcome: observation.outcome ?? null, overdueAt: null }
-              : { closedAt: now, outcome: observation.outcome ?? observation.status, overdueAt: null },
+              ? {
+                  failureReason: observation.reason ?? observation.outcome ?? observation.status,
+                  outcome: observation.outcome ?? null,
+                  overdueAt: null,
+                  ...removal,
+                }
+              : { closedAt: now, outcome: observation.outcome ?? observation.status, overdueAt: null, ...removal },
           data,
           ack: applied,
           now,

@@ -22,7 +22,20 @@ describe('mapPoliceStatus', () => {
       reason: 'outside mandate',
       at: '2026-01-02T03:04:05Z',
       outcome: 'rejected',
+      removedAt: null,
     });
+  });
+
+  it('content removed closes the case as removed at the time the police give, at any step but a rejection', () => {
+    for (const status of ['received', 'registered', 'closed']) {
+      expect(mapPoliceStatus(status, { contentRemovedAt: '2026-01-03T10:00:00Z' })).toMatchObject({
+        effect: 'close',
+        outcome: 'removed',
+        removedAt: '2026-01-03T10:00:00Z',
+      });
+    }
+    expect(mapPoliceStatus('rejected', { contentRemovedAt: '2026-01-03T10:00:00Z' })).toMatchObject({ effect: 'fail', removedAt: '2026-01-03T10:00:00Z' });
+    expect(mapDestinationStatus('police', 'registered', { contentRemovedAt: '2026-01-03T10:00:00Z' })).toMatchObject({ effect: 'close', outcome: 'removed' });
   });
 
   it('an unknown police status changes nothing', () => {
@@ -68,6 +81,17 @@ describe('mapIccamActions', () => {
   it('ignores unknown action types and accepts lower case', () => {
     expect(mapIccamActions([{ type: 'XX', date: null }]).effect).toBe('none');
     expect(mapIccamActions([{ type: 'cr', date: null }])).toMatchObject({ status: 'CR', effect: 'close' });
+  });
+
+  it('ends the takedown clock at the date of a Removed or Unavailable action, and at no other', () => {
+    expect(
+      mapIccamActions([
+        { type: 'LEA', date: '2026-01-01T00:00:00Z' },
+        { type: 'CR', date: '2026-01-04T08:00:00Z' },
+      ]).removedAt,
+    ).toBe('2026-01-04T08:00:00Z');
+    expect(mapIccamActions([{ type: 'CU', date: '2026-01-05T00:00:00Z' }]).removedAt).toBe('2026-01-05T00:00:00Z');
+    expect(mapIccamActions([{ type: 'LEA', date: '2026-01-01T00:00:00Z' }]).removedAt).toBeNull();
   });
 
   it('passes the reference through', () => {

@@ -28,6 +28,11 @@ export interface AckObservation {
   /** When the destination says it happened (ISO 8601 as received); null when it did not say. */
   at?: string | null;
   outcome?: AckOutcome | null;
+  /**
+   * When the destination says the content came down (ISO 8601 as received): the police export's
+   * contentRemovedAt, the date of ICCAM's Removed or Unavailable action. It ends the takedown clock.
+   */
+  removedAt?: string | null;
 }
 
 const POLICE_STATUSES = ['received', 'registered', 'rejected', 'closed'] as const;
@@ -49,6 +54,8 @@ export interface PoliceStatusExtra {
   caseNumber?: string | null;
   reason?: string | null;
   at?: string | null;
+  /** When the police say the content was taken down (status answer or callback). */
+  contentRemovedAt?: string | null;
 }
 
 const POLICE_EFFECTS: Record<PoliceStatus, { effect: AckEffect; outcome: AckOutcome | null }> = {
@@ -60,15 +67,20 @@ const POLICE_EFFECTS: Record<PoliceStatus, { effect: AckEffect; outcome: AckOutc
 
 export function mapPoliceStatus(status: string, extra: PoliceStatusExtra = {}): AckObservation {
   const known = isPoliceStatus(status) ? POLICE_EFFECTS[status] : null;
+  const removedAt = extra.contentRemovedAt ?? null;
+  // Content known to be down closes the case as removed, whatever step the police case is at;
+  // a rejection stays a rejection (its removal time is still recorded).
+  const removal = known !== null && removedAt !== null && known.effect !== 'fail';
   return {
     destination: 'police',
     status,
     // An unknown status changes nothing: better to wait than to guess at a case's fate.
-    effect: known?.effect ?? 'none',
+    effect: removal ? 'close' : (known?.effect ?? 'none'),
     reference: extra.caseNumber ?? null,
     reason: extra.reason ?? (known ? null : 'unknown police status'),
     at: extra.at ?? null,
-    outcome: known?.outcome ?? null,
+    outcome: removal ? 'removed' : (known?.outcome ?? null),
+    removedAt: known !== null ? removedAt : null,
   };
 }
 
@@ -112,6 +124,8 @@ export function mapIccamActions(actions: readonly IccamAction[] | null | undefin
     reason: chosen.action.reason ?? null,
     at: chosen.action.date ?? null,
     outcome: meaning.outcome,
+    // Removed or Unavailable: the action's date ends the takedown clock.
+    removedAt: meaning.outcome === 'removed' || meaning.outcome === 'unavailable' ? (chosen.action.date ?? null) : null,
   };
 }
 
@@ -119,10 +133,15 @@ export function mapIccamActions(actions: readonly IccamAction[] | null | undefin
 export function mapDestinationStatus(
   destination: Destination,
   status: string,
-  extra: { reference?: string | null; reason?: string | null; at?: string | null } = {},
+  extra: { reference?: string | null; reason?: string | null; at?: string | null; contentRemovedAt?: string | null } = {},
 ): AckObservation {
   if (destination === 'police') {
-    return mapPoliceStatus(status, { caseNumber: extra.reference ?? null, reason: extra.reason ?? null, at: extra.at ?? null });
+    return mapPoliceStatus(status, {
+      caseNumber: extra.reference ?? null,
+      reason: extra.reason ?? null,
+      at: extra.at ?? null,
+      contentRemovedAt: extra.contentRemovedAt ?? null,
+    });
   }
   return mapIccamActions([{ type: status, date: extra.at ?? null, reason: extra.reason ?? null }], extra.reference ?? null);
 }

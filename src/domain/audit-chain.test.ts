@@ -96,6 +96,14 @@ describe('per-handover chained events', () => {
       const withAssignment = { ...body, row: { ...body.row, iccamAssignment } };
       expect(chainedEventJson(withAssignment)).toBe(chainedEventJsonReference(withAssignment));
     }
+    for (const [contentRemovedAt, removalOverdueAt] of [
+      [null, null],
+      [1_700_000_123_456, null],
+      [null, 1_700_000_000_001],
+    ]) {
+      const withClock = { ...body, row: { ...body.row, iccamAssignment: 'assigned', contentRemovedAt, removalOverdueAt } };
+      expect(chainedEventJson(withClock)).toBe(chainedEventJsonReference(withClock));
+    }
     const oddRow = { ...body.row, extra: 1 } as unknown as typeof body.row;
     expect(chainedEventJson({ ...body, row: oddRow })).toBe(chainedEventJsonReference({ ...body, row: oddRow }));
   });

@@ -31,6 +31,9 @@ export interface RowFacts {
    * on it only against facts that hold it.
    */
   iccamAssignment?: string | null;
+  /** When the content was known to be down, and when the case was found past the last takedown mark; held like iccamAssignment, since later. */
+  contentRemovedAt?: number | null;
+  removalOverdueAt?: number | null;
 }
 
 export interface AuditEventBody {
@@ -76,6 +79,8 @@ export function hashChainedEvent(prevHash: string, body: ChainedEventBody): stri
 const str = (v: string | null) => (v === null || v === undefined ? 'null' : JSON.stringify(v));
 const ROW_KEYS = 'destination,digest,reference,secondaryReference,state';
 const ROW_KEYS_WITH_ASSIGNMENT = 'destination,digest,iccamAssignment,reference,secondaryReference,state';
+const ROW_KEYS_WITH_TAKEDOWN = 'contentRemovedAt,destination,digest,iccamAssignment,reference,removalOverdueAt,secondaryReference,state';
+const num = (v: number | null | undefined) => (v === null || v === undefined ? 'null' : JSON.stringify(v));
 
 /**
  * canonicalJson of the hashed fields, written out in sorted key order by hand: verify hashes
@@ -91,7 +96,9 @@ export function chainedEventJson(body: ChainedEventBody): string {
         ? `{"destination":${str(row.destination)},"digest":${str(row.digest)},"reference":${str(row.reference)},"secondaryReference":${str(row.secondaryReference)},"state":${str(row.state)}}`
         : keys === ROW_KEYS_WITH_ASSIGNMENT
           ? `{"destination":${str(row.destination)},"digest":${str(row.digest)},"iccamAssignment":${str(row.iccamAssignment ?? null)},"reference":${str(row.reference)},"secondaryReference":${str(row.secondaryReference)},"state":${str(row.state)}}`
-          : canonicalJson(row);
+          : keys === ROW_KEYS_WITH_TAKEDOWN
+            ? `{"contentRemovedAt":${num(row.contentRemovedAt)},"destination":${str(row.destination)},"digest":${str(row.digest)},"iccamAssignment":${str(row.iccamAssignment ?? null)},"reference":${str(row.reference)},"removalOverdueAt":${num(row.removalOverdueAt)},"secondaryReference":${str(row.secondaryReference)},"state":${str(row.state)}}`
+            : canonicalJson(row);
   const data = body.data === null || body.data === undefined ? 'null' : canonicalJson(body.data);
   return (
     `{"actor":${str(body.actor)},"at":${JSON.stringify(body.at)},"chain":${str(body.chain)},"chainSeq":${JSON.stringify(body.chainSeq)},"data":${data},` +

@@ -161,3 +161,12 @@ export function primaryHostingAddress(addresses: readonly AddressEvidence[], cou
   const inCountry = routable.find((a) => country !== null && (a.geo.country === country || a.registry.country === country));
   return inCountry ?? routable[0] ?? addresses[0] ?? null;
 }
+
+/**
+ * The hosting network the takedown clock groups by: the autonomous system of the first
+ * publicly routable address that has one (migration 0011 derives stored rows the same way).
+ */
+export function hostingAsnOf(evidence: HostingEvidence | null): number | null {
+  const addresses: readonly AddressEvidence[] = evidence?.addresses ?? [];
+  return addresses.find((a) => a.publiclyRoutable && a.geo?.asn !== null && a.geo?.asn !== undefined)?.geo.asn ?? null;
+}

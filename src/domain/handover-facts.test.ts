@@ -59,6 +59,16 @@ describe('handover facts', () => {
     expect(factDifferences(recordedBefore, gaveUp)).toEqual([]);
   });
 
+  it('hold when the content came down and when the case went past the last mark in the clear, compared only where recorded', () => {
+    const open = handoverFacts({ ...row, contentRemovedAt: null, removalOverdueAt: null } as HandoverFactSource);
+    const down = handoverFacts({ ...row, contentRemovedAt: 1_000, removalOverdueAt: 900 } as HandoverFactSource);
+    // Outside the digest: events recorded before these columns existed keep verifying.
+    expect(down.digest).toBe(handoverFacts(row).digest);
+    expect(factDifferences(open, down)).toEqual(['contentRemovedAt is 1000, trail says null', 'removalOverdueAt is 900, trail says null']);
+    const { contentRemovedAt: _, removalOverdueAt: __, ...recordedBefore } = open;
+    expect(factDifferences(recordedBefore, down)).toEqual([]);
+  });
+
   it('name a clear field that differs, and only "other columns" for a digested one', () => {
     expect(factDifferences(handoverFacts(row), handoverFacts({ ...row, reference: 'ref-2' }))).toEqual(['reference is "ref-2", trail says "ref-1"']);
     expect(factDifferences(handoverFacts(row), handoverFacts({ ...row, attemptCount: 2 }))).toEqual(['other columns differ from what the trail last recorded']);

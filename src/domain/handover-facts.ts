@@ -1,8 +1,9 @@
 /**
  * What an audit event records about its handover row right after it, so `audit verify` can
  * tell whether the row still says what its trail implies. State, destination, the
- * destination's references and the ICCAM assignment step are kept in the clear (a mismatch
- * names them); every other column an event may change is folded into one digest.
+ * destination's references, the ICCAM assignment step and the takedown clock's end and
+ * escalation are kept in the clear (a mismatch names them); every other column an event may
+ * change is folded into one digest.
  * `last_polled_at` is left out: noting that a destination was asked for news changes nothing
  * and writes no event. Pure.
  */
@@ -13,9 +14,15 @@ import { PATCHABLE_HANDOVER_FIELDS, type HandoverRecord } from './handover-recor
 const CLEAR_FIELDS = ['state', 'destination', 'reference', 'secondaryReference'] as const;
 
 type Patchable = (typeof PATCHABLE_HANDOVER_FIELDS)[number];
-/** Patchable fields outside the digest: the clear ones, and two the digest has never held. */
-type NotDigested = (typeof CLEAR_FIELDS)[number] | 'lastPolledAt' | 'iccamAssignment';
-const NOT_DIGESTED: ReadonlySet<string> = new Set<NotDigested>([...CLEAR_FIELDS, 'lastPolledAt', 'iccamAssignment']);
+/**
+ * Fields kept in the clear since a later time: facts recorded before lack them, and a row is
+ * compared on each only against facts that hold it.
+ */
+const LATER_CLEAR_FIELDS = ['iccamAssignment', 'contentRemovedAt', 'removalOverdueAt'] as const;
+
+/** Patchable fields outside the digest: the clear ones, and those the digest has never held. */
+type NotDigested = (typeof CLEAR_FIELDS)[number] | 'lastPolledAt' | (typeof LATER_CLEAR_FIELDS)[number];
+const NOT_DIGESTED: ReadonlySet<string> = new Set<NotDigested>([...CLEAR_FIELDS, 'lastPolledAt', ...LATER_CLEAR_FIELDS]);
 
 /**
  * Every column an event may change but the clear ones: the row's identity and timestamps and
@@ -28,7 +35,7 @@ const DIGESTED_FIELDS = [
 ];
 
 /** The handover fields the facts are computed from. */
-export type HandoverFactSource = Pick<HandoverRecord, (typeof DIGESTED_FIELDS)[number] | (typeof CLEAR_FIELDS)[number] | 'iccamAssignment'>;
+export type HandoverFactSource = Pick<HandoverRecord, (typeof DIGESTED_FIELDS)[number] | (typeof CLEAR_FIELDS)[number] | (typeof LATER_CLEAR_FIELDS)[number]>;
 
 export function handoverFacts(h: HandoverFactSource): RowFacts {
   const rest: Record<string, unknown> = {};
@@ -45,14 +52,16 @@ export function handoverFacts(h: HandoverFactSource): RowFacts {
     // In the clear rather than in the digest: the digest's fields are what every event recorded
     // so far holds, and those events must keep verifying.
     iccamAssignment: h.iccamAssignment ?? null,
+    contentRemovedAt: h.contentRemovedAt ?? null,
+    removalOverdueAt: h.removalOverdueAt ?? null,
   };
 }
 
 /** The names of the clear fields that differ, then "other columns" when only the digest does. */
 export function factDifferences(recorded: RowFacts, actual: RowFacts): string[] {
   const out: string[] = [];
-  // Facts recorded before the assignment was held lack its key: nothing to compare it with.
-  const compared = 'iccamAssignment' in recorded ? [...CLEAR_FIELDS, 'iccamAssignment' as const] : CLEAR_FIELDS;
+  // Facts recorded before a field was held in the clear lack its key: nothing to compare it with.
+  const compared = [...CLEAR_FIELDS, ...LATER_CLEAR_FIELDS.filter((key) => key in recorded)];
   for (const key of compared) {
     if (recorded[key] !== actual[key]) out.push(`${key} is ${JSON.stringify(actual[key])}, trail says ${JSON.stringify(recorded[key])}`);
   }

@@ -63,6 +63,16 @@ export interface HandoverRecord {
   referralCreatedBy: string;
   /** ICCAM country-assignment correction: null, 'hosting-corrected' or 'assigned'. */
   iccamAssignment: string | null;
+  /**
+   * When the content was known to be down (the police export's contentRemovedAt, the date of
+   * ICCAM's Removed or Unavailable action, or the back office's observation): the end of the
+   * takedown clock. Null while that is not known.
+   */
+  contentRemovedAt: number | null;
+  /** When the case was found past the last takedown mark with its content not known to be down (kept as a record). */
+  removalOverdueAt: number | null;
+  /** The hosting network's autonomous system number, derived from the evidence when it is written. */
+  hostingAsn: number | null;
 }
 
 /**
@@ -95,4 +105,6 @@ export const PATCHABLE_HANDOVER_FIELDS = [
   'resentAt',
   'recheckedAt',
   'iccamAssignment',
+  'contentRemovedAt',
+  'removalOverdueAt',
 ] as const satisfies readonly (keyof HandoverRecord)[];

@@ -1,15 +1,20 @@
 /**
  * The figures a hotline reports (and INHOPE members publish): how many handovers are where,
  * and how long it took from referral to delivery, to acknowledgement and to removal — median
- * and p90, per destination and per hosting country. Pure: the store supplies the timings.
+ * and p90, per destination and per hosting country. The clock starts and stops as the
+ * takedown clock defines it (takedown-clock.ts): "to removal" is the time to contentRemovedAt.
+ * Pure: the store supplies the timings.
  */
 export interface HandoverTiming {
   state: string;
   destination: string | null;
   country: string | null;
-  createdAt: number;
+  /** When the takedown clock started (the referral, or ICCAM's assignment). */
+  startedAt: number;
   deliveredAt: number | null;
   acknowledgedAt: number | null;
+  /** When the content was known to be down. */
+  contentRemovedAt: number | null;
   closedAt: number | null;
   outcome: string | null;
   overdue: boolean;
@@ -22,7 +27,7 @@ interface DurationSummary {
   p90Ms: number | null;
 }
 
-export interface TimingFigures {
+interface TimingFigures {
   toDelivery: DurationSummary;
   toAcknowledgement: DurationSummary;
   toRemoval: DurationSummary;
@@ -52,15 +57,12 @@ function summarise(durations: number[]): DurationSummary {
   return { count: sorted.length, medianMs: percentile(sorted, 50), p90Ms: percentile(sorted, 90) };
 }
 
-/** Content counts as removed when the destination closed the case with removal/unavailability. */
-const REMOVAL_OUTCOMES = new Set(['removed', 'unavailable']);
-
 function figures(rows: readonly HandoverTiming[]): TimingFigures {
-  const since = (t: HandoverTiming, at: number | null) => (at === null ? [] : [at - t.createdAt]);
+  const since = (t: HandoverTiming, at: number | null) => (at === null ? [] : [at - t.startedAt]);
   return {
     toDelivery: summarise(rows.flatMap((t) => since(t, t.deliveredAt))),
     toAcknowledgement: summarise(rows.flatMap((t) => since(t, t.acknowledgedAt))),
-    toRemoval: summarise(rows.flatMap((t) => (t.outcome !== null && REMOVAL_OUTCOMES.has(t.outcome) ? since(t, t.closedAt) : []))),
+    toRemoval: summarise(rows.flatMap((t) => since(t, t.contentRemovedAt))),
   };
 }
 

@@ -19,6 +19,7 @@ import { handoverRoutes } from './routes/handovers.js';
 import { operationsRoutes } from './routes/operations.js';
 import { referralRoutes } from './routes/referrals.js';
 import { statsRoutes } from './routes/stats.js';
+import { takedownRoutes } from './routes/takedown.js';
 import { ackRoutes } from './routes/acks.js';
 import { locateRoutes } from './routes/locate.js';
 import { mountConsole, type ConsoleParts } from './console/mount-console.js';
@@ -105,6 +106,7 @@ export function createApp(ctx: Context, parts: AppParts = {}): Express {
   app.use(referralRoutes(ctx, openapi));
   app.use(handoverRoutes(ctx, openapi));
   app.use(statsRoutes(ctx, openapi));
+  app.use(takedownRoutes(ctx, openapi));
   if (parts.locator) app.use(locateRoutes(ctx, openapi, parts.locator));
   app.use(mountConsole(ctx, parts.console));
   app.use(notFound());

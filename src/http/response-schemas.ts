@@ -44,6 +44,9 @@ export const handoverSummarySchema = z
     deliveredAt: isoTime.nullable(),
     acknowledgedAt: isoTime.nullable(),
     closedAt: isoTime.nullable(),
+    contentRemovedAt: isoTime.nullable().meta({ description: 'When the content was known to be down: the end of its takedown clock' }),
+    removalOverdue: z.boolean().meta({ description: 'Past the last takedown mark, still with the destination, content not known to be down' }),
+    removalOverdueAt: isoTime.nullable().meta({ description: 'When it was found past the last takedown mark (kept afterwards)' }),
     updatedAt: isoTime,
     review: reviewSchema.optional(),
   })

@@ -22,6 +22,8 @@ export interface Metrics {
   circuitOpen: Gauge<'destination'>;
   handoversByState: Gauge<'state' | 'destination'>;
   overdueHandovers: Gauge<'destination'>;
+  /** Past the last takedown mark, still with the destination, content not known to be down. */
+  removalOverdueHandovers: Gauge<'destination'>;
   geoipDatabaseAgeSeconds: Gauge<never>;
 }
 
@@ -98,6 +100,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       registers,
     }),
     overdueHandovers: new Gauge({ name: 'hrr_handovers_overdue', help: 'Handovers flagged overdue', labelNames: ['destination'], registers }),
+    removalOverdueHandovers: new Gauge({
+      name: 'hrr_handovers_removal_overdue',
+      help: 'Handovers past the last takedown mark (TAKEDOWN_TARGETS) with the destination and their content not known to be down',
+      labelNames: ['destination'],
+      registers,
+    }),
     // Prometheus base units: seconds, not days (promtool check metrics).
     geoipDatabaseAgeSeconds: new Gauge({ name: 'hrr_geoip_database_age_seconds', help: 'Age of the GeoIP country database in seconds', registers }),
   };

@@ -34,8 +34,19 @@ export function handoverSummary(h: HandoverRecord) {
     deliveredAt: iso(h.deliveredAt),
     acknowledgedAt: iso(h.acknowledgedAt),
     closedAt: iso(h.closedAt),
+    contentRemovedAt: iso(h.contentRemovedAt),
+    removalOverdue: isRemovalOverdue(h),
+    removalOverdueAt: iso(h.removalOverdueAt),
     updatedAt: iso(h.updatedAt),
   };
+}
+
+/**
+ * Flagged past the last takedown mark and still to chase: the destination holds it and its
+ * content is not known to be down (the flag's time stays on the record afterwards).
+ */
+function isRemovalOverdue(h: Pick<HandoverRecord, 'removalOverdueAt' | 'contentRemovedAt' | 'state'>): boolean {
+  return h.removalOverdueAt !== null && h.contentRemovedAt === null && (h.state === 'delivered' || h.state === 'acknowledged');
 }
 
 /**

@@ -3,6 +3,7 @@
  * patches, delivery claims, poll marks). Constants are fixed texts; functions build a text from
  * their arguments, and those that lock rows take the driver's RowLocking to say how.
  */
+import { hostingAsnOf, type HostingEvidence } from '../domain/evidence.js';
 import type { HandoverState } from '../domain/handover-states.js';
 import { chainHeadColumns } from './audit-queries.js';
 import type { Query, RowLocking } from './sql-driver.js';
@@ -38,11 +39,11 @@ export function withReferralColumns(row: Row, joined: Row): Row {
   return complete;
 }
 
-/** The SELECT list for handovers joined with their referral (see toHandover). */
-const HANDOVER_COLUMNS = `h.*, ${Object.entries(REFERRAL_COLUMNS)
+/** The SELECT list for handovers `h` joined with their referral `r` (see toHandover). */
+export const HANDOVER_COLUMNS = `h.*, ${Object.entries(REFERRAL_COLUMNS)
   .map(([name, column]) => `${column} AS ${name}`)
   .join(', ')}`;
-const HANDOVER_FROM = `handovers h JOIN referrals r ON r.id = h.referral_id`;
+export const HANDOVER_FROM = `handovers h JOIN referrals r ON r.id = h.referral_id`;
 const SELECT_HANDOVERS = `SELECT ${HANDOVER_COLUMNS} FROM ${HANDOVER_FROM}`;
 
 export const SELECT_HANDOVER_BY_ID = `${SELECT_HANDOVERS} WHERE h.id = ?`;
@@ -68,9 +69,6 @@ export const COUNT_BY_STATE_AND_DESTINATION = 'SELECT state, destination, COUNT(
 
 export const COUNT_OVERDUE_BY_DESTINATION =
   'SELECT destination, COUNT(*) AS n FROM handovers WHERE overdue_at IS NOT NULL AND destination IS NOT NULL GROUP BY destination ORDER BY destination';
-
-export const SELECT_TIMINGS = `SELECT state, destination, country, created_at, delivered_at, acknowledged_at, closed_at, outcome, overdue_at
-  FROM handovers WHERE created_at >= ? AND created_at < ?`;
 
 /** The handover now carrying the URL of the given one (why that one could not go live again). */
 export const SELECT_LIVE_HOLDER_OF_URL_OF = 'SELECT o.id FROM handovers o JOIN handovers h ON h.url_key = o.live_url_key WHERE h.id = ?';
@@ -157,7 +155,8 @@ const JSON_FIELDS = new Set<string>(['evidence', 'decision']);
 const columnOf = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
- * Sets the state and the patch's fields (JSON ones serialised) on the given handovers. A routed handover always gets
+ * Sets the state and the patch's fields (JSON ones serialised, the hosting network with the
+ * evidence) on the given handovers. A routed handover always gets
  * a due time (now, when nobody set one): the claim query can then walk the
  * (state, destination, next_attempt_at) index instead of sorting. Returns the row as it now
  * stands with its audit chain's head (chainHeadColumns), so the writer reads neither again;
@@ -173,6 +172,11 @@ export function patchHandover(ids: readonly string[], state: HandoverState, patc
     if (!PATCHABLE.has(field)) throw new Error(`not a patchable handover field: ${field}`);
     assignments.push(`${columnOf(field)} = ?`);
     params.push(JSON_FIELDS.has(field) && value !== null ? JSON.stringify(value) : value);
+    if (field === 'evidence') {
+      // The hosting network is read from the evidence whenever it is written: the clock groups by it.
+      assignments.push('hosting_asn = ?');
+      params.push(hostingAsnOf(value as HostingEvidence | null));
+    }
   }
   if (keepDueOrNow) {
     assignments.push('next_attempt_at = COALESCE(next_attempt_at, ?)');

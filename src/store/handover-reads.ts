@@ -19,7 +19,6 @@ import {
   SELECT_HANDOVERS_BY_SHORT_ID,
   SELECT_HANDOVERS_OF_REFERRAL,
   SELECT_SUCCESSORS,
-  SELECT_TIMINGS,
   SELECT_URL_LINKS,
   SELECT_URL_REPEATS,
 } from './handover-queries.js';
@@ -32,6 +31,7 @@ import {
   SUMMARISE_ATTEMPTS_BY_DESTINATION,
 } from './ledger-queries.js';
 import type { SqlRunner } from './sql-driver.js';
+import { SELECT_TIMINGS } from './takedown-queries.js';
 import type {
   AckRecord,
   AttemptRecord,
@@ -149,9 +149,10 @@ export class HandoverReads {
       state: String(r.state),
       destination: (r.destination as string | null) ?? null,
       country: (r.country as string | null) ?? null,
-      createdAt: Number(r.created_at),
+      startedAt: Number(r.started_at),
       deliveredAt: n(r.delivered_at),
       acknowledgedAt: n(r.acknowledged_at),
+      contentRemovedAt: n(r.content_removed_at),
       closedAt: n(r.closed_at),
       outcome: (r.outcome as string | null) ?? null,
       overdue: r.overdue_at !== null && r.overdue_at !== undefined,

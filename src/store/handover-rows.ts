@@ -74,6 +74,9 @@ export function toHandover(row: Row): HandoverRecord {
     referralCreatedAt: num(row.referral_created_at),
     referralCreatedBy: String(row.referral_created_by),
     iccamAssignment: strOrNull(row.iccam_assignment),
+    contentRemovedAt: numOrNull(row.content_removed_at),
+    removalOverdueAt: numOrNull(row.removal_overdue_at),
+    hostingAsn: numOrNull(row.hosting_asn),
   };
 }
 

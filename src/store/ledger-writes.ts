@@ -9,6 +9,7 @@
 import { ConflictError, InvalidTransitionError, LeaseLostError, NotFoundError } from '../domain/errors.js';
 import { handoverFacts, referralClassificationHash } from '../domain/handover-facts.js';
 import { canTransition, type HandoverState } from '../domain/handover-states.js';
+import { isSameObservation, planObservation, type ObservationEffect, type ObservationRecord } from '../domain/observation.js';
 import { chainHeadOf, type AuditAppend, type AuditStore, type ChainHead } from './audit-store.js';
 import { readReferralWithHandovers } from './handover-reads.js';
 import {
@@ -23,6 +24,7 @@ import {
 } from './handover-queries.js';
 import { ackEventData, attemptEventData, toHandover, toReferral } from './handover-rows.js';
 import { INSERT_ACK, INSERT_ATTEMPT, INSERT_REFERRAL, INSERT_WEBHOOK_RECEIPT } from './ledger-queries.js';
+import { SELECT_OBSERVATIONS_OF_HANDOVER } from './takedown-queries.js';
 import type { SqlDriver, SqlRunner } from './sql-driver.js';
 import type {
   AckRecord,
@@ -33,6 +35,7 @@ import type {
   HandoverRecord,
   NewAck,
   NewAttempt,
+  NewObservation,
   NewReferral,
   ReferralRecord,
   Transition,
@@ -242,6 +245,44 @@ export class LedgerWrites {
         },
       ]);
       return result;
+    });
+  }
+
+  async recordObservation(handoverId: string, o: NewObservation): Promise<{ handover: HandoverRecord; effect: ObservationEffect }> {
+    return this.db.transaction(async (tx) => {
+      const locked = await this.lockHandoverRow(tx, handoverId);
+      const current = toHandover(locked);
+      const observedAt = new Date(o.observedAt).toISOString();
+      // Read with the row locked: two identical observations racing record one.
+      const seen = await tx.all<{ data: unknown }>(SELECT_OBSERVATIONS_OF_HANDOVER, [handoverId]);
+      if (seen.some((r) => isSameObservation(r.data === null ? null : JSON.parse(String(r.data)), o.kind, observedAt))) {
+        return { handover: current, effect: 'unchanged' as const };
+      }
+      const plan = planObservation(current, o.kind, o.observedAt, o.now);
+      if (plan.to !== current.state) {
+        if (!canTransition(current.state, plan.to)) {
+          throw new InvalidTransitionError(`A handover cannot go from ${current.state} to ${plan.to}.`, { from: current.state, to: plan.to });
+        }
+        await followStateChange(tx, current, plan.to);
+      }
+      const { result, head } = await this.writePatch(tx, locked, plan.to, plan.set, o.now);
+      const data: ObservationRecord = { kind: o.kind, observedAt, note: o.note, observedBy: o.observedBy, effect: plan.effect };
+      await this.audit.append(tx, [
+        {
+          handoverId,
+          referralId: current.referralId,
+          at: o.now,
+          actor: o.actor,
+          kind: 'observation',
+          fromState: current.state,
+          toState: plan.to,
+          reason: `${o.observedBy} saw the content ${o.kind === 'online' ? 'still online' : o.kind} at ${observedAt}`,
+          data,
+          row: handoverFacts(result),
+          head,
+        },
+      ]);
+      return { handover: result, effect: plan.effect };
     });
   }
 

@@ -36,8 +36,25 @@ export interface RowLocking {
   lockUrlKeysInOrder(tx: SqlRunner, keys: readonly string[]): Promise<void>;
 }
 
+/**
+ * What the dialects compute differently in statistics (the takedown clock): each driver's
+ * folder holds its own, so the store's queries name no dialect.
+ */
+export interface StatisticsDialect {
+  /**
+   * Nearest-rank percentiles as aggregate columns (the smallest value with at least p % of the
+   * values at or below it: rank ceil(p/100 × n); nulls left out). Wraps the subquery `from` into
+   * the FROM of a query grouped by `by`, whose SELECT list takes `columns`: `<value>_p<p>` for
+   * each value column and percent.
+   */
+  nearestRankPercentiles(from: string, by: readonly string[], values: readonly string[], percents: readonly number[]): { from: string; columns: string[] };
+  /** The start of the UTC calendar month holding `epochMs` (an SQL expression), in epoch milliseconds. */
+  monthStartMs(epochMs: string): string;
+}
+
 export interface SqlDriver extends SqlRunner, RowLocking {
   readonly dialect: Dialect;
+  readonly statistics: StatisticsDialect;
   /** Runs fn in one transaction that holds the write lock from its start. */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   /** Runs fn in one read-only transaction: every read sees the same snapshot, writers go on. */

@@ -6,6 +6,7 @@
  *   audit-store.ts        the chained audit trail and its signed checkpoints
  *   coordination-store.ts job leases, the ICCAM gate and lists, rate-limit counters
  *   console-session-store.ts the console's sign-ins
+ *   takedown-reads.ts     the takedown clock's figures and the cases past its last mark
  */
 import type { KeyObject } from 'node:crypto';
 import type { NewReferral, Store } from './store.js';
@@ -15,6 +16,7 @@ import { ConsoleSessionStore } from './console-session-store.js';
 import { CoordinationStore } from './coordination-store.js';
 import { HandoverReads } from './handover-reads.js';
 import { LedgerWrites } from './ledger-writes.js';
+import { TakedownReads } from './takedown-reads.js';
 import type { SqlDriver } from './sql-driver.js';
 import { backfillHostKeys, backfillUrlKeys } from './url-claims.js';
 
@@ -26,6 +28,7 @@ export class SqlStore implements Store {
   private readonly writes: LedgerWrites;
   private readonly shared: CoordinationStore;
   private readonly sessions: ConsoleSessionStore;
+  private readonly takedown: TakedownReads;
 
   constructor(private readonly db: SqlDriver) {
     this.audit = new AuditStore(db);
@@ -33,6 +36,7 @@ export class SqlStore implements Store {
     this.writes = new LedgerWrites(db, this.audit);
     this.shared = new CoordinationStore(db);
     this.sessions = new ConsoleSessionStore(db);
+    this.takedown = new TakedownReads(db);
   }
 
   get dialect() {
@@ -78,6 +82,9 @@ export class SqlStore implements Store {
   }
   splitDuplicate(...a: Args<'splitDuplicate'>) {
     return this.writes.splitDuplicate(...a);
+  }
+  recordObservation(...a: Args<'recordObservation'>) {
+    return this.writes.recordObservation(...a);
   }
   claimDue(...a: Args<'claimDue'>) {
     return this.writes.claimDue(...a);
@@ -141,6 +148,21 @@ export class SqlStore implements Store {
   }
   listUrlRepeats(...a: Args<'listUrlRepeats'>) {
     return this.reads.listUrlRepeats(...a);
+  }
+
+  // ---------------------------------------------------------------- takedown clock
+
+  takedownCounts(...a: Args<'takedownCounts'>) {
+    return this.takedown.takedownCounts(...a);
+  }
+  findRemovalPending(...a: Args<'findRemovalPending'>) {
+    return this.takedown.findRemovalPending(...a);
+  }
+  countRemovalOverdueByDestination() {
+    return this.takedown.countRemovalOverdueByDestination();
+  }
+  listRemovalOverdue(...a: Args<'listRemovalOverdue'>) {
+    return this.takedown.listRemovalOverdue(...a);
   }
 
   // ---------------------------------------------------------------- audit trail

@@ -11,6 +11,8 @@ import type { TrailCheckOptions, TrailReport } from './audit-trail-check.js';
 import type { Destination } from '../domain/decision.js';
 import type { HandoverState } from '../domain/handover-states.js';
 import type { HandoverTiming } from '../domain/handover-stats.js';
+import type { ObservationEffect, ObservationKind } from '../domain/observation.js';
+import type { TakedownGroupCounts, TakedownGrouping } from '../domain/takedown-clock.js';
 import type { Classification, ContentType } from '../domain/referral.js';
 
 export interface ReferralRecord {
@@ -238,6 +240,47 @@ export interface ConsoleSessionRecord {
 
 export type NewConsoleSession = Pick<ConsoleSessionRecord, 'id' | 'keyName' | 'keyTag' | 'role' | 'issuedAt'> & { draft?: string | null };
 
+/** What the takedown clock counts (src/domain/takedown-clock.ts holds the definition). */
+export interface TakedownQuery {
+  /** `all`: one group of everything (the console's totals). */
+  groupBy: TakedownGrouping | 'all';
+  /** Also per week or calendar month (UTC) of the clock's start; absent: the whole period at once. */
+  per?: 'week' | 'month' | null;
+  /** [from, to): when the clock started, epoch ms; unbounded when absent. */
+  from?: number;
+  to?: number;
+  /** TAKEDOWN_TARGETS in ms, shortest first. */
+  marksMs: readonly number[];
+  /** "Open past a mark" is measured from now. */
+  now: number;
+}
+
+/** A back-office observation to record (contract §3 observations). */
+export interface NewObservation {
+  kind: ObservationKind;
+  observedAt: number;
+  note: string | null;
+  /** Who saw it, as the back office names them. */
+  observedBy: string;
+  actor: string;
+  now: number;
+}
+
+/** A case past the last takedown mark with its content not known to be down, and what was last heard of it. */
+export interface RemovalOverdueEntry {
+  handover: HandoverRecord;
+  /** When its takedown clock started. */
+  startedAt: number;
+  /** The destination's last word on it (any acknowledgement, applied or not). */
+  lastAck: { status: string; at: number } | null;
+  /** The reference the destination gave when it took the case (the police case number, ICCAM's report id). */
+  destinationReference: string | null;
+  /** The back office's last observation. */
+  lastObservation: { kind: string; observedAt: string; observedBy: string | null } | null;
+  /** The last chase a supervisor noted. */
+  lastChase: { at: number; note: string | null } | null;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   migrate(): Promise<string[]>;
@@ -264,13 +307,28 @@ export interface Store {
   listSuccessors(handoverId: string): Promise<HandoverRecord[]>;
   /** Per destination that has attempts: last success, last failure, and counts since `since`. */
   summariseDestinationAttempts(since: number): Promise<DestinationAttemptSummary[]>;
-  /** The timestamps statistics are computed from, for handovers created in [from, to). */
+  /** The timestamps statistics are computed from, for handovers whose takedown clock started in [from, to). */
   listTimings(range?: { from?: number; to?: number }): Promise<HandoverTiming[]>;
 
   /** Changes the state (checked against contract §1) and writes its audit event atomically. */
   transition(handoverId: string, change: Transition): Promise<HandoverRecord>;
   /** Changes fields without a state change, with an audit event (e.g. flagged overdue). */
   annotate(handoverId: string, note: Annotation): Promise<HandoverRecord>;
+  /**
+   * Records what the back office saw (an `observation` event with who saw it) and what it leads
+   * to: a removal on a delivered or acknowledged case closes it and ends its clock. The same
+   * kind at the same observedAt again changes nothing (`unchanged`).
+   */
+  recordObservation(handoverId: string, observation: NewObservation): Promise<{ handover: HandoverRecord; effect: ObservationEffect }>;
+  /** The takedown clock's counts and percentiles per group (and period), computed in the store. */
+  takedownCounts(query: TakedownQuery): Promise<TakedownGroupCounts[]>;
+  /** Handed over, content not known to be down, not flagged, clock started at or before `startedBy`; oldest first. */
+  findRemovalPending(startedBy: number, limit: number): Promise<{ id: string; destination: Destination | null; startedAt: number }[]>;
+  /** Cases flagged past the last mark that are still handed over with their content not known to be down, per destination. */
+  countRemovalOverdueByDestination(): Promise<{ destination: Destination; count: number }[]>;
+  /** Those cases, oldest clock first, with what was last heard of each. */
+  listRemovalOverdue(filter: { destination?: Destination; limit: number }): Promise<RemovalOverdueEntry[]>;
+
   /** Creates a handover linked to a parent (content moved), in `locating`, with its audit event. */
   createLinkedHandover(parentId: string, input: { id: string; actor: string; reason: string; now: number }): Promise<HandoverRecord>;
 

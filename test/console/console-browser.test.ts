@@ -4,22 +4,21 @@
  * the test (dispatcher, acknowledgement poll) on a ManualClock: nothing waits on wall time.
  * The journeys check pages by keyboard too; the sweep checks every page of console-pages.ts
  * with axe-core for both roles, at a laptop's and a phone's width, with every <details> closed
- * and open; pages are photographed into docs/console/.
+ * and open; pages are photographed into docs/console/ (the figures' journey is in
+ * takedown-browser.test.ts).
  */
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Composed } from '../../src/compose.js';
 import { pollAcknowledgements } from '../../src/delivery/ack-poller.js';
-import type { HandoverState } from '../../src/domain/handover-states.js';
 import { createApp } from '../../src/http/app.js';
 import { appParts } from '../../src/service.js';
 import { submitReferral } from '../../src/services/intake.js';
 import { startStandinDestinations, type StandinDestinations } from '../support/standin-destinations.js';
 import { TableLocator } from '../support/table-locator.js';
-import { bearer, createTestService, KEYS, type TestService } from '../support/test-service.js';
+import { createTestService, KEYS, type TestService } from '../support/test-service.js';
 import {
   launchBrowser,
   openAllDetails,
@@ -32,8 +31,6 @@ import {
 import { CONSOLE_PAGES, WIDTHS, type ConsolePage, type SeededCases } from './console-pages.js';
 
 const MIN = 60_000;
-const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
 
 let svc: TestService;
 let destinations: StandinDestinations;
@@ -78,41 +75,6 @@ async function dispatchAll(): Promise<void> {
   }
 }
 
-/** Past handovers with known times, so the figures have months to draw. */
-async function seedHistory(): Promise<void> {
-  const store = svc.ctx.store;
-  const start = Date.parse('2025-12-01T09:00:00Z');
-  for (let i = 0; i < 18; i++) {
-    const createdAt = start + i * 4 * DAY + (i % 3) * HOUR;
-    const destination = i % 3 === 0 ? 'inhope' : 'police';
-    const country = destination === 'inhope' ? (i % 2 ? 'NL' : 'DE') : 'BE';
-    const handoverId = randomUUID();
-    await store.createReferral(
-      {
-        id: randomUUID(),
-        reportId: `HIST-${String(i).padStart(3, '0')}`,
-        bodyHash: `h${i}`,
-        classification: { category: 'baseline', ageGroup: 'unknown' },
-        reportedAt: null,
-        urls: [{ handoverId, url: `https://item${i}.history.test/p`, contentType: 'image' }],
-      },
-      'key:test',
-      createdAt,
-    );
-    let at = createdAt;
-    const go = (to: HandoverState, after: number, set: object = {}) => {
-      at += after;
-      return store.transition(handoverId, { to, actor: 'system:seed', reason: 'history', set, now: at });
-    };
-    await go('routed', MIN, { destination, country });
-    await go('delivering', MIN);
-    await go('delivered', (5 + i * 3) * MIN, { deliveredAt: at + (5 + i * 3) * MIN, reference: `REF-${i}` });
-    if (i % 4 === 3) continue;
-    await go('acknowledged', (2 + (i % 5) * 7) * HOUR, { acknowledgedAt: at + (2 + (i % 5) * 7) * HOUR });
-    if (i % 2 === 0) await go('closed', (1 + (i % 4)) * DAY, { closedAt: at + (1 + (i % 4)) * DAY, outcome: 'removed' });
-  }
-}
-
 beforeAll(async () => {
   // Every test signs in afresh, several times a minute: the sign-in limit is tested over HTTP.
   svc = await createTestService({ CONSOLE_SIGN_IN_PER_MINUTE: '200' });
@@ -124,7 +86,6 @@ beforeAll(async () => {
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  await seedHistory();
   const [, , cdn, gone] = await refer('CF-2026-0042', [
     'https://images.be-host.test/gallery/1.jpg',
     'https://video.nl-host.test/v/2',
@@ -290,48 +251,6 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     await context.close();
   });
 
-  it('draws the figures from seeded data and exports the CSV that GET /v1/stats matches', async () => {
-    const { context, page } = await signedIn('analyst');
-    await page.getByRole('link', { name: 'Figures' }).click();
-    await page.getByLabel('From').fill('2025-11-01');
-    await page.getByLabel('To (inclusive)').fill('2026-03-01');
-    await page.getByRole('button', { name: 'Show' }).click();
-    await page.waitForSelector('.chart[data-drawn="true"]');
-    expect(await page.locator('.chart[data-drawn="true"]').count()).toBe(3);
-    expect(await page.locator('.chart canvas').count()).toBe(3);
-    expect(await page.locator('#chart-toDelivery').getAttribute('data-points')).toBe('5');
-    expect(await page.locator('section[aria-labelledby="table-country-h"] tbody').textContent()).toMatch(/BE.*DE.*NL/s);
-    await checkPage(page, 'figures');
-
-    const href = await page.getByRole('link', { name: 'Export these figures as CSV' }).getAttribute('href');
-    const csv = await (await page.request.get(`${base}${href}`)).text();
-    type Figures = Record<string, { count: number; medianMs: number | null; p90Ms: number | null }>;
-    const stats = (await (
-      await fetch(`${base}/v1/stats?from=2025-11-01T00:00:00Z&to=2026-03-02T00:00:00Z`, { headers: { authorization: bearer('analyst') } })
-    ).json()) as {
-      byState: Record<string, number>;
-      timings: Figures;
-      timingsByDestination: Record<string, Figures>;
-      timingsByCountry: Record<string, Figures>;
-    };
-    const rows = csv
-      .trim()
-      .split('\r\n')
-      .slice(1)
-      .map((l) => l.split(','));
-    const figure = (scope: string, key: string, measure: string) => {
-      const r = rows.find((x) => x[0] === scope && x[1] === key && x[2] === measure)!;
-      return { count: Number(r[3]), medianMs: r[4] === '' ? null : Number(r[4]), p90Ms: r[5] === '' ? null : Number(r[5]) };
-    };
-    for (const measure of ['toDelivery', 'toAcknowledgement', 'toRemoval']) {
-      expect(figure('all', 'all', measure)).toEqual(stats.timings[measure]);
-      for (const d of Object.keys(stats.timingsByDestination)) expect(figure('destination', d, measure)).toEqual(stats.timingsByDestination[d]![measure]);
-      for (const c of Object.keys(stats.timingsByCountry)) expect(figure('country', c, measure)).toEqual(stats.timingsByCountry[c]![measure]);
-    }
-    expect(Object.fromEntries(rows.filter((r) => r[0] === 'state').map((r) => [r[1], Number(r[3])]))).toEqual(stats.byState);
-    await context.close();
-  });
-
   it('has no serious or critical accessibility problem on any page, for either role, on a laptop or a phone, with every <details> closed or open', async () => {
     const findings: Record<string, AxeFinding[]> = {};
     const knownSeen = new Set<string>();
@@ -368,7 +287,7 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
 
   it('shows a phone one column of facts and scrolls wide tables in their own region, never the page', async () => {
     const { context, page } = await signedIn('supervisor', { width: 390, height: 844 });
-    for (const p of CONSOLE_PAGES.filter((x) => !x.signedOut && x.name !== 'figures')) {
+    for (const p of CONSOLE_PAGES.filter((x) => !x.signedOut)) {
       await page.goto(`${base}${p.path(cases)}`);
       await openAllDetails(page);
       // What sticks out past the screen's right edge, outside any scroll region: nothing may.

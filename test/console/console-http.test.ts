@@ -1,12 +1,14 @@
 /**
  * The console over HTTP, without a browser: sign-in and its refusals, session cookies and
  * their expiry, CSRF and role checks on actions, escaping and defanging of reported URLs, and
- * the CSV export against GET /v1/stats. The browser journeys are in console-browser.test.ts.
+ * the takedown clock's CSV export against GET /v1/stats/takedown. The browser journeys are in
+ * console-browser.test.ts and takedown-browser.test.ts.
  */
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
+import { NOW, seedTakedownFixture } from '../support/takedown-fixture.js';
 import { TableLocator } from '../support/table-locator.js';
 import { bearer, createTestService, KEYS, type TestService } from '../support/test-service.js';
 import { csrfIn, seedLocated, signIn as signInAs } from './console-test-kit.js';
@@ -313,21 +315,65 @@ describe('console pages', () => {
     }
   });
 
-  it('exports the figures as CSV with the same numbers as GET /v1/stats', async () => {
-    await seed('CF-CSV', ['https://be-host.test/1', 'https://cdn-host.test/2']);
+  it('exports the takedown clock as CSV with the numbers of GET /v1/stats/takedown, for the chosen grouping and period', async () => {
+    await seedTakedownFixture(svc.ctx.store);
+    svc.clock.set(new Date(NOW));
     const { agent } = await signIn('analyst');
-    const csv = await agent.get('/console/figures.csv?from=2026-01-01&to=2026-03-31').expect(200);
+    const csv = await agent.get('/console/figures.csv?from=2026-02-28&to=2026-03-31&groupBy=country&per=week').expect(200);
     expect(csv.headers['content-type']).toContain('text/csv');
-    const stats = (await request(app).get('/v1/stats?from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z').set('Authorization', bearer('analyst')).expect(200))
-      .body;
-    const lines = csv.text
+    expect(csv.headers['content-disposition']).toContain('takedown-clock-by-country-2026-02-28-to-2026-03-31.csv');
+    const [head, ...lines] = csv.text
       .trim()
       .split('\r\n')
       .map((l) => l.split(','));
-    expect(lines[0]).toEqual(['scope', 'key', 'measure', 'count', 'median_ms', 'p90_ms']);
-    const byState = Object.fromEntries(lines.filter((l) => l[0] === 'state').map((l) => [l[1], Number(l[3])]));
-    expect(byState).toEqual(stats.byState);
-    const all = lines.find((l) => l[0] === 'all' && l[2] === 'toDelivery')!;
-    expect(Number(all[3])).toBe(stats.timings.toDelivery.count);
+    const rows = lines.map((l) => Object.fromEntries(head!.map((h, i) => [h, l[i]!])));
+    expect(head).toEqual(
+      expect.arrayContaining(['group_by', 'key', 'period_start', 'referred', 'removed_within_24h', 'removed_open_past_7d', 'duplicates', 'failed']),
+    );
+    const api = (
+      await request(app)
+        .get('/v1/stats/takedown?groupBy=country&from=2026-02-28T00:00:00Z&to=2026-04-01T00:00:00Z')
+        .set('Authorization', bearer('analyst'))
+        .expect(200)
+    ).body as { groups: { key: string | null; referred: number; [step: string]: unknown }[] };
+    const whole = rows.filter((r) => r.group_by === 'country' && r.period_start === '2026-02-28');
+    expect(whole.map((r) => r.key)).toEqual(api.groups.map((g) => g.key ?? ''));
+    for (const group of api.groups) {
+      const r = whole.find((x) => x.key === (group.key ?? ''))!;
+      expect(Number(r.referred)).toBe(group.referred);
+      for (const stepName of ['delivered', 'acknowledged', 'removed']) {
+        const step = group[stepName] as {
+          count: number;
+          medianMs: number | null;
+          p90Ms: number | null;
+          within: Record<string, number>;
+          openPast: Record<string, number>;
+        };
+        expect(Number(r[stepName])).toBe(step.count);
+        expect(r[`${stepName}_median_ms`]).toBe(step.medianMs === null ? '' : String(step.medianMs));
+        expect(r[`${stepName}_p90_ms`]).toBe(step.p90Ms === null ? '' : String(step.p90Ms));
+        for (const mark of ['24h', '60h', '7d']) {
+          expect(Number(r[`${stepName}_within_${mark}`])).toBeCloseTo(step.within[mark]!, 4);
+          expect(Number(r[`${stepName}_open_past_${mark}`])).toBe(step.openPast[mark]);
+        }
+      }
+    }
+    // The counts a yearly report also gives, per group: the duplicate counts with the Belgian case it joined.
+    expect(Object.fromEntries(whole.map((r) => [r.key, [r.duplicates, r.failed, r.needs_review, r.closed_without_removal_time].map(Number)]))).toEqual({
+      BE: [1, 0, 0, 0],
+      DE: [0, 1, 0, 0],
+      NL: [0, 0, 0, 1],
+      '': [0, 0, 1, 0],
+    });
+    // All handovers first, then the weeks: I3 alone in the week of 2 March.
+    expect(rows[0]).toMatchObject({ group_by: 'all', key: 'all', referred: '9' });
+    expect(rows.filter((r) => r.period_start === '2026-03-02').map((r) => [r.group_by, r.key, r.referred, r.period_end])).toEqual([
+      ['all', 'all', '1', '2026-03-08'],
+      ['country', 'DE', '1', '2026-03-08'],
+    ]);
+
+    const html = (await agent.get('/console/figures?from=2026-02-28&to=2026-03-31&groupBy=country&per=week').expect(200)).text;
+    expect(html).toContain('Content down, per hosting country');
+    expect(html).toContain('75 %');
   });
 });

@@ -51,17 +51,8 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   { name: 'story-unresolvable', path: (c) => `/console/handovers/${c.unresolvable}` },
   { name: 'story-duplicate', path: (c) => `/console/handovers/${c.duplicate}` },
   { name: 'story-awkward-text', path: (c) => `/console/handovers/${c.awkwardText}` },
-  {
-    name: 'figures',
-    path: () => '/console/figures?from=2025-11-01&to=2026-03-01',
-    knownFindings: [
-      {
-        width: 'phone',
-        id: 'scrollable-region-focusable',
-        why: 'figures.njk (the takedown clock’s change owns it) wraps its wide tables in a .scroll without tabindex; the macros.njk `scroll` call makes the region focusable',
-      },
-    ],
-  },
+  { name: 'figures', path: () => '/console/figures?from=2025-11-01&to=2026-03-01' },
+  { name: 'takedown-overdue', path: () => '/console/takedown-overdue' },
   { name: 'not-found', path: () => '/console/no-such-page' },
 ];
 

@@ -42,7 +42,30 @@ describe('police adapter against the police stand-in', () => {
     clock.advance(1_000);
     expect(await police.fetchStatus(ref)).toMatchObject({ status: 'registered', effect: 'acknowledge', reference: standin.cases.get('ho_01TEST')?.caseNumber });
     clock.advance(4_000);
-    expect(await police.fetchStatus(ref)).toMatchObject({ status: 'closed', effect: 'close' });
+    // Closed, and the content came down when it closed: a removal, with its time.
+    expect(await police.fetchStatus(ref)).toMatchObject({ status: 'closed', effect: 'close', outcome: 'removed', removedAt: '2026-01-01T00:00:05.000Z' });
+  });
+
+  it('a case closed without a word on the content is only closed; a removal a test reports comes with its time, also by callback', async () => {
+    const { port, received, close } = await startCallbackReceiver();
+    cleanups.push(close);
+    const { standin, police, clock } = await setup({
+      reportsRemoval: false,
+      behaviour: { ackAfterMs: 1_000, closeAfterMs: 5_000, callback: { url: `http://127.0.0.1:${port}/v1/acks/police`, secret: 'police-ack-secret' } },
+    });
+    await police.deliver(policeRequest());
+    const ref = { handoverId: 'ho_01TEST', reference: 'x' };
+    clock.advance(5_000);
+    expect(await police.fetchStatus(ref)).toMatchObject({ status: 'closed', effect: 'close', outcome: 'closed', removedAt: null });
+    await standin.flushCallbacks();
+    standin.removeContent('ho_01TEST', new Date('2026-01-01T00:00:07Z'));
+    expect(await police.fetchStatus(ref)).toMatchObject({ status: 'closed', outcome: 'removed', removedAt: '2026-01-01T00:00:07.000Z' });
+    await standin.flushCallbacks();
+    expect(received.map((r) => JSON.parse(r.body) as { status: string; contentRemovedAt?: string })).toEqual([
+      expect.objectContaining({ status: 'closed' }),
+      expect.objectContaining({ status: 'closed', contentRemovedAt: '2026-01-01T00:00:07.000Z' }),
+    ]);
+    expect(received[0]!.body).not.toContain('contentRemovedAt');
   });
 
   it('dropAcks keeps every case at received', async () => {

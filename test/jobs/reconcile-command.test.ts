@@ -102,6 +102,8 @@ describe('referral reconcile', () => {
       'lease-reaper': { returned: 1 },
       locate: { routed: 1 },
       overdue: { asked: 1, flagged: 1, resent: 1 },
+      // Both a week past their referral, with their content not known to be down.
+      'removal-overdue': { flagged: 2, overdueNow: 2 },
       'still-online': { checked: 1, moved: 1 },
       'daily-summary': { overdue: 1 },
     });

@@ -183,6 +183,48 @@ describe('referral resolve', () => {
   });
 });
 
+describe('referral observe', () => {
+  it('records what the back office saw: removed closes a delivered case once; a repeat and a bad kind change nothing', async () => {
+    const [routed] = await seedLedger();
+    const store = openStore({ url: db.databaseUrl, poolSize: 1, statementTimeoutMs: 5_000 });
+    try {
+      await store.transition(routed!, {
+        to: 'delivering',
+        actor: 'system:test',
+        reason: 'test',
+        now: Date.parse('2026-03-01T10:02:00Z'),
+      });
+      await store.transition(routed!, {
+        to: 'delivered',
+        actor: 'system:test',
+        reason: 'test',
+        set: { reference: 'PR-1', deliveredAt: Date.parse('2026-03-01T10:03:00Z') },
+        now: Date.parse('2026-03-01T10:03:00Z'),
+      });
+    } finally {
+      await store.close();
+    }
+    const env = { DATABASE_URL: db.databaseUrl };
+    const args = ['observe', routed!, '--kind', 'removed', '--at', '2026-03-02T08:30:00Z', '--by', 'Analyst 7', '--note', 'page answers 404'];
+    const first = await runCli(args, env);
+    expect({ code: first.code, stdout: first.stdout.trim() }).toEqual({
+      code: 0,
+      stdout: `handover ${routed}: removed at 2026-03-02T08:30:00.000Z closed; now closed`,
+    });
+    expect((await runCli(args, env)).stdout).toContain('unchanged; now closed');
+    const bad = await runCli(['observe', routed!, '--kind', 'gone'], env);
+    expect(bad.code).not.toBe(0);
+    const reader = openStore({ url: db.databaseUrl, poolSize: 1, statementTimeoutMs: 5_000 });
+    try {
+      expect(await reader.getHandover(routed!)).toMatchObject({ state: 'closed', outcome: 'removed', contentRemovedAt: Date.parse('2026-03-02T08:30:00Z') });
+      const observations = (await reader.listAuditEvents(routed!)).filter((e) => e.kind === 'observation');
+      expect(observations).toMatchObject([{ actor: `cli:${userInfo().username}`, data: { observedBy: 'Analyst 7', note: 'page answers 404' } }]);
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
 describe('a malformed setting', () => {
   const cases: [string, string[], Record<string, string>][] = [
     ['PORT', ['serve'], { PORT: 'abc' }],

@@ -72,7 +72,9 @@ async function seed(s: Seed): Promise<void> {
   }
   await go('delivered', at(s.delivered!), { deliveredAt: at(s.delivered!) });
   if (s.acknowledged !== undefined) await go('acknowledged', at(s.acknowledged), { acknowledgedAt: at(s.acknowledged) });
-  if (s.closed) await go('closed', at(s.closed.at), { closedAt: at(s.closed.at), outcome: s.closed.outcome });
+  // The service records when content came down with the close that reports it (takedown clock).
+  const removal = s.closed && ['removed', 'unavailable'].includes(s.closed.outcome) ? { contentRemovedAt: at(s.closed.at) } : {};
+  if (s.closed) await go('closed', at(s.closed.at), { closedAt: at(s.closed.at), outcome: s.closed.outcome, ...removal });
   if (s.overdue)
     await store.annotate(handoverId, {
       actor: 'system:test',

@@ -361,6 +361,15 @@ for (const [name, open] of [
       );
     });
 
+    it('catches a forged takedown: a removal time or an escalation the trail never recorded', async () => {
+      await ledger.dropTriggers();
+      await ledger.tamper('UPDATE handovers SET content_removed_at = 1 WHERE id = ?', [handovers[3]]);
+      await ledger.tamper('UPDATE handovers SET removal_overdue_at = 2 WHERE id = ?', [handovers[4]]);
+      const text = (await expectCaught('row_mismatch')).problems.map((p) => `${p.where}: ${p.detail}`).join('\n');
+      expect(text).toContain(`handover ${handovers[3]}: contentRemovedAt is 1, trail says null`);
+      expect(text).toContain(`handover ${handovers[4]}: removalOverdueAt is 2, trail says null`);
+    });
+
     it('catches an edited referral row', async () => {
       await ledger.dropTriggers();
       await ledger.tamper(`UPDATE referrals SET classification = '{"category":"other"}' WHERE report_id = 'R-0'`);

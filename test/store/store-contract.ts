@@ -10,6 +10,7 @@ import { SqlStore } from '../../src/store/sql-store.js';
 import type { SqlDriver } from '../../src/store/sql-driver.js';
 import { PATCHABLE_HANDOVER_FIELDS, type HandoverPatch, type NewReferral, type Store } from '../../src/store/store.js';
 import type { ClaimReply, ClaimTask } from './support/claim-process.js';
+import { takedownStoreContract } from './takedown-store-contract.js';
 
 const CLAIM_PROCESS = fileURLToPath(new URL('./support/claim-process.ts', import.meta.url));
 
@@ -524,6 +525,8 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       await harness.tamper("UPDATE audit_events SET actor = 'key:mallory' WHERE handover_id = ? AND to_state = 'routed'", [h.id]);
       expect(await store.verifyAudit()).toMatchObject({ ok: false, problem: 'hash_mismatch' });
     });
+
+    takedownStoreContract(() => store);
 
     it('exposes a removed audit event', async () => {
       await routedHandover();

@@ -1,7 +1,8 @@
 /**
  * Destination `police`: the Belgian federal police export (contract §4).
  * `POST {base}/exports` with a bearer token delivers; `GET {base}/exports/{handoverId}` says
- * where the case stands (received → registered → closed, or rejected).
+ * where the case stands (received → registered → closed, or rejected), and when the content was
+ * taken down (`contentRemovedAt`), when the police know it.
  */
 import type { Logger } from 'winston';
 import { mapPoliceStatus, type AckObservation } from '../../domain/ack-mapping.js';
@@ -85,6 +86,7 @@ export function createPoliceAdapter(options: PoliceAdapterOptions): DestinationA
       caseNumber: nonEmptyString(json?.caseNumber),
       reason: nonEmptyString(json?.reason),
       at: nonEmptyString(json?.updatedAt),
+      contentRemovedAt: nonEmptyString(json?.contentRemovedAt),
     });
   }
 

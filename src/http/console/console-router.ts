@@ -23,6 +23,7 @@ import { overviewRoutes } from './pages/overview-page.js';
 import { reviewRoutes } from './pages/review-page.js';
 import { signInRoutes } from './pages/sign-in-page.js';
 import { storyRoutes } from './pages/story-page.js';
+import { takedownOverdueRoutes } from './pages/takedown-overdue-page.js';
 
 export type { ConsoleParts } from './console-read-model.js';
 
@@ -66,6 +67,8 @@ export function consoleRouter(ctx: Context, parts: ConsoleParts = {}): Router {
   router.use(overviewRoutes(ctx, kit, parts));
   router.use(reviewRoutes(ctx, kit));
   router.use(handoverListRoutes(ctx, kit));
+  // Before the story's routes: its POST /console/handovers/:id/:action would take /chase.
+  router.use(takedownOverdueRoutes(ctx, kit));
   router.use(storyRoutes(ctx, kit));
   router.use(figuresRoutes(ctx, kit));
   router.use('/console', (req, res) => page(kit, req, res, 'error.njk', { title: 'Not found', message: 'There is no such page in the console.' }, 404));

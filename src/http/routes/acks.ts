@@ -24,6 +24,10 @@ const ackBody = z
     status: z.string().min(1).max(32),
     reference: z.string().max(200).optional(),
     reason: z.string().max(2000).optional(),
+    contentRemovedAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('When the content was taken down (police): closes the case as removed and ends its takedown clock'),
   })
   .meta({ id: 'AcknowledgementCallback' });
 
@@ -100,7 +104,11 @@ export function ackRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
       refuse('replayed', new ConflictError('webhook_replayed', 'This webhook-id was received before.'));
     }
 
-    const observation = mapDestinationStatus(destination, body.status, { reference: body.reference ?? null, reason: body.reason ?? null });
+    const observation = mapDestinationStatus(destination, body.status, {
+      reference: body.reference ?? null,
+      reason: body.reason ?? null,
+      contentRemovedAt: body.contentRemovedAt ?? null,
+    });
     const handover = await ctx.store.getHandover(body.handoverId);
     const actor = `destination:${destination}`;
     if (!handover || handover.destination !== destination) {

@@ -45,6 +45,9 @@ const HANDOVER_EXAMPLE = {
   deliveredAt: null,
   acknowledgedAt: null,
   closedAt: null,
+  contentRemovedAt: null,
+  removalOverdue: false,
+  removalOverdueAt: null,
   updatedAt: '2026-03-01T10:00:02.000Z',
   review: { reasons: ['behind_cdn'], since: '2026-03-01T10:00:02.000Z', ageSeconds: 5400 },
 };

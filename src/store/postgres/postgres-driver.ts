@@ -8,6 +8,7 @@ import pg from 'pg';
 import { StoreUnavailableError } from '../../domain/errors.js';
 import { readMigrations } from '../migration-files.js';
 import type { SqlDriver, SqlRunner } from '../sql-driver.js';
+import { POSTGRES_STATISTICS } from './postgres-statistics.js';
 
 type Params = readonly unknown[];
 
@@ -89,6 +90,7 @@ const URL_KEY_LOCK_CLASS = 15;
 
 export class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
+  readonly statistics = POSTGRES_STATISTICS;
   private readonly pool: pg.Pool;
   private readonly runner: SqlRunner;
   private readonly schema: string | undefined;

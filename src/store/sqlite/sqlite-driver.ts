@@ -17,6 +17,7 @@ import { ensurePrivateDirectory } from '../../files/private-directory.js';
 import { AsyncMutex } from '../async-mutex.js';
 import { readMigrations } from '../migration-files.js';
 import type { SqlDriver, SqlRunner } from '../sql-driver.js';
+import { SQLITE_STATISTICS } from './sqlite-statistics.js';
 
 type Params = readonly unknown[];
 
@@ -49,6 +50,7 @@ function keepPrivate(path: string): void {
 
 export class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
+  readonly statistics = SQLITE_STATISTICS;
   private readonly db: Database.Database;
   private readonly mutex = new AsyncMutex();
   private readonly statements = new Map<string, Database.Statement>();

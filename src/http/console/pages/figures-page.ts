@@ -1,17 +1,31 @@
 /**
- * GET /console/figures: time to delivery, acknowledgement and removal for a chosen period, as
- * charts over time (median, p90, counts) and as tables per destination and hosting country.
- * GET /console/figures.csv: the same period's numbers as `GET /v1/stats` gives them, as CSV.
+ * GET /console/figures: the takedown clock for a chosen period and grouping (destination,
+ * hosting country, network, source): per group the share of content down within each
+ * TAKEDOWN_TARGETS mark as bars, median and p90, how many are open past each mark, the same for
+ * delivery and acknowledgement, the median time to removal over time (per month or week), and
+ * the other counts of a yearly report. GET /console/figures.csv: the same numbers as CSV.
+ * Everything comes from the store's clock (the same as `GET /v1/stats/takedown`).
  */
 import { Router, type Request } from 'express';
 import type { Context } from '../../../context.js';
-import { computeHandoverStats, type TimingFigures } from '../../../domain/handover-stats.js';
+import {
+  groupFigures,
+  TAKEDOWN_GROUPINGS,
+  type TakedownGroupCounts,
+  type TakedownGrouping,
+  type TakedownStep,
+  type TakedownStepFigures,
+} from '../../../domain/takedown-clock.js';
+import type { TakedownMark } from '../../../domain/takedown-targets.js';
+import type { TakedownQuery } from '../../../store/store.js';
 import { field, page, type ConsoleKit } from '../console-request.js';
-import { statsToCsv } from '../figures-csv.js';
-import { figuresOverTime, type Bucket, type FiguresGroup } from '../figures-over-time.js';
+import { takedownCsv } from '../figures-csv.js';
+import { chartData, medianLines, slicesOf, type Per, type Slice } from '../figures-over-time.js';
 
 const DAY = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** Lines on the chart besides "all": the groups with the most referred. */
+const CHART_GROUPS = 6;
 
 interface Period {
   from: string;
@@ -40,75 +54,148 @@ function periodOf(req: Request, now: number): { period: Period; problem: string 
   return { period: { from, to, fromMs: Date.parse(`${from}T00:00:00Z`), toMs: Date.parse(`${to}T00:00:00Z`) + DAY }, problem };
 }
 
-function groupOf(value: string): FiguresGroup {
-  const [kind, key] = value.split(':');
-  if (kind === 'destination' && key) return { kind: 'destination', value: key };
-  if (kind === 'country' && key && /^[A-Z]{2}$/.test(key)) return { kind: 'country', value: key };
-  return { kind: 'all' };
+const GROUPINGS: Record<TakedownGrouping, { label: string; keyLabel: string; unknown: string }> = {
+  destination: { label: 'destination', keyLabel: 'Destination', unknown: 'not routed (yet)' },
+  country: { label: 'hosting country', keyLabel: 'Country', unknown: 'country not known' },
+  network: { label: 'hosting network', keyLabel: 'Network', unknown: 'network not known' },
+  source: { label: 'source', keyLabel: 'Source', unknown: 'source not known' },
+};
+
+const DESTINATION_WORDS: Record<string, string> = { police: 'police (federal police export)', inhope: 'inhope (partner hotlines via ICCAM)' };
+
+function labelOf(groupBy: TakedownGrouping | 'all', key: string | null): string {
+  if (groupBy === 'all') return 'all handovers';
+  if (key === null) return GROUPINGS[groupBy].unknown;
+  return groupBy === 'destination' ? (DESTINATION_WORDS[key] ?? key) : key;
 }
 
-const MEASURES: { key: keyof TimingFigures; title: string }[] = [
-  { key: 'toDelivery', title: 'Time to delivery' },
-  { key: 'toAcknowledgement', title: 'Time to acknowledgement' },
-  { key: 'toRemoval', title: 'Time to removal' },
+function groupingOf(req: Request): TakedownGrouping {
+  const asked = field(req.query, 'groupBy');
+  return (TAKEDOWN_GROUPINGS as readonly string[]).includes(asked) ? (asked as TakedownGrouping) : 'destination';
+}
+
+const STEPS: { step: TakedownStep; title: string; reached: string }[] = [
+  { step: 'removed', title: 'Content down', reached: 'Down' },
+  { step: 'delivered', title: 'Delivered to the destination', reached: 'Delivered' },
+  { step: 'acknowledged', title: 'Taken by the destination (acknowledged)', reached: 'Acknowledged' },
 ];
 
-const hours = (ms: number | null) => (ms === null ? null : Math.round((ms / 3_600_000) * 100) / 100);
+const percent = (share: number) => Math.round(share * 1000) / 10;
+
+/** One row of a step's table: the group's figures for that step, shares as percentages for the bars. */
+function stepRow(label: string, isTotal: boolean, referred: number, f: TakedownStepFigures, marks: readonly TakedownMark[]) {
+  return {
+    label,
+    isTotal,
+    referred,
+    count: f.count,
+    medianMs: f.medianMs,
+    p90Ms: f.p90Ms,
+    within: marks.map((m) => ({ mark: m.label, percent: percent(f.within[m.label] ?? 0) })),
+    openPast: marks.map((m) => ({ mark: m.label, n: f.openPast[m.label] ?? 0 })),
+  };
+}
+
+interface ClockRead {
+  groupBy: TakedownGrouping;
+  per: Per;
+  marks: readonly TakedownMark[];
+  slices: Slice[];
+  total: TakedownGroupCounts | null;
+  groups: TakedownGroupCounts[];
+  totalPerSlice: TakedownGroupCounts[];
+  groupsPerSlice: TakedownGroupCounts[];
+}
+
+/** The four readings a page (or its CSV) needs: all and per group, whole period and per slice. */
+async function readClock(ctx: Context, req: Request, period: Period): Promise<ClockRead> {
+  const groupBy = groupingOf(req);
+  const per: Per = field(req.query, 'per') === 'week' ? 'week' : 'month';
+  const marks = ctx.config.takedownTargets;
+  const base: Omit<TakedownQuery, 'groupBy'> = { from: period.fromMs, to: period.toMs, marksMs: marks.map((m) => m.ms), now: ctx.clock.now().getTime() };
+  const [total, groups, totalPerSlice, groupsPerSlice] = await Promise.all([
+    ctx.store.takedownCounts({ ...base, groupBy: 'all' }),
+    ctx.store.takedownCounts({ ...base, groupBy }),
+    ctx.store.takedownCounts({ ...base, groupBy: 'all', per }),
+    ctx.store.takedownCounts({ ...base, groupBy, per }),
+  ]);
+  return {
+    groupBy,
+    per,
+    marks,
+    slices: slicesOf({ from: period.fromMs, to: period.toMs }, per),
+    total: total[0] ?? null,
+    groups,
+    totalPerSlice,
+    groupsPerSlice,
+  };
+}
 
 export function figuresRoutes(ctx: Context, kit: ConsoleKit): Router {
   const router = Router();
 
   router.get('/console/figures', async (req, res) => {
     const { period, problem } = periodOf(req, ctx.clock.now().getTime());
-    const bucket: Bucket = field(req.query, 'bucket') === 'week' ? 'week' : 'month';
-    const groupValue = field(req.query, 'group') || 'all';
-    const group = groupOf(groupValue);
-    const rows = await ctx.store.listTimings({ from: period.fromMs, to: period.toMs });
-    const stats = computeHandoverStats(rows);
-    const slices = figuresOverTime(rows, { from: period.fromMs, to: period.toMs }, bucket, group);
-    const charts = MEASURES.map((m) => ({
-      key: m.key,
-      title: m.title,
-      data: {
-        // Half a slice of margin each side, so the first and last bars are drawn whole.
-        pad: (bucket === 'week' ? 3.5 : 15) * 86_400,
-        x: slices.map((s) => s.start / 1000),
-        median: slices.map((s) => hours(s.figures[m.key].medianMs)),
-        p90: slices.map((s) => hours(s.figures[m.key].p90Ms)),
-        count: slices.map((s) => s.figures[m.key].count),
-      },
-      rows: slices.map((s) => ({ label: s.label, ...s.figures[m.key] })),
-    }));
-    const groups = [
-      { value: 'all', label: 'all' },
-      ...Object.keys(stats.timingsByDestination).map((d) => ({ value: `destination:${d}`, label: `destination ${d}` })),
-      ...Object.keys(stats.timingsByCountry).map((c) => ({ value: `country:${c}`, label: `hosted in ${c}` })),
+    const clock = await readClock(ctx, req, period);
+    const { groupBy, marks } = clock;
+    const timed = [
+      ...(clock.total ? [{ label: labelOf('all', null), isTotal: true, figures: groupFigures(clock.total, marks), extra: clock.total.extra }] : []),
+      ...clock.groups.map((g) => ({ label: labelOf(groupBy, g.key), isTotal: false, figures: groupFigures(g, marks), extra: g.extra })),
     ];
+    const tables = STEPS.map((s) => ({
+      ...s,
+      rows: timed.filter((t) => t.figures.referred > 0).map((t) => stepRow(t.label, t.isTotal, t.figures.referred, t.figures[s.step], marks)),
+    }));
+    // A group with nothing down in the period would be an empty line.
+    const charted = clock.groups
+      .filter((g) => g.steps.removed.count > 0)
+      .sort((a, b) => b.referred - a.referred)
+      .slice(0, CHART_GROUPS);
+    const lines = [
+      ...medianLines(clock.totalPerSlice, clock.slices, 'removed', [{ key: 'all', label: labelOf('all', null) }]),
+      ...medianLines(
+        clock.groupsPerSlice,
+        clock.slices,
+        'removed',
+        charted.map((g) => ({ key: g.key, label: labelOf(groupBy, g.key) })),
+      ),
+    ];
+    const query = new URLSearchParams({ from: period.from, to: period.to, groupBy, per: clock.per }).toString();
     page(kit, req, res, 'figures.njk', {
-      title: 'Figures',
+      title: 'Figures: the takedown clock',
       nav: 'figures',
       period,
-      bucket,
-      group: groupValue,
-      groups,
-      stats,
-      charts,
-      tables: [
-        { key: 'destination', title: 'Per destination', keyLabel: 'Destination', figures: stats.timingsByDestination },
-        { key: 'country', title: 'Per hosting country', keyLabel: 'Country', figures: stats.timingsByCountry },
-      ],
-      csvHref: `/console/figures.csv?${new URLSearchParams({ from: period.from, to: period.to }).toString()}`,
+      per: clock.per,
+      groupBy,
+      grouping: GROUPINGS[groupBy],
+      groupings: TAKEDOWN_GROUPINGS.map((value) => ({ value, label: GROUPINGS[value].label })),
+      marks,
+      referred: clock.total?.referred ?? 0,
+      tables,
+      extras: timed,
+      chart: chartData(lines, clock.slices, clock.per, marks),
+      chartRows: clock.slices.map((s, i) => ({ label: s.label, values: lines.map((l) => l.medianMs[i] ?? null) })),
+      chartLines: lines.map((l) => l.label),
+      csvHref: `/console/figures.csv?${query}`,
       ...(problem ? { problem } : {}),
     });
   });
 
   router.get('/console/figures.csv', async (req, res) => {
     const { period } = periodOf(req, ctx.clock.now().getTime());
-    const rows = await ctx.store.listTimings({ from: period.fromMs, to: period.toMs });
-    res
-      .type('text/csv; charset=utf-8')
-      .attachment(`handover-figures-${period.from}-to-${period.to}.csv`)
-      .send(statsToCsv(computeHandoverStats(rows)));
+    const clock = await readClock(ctx, req, period);
+    const csv = takedownCsv({
+      groupBy: clock.groupBy,
+      marks: clock.marks,
+      period,
+      whole: [...(clock.total ? [{ groupBy: 'all', group: clock.total }] : []), ...clock.groups.map((group) => ({ groupBy: clock.groupBy, group }))],
+      perSlice: [
+        ...clock.totalPerSlice.map((group) => ({ groupBy: 'all', group })),
+        ...clock.groupsPerSlice.map((group) => ({ groupBy: clock.groupBy, group })),
+      ],
+      slices: clock.slices,
+    });
+    res.type('text/csv; charset=utf-8').attachment(`takedown-clock-by-${clock.groupBy}-${period.from}-to-${period.to}.csv`).send(csv);
   });
   return router;
 }

@@ -29,6 +29,7 @@ const DONE: Record<string, string> = {
   resolve: 'Resolved: recorded as delivered with the destination’s reference. Nothing was sent.',
   split: 'Split off: it is a case of its own now, and is being located.',
   cancel: 'Cancelled.',
+  chase: 'The chase is noted in the audit trail.',
 };
 
 /** A refusal from the services in the console's words (the API's mention its JSON fields). */
