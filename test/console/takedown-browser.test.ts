@@ -142,7 +142,7 @@ const FIGURES = '/console/figures?from=2025-09-01&to=2026-03-01';
 /** Every table's nearest block ancestor is a focusable, labelled scroll region. */
 async function tablesOutsideScrollRegions(page: Page): Promise<string[]> {
   return (await page.evaluate(`[...document.querySelectorAll('main table')]
-    .filter((t) => { const r = t.closest('.table-scroll'); return !r || r.getAttribute('tabindex') !== '0' || r.getAttribute('role') !== 'region' || !r.getAttribute('aria-label'); })
+    .filter((t) => { const r = t.closest('.scroll'); return !r || r.getAttribute('tabindex') !== '0' || r.getAttribute('role') !== 'region' || !r.getAttribute('aria-label'); })
     .map((t) => (t.querySelector('caption') || {}).textContent || '(no caption)')`)) as string[];
 }
 
@@ -202,10 +202,10 @@ describe('the takedown clock in the console', { timeout: 90_000 }, () => {
     await page.waitForSelector('.chart[data-drawn="true"]');
     expect(await tablesOutsideScrollRegions(page)).toEqual([]);
     // The tables are wider than the phone: their regions scroll, the page itself does not.
-    const region = page.locator('section[aria-labelledby="step-removed-h"] .table-scroll');
+    const region = page.locator('section[aria-labelledby="step-removed-h"] .scroll');
     expect(
       await page.evaluate(
-        `(() => { const el = document.querySelector('section[aria-labelledby="step-removed-h"] .table-scroll'); return el.scrollWidth > el.clientWidth; })()`,
+        `(() => { const el = document.querySelector('section[aria-labelledby="step-removed-h"] .scroll'); return el.scrollWidth > el.clientWidth; })()`,
       ),
     ).toBe(true);
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
@@ -213,7 +213,7 @@ describe('the takedown clock in the console', { timeout: 90_000 }, () => {
     // A keyboard user scrolls the focused region sideways.
     await region.focus();
     await page.keyboard.press('ArrowRight');
-    await expect.poll(() => page.evaluate(`document.querySelector('section[aria-labelledby="step-removed-h"] .table-scroll').scrollLeft`)).toBeGreaterThan(0);
+    await expect.poll(() => page.evaluate(`document.querySelector('section[aria-labelledby="step-removed-h"] .scroll').scrollLeft`)).toBeGreaterThan(0);
     expect(await seriousAccessibilityProblems(page), 'axe at 390 px').toEqual([]);
     expect(await unreachableByKeyboard(page), 'keyboard at 390 px').toEqual([]);
     await context.close();
