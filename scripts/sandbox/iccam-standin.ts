@@ -41,6 +41,10 @@
  * - `not-in-correct-state`: 400 `{ errors: { Report: ["Report not in correct state for assessments"] } }`
  *   (ICCAM's text as SCARt matches it; it starts with "Report not in correct state"), nothing
  *   changed (meant for the two assignment PUTs).
+ * - `bad-request`: 400 `{ errors: { Request: ["The request was refused."] } }`, nothing changed: a
+ *   refusal like any validation error (queued only; never drawn by the random mix).
+ * - `slow-answer`: processed, then answered `answerAfterMs` (default 500) later: slow, but a
+ *   success (queued only).
  */
 import type { Random } from '../../src/domain/clock.js';
 import { optionsFromFlags } from './iccam-standin/child-process.js';
@@ -63,7 +67,15 @@ export interface IccamLookupEntry {
 export type IccamActionName = 'ReportedToLEA' | 'ReportedToISP' | 'Removed' | 'Unavailable' | 'NotIllegal' | 'Moved';
 
 export type IccamFault =
-  'unavailable' | 'rate-limited' | 'connection-refused' | 'error-after-processing' | 'drop-after-commit' | 'hang-after-commit' | 'not-in-correct-state';
+  | 'unavailable'
+  | 'rate-limited'
+  | 'connection-refused'
+  | 'error-after-processing'
+  | 'drop-after-commit'
+  | 'hang-after-commit'
+  | 'not-in-correct-state'
+  | 'bad-request'
+  | 'slow-answer';
 
 export interface IccamFaultRule {
   /** HTTP method to match; any when omitted. */
@@ -79,6 +91,8 @@ export interface IccamFaultRule {
   times?: number;
   /** For `connection-refused`: how long the listener stays closed (default 1500 ms, wall clock). */
   refuseForMs?: number;
+  /** For `slow-answer`: how long the answer waits (default 500 ms, wall clock). */
+  answerAfterMs?: number;
 }
 
 export interface IccamChaos {

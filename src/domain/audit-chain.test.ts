@@ -95,6 +95,8 @@ describe('per-handover chained events', () => {
     for (const iccamAssignment of [null, 'assigned']) {
       const withAssignment = { ...body, row: { ...body.row, iccamAssignment } };
       expect(chainedEventJson(withAssignment)).toBe(chainedEventJsonReference(withAssignment));
+      const withLater = { ...body, row: { ...body.row, iccamAssignment, laterDigest: 'e'.repeat(64) } };
+      expect(chainedEventJson(withLater)).toBe(chainedEventJsonReference(withLater));
     }
     const oddRow = { ...body.row, extra: 1 } as unknown as typeof body.row;
     expect(chainedEventJson({ ...body, row: oddRow })).toBe(chainedEventJsonReference({ ...body, row: oddRow }));

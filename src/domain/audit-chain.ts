@@ -31,6 +31,11 @@ export interface RowFacts {
    * on it only against facts that hold it.
    */
   iccamAssignment?: string | null;
+  /**
+   * A digest of the columns added after `digest` was fixed (the ICCAM inbound ones among them);
+   * facts recorded before lack the key, and a row is compared on it only against facts that hold it.
+   */
+  laterDigest?: string;
 }
 
 export interface AuditEventBody {
@@ -76,6 +81,7 @@ export function hashChainedEvent(prevHash: string, body: ChainedEventBody): stri
 const str = (v: string | null) => (v === null || v === undefined ? 'null' : JSON.stringify(v));
 const ROW_KEYS = 'destination,digest,reference,secondaryReference,state';
 const ROW_KEYS_WITH_ASSIGNMENT = 'destination,digest,iccamAssignment,reference,secondaryReference,state';
+const ROW_KEYS_WITH_LATER = 'destination,digest,iccamAssignment,laterDigest,reference,secondaryReference,state';
 
 /**
  * canonicalJson of the hashed fields, written out in sorted key order by hand: verify hashes
@@ -91,7 +97,9 @@ export function chainedEventJson(body: ChainedEventBody): string {
         ? `{"destination":${str(row.destination)},"digest":${str(row.digest)},"reference":${str(row.reference)},"secondaryReference":${str(row.secondaryReference)},"state":${str(row.state)}}`
         : keys === ROW_KEYS_WITH_ASSIGNMENT
           ? `{"destination":${str(row.destination)},"digest":${str(row.digest)},"iccamAssignment":${str(row.iccamAssignment ?? null)},"reference":${str(row.reference)},"secondaryReference":${str(row.secondaryReference)},"state":${str(row.state)}}`
-          : canonicalJson(row);
+          : keys === ROW_KEYS_WITH_LATER
+            ? `{"destination":${str(row.destination)},"digest":${str(row.digest)},"iccamAssignment":${str(row.iccamAssignment ?? null)},"laterDigest":${str(row.laterDigest ?? null)},"reference":${str(row.reference)},"secondaryReference":${str(row.secondaryReference)},"state":${str(row.state)}}`
+            : canonicalJson(row);
   const data = body.data === null || body.data === undefined ? 'null' : canonicalJson(body.data);
   return (
     `{"actor":${str(body.actor)},"at":${JSON.stringify(body.at)},"chain":${str(body.chain)},"chainSeq":${JSON.stringify(body.chainSeq)},"data":${data},` +

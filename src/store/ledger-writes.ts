@@ -17,12 +17,13 @@ import {
   markPolled,
   patchHandover,
   referralColumnsOf,
+  SELECT_INBOUND_CONTENT_IDS,
   SELECT_LIVE_HOLDER_OF_URL_OF,
   selectDueForClaim,
   withReferralColumns,
 } from './handover-queries.js';
 import { ackEventData, attemptEventData, toHandover, toReferral } from './handover-rows.js';
-import { INSERT_ACK, INSERT_ATTEMPT, INSERT_REFERRAL, INSERT_WEBHOOK_RECEIPT } from './ledger-queries.js';
+import { INSERT_ACK, INSERT_ATTEMPT, INSERT_REFERRAL, INSERT_WEBHOOK_RECEIPT, SELECT_REFERRAL_BY_REPORT_ID } from './ledger-queries.js';
 import type { SqlDriver, SqlRunner } from './sql-driver.js';
 import type {
   AckRecord,
@@ -33,6 +34,7 @@ import type {
   HandoverRecord,
   NewAck,
   NewAttempt,
+  NewInboundReport,
   NewReferral,
   ReferralRecord,
   Transition,
@@ -64,6 +66,9 @@ export class LedgerWrites {
           input.referredBy ?? null,
           now,
           actor,
+          'backoffice',
+          null,
+          null,
         ]);
         // One live case per URL (issue #15): a URL already carried becomes a duplicate entry.
         const claimed = await insertReferredUrls(
@@ -117,6 +122,90 @@ export class LedgerWrites {
       if (!existing) throw error;
       return { created: false, ...sameBodyOrConflict(existing, input) };
     }
+  }
+
+  async recordInboundReport(input: NewInboundReport, actor: string, now: number) {
+    try {
+      return await this.recordInboundOnce(input, actor, now);
+    } catch (error) {
+      // Two imports recording the same report at once (PostgreSQL): the loser finds the winner's rows.
+      if (!this.db.isUniqueViolation(error)) throw error;
+      return this.recordInboundOnce(input, actor, now);
+    }
+  }
+
+  private recordInboundOnce(input: NewInboundReport, actor: string, now: number) {
+    return this.db.transaction(async (tx) => {
+      let existing = await readReferralWithHandovers(tx, input.reportId);
+      if (existing && existing.referral.source !== 'iccam') {
+        throw new ConflictError('referral_conflict', `Report ${input.reportId} was referred by the back office, not taken in from ICCAM.`, {
+          referralId: existing.referral.id,
+        });
+      }
+      let referral: ReferralRecord;
+      let referralColumns: Record<string, unknown>;
+      if (existing) {
+        referral = existing.referral;
+        referralColumns = referralColumnsOf((await tx.get<Record<string, unknown>>(SELECT_REFERRAL_BY_REPORT_ID, [input.reportId]))!);
+      } else {
+        const row = await tx.get<Record<string, unknown>>(INSERT_REFERRAL, [
+          input.referralId,
+          input.reportId,
+          input.bodyHash,
+          JSON.stringify(input.classification),
+          input.reportedAt,
+          null,
+          now,
+          actor,
+          'iccam',
+          input.partnerHotline,
+          input.countryAssignmentDate,
+        ]);
+        referral = toReferral(row!);
+        referralColumns = referralColumnsOf(row!);
+      }
+      const known = new Set(
+        existing ? (await tx.all<{ inbound_content_id: string }>(SELECT_INBOUND_CONTENT_IDS, [referral.id])).map((r) => String(r.inbound_content_id)) : [],
+      );
+      const fresh = input.items.filter((item, i) => !known.has(item.contentId) && input.items.findIndex((o) => o.contentId === item.contentId) === i);
+      const first = existing?.handovers.length ?? 0;
+      const claimed = await insertReferredUrls(
+        tx,
+        this.db,
+        fresh.map((item, i) => ({
+          handoverId: item.handoverId,
+          referralId: referral.id,
+          reportId: referral.reportId,
+          position: first + i,
+          url: item.url,
+          reportedUrl: item.reportedUrl,
+          contentType: null,
+          partner: {
+            state: item.state,
+            contentId: item.contentId,
+            assessment: item.partnerAssessment,
+            classification: item.classification,
+            auditData: { source: 'iccam', contentId: item.contentId, ...item.auditData },
+          },
+        })),
+        actor,
+        now,
+      );
+      const newIds = new Set(fresh.map((item) => item.handoverId));
+      const created = new Map(claimed.intakes.map((intake) => [intake.handoverId, toHandover(withReferralColumns(intake.row, referralColumns))]));
+      const audit: AuditAppend[] = [];
+      for (const event of claimed.audit) {
+        const own = event.kind === 'intake' && event.handoverId !== null && newIds.has(event.handoverId);
+        audit.push({
+          ...event,
+          row: handoverFacts(created.get(event.handoverId!) ?? (await this.lockHandover(tx, event.handoverId!))),
+          ...(own ? { newChain: true } : {}),
+        });
+      }
+      await this.audit.append(tx, audit);
+      existing = await readReferralWithHandovers(tx, input.reportId);
+      return { referral, handovers: existing!.handovers, recorded: fresh.map((item) => item.contentId) };
+    });
   }
 
   // ---------------------------------------------------------------- changes
@@ -218,7 +307,7 @@ export class LedgerWrites {
     return this.db.transaction(async (tx) => {
       const locked = await this.lockHandoverRow(tx, handoverId);
       const current = toHandover(locked);
-      checkExpectations(current, note.expectState);
+      checkExpectations(current, note.expectState, note.expectLeaseToken);
       const { result, head } = await this.writePatch(tx, locked, current.state, note.set, note.now);
       await this.audit.append(tx, [
         {

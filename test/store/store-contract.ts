@@ -143,11 +143,13 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         'outcome',
         'failureReason',
         'iccamAssignment',
+        'sendingToken',
       ]);
+      const json = new Set(['evidence', 'decision', 'ownClassification', 'hotlineAssessment', 'iccamTold']);
       const patch = Object.fromEntries(
         PATCHABLE_HANDOVER_FIELDS.map((field, i) => [
           field,
-          field === 'destination' ? 'police' : text.has(field) ? `${field}-value` : field === 'evidence' || field === 'decision' ? { field } : 1_000 + i,
+          field === 'destination' ? 'police' : text.has(field) ? `${field}-value` : json.has(field) ? { field } : 1_000 + i,
         ]),
       ) as unknown as HandoverPatch;
       const written = await store.annotate(handovers[0]!.id, { actor: 'system:test', kind: 'note', reason: null, set: patch, now: 20 });

@@ -392,6 +392,10 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
       log(400, fault);
       return send(res, { status: 400, body: errors('Report', ICCAM_MESSAGES.notInCorrectState) }, false);
     }
+    if (fault === 'bad-request') {
+      log(400, fault);
+      return send(res, { status: 400, body: errors('Request', 'The request was refused.') }, false);
+    }
 
     let reply: Reply | null = r.kind === 'login' || r.kind === 'refresh' ? null : checkToken(req);
     if (reply === null) {
@@ -419,6 +423,12 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
     }
     if (processed && fault === 'hang-after-commit') {
       log('hung', fault);
+      return;
+    }
+    if (fault === 'slow-answer') {
+      log(reply.status, fault);
+      const answer = reply;
+      setTimeout(() => send(res, answer, false), chosen?.answerAfterMs ?? 500).unref();
       return;
     }
     if (fault === 'connection-refused') {

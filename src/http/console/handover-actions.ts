@@ -10,7 +10,7 @@ import { DESTINATIONS } from '../../domain/decision.js';
 import { canTransition, type HandoverState } from '../../domain/handover-states.js';
 import { cancelHandover, retryFailed, routeByHand } from '../../services/supervisor-actions.js';
 import { lookAgain } from '../../services/look-again.js';
-import { DELIVERY_OUTCOME_UNKNOWN, resolveHandover } from '../../services/resolve-handover.js';
+import { RESOLVABLE_REASONS, resolveHandover } from '../../services/resolve-handover.js';
 import { splitDuplicate } from '../../services/split-duplicate.js';
 import type { HandoverRecord } from '../../store/store.js';
 
@@ -86,7 +86,7 @@ const HANDOVER_ACTIONS: readonly HandoverAction[] = [
     from: ['needs_review'],
     fields: ['reference', 'reason'],
     schema: z.object({ reference: z.string().trim().min(1, 'Give the destination’s reference.').max(128), reason }),
-    onlyIf: (h) => h.failureReason === DELIVERY_OUTCOME_UNKNOWN,
+    onlyIf: (h) => RESOLVABLE_REASONS.includes(h.failureReason ?? ''),
     run: (ctx, id, input, actor) =>
       resolveHandover(
         { store: ctx.store, now: ctx.clock.now().getTime() },
