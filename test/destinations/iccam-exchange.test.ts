@@ -187,19 +187,25 @@ describe('ICCAM status and assignment (contract §4)', () => {
     expect(isStatusFetchError(answer)).toBe(true);
   });
 
-  it('corrects the assignment with the two PUTs, and tells "not in correct state" apart', async () => {
+  it('corrects the assignment with the two PUTs, and tells "not in correct state" and a refusal apart', async () => {
     const { iccam, adapter } = await setup();
-    await iccam.setCountryAssignment({ hostingCountryCode: 'NL', assignedCountryCode: 'DE' });
+    await iccam.setCountryAssignment({ hostingCountryCode: 'NL', assignedCountryCode: 'BE' });
     const outcome = await adapter.deliver(deliveryRequest());
     if (outcome.kind !== 'delivered') throw new Error('not delivered');
     const contentId = outcome.secondaryReference!;
-    expect(await adapter.readContent(contentId)).toMatchObject({ assignedCountryCode: 'DE' });
+    expect(await adapter.readContent(contentId)).toMatchObject({ assignedCountryCode: 'BE' });
+    await iccam.failNext({ method: 'PUT', path: `rest/Content/${contentId}/url/hosting`, fault: 'bad-request' });
+    expect(await adapter.correctHosting(contentId, '198.51.100.7', 'NL')).toMatchObject({ kind: 'error', statusCode: 400, arrived: 'refused' });
+    await iccam.failNext({ method: 'PUT', path: `rest/Content/${contentId}/url/hosting`, fault: 'unavailable' });
+    expect(await adapter.correctHosting(contentId, '198.51.100.7', 'NL')).toMatchObject({ kind: 'error', statusCode: 503, arrived: 'no' });
     await iccam.failNext({ method: 'PUT', path: `rest/Content/${contentId}/url/hosting`, fault: 'not-in-correct-state' });
     expect(await adapter.correctHosting(contentId, '198.51.100.7', 'NL')).toMatchObject({ kind: 'not_in_state' });
     expect(await adapter.correctHosting(contentId, '198.51.100.7', 'NL')).toMatchObject({ kind: 'done' });
     expect(await adapter.assignCountry(contentId, 'NL')).toMatchObject({ kind: 'done' });
     expect(await adapter.readContent(contentId)).toMatchObject({ assignedCountryCode: 'NL' });
     expect(iccam.snapshot().contents[0]!.corrections.map((c) => c.kind)).toEqual(['hosting', 'assigned-country']);
+    // It is NL's now: moving it again is refused.
+    expect(await adapter.assignCountry(contentId, 'BE')).toMatchObject({ kind: 'error', statusCode: 403, arrived: 'refused' });
   });
 });
 
