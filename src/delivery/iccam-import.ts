@@ -40,7 +40,7 @@ const WINDOW_OVERLAP_MS = 30 * 60_000;
 const MAX_RESULTS = 30;
 
 /** The referral's id of an ICCAM report. */
-export const iccamReportId = (reportId: string) => `iccam:${reportId}`;
+const iccamReportId = (reportId: string) => `iccam:${reportId}`;
 
 export async function importFromIccam(ctx: Context, adapter: IccamAdapter, client = new IccamInboundClient(adapter, ctx.clock)): Promise<ImportSummary> {
   const summary: ImportSummary = { listed: 0, recorded: 0, leftAlone: 0, importErrors: 0 };
