@@ -114,7 +114,7 @@ async function tellAbout(ctx: Context, adapter: IccamAdapter, client: IccamInbou
       if (d.message !== 'reference' && d.message !== 'assessment') actionsThere.add(d.message);
       h = await ctx.store.annotate(h.id, {
         actor: ACTOR,
-        kind: step.kind === 'found' ? 'iccam_action_found' : messageEvent(d.message),
+        kind: step.kind === 'found' ? (d.message === 'assessment' ? 'iccam_assessment_found' : 'iccam_action_found') : messageEvent(d.message),
         reason: tellReason(d, step),
         set: { iccamTold: told },
         data: { contentId, message: d.message, ...(d.reason ? { reason: d.reason } : {}), ...(step.kind === 'done' ? { statusCode: step.statusCode } : {}) },
@@ -161,16 +161,26 @@ async function tellOne(
   const ids = adapter.vocabulary.ids;
   if (d.message === 'reference') return client.setReference(contentId, h.id);
   if (d.message === 'assessment') {
-    const last = content.assessments.at(-1);
-    const national = last?.classification == null ? false : ids.classifications.word.get(last.classification) === 'national';
-    // Only a National assessment may be overruled; ICCAM holding another now (the partner's own change) stands.
-    if (!national) return { kind: 'skipped', why: 'ICCAM no longer holds a National assessment to overrule' };
     const c = h.classification;
-    return client.putAssessment(contentId, {
+    const ours = {
       classification: idOf(ids, 'classifications', c.category),
       ageCategorization: idOf(ids, 'age-categories', c.ageGroup),
       genderCategorization: idOf(ids, 'gender-categories', c.gender ?? 'unknown'),
-    });
+    };
+    const last = content.assessments.at(-1);
+    // Ours already (an answer lost on the way): not sent again.
+    if (
+      last?.assessingAnalystName === adapter.analystName &&
+      last.classification === ours.classification &&
+      last.ageCategorization === ours.ageCategorization &&
+      last.genderCategorization === ours.genderCategorization
+    ) {
+      return { kind: 'found', date: null };
+    }
+    const national = last?.classification == null ? false : ids.classifications.word.get(last.classification) === 'national';
+    // Only a National assessment may be overruled; ICCAM holding another now (the partner's own change) stands.
+    if (!national) return { kind: 'skipped', why: 'ICCAM no longer holds a National assessment to overrule' };
+    return client.putAssessment(contentId, ours);
   }
   if (actionsThere.has(d.message)) return { kind: 'found', date: content.actionWords.find((a) => a.word === d.message)?.date ?? null };
   const note = h.hotlineAssessment?.illegal === false ? h.hotlineAssessment.note : null;
@@ -183,7 +193,8 @@ async function tellOne(
 
 function recordTold(told: IccamTold, message: IccamMessage, at: number, step: Step): IccamTold {
   if (message === 'reference') return { ...told, reference: { at } };
-  if (message === 'assessment') return { ...told, assessment: { at, ...(step.kind === 'skipped' ? { skipped: step.why } : {}) } };
+  if (message === 'assessment')
+    return { ...told, assessment: { at, ...(step.kind === 'skipped' ? { skipped: step.why } : {}), ...(step.kind === 'found' ? { found: true } : {}) } };
   return { ...told, actions: { ...told.actions, [message]: { at, found: step.kind === 'found' } } };
 }
 
@@ -194,7 +205,7 @@ function messageEvent(message: IccamMessage): string {
 }
 
 function tellReason(d: DueAction, step: Step): string {
-  if (step.kind === 'found') return `ICCAM already lists ${d.message} on the content: not sent again`;
+  if (step.kind === 'found') return `ICCAM already holds our ${d.message} on the content: not sent again`;
   if (step.kind === 'skipped') return `assessment not sent: ${step.why}`;
   if (d.message === 'reference') return 'our reference (this handover id) set on the content in ICCAM: the item is ours';
   if (d.message === 'assessment') return 'our assessment sent to ICCAM (it overrules the partner’s National one)';

@@ -35,7 +35,8 @@ export type IccamMessage = 'reference' | 'assessment' | Exclude<IccamActionWord,
 export interface IccamTold {
   /** Our hotline reference (the handover id) is set on the content: the item is claimed. */
   reference?: { at: number };
-  assessment?: { at: number; skipped?: string };
+  /** Sent; or found already there (an answer lost); or not sent, ICCAM no longer holding a National one. */
+  assessment?: { at: number; skipped?: string; found?: boolean };
   /** Each action type once: sent by us, or found already there (`found`: a lost answer, or another's). */
   actions?: Partial<Record<IccamActionWord, { at: number; found: boolean }>>;
   refusals?: Partial<Record<IccamMessage, number>>;

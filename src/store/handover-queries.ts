@@ -135,6 +135,8 @@ export function findHandovers(q: HandoverQuery): Query | null {
   if (q.noSuccessor) where.push('NOT EXISTS (SELECT 1 FROM handovers s WHERE s.parent_id = h.id)');
   // Written as the partial index handovers_inbound_open is, so the planner can use it.
   if (q.inboundOpen) where.push('h.inbound_content_id IS NOT NULL AND h.inbound_done_at IS NULL');
+  // A partner item's first message to ICCAM is always its claim (our reference).
+  if (q.partnerItemsClaimed) where.push('(h.inbound_content_id IS NULL OR h.iccam_told IS NOT NULL)');
   params.push(q.limit);
   const order = q.order === 'least-recently-polled' ? 'COALESCE(h.last_polled_at, 0), h.seq' : 'h.seq';
   return { sql: `${SELECT_HANDOVERS} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`, params };

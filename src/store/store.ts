@@ -206,6 +206,8 @@ export interface HandoverQuery {
   noSuccessor?: boolean;
   /** Only partner items (ICCAM) that may still owe ICCAM news (not yet settled). */
   inboundOpen?: boolean;
+  /** Leave out partner items ICCAM has not heard from us about yet (their claim comes first). */
+  partnerItemsClaimed?: boolean;
   /** 'seq' (oldest first, the default) or the ones asked least recently first (polling). */
   order?: 'seq' | 'least-recently-polled';
   limit: number;

@@ -99,6 +99,14 @@ describe('taking in what partners hand to Belgium', () => {
     expect(await store().findHandovers({ states: ['awaiting_assessment', 'locating'], limit: 10 })).toHaveLength(4);
   });
 
+  it('locates a partner item only once ICCAM holds our reference: nothing it leads to comes before the claim', async () => {
+    await importFromIccam(svc.ctx, adapter);
+    expect(await locatePending(svc.ctx, locator)).toMatchObject({ routed: 0 });
+    expect((await byContent(700004)).state).toBe('locating');
+    await tellIccam(svc.ctx, adapter);
+    expect(await locatePending(svc.ctx, locator)).toMatchObject({ routed: 2 });
+  });
+
   it('a back-office referral of a URL a partner item carries is a duplicate of it', async () => {
     await pass();
     const partner = await byContent(700002);

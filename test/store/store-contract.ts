@@ -322,6 +322,9 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       });
       expect((await open()).map((h) => h.inboundContentId)).toEqual(['700004']);
       expect(await store.getHandover(handovers[0]!.id)).toMatchObject({ inboundDoneAt: 2_000, iccamTold: { reference: { at: 1_500 } } });
+      // Only the back office's and the claimed partner items, when asked (what is located).
+      const claimed = await store.findHandovers({ states: ['awaiting_assessment', 'locating'], partnerItemsClaimed: true, limit: 10 });
+      expect(claimed.map((h) => h.inboundContentId)).toEqual(['700003', null, null]);
     });
 
     it('keeps when the last inbound import began, for every replica', async () => {

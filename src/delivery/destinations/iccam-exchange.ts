@@ -59,6 +59,7 @@ export interface IccamAdapterOptions {
 
 /** One assessment as ICCAM lists it on a content item: ids, as its lookup lists number them. */
 interface IccamAssessmentView {
+  assessingAnalystName: string | null;
   classification: number | null;
   ageCategorization: number | null;
   genderCategorization: number | null;
@@ -308,7 +309,12 @@ export function createIccamAdapter(options: IccamAdapterOptions): IccamAdapter {
     const assessments = (Array.isArray(json.assessments) ? json.assessments : []).map((raw) => {
       const a = asRecord(raw);
       const num = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : null);
-      return { classification: num(a?.classification), ageCategorization: num(a?.ageCategorization), genderCategorization: num(a?.genderCategorization) };
+      return {
+        assessingAnalystName: nonEmptyString(a?.assessingAnalystName),
+        classification: num(a?.classification),
+        ageCategorization: num(a?.ageCategorization),
+        genderCategorization: num(a?.genderCategorization),
+      };
     });
     return {
       assignedCountryCode: nonEmptyString(json.assignedCountryCode),
