@@ -85,6 +85,7 @@ describe('GET /openapi.json', () => {
     ['post', '/v1/handovers/{id}/cancel'],
     ['post', '/v1/handovers/{id}/split'],
     ['post', '/v1/handovers/{id}/resolve'],
+    ['post', '/v1/handovers/{id}/assessment'],
     ['post', '/v1/locate'],
     ['post', '/v1/acks/{destination}'],
     ['get', '/v1/stats'],
