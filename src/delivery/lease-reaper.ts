@@ -17,38 +17,22 @@ export async function reapExpiredLeases(ctx: Context, limit = 100): Promise<numb
   for (const h of expired) {
     const common = { leaseToken: null, leaseExpiresAt: null, attemptCount: h.attemptCount + 1, firstAttemptAt: h.firstAttemptAt ?? h.updatedAt };
     const sent = h.destination !== 'inhope' || h.sendingToken === h.leaseToken;
+    // ICCAM keeps duplicates: a create that may have left waits for a person.
+    const unknown = sent && h.destination === 'inhope';
     try {
-      if (!sent) {
-        await ctx.store.transition(h.id, {
-          to: 'routed',
-          actor: 'system:lease-reaper',
-          reason: 'lease expired before the report was about to be sent to ICCAM: nothing left, so it goes out again',
-          expectLeaseToken: h.leaseToken!,
-          set: { ...common, nextAttemptAt: now },
-          data: { attempt: h.attemptCount + 1, sent: false },
-          now,
-        });
-      } else if (h.destination === 'inhope') {
-        await ctx.store.transition(h.id, {
-          to: 'needs_review',
-          actor: 'system:lease-reaper',
-          reason: 'delivery_outcome_unknown: lease expired; ICCAM may hold the report and keeps duplicates, so it is not sent again without a person',
-          expectLeaseToken: h.leaseToken!,
-          set: { ...common, nextAttemptAt: null, failureReason: 'delivery_outcome_unknown' },
-          data: { attempt: h.attemptCount + 1, reviewReason: 'delivery_outcome_unknown' },
-          now,
-        });
-      } else {
-        await ctx.store.transition(h.id, {
-          to: 'routed',
-          actor: 'system:lease-reaper',
-          reason: 'lease expired: outcome of the attempt unknown',
-          expectLeaseToken: h.leaseToken!,
-          set: { ...common, nextAttemptAt: now },
-          data: { attempt: h.attemptCount + 1 },
-          now,
-        });
-      }
+      await ctx.store.transition(h.id, {
+        to: unknown ? 'needs_review' : 'routed',
+        actor: 'system:lease-reaper',
+        reason: unknown
+          ? 'delivery_outcome_unknown: lease expired; ICCAM may hold the report and keeps duplicates, so it is not sent again without a person'
+          : sent
+            ? 'lease expired: outcome of the attempt unknown'
+            : 'lease expired before the report was about to be sent to ICCAM: nothing left, so it goes out again',
+        expectLeaseToken: h.leaseToken!,
+        set: unknown ? { ...common, nextAttemptAt: null, failureReason: 'delivery_outcome_unknown' } : { ...common, nextAttemptAt: now },
+        data: { attempt: h.attemptCount + 1, ...(unknown ? { reviewReason: 'delivery_outcome_unknown' } : {}), ...(sent ? {} : { sent: false }) },
+        now,
+      });
       await ctx.store.recordAttempt({
         handoverId: h.id,
         attemptNo: h.attemptCount + 1,

@@ -4,7 +4,7 @@
  * word are kept in `config/iccam-names.json` (src/config/iccam-names-file.ts), so an operator
  * can add the name ICCAM uses today without a release. Pure constants.
  */
-import type { Classification, SiteType } from './referral.js';
+import { SITE_TYPES, type Classification } from './referral.js';
 
 /** The lists we map by name (countries and payment methods are sent by code and by id). */
 export const ICCAM_NAMED_LISTS = [
@@ -35,22 +35,7 @@ export const ICCAM_WORDS = {
   'age-categories': ['infant', 'prepubescent', 'pubescent', 'unknown'],
   'gender-categories': ['female', 'male', 'both', 'unknown'],
   commercialities: ['commercial', 'non-commercial', 'not-determined'],
-  'site-types': [
-    'website',
-    'file-host',
-    'image-store',
-    'image-board',
-    'forum',
-    'banner',
-    'link-site',
-    'social-network',
-    'redirector',
-    'web-archive',
-    'search-provider',
-    'image-host',
-    'blog',
-    'not-applicable',
-  ] satisfies readonly SiteType[],
+  'site-types': SITE_TYPES,
   'action-types': ICCAM_ACTION_WORDS,
   'action-reasons': NOT_ILLEGAL_REASONS,
 } as const satisfies Record<IccamNamedList, readonly string[]>;

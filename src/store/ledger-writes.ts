@@ -57,19 +57,12 @@ export class LedgerWrites {
       return await this.db.transaction(async (tx) => {
         const existing = await readReferralWithHandovers(tx, input.reportId);
         if (existing) return { created: false, ...sameBodyOrConflict(existing, input) };
-        const referralRow = await tx.get<Record<string, unknown>>(INSERT_REFERRAL, [
-          input.id,
-          input.reportId,
-          input.bodyHash,
-          JSON.stringify(input.classification),
-          input.reportedAt,
-          input.referredBy ?? null,
-          now,
+        const referralRow = await insertReferral(
+          tx,
+          { ...input, referredBy: input.referredBy ?? null, source: 'backoffice', partnerHotline: null, countryAssignmentDate: null },
           actor,
-          'backoffice',
-          null,
-          null,
-        ]);
+          now,
+        );
         // One live case per URL (issue #15): a URL already carried becomes a duplicate entry.
         const claimed = await insertReferredUrls(
           tx,
@@ -104,8 +97,8 @@ export class LedgerWrites {
             : { ...event, row: null },
         );
         // The answer is built from the rows as inserted (RETURNING), in listing order (position).
-        const referral = toReferral(referralRow!);
-        const referralColumns = referralColumnsOf(referralRow!);
+        const referral = toReferral(referralRow);
+        const referralColumns = referralColumnsOf(referralRow);
         const handovers = claimed.intakes.map((intake) => toHandover(withReferralColumns(intake.row, referralColumns)));
         const byId = new Map(handovers.map((h) => [h.id, h]));
         // Events on earlier handovers (the case a duplicate joins, a reappearance's predecessor)
@@ -148,21 +141,9 @@ export class LedgerWrites {
         referral = existing.referral;
         referralColumns = referralColumnsOf((await tx.get<Record<string, unknown>>(SELECT_REFERRAL_BY_REPORT_ID, [input.reportId]))!);
       } else {
-        const row = await tx.get<Record<string, unknown>>(INSERT_REFERRAL, [
-          input.referralId,
-          input.reportId,
-          input.bodyHash,
-          JSON.stringify(input.classification),
-          input.reportedAt,
-          null,
-          now,
-          actor,
-          'iccam',
-          input.partnerHotline,
-          input.countryAssignmentDate,
-        ]);
-        referral = toReferral(row!);
-        referralColumns = referralColumnsOf(row!);
+        const row = await insertReferral(tx, { ...input, id: input.referralId, referredBy: null, source: 'iccam' }, actor, now);
+        referral = toReferral(row);
+        referralColumns = referralColumnsOf(row);
       }
       const known = new Set(
         existing ? (await tx.all<{ inbound_content_id: string }>(SELECT_INBOUND_CONTENT_IDS, [referral.id])).map((r) => String(r.inbound_content_id)) : [],
@@ -486,6 +467,32 @@ export class LedgerWrites {
       throw error;
     }
   }
+}
+
+/** The referral's row, as inserted (intake answers from it: no read-back). */
+async function insertReferral(
+  tx: SqlRunner,
+  r: Pick<
+    ReferralRecord,
+    'id' | 'reportId' | 'bodyHash' | 'classification' | 'reportedAt' | 'referredBy' | 'source' | 'partnerHotline' | 'countryAssignmentDate'
+  >,
+  actor: string,
+  now: number,
+): Promise<Record<string, unknown>> {
+  const row = await tx.get<Record<string, unknown>>(INSERT_REFERRAL, [
+    r.id,
+    r.reportId,
+    r.bodyHash,
+    JSON.stringify(r.classification),
+    r.reportedAt,
+    r.referredBy,
+    now,
+    actor,
+    r.source,
+    r.partnerHotline,
+    r.countryAssignmentDate,
+  ]);
+  return row!;
 }
 
 /**

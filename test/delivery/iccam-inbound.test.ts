@@ -9,6 +9,7 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Composed } from '../../src/compose.js';
 import type { IccamAdapter } from '../../src/delivery/destinations/iccam-exchange.js';
+import { iccamImportCommand } from '../../src/cli/commands/iccam-import.js';
 import { importFromIccam } from '../../src/delivery/iccam-import.js';
 import { tellIccam } from '../../src/delivery/iccam-tell.js';
 import { locatePending } from '../../src/jobs/locate-pending.js';
@@ -255,5 +256,39 @@ describe('assessment and what ICCAM is told', () => {
     expect(h).toMatchObject({ iccamTold: { followed: { country: 'FR' } }, inboundDoneAt: expect.any(Number) });
     expect((await store().listAuditEvents(h.id)).at(-1)).toMatchObject({ kind: 'iccam_assignment_followed' });
     expect(await tellIccam(svc.ctx, adapter)).toMatchObject({ items: 3 });
+  });
+});
+
+describe('referral iccam import', () => {
+  const output = () => {
+    let text = '';
+    return { stream: { write: (chunk: string) => ((text += chunk), true) } as unknown as NodeJS.WritableStream, text: () => text };
+  };
+
+  it('runs one pass now; says so and waits its turn while a service tells ICCAM; refuses without ICCAM', async () => {
+    const configured = await createTestService({
+      ICCAM_URL: iccam.url,
+      ICCAM_USERNAME: 'u',
+      ICCAM_PASSWORD: 'p',
+      ICCAM_LOGIN_PAUSE_MS: '0',
+      ICCAM_MIN_INTERVAL_MS: '20',
+    });
+    try {
+      const overrides = { clock: configured.clock, locator };
+      // A replica's follow-up (which tells ICCAM while the import is off) holds the lease.
+      await configured.ctx.store.acquireJobLease('iccam-poll', 'another-replica', configured.clock.now().getTime(), 60_000);
+      const busy = output();
+      expect(await iccamImportCommand(configured.config, { json: true }, { err: busy.stream, overrides })).toBe(1);
+      expect(busy.text()).toContain('try again');
+      await configured.ctx.store.releaseJobLease('iccam-poll', 'another-replica');
+      const out = output();
+      expect(await iccamImportCommand(configured.config, { json: true }, { out: out.stream, overrides })).toBe(0);
+      expect(JSON.parse(out.text())).toMatchObject({ listed: 4, recorded: 4, told: 4 });
+    } finally {
+      await configured.close();
+    }
+    const none = output();
+    expect(await iccamImportCommand(svc.config, {}, { err: none.stream, overrides: { clock: svc.clock, locator } })).toBe(2);
+    expect(none.text()).toContain('ICCAM is not configured');
   });
 });
