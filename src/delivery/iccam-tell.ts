@@ -107,6 +107,9 @@ async function tellAbout(ctx: Context, adapter: IccamAdapter, client: IccamInbou
   let told: IccamTold = structuredClone(h.iccamTold ?? {});
   const actionsThere = new Set(content.actionWords.map((a) => a.word));
   for (const d of due) {
+    // Ids for names ICCAM no longer lists would tell it something else: the reference alone goes
+    // (readiness names what is missing), the rest waits, as ICCAM deliveries do.
+    if (d.message !== 'reference' && adapter.vocabulary.missing.length > 0) return;
     const step = await tellOne(ctx, adapter, client, h, d, content, actionsThere);
     const now = ctx.clock.now().getTime();
     if (step.kind === 'done' || step.kind === 'found' || step.kind === 'skipped') {

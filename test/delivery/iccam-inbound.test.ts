@@ -220,6 +220,20 @@ describe('assessment and what ICCAM is told', () => {
     expect((await byContent(700004)).inboundDoneAt).not.toBeNull();
   });
 
+  it('tells ICCAM nothing but our reference while a name it needs is missing from its lists', async () => {
+    await pass();
+    const h = await byContent(700003);
+    await request(svc.app()).post(`/v1/handovers/${h.id}/assessment`).set('Authorization', bearer('analyst')).send({ illegal: false, reason: 'virtual' });
+    await iccam.renameLookup('action-reasons', 18, 'Virtual or generated');
+    await adapter.refreshLookups(svc.clock.now().getTime());
+    expect(await tellIccam(svc.ctx, adapter)).toMatchObject({ told: 0 });
+    expect(content(700003).actions).toEqual([]);
+    await iccam.renameLookup('action-reasons', 18, 'VirtualMaterial');
+    await adapter.refreshLookups(svc.clock.now().getTime());
+    expect(await tellIccam(svc.ctx, adapter)).toMatchObject({ told: 1 });
+    expect(content(700003).actions).toEqual([expect.objectContaining({ actionName: 'NotIllegal', reasonId: 18 })]);
+  });
+
   it('an action whose answer was lost is found at ICCAM in the next pass, not sent again', async () => {
     await pass();
     await locatePending(svc.ctx, locator);
