@@ -7,8 +7,10 @@
  * each report its items are read, and recorded in one transaction — the referral once per ICCAM
  * report (`iccam:<reportId>`, the partner hotline, when ICCAM assigned it), a handover once per
  * content id. Only then is our reference (the handover id) set on each item, which takes it off
- * the list. A crash in between is harmless: the next import lists the item again, finds it
- * recorded, and only sends the reference. Items ICCAM assigned elsewhere are left alone.
+ * the list: the claim is the first thing the inbound pass (iccam-tell.ts, run right after) tells
+ * ICCAM about any item, whatever window the next import asks for. A crash in between is harmless:
+ * the next import finds the item recorded, and only the reference is sent. Items ICCAM assigned
+ * elsewhere are left alone.
  *
  * ICCAM's last assessment decides where an item starts: Baseline is illegal everywhere, so it is
  * located at once; anything else waits in `awaiting_assessment` for a Belgian analyst.
