@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from './config/config.js';
 import { POLICY_DIR } from './config/project-paths.js';
+import { loadIccamNames } from './config/iccam-names-file.js';
 import { loadRoutingPolicy } from './config/routing-policy-file.js';
 import { checkConfiguredFiles, storeRefusal } from './config/startup-refusals.js';
 import type { Context } from './context.js';
@@ -109,7 +110,20 @@ export async function compose(config: Config, overrides: ComposeOverrides = {}):
     await closeStore();
     throw error;
   }
-  const adapters = overrides.adapters ?? createConfiguredAdapters(config, ctx.clock, ctx.logger, { store: ctx.store, gateHolder: `gate:${ctx.newId()}` });
+  let adapters: Adapters;
+  try {
+    adapters =
+      overrides.adapters ??
+      createConfiguredAdapters(config, ctx.clock, ctx.logger, {
+        store: ctx.store,
+        gateHolder: `gate:${ctx.newId()}`,
+        iccamNames: loadIccamNames(POLICY_DIR).names,
+      });
+  } catch (error) {
+    await locator.close();
+    await closeStore();
+    throw error;
+  }
   const iccam = isIccamAdapter(adapters.inhope) ? adapters.inhope : null;
   // The lookup lists as the store last had them (the seed until ICCAM has been read once).
   if (iccam) await iccam.vocabulary.load().catch(() => undefined);

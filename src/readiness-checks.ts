@@ -75,7 +75,14 @@ export function readinessChecks(ctx: Context, parts: ReadinessParts): readonly R
         detail: {
           lookups: iccam.vocabulary.source,
           lookupsAsOf: iccam.vocabulary.asOf,
-          ...(missing.length > 0 ? { missing, note: 'ICCAM no longer lists these names: deliveries to inhope wait' } : {}),
+          ...(missing.length > 0
+            ? {
+                missing,
+                // What ICCAM lists instead, per list: the name to add to the word in config/iccam-names.json.
+                unmatched: iccam.vocabulary.unmatched,
+                note: 'ICCAM lists none of the accepted names of these words (config/iccam-names.json): deliveries to inhope wait',
+              }
+            : {}),
         },
       };
     });

@@ -41,15 +41,28 @@
  * - `not-in-correct-state`: 400 `{ errors: { Report: ["Report not in correct state for assessments"] } }`
  *   (ICCAM's text as SCARt matches it; it starts with "Report not in correct state"), nothing
  *   changed (meant for the two assignment PUTs).
+ * - `bad-request`: 400 `{ errors: { Request: ["The request was refused."] } }`, nothing changed: a
+ *   refusal like any validation error (queued only; never drawn by the random mix).
+ * - `slow-answer`: processed, then answered `answerAfterMs` (default 500) later: slow, but a
+ *   success (queued only).
  */
 import type { Random } from '../../src/domain/clock.js';
 import { optionsFromFlags } from './iccam-standin/child-process.js';
+import type { IccamLookupNaming } from './iccam-standin/lookups.js';
 import { startIccamStandin } from './iccam-standin/standin.js';
 import { isEntryPoint, readFlags } from './standin-kit.js';
 
 /** The lookup lists ICCAM serves under `rest/<name>`. */
 export type IccamLookupName =
-  'classifications' | 'age-categories' | 'gender-categories' | 'site-types' | 'commercialities' | 'payment-methods' | 'action-types' | 'countries';
+  | 'classifications'
+  | 'age-categories'
+  | 'gender-categories'
+  | 'site-types'
+  | 'commercialities'
+  | 'payment-methods'
+  | 'action-types'
+  | 'action-reasons'
+  | 'countries';
 
 /** One entry as the stand-in keeps it; on the wire some lists name the id `type` (see lookups.ts). */
 export interface IccamLookupEntry {
@@ -63,7 +76,15 @@ export interface IccamLookupEntry {
 export type IccamActionName = 'ReportedToLEA' | 'ReportedToISP' | 'Removed' | 'Unavailable' | 'NotIllegal' | 'Moved';
 
 export type IccamFault =
-  'unavailable' | 'rate-limited' | 'connection-refused' | 'error-after-processing' | 'drop-after-commit' | 'hang-after-commit' | 'not-in-correct-state';
+  | 'unavailable'
+  | 'rate-limited'
+  | 'connection-refused'
+  | 'error-after-processing'
+  | 'drop-after-commit'
+  | 'hang-after-commit'
+  | 'not-in-correct-state'
+  | 'bad-request'
+  | 'slow-answer';
 
 export interface IccamFaultRule {
   /** HTTP method to match; any when omitted. */
@@ -79,6 +100,8 @@ export interface IccamFaultRule {
   times?: number;
   /** For `connection-refused`: how long the listener stays closed (default 1500 ms, wall clock). */
   refuseForMs?: number;
+  /** For `slow-answer`: how long the answer waits (default 500 ms, wall clock). */
+  answerAfterMs?: number;
 }
 
 export interface IccamChaos {
@@ -137,21 +160,33 @@ export interface IccamStandinOptions {
   pacingNow?: () => number;
   seed?: number;
   random?: Random;
-  /** Lookup lists to start from instead of the contract's 2023 seed (per list). */
+  /** Lookup lists to start from instead of the seed (per list). */
   lookups?: Partial<Record<IccamLookupName, IccamLookupEntry[]>>;
+  /** Names of the seed: SCARt's table of 2023-03-17 (default) or this service's earlier ones. */
+  lookupNames?: IccamLookupNaming;
+  /** The country of the hotline that uses the stand-in (default BE): only content assigned to it may be changed. */
+  hotlineCountry?: string;
+  /**
+   * Reports partner hotlines made that ICCAM assigned to `hotlineCountry` (the inbound side):
+   * `true` holds the default four items (inbound.ts: a Baseline one, two National ones, and one
+   * whose hosting has since moved to another member country); default none.
+   */
+  inbound?: boolean | IccamInboundReport[];
   /** Actions that appear on every content over time (default none). */
   progression?: IccamProgressionStep[];
   chaos?: IccamChaos;
 }
 
-/** A report as ICCAM stored it (one per accepted POST rest/Reports; duplicates kept). */
+/** A report as ICCAM stored it (one per accepted POST rest/Reports; duplicates kept; a partner's as seeded). */
 export interface IccamStoredReport {
   reportId: number;
   hotlineReference: string;
   receivedAt: string;
-  /** The body as posted. */
+  /** The body as posted (a partner's report: its fields, `reportingHotlineId` among them). */
   body: Record<string, unknown>;
   contentIds: number[];
+  /** A partner hotline's report, assigned (some of its items) to `hotlineCountry`. */
+  inbound?: boolean;
 }
 
 export interface IccamStoredAction {
@@ -159,6 +194,46 @@ export interface IccamStoredAction {
   actionName: IccamActionName;
   analystName: string;
   actionDate: string;
+  /** Only for action ids above 3 (ICCAM refuses them otherwise). */
+  reasonId?: number;
+  reasonText?: string;
+}
+
+export interface IccamStoredAssessment {
+  assessingAnalystName: string;
+  classification: number;
+  ageCategorization: number;
+  genderCategorization: number;
+  assessmentDate: string;
+}
+
+/** One item of a partner's report, as a test seeds it (see inbound.ts for the default four). */
+export interface IccamInboundContent {
+  contentId: number;
+  urlString: string;
+  isSourceUrl: boolean;
+  hostingCountryCode: string;
+  hostingIpAddress: string;
+  /** Null: unassigned (an orphan); default the stand-in's hotlineCountry. */
+  assignedCountryCode?: string | null;
+  /** How long before the stand-in started ICCAM assigned it (default 1 h). */
+  assignedAgoMs?: number;
+  /** The partners' assessments, oldest first (classification ids: see CLASSIFICATION_IDS). */
+  assessments: Omit<IccamStoredAssessment, 'assessmentDate'>[];
+  memo?: string | null;
+}
+
+export interface IccamInboundReport {
+  reportId: number;
+  reportingHotlineId: number;
+  reportingAnalystName: string;
+  /** The partner's own reference. */
+  hotlineReference: string;
+  hotlineReceivedDate: string;
+  sourceUrlSiteType: number;
+  memo?: string | null;
+  referrerUrl?: string | null;
+  contents: IccamInboundContent[];
 }
 
 export interface IccamStoredContent {
@@ -170,10 +245,18 @@ export interface IccamStoredContent {
   assignedCountryCode: string | null;
   countryAssignmentDate: string | null;
   createdAt: string;
-  /** Explicit actions (added by control calls); the progression's due steps are added on read. */
+  /** Explicit actions (added by control calls or POSTed); the progression's due steps are added on read. */
   actions: IccamStoredAction[];
   /** The PUTs the client made on this content, in order. */
   corrections: { kind: 'hosting' | 'assigned-country'; query: Record<string, string>; at: string }[];
+  /** The reference the assigned hotline set on it (PUT hotline-reference); null until then. */
+  hotlineReference: string | null;
+  /** Every hotline-reference PUT, in order. */
+  referencePuts: { reference: string; at: string }[];
+  isSourceUrl: boolean;
+  memo: string | null;
+  /** Oldest first: the last one counts. */
+  assessments: IccamStoredAssessment[];
 }
 
 export interface IccamPacingViolation {
@@ -235,6 +318,8 @@ export interface IccamStandinControl {
   renameLookup(list: IccamLookupName, id: number, newName: string): Promise<void>;
   /** Make ICCAM assign `assignedCountryCode` to new contents hosted in `hostingCountryCode` (null = leave unassigned); `clear` resets to "assign the hosting country". */
   setCountryAssignment(rule: { hostingCountryCode: string; assignedCountryCode: string | null } | { clear: true }): Promise<void>;
+  /** Assign a content to another country now, as its partner or ICCAM might (null: unassigned). */
+  reassignContent(contentId: number, countryCode: string | null): Promise<void>;
   /** Add an action to a content now (or at `actionDate`). */
   addAction(contentId: number, action: IccamActionName, options?: { analystName?: string; actionDate?: string }): Promise<void>;
   /** Replace the scripted progression for all contents (existing and new). */
@@ -255,7 +340,8 @@ export interface IccamStandin extends IccamStandinControl {
 
 export { startIccamStandin, ICCAM_MESSAGES } from './iccam-standin/standin.js';
 export { startIccamStandinProcess, type IccamStandinProcess, type IccamStandinProcessOptions } from './iccam-standin/child-process.js';
-export { seedLookups, ACTION_TYPE_IDS } from './iccam-standin/lookups.js';
+export { seedLookups, ACTION_TYPE_IDS, CLASSIFICATION_IDS, type IccamLookupNaming } from './iccam-standin/lookups.js';
+export { defaultInboundReports } from './iccam-standin/inbound.js';
 
 if (isEntryPoint(import.meta.url)) {
   const standin = await startIccamStandin(optionsFromFlags(readFlags(process.argv.slice(2))));

@@ -98,6 +98,15 @@ program
     const { observeCommand } = await import('./commands/observe.js');
     await observeCommand(await config(), id, opts);
   });
+const iccam = program.command('iccam').description('ICCAM, the INHOPE exchange');
+iccam
+  .command('import')
+  .option('--json', 'machine-readable output')
+  .description('one inbound pass now: take in what ICCAM assigned to the home country, and tell ICCAM what partner items came to')
+  .action(async (opts: { json?: boolean }) => {
+    const { iccamImportCommand } = await import('./commands/iccam-import.js');
+    process.exitCode = await iccamImportCommand(await config(), opts);
+  });
 const keys = program.command('keys').description('API keys');
 keys
   .command('create')

@@ -85,6 +85,15 @@ describe('loadConfig defaults', () => {
     expect(config.ackSecrets).toEqual({ police: ['whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=', 'next-secret-for-rotation'], inhope: ['iccam-callback-secret'] });
   });
 
+  it('names every analyst ICCAM hears of after the ICCAM user unless ICCAM_ANALYST_NAME says otherwise, and gives ICCAM its own timeout', () => {
+    const iccam = { ICCAM_URL: 'https://iccam.example/api/v3/', ICCAM_USERNAME: 'cf-api', ICCAM_PASSWORD: 'pw' };
+    expect(loadConfig(iccam).destinations.inhope).toMatchObject({ analystName: 'cf-api', timeoutMs: 60_000, import: { enabled: false, intervalMs: 60_000 } });
+    expect(
+      loadConfig({ ...iccam, ICCAM_ANALYST_NAME: 'Child Focus', ICCAM_TIMEOUT_MS: '90000', ICCAM_IMPORT: 'on', ICCAM_IMPORT_INTERVAL_MS: '30000' }).destinations
+        .inhope,
+    ).toMatchObject({ analystName: 'Child Focus', timeoutMs: 90_000, import: { enabled: true, intervalMs: 30_000 } });
+  });
+
   it('is frozen all the way down', () => {
     const config = loadConfig({ API_KEYS: `alice:analyst:${HASH}`, DNS_SERVERS: '127.0.0.1' });
     expect(Object.isFrozen(config)).toBe(true);
@@ -118,6 +127,9 @@ describe('loadConfig refuses a malformed setting with one line naming it', () =>
     ['a police token without its URL', { POLICE_EXPORT_TOKEN: 'tok' }, 'POLICE_EXPORT_URL'],
     ['an ICCAM URL without credentials', { ICCAM_URL: 'https://iccam.example', ICCAM_USERNAME: 'cf' }, 'ICCAM_PASSWORD'],
     ['a client certificate without its key', { ICCAM_CLIENT_CERT: '/etc/hrr/client.pem' }, 'ICCAM_CLIENT_KEY'],
+    ['the ICCAM import on without ICCAM', { ICCAM_IMPORT: 'on' }, 'ICCAM_IMPORT'],
+    ['an ICCAM import switch that is neither on nor off', { ICCAM_IMPORT: 'yes' }, 'ICCAM_IMPORT'],
+    ['an ICCAM import interval under a second', { ICCAM_IMPORT_INTERVAL_MS: '200' }, 'ICCAM_IMPORT_INTERVAL_MS'],
     ['a destination URL that is not http(s)', { POLICE_EXPORT_URL: 'ftp://police.example', POLICE_EXPORT_TOKEN: 'tok' }, 'POLICE_EXPORT_URL'],
     ['a DNS server that is not an address', { DNS_SERVERS: 'dns.example' }, 'DNS_SERVERS'],
     ['an unknown log level', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],

@@ -60,6 +60,8 @@ const VARIABLES = {
   ICCAM_URL: url.optional(),
   ICCAM_USERNAME: z.string().min(1).optional(),
   ICCAM_PASSWORD: z.string().min(1).optional(),
+  ICCAM_ANALYST_NAME: z.string().trim().min(1).max(200).optional(),
+  ICCAM_TIMEOUT_MS: positiveInt.default(60_000),
   ICCAM_CLIENT_CERT: z.string().min(1).optional(),
   ICCAM_CLIENT_KEY: z.string().min(1).optional(),
   ICCAM_CLIENT_KEY_PASSPHRASE: z.string().min(1).optional(),
@@ -77,6 +79,8 @@ const VARIABLES = {
     .default([1]),
   SCHEDULE_ICCAM_POLL: cron.default('*/30 * * * * *'),
   SCHEDULE_ICCAM_LOOKUPS: cron.default('0 4 * * *'),
+  ICCAM_IMPORT: z.enum(['on', 'off']).default('off'),
+  ICCAM_IMPORT_INTERVAL_MS: z.coerce.number().int().min(1_000, 'must be at least 1000 (ms)').default(60_000),
   DESTINATION_CA_FILE: z.string().min(1).optional(),
   DESTINATION_TIMEOUT_MS: positiveInt.default(15_000),
   POLICE_CONCURRENCY: positiveInt.default(4),
@@ -152,6 +156,12 @@ interface IccamSettings {
   baseUrl: string;
   username: string;
   password: string;
+  /** The analyst name on everything sent to ICCAM (ICCAM_ANALYST_NAME, else the ICCAM user). */
+  analystName: string;
+  /** One ICCAM call's whole exchange (ICCAM_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Inbound (contract §4): take in what ICCAM assigns to the home country, every intervalMs. */
+  import: { enabled: boolean; intervalMs: number };
   clientCertFile: string | null;
   clientKeyFile: string | null;
   clientKeyPassphrase: string | null;
@@ -306,6 +316,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const hasPolice = requireTogether(v, ['POLICE_EXPORT_URL', 'POLICE_EXPORT_TOKEN']);
   const hasIccam = requireTogether(v, ['ICCAM_URL', 'ICCAM_USERNAME', 'ICCAM_PASSWORD']);
   requireTogether(v, ['ICCAM_CLIENT_CERT', 'ICCAM_CLIENT_KEY']);
+  if (v.ICCAM_IMPORT === 'on' && !hasIccam)
+    throw new ConfigError('ICCAM_IMPORT', 'is on, but ICCAM is not configured (ICCAM_URL, ICCAM_USERNAME, ICCAM_PASSWORD)');
   let apiKeys: ApiKeyEntry[];
   try {
     apiKeys = parseApiKeyEntries(v.API_KEYS);
@@ -341,6 +353,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             baseUrl: v.ICCAM_URL!,
             username: v.ICCAM_USERNAME!,
             password: v.ICCAM_PASSWORD!,
+            analystName: v.ICCAM_ANALYST_NAME ?? v.ICCAM_USERNAME!,
+            timeoutMs: v.ICCAM_TIMEOUT_MS,
+            import: { enabled: v.ICCAM_IMPORT === 'on', intervalMs: v.ICCAM_IMPORT_INTERVAL_MS },
             clientCertFile: v.ICCAM_CLIENT_CERT ?? null,
             clientKeyFile: v.ICCAM_CLIENT_KEY ?? null,
             clientKeyPassphrase: v.ICCAM_CLIENT_KEY_PASSPHRASE ?? null,

@@ -3,6 +3,7 @@
  * configuration gets no adapter: its handovers wait in `routed` and /readyz says so.
  */
 import type { Config } from '../config/config.js';
+import type { IccamAcceptedNames } from '../domain/iccam-words.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { Store } from '../store/store.js';
@@ -17,6 +18,8 @@ export interface IccamDeploymentParts {
   store: Store;
   /** This process's name at the gate (unique per process). */
   gateHolder: string;
+  /** The names each of our words accepts in ICCAM's lookup lists (config/iccam-names.json). */
+  iccamNames?: IccamAcceptedNames;
 }
 
 export function createConfiguredAdapters(config: Config, clock: Clock, logger: Logger, deployment?: IccamDeploymentParts): Adapters {
@@ -32,7 +35,8 @@ export function createConfiguredAdapters(config: Config, clock: Clock, logger: L
       baseUrl: i.baseUrl,
       username: i.username,
       password: i.password,
-      timeoutMs: d.timeoutMs,
+      analystName: i.analystName,
+      timeoutMs: i.timeoutMs,
       clock,
       logger,
       ...tls,
@@ -41,9 +45,9 @@ export function createConfiguredAdapters(config: Config, clock: Clock, logger: L
       ...(i.clientKeyPassphrase ? { clientKeyPassphrase: i.clientKeyPassphrase } : {}),
       gate: deployment
         ? // The lease outlives one call's deadline, so a holder killed mid-call frees it soon after.
-          new StoreIccamGate({ store: deployment.store, holder: deployment.gateHolder, minIntervalMs: i.minIntervalMs, leaseMs: d.timeoutMs + 5_000 })
+          new StoreIccamGate({ store: deployment.store, holder: deployment.gateHolder, minIntervalMs: i.minIntervalMs, leaseMs: i.timeoutMs + 5_000 })
         : new LocalIccamGate(i.minIntervalMs),
-      vocabulary: new IccamVocabulary(deployment?.store),
+      vocabulary: new IccamVocabulary(deployment?.store, deployment?.iccamNames),
       loginPauseMs: i.loginPauseMs,
       notReadyRetryMs: i.notReadyRetryMs,
       contentTypes: i.contentTypes,

@@ -35,12 +35,18 @@ export async function sendAttempt(
     component: string;
     /** Why this attempt was made, if not the usual (kept in the attempt record). */
     note?: string;
+    /** Records "about to send" just before the request leaves (the dispatcher's ICCAM creates). */
+    markSending?: () => Promise<void>;
   },
 ): Promise<DeliveredAttempt> {
   const destination = adapter.destination;
   const startedAt = ctx.clock.now().getTime();
   const attemptNo = handover.attemptCount + 1;
-  const outcome = await sendHandover(adapter, handover, ctx.policy.hotlineId);
+  const outcome = await sendHandover(adapter, handover, {
+    hotlineId: ctx.policy.hotlineId,
+    homeCountry: ctx.policy.homeCountry,
+    ...(options.markSending ? { markSending: options.markSending } : {}),
+  });
   const finishedAt = ctx.clock.now().getTime();
 
   // Only what the destination did counts for its breaker: an outage is a failure, any answer a

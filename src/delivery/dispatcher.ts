@@ -14,6 +14,7 @@ import type { HandoverRecord, NewAttempt } from '../store/store.js';
 import type { DestinationAdapter } from './destinations/destination-adapter.js';
 import { sendAttempt } from './deliver-attempt.js';
 import { recheckStaleHosting } from './hosting-recheck.js';
+import { closeMovedOn } from './close-moved-on.js';
 
 export type Adapters = Partial<Record<Destination, DestinationAdapter>>;
 
@@ -118,6 +119,9 @@ export class Dispatcher {
       breaker: this.breakers.for(destination),
       claimToken: token,
       component: 'dispatcher',
+      // ICCAM keeps duplicates: what was about to be sent is on record before it leaves, so a
+      // lease that lapses before that moment is known never to have sent anything.
+      ...(destination === 'inhope' ? { markSending: () => this.markSending(handover, token, handover.attemptCount + 1) } : {}),
     });
 
     const firstAttemptAt = handover.firstAttemptAt ?? startedAt;
@@ -140,7 +144,7 @@ export class Dispatcher {
         return;
       }
       if (outcome.kind === 'delivered') {
-        await this.ctx.store.transition(handover.id, {
+        const delivered = await this.ctx.store.transition(handover.id, {
           to: 'delivered',
           actor: ACTOR,
           reason: outcome.duplicate ? 'the destination already had it (same Idempotency-Key)' : `accepted by ${destination}`,
@@ -158,6 +162,7 @@ export class Dispatcher {
           now: finishedAt,
         });
         summary.delivered++;
+        if (outcome.closeAs === 'moved_on') await closeMovedOn(this.ctx, delivered, ACTOR);
         return;
       }
       if (outcome.kind === 'unknown') {
@@ -192,6 +197,22 @@ export class Dispatcher {
           finishedAt,
         );
         summary.failed++;
+        return;
+      }
+      if (outcome.reviewAfterAttempts !== undefined && attemptNo >= outcome.reviewAfterAttempts) {
+        // Refused too often to try again on its own: a person looks (ICCAM refused a reassignment).
+        const reviewReason = outcome.reviewReason ?? outcome.errorClass;
+        await this.ctx.store.transition(handover.id, {
+          to: 'needs_review',
+          actor: ACTOR,
+          reason: `${reviewReason}: ${destination} refused it ${attemptNo} times (${outcome.errorClass}${outcome.statusCode ? ` ${outcome.statusCode}` : ''})`,
+          expectLeaseToken: token,
+          set: { ...common, nextAttemptAt: null, failureReason: reviewReason },
+          data: { attempt: attemptNo, statusCode: outcome.statusCode, errorClass: outcome.errorClass, reviewReason },
+          attempt,
+          now: finishedAt,
+        });
+        summary.unknown++;
         return;
       }
       if (outcome.giveUpAfterMs !== undefined && finishedAt - firstAttemptAt >= outcome.giveUpAfterMs) {
@@ -246,6 +267,23 @@ export class Dispatcher {
       summary.leaseLost++;
       this.log.warn('lease lost before the outcome was recorded', { handoverId: handover.id, outcome: outcome.kind });
     }
+  }
+
+  /**
+   * "About to send" (an ICCAM create): recorded under the claim's lease just before the request
+   * leaves, inside ICCAM's pacing slot and after the login. A lease already lost refuses it, and
+   * nothing is sent.
+   */
+  private async markSending(handover: HandoverRecord, token: string, attemptNo: number): Promise<void> {
+    await this.ctx.store.annotate(handover.id, {
+      actor: ACTOR,
+      kind: 'about_to_send',
+      reason: `attempt ${attemptNo}: the report leaves for ICCAM now`,
+      expectLeaseToken: token,
+      set: { sendingToken: token },
+      data: { attempt: attemptNo },
+      now: this.ctx.clock.now().getTime(),
+    });
   }
 
   /** `failureReason` is the short reason kept on the handover; `reason` (the audit's) may say more. */

@@ -25,12 +25,21 @@ export type SendResult = DeliveryOutcome | InternalFailure;
  * every answer of the destination themselves (ICCAM's adapter included: an unknown outcome is
  * its own `unknown`); anything thrown out of an adapter is therefore ours, an InternalFailure.
  */
-export async function sendHandover(adapter: DestinationAdapter, handover: HandoverRecord, hotlineId: string): Promise<SendResult> {
+export async function sendHandover(
+  adapter: DestinationAdapter,
+  handover: HandoverRecord,
+  sender: {
+    hotlineId: string;
+    homeCountry: string;
+    /** Records "about to send" just before the request leaves (see DeliveryRequest.markSending). */
+    markSending?: () => Promise<void>;
+  },
+): Promise<SendResult> {
   try {
     if (!handover.evidence || !handover.decision) throw new InternalError(`handover ${handover.id} has no evidence or decision to send`);
     return await adapter.deliver({
       handoverId: handover.id,
-      hotlineId,
+      hotlineId: sender.hotlineId,
       url: handover.url,
       contentType: handover.contentType,
       classification: handover.classification,
@@ -38,9 +47,13 @@ export async function sendHandover(adapter: DestinationAdapter, handover: Handov
       evidence: normaliseEvidenceOutcomes(handover.evidence),
       decision: handover.decision,
       reappearanceOf: handover.reappearanceOf,
-      analystName: handover.referredBy ?? keyNameOf(handover.referralCreatedBy),
       receivedAt: handover.reportedAt ?? handover.referralCreatedAt,
       memo: handover.reappearanceOf ? reappearanceMemo(handover.reappearanceOf) : null,
+      ...(sender.markSending ? { markSending: sender.markSending } : {}),
+      // A partner's item goes on by reassignment in ICCAM (its report id is the referral's, after `iccam:`).
+      iccamContent: handover.inboundContentId
+        ? { reportId: handover.reportId.replace(/^iccam:/, ''), contentId: handover.inboundContentId, homeCountry: sender.homeCountry }
+        : null,
     });
   } catch (error) {
     return { kind: 'internal_error', error: coerceError(error), durationMs: 0 };
@@ -53,9 +66,4 @@ export async function sendHandover(adapter: DestinationAdapter, handover: Handov
  */
 function reappearanceMemo(earlierHandoverId: string): string {
   return `Reappearance: this URL was referred before as hotlineReference ${earlierHandoverId}; that case is over and the content is online again.`;
-}
-
-/** The API key's name in an audit actor (`key:<name>`), which stands in for a missing referredBy. */
-function keyNameOf(actor: string): string {
-  return actor.startsWith('key:') ? actor.slice(4) : actor;
 }

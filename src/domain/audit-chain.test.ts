@@ -95,6 +95,8 @@ describe('per-handover chained events', () => {
     for (const iccamAssignment of [null, 'assigned']) {
       const withAssignment = { ...body, row: { ...body.row, iccamAssignment } };
       expect(chainedEventJson(withAssignment)).toBe(chainedEventJsonReference(withAssignment));
+      const withLater = { ...body, row: { ...body.row, iccamAssignment, laterDigest: 'e'.repeat(64) } };
+      expect(chainedEventJson(withLater)).toBe(chainedEventJsonReference(withLater));
     }
     for (const [contentRemovedAt, removalOverdueAt] of [
       [null, null],

@@ -31,9 +31,17 @@ export interface RowFacts {
    * on it only against facts that hold it.
    */
   iccamAssignment?: string | null;
-  /** When the content was known to be down, and when the case was found past the last takedown mark; held like iccamAssignment, since later. */
+  /**
+   * When the content was known to be down, and when the case was found past the last takedown
+   * mark: held in the clear like iccamAssignment, and compared only against facts that hold them.
+   */
   contentRemovedAt?: number | null;
   removalOverdueAt?: number | null;
+  /**
+   * A digest of the columns added after `digest` was fixed (the ICCAM inbound ones among them);
+   * facts recorded before lack the key, and a row is compared on it only against facts that hold it.
+   */
+  laterDigest?: string;
 }
 
 export interface AuditEventBody {
@@ -79,7 +87,8 @@ export function hashChainedEvent(prevHash: string, body: ChainedEventBody): stri
 const str = (v: string | null) => (v === null || v === undefined ? 'null' : JSON.stringify(v));
 const ROW_KEYS = 'destination,digest,reference,secondaryReference,state';
 const ROW_KEYS_WITH_ASSIGNMENT = 'destination,digest,iccamAssignment,reference,secondaryReference,state';
-const ROW_KEYS_WITH_TAKEDOWN = 'contentRemovedAt,destination,digest,iccamAssignment,reference,removalOverdueAt,secondaryReference,state';
+/** The facts events record today: the clear fields added since, and the later columns' digest. */
+const ROW_KEYS_CURRENT = 'contentRemovedAt,destination,digest,iccamAssignment,laterDigest,reference,removalOverdueAt,secondaryReference,state';
 const num = (v: number | null | undefined) => (v === null || v === undefined ? 'null' : JSON.stringify(v));
 
 /**
@@ -96,8 +105,8 @@ export function chainedEventJson(body: ChainedEventBody): string {
         ? `{"destination":${str(row.destination)},"digest":${str(row.digest)},"reference":${str(row.reference)},"secondaryReference":${str(row.secondaryReference)},"state":${str(row.state)}}`
         : keys === ROW_KEYS_WITH_ASSIGNMENT
           ? `{"destination":${str(row.destination)},"digest":${str(row.digest)},"iccamAssignment":${str(row.iccamAssignment ?? null)},"reference":${str(row.reference)},"secondaryReference":${str(row.secondaryReference)},"state":${str(row.state)}}`
-          : keys === ROW_KEYS_WITH_TAKEDOWN
-            ? `{"contentRemovedAt":${num(row.contentRemovedAt)},"destination":${str(row.destination)},"digest":${str(row.digest)},"iccamAssignment":${str(row.iccamAssignment ?? null)},"reference":${str(row.reference)},"removalOverdueAt":${num(row.removalOverdueAt)},"secondaryReference":${str(row.secondaryReference)},"state":${str(row.state)}}`
+          : keys === ROW_KEYS_CURRENT
+            ? `{"contentRemovedAt":${num(row.contentRemovedAt)},"destination":${str(row.destination)},"digest":${str(row.digest)},"iccamAssignment":${str(row.iccamAssignment ?? null)},"laterDigest":${str(row.laterDigest ?? null)},"reference":${str(row.reference)},"removalOverdueAt":${num(row.removalOverdueAt)},"secondaryReference":${str(row.secondaryReference)},"state":${str(row.state)}}`
             : canonicalJson(row);
   const data = body.data === null || body.data === undefined ? 'null' : canonicalJson(body.data);
   return (

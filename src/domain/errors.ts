@@ -112,9 +112,12 @@ export class InternalError extends ServiceError {
  *   (425), `bad_response` (a 2xx without the destination's reference: repeating under the same
  *   Idempotency-Key is safe), `auth_rejected` (ICCAM refused our
  *   credentials: the handover itself was never refused, so it waits for the fix);
- * - failed: `redirect` (3xx, never followed), `rejected` (other 4xx), `duplicate_mismatch`
- *   (a 409 that names another handover), `client` (the request could not be built);
- * - status queries only: `not_in_state` and `lookup_missing` (ICCAM).
+ * - failed: `redirect` (3xx to another origin, never followed), `rejected` (other 4xx),
+ *   `duplicate_mismatch` (a 409 that names another handover), `client` (the request could not
+ *   be built);
+ * - ICCAM: `not_in_state` and `lookup_missing`; `not_sent` (the "about to send" mark could not
+ *   be recorded, so nothing left); `assignment_refused` (ICCAM refused reassigning partner
+ *   content: a person looks after three tries).
  */
 export type DeliveryErrorClass =
   | 'timeout'
@@ -132,12 +135,15 @@ export type DeliveryErrorClass =
   | 'tls'
   | 'client'
   | 'not_in_state'
-  | 'lookup_missing';
+  | 'lookup_missing'
+  | 'not_sent'
+  | 'assignment_refused';
 
 /** A setting, file or data set the process needs cannot be used (found at start-up or on a reload). */
 export type SetupErrorCode =
   | 'config_invalid'
   | 'routing_policy_invalid'
+  | 'iccam_names_invalid'
   | 'destination_config'
   | 'webhook_secret_invalid'
   | 'cdn_list_invalid'

@@ -69,6 +69,19 @@ describe('handover facts', () => {
     expect(factDifferences(recordedBefore, down)).toEqual([]);
   });
 
+  it('hold the columns added since in a digest of their own, compared only where it was recorded', () => {
+    const before = handoverFacts(row);
+    const told = handoverFacts({ ...row, iccamTold: { reference: { at: 5 } } } as HandoverFactSource);
+    expect(told.digest).toBe(before.digest);
+    expect(told.laterDigest).not.toBe(before.laterDigest);
+    expect(factDifferences(before, told)).toEqual(['other columns differ from what the trail last recorded']);
+    // Facts recorded before the later columns existed: the row is not compared on them.
+    const { laterDigest: _, ...recordedBefore } = before;
+    expect(factDifferences(recordedBefore, told)).toEqual([]);
+    // Absent later fields are their defaults, so a row read back compares equal.
+    expect(handoverFacts({ ...row, iccamAssignmentTries: 0, sendingToken: null } as HandoverFactSource).laterDigest).toBe(before.laterDigest);
+  });
+
   it('name a clear field that differs, and only "other columns" for a digested one', () => {
     expect(factDifferences(handoverFacts(row), handoverFacts({ ...row, reference: 'ref-2' }))).toEqual(['reference is "ref-2", trail says "ref-1"']);
     expect(factDifferences(handoverFacts(row), handoverFacts({ ...row, attemptCount: 2 }))).toEqual(['other columns differ from what the trail last recorded']);

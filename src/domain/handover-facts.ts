@@ -9,7 +9,7 @@
  */
 import type { RowFacts } from './audit-chain.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
-import { PATCHABLE_HANDOVER_FIELDS, type HandoverRecord } from './handover-record.js';
+import { LATER_HANDOVER_FIELDS, PATCHABLE_HANDOVER_FIELDS, type HandoverRecord } from './handover-record.js';
 
 const CLEAR_FIELDS = ['state', 'destination', 'reference', 'secondaryReference'] as const;
 
@@ -20,9 +20,9 @@ type Patchable = (typeof PATCHABLE_HANDOVER_FIELDS)[number];
  */
 const LATER_CLEAR_FIELDS = ['iccamAssignment', 'contentRemovedAt', 'removalOverdueAt'] as const;
 
-/** Patchable fields outside the digest: the clear ones, and those the digest has never held. */
-type NotDigested = (typeof CLEAR_FIELDS)[number] | 'lastPolledAt' | (typeof LATER_CLEAR_FIELDS)[number];
-const NOT_DIGESTED: ReadonlySet<string> = new Set<NotDigested>([...CLEAR_FIELDS, 'lastPolledAt', ...LATER_CLEAR_FIELDS]);
+/** Patchable fields outside the digest: the clear ones, the one the digest has never held, and the later ones (their own digest). */
+type NotDigested = (typeof CLEAR_FIELDS)[number] | 'lastPolledAt' | (typeof LATER_CLEAR_FIELDS)[number] | (typeof LATER_HANDOVER_FIELDS)[number];
+const NOT_DIGESTED: ReadonlySet<string> = new Set<NotDigested>([...CLEAR_FIELDS, 'lastPolledAt', ...LATER_CLEAR_FIELDS, ...LATER_HANDOVER_FIELDS]);
 
 /**
  * Every column an event may change but the clear ones: the row's identity and timestamps and
@@ -35,7 +35,10 @@ const DIGESTED_FIELDS = [
 ];
 
 /** The handover fields the facts are computed from. */
-export type HandoverFactSource = Pick<HandoverRecord, (typeof DIGESTED_FIELDS)[number] | (typeof CLEAR_FIELDS)[number] | (typeof LATER_CLEAR_FIELDS)[number]>;
+export type HandoverFactSource = Pick<
+  HandoverRecord,
+  (typeof DIGESTED_FIELDS)[number] | (typeof CLEAR_FIELDS)[number] | (typeof LATER_CLEAR_FIELDS)[number] | (typeof LATER_HANDOVER_FIELDS)[number]
+>;
 
 export function handoverFacts(h: HandoverFactSource): RowFacts {
   const rest: Record<string, unknown> = {};
@@ -54,7 +57,15 @@ export function handoverFacts(h: HandoverFactSource): RowFacts {
     iccamAssignment: h.iccamAssignment ?? null,
     contentRemovedAt: h.contentRemovedAt ?? null,
     removalOverdueAt: h.removalOverdueAt ?? null,
+    laterDigest: laterDigest(h),
   };
+}
+
+/** The columns added since, in a digest of their own (absent ones as their defaults). */
+function laterDigest(h: HandoverFactSource): string {
+  const later: Record<string, unknown> = {};
+  for (const field of LATER_HANDOVER_FIELDS) later[field] = h[field] ?? (field === 'iccamAssignmentTries' ? 0 : null);
+  return sha256Hex(canonicalJson(later));
 }
 
 /** The names of the clear fields that differ, then "other columns" when only the digest does. */
@@ -65,7 +76,9 @@ export function factDifferences(recorded: RowFacts, actual: RowFacts): string[] 
   for (const key of compared) {
     if (recorded[key] !== actual[key]) out.push(`${key} is ${JSON.stringify(actual[key])}, trail says ${JSON.stringify(recorded[key])}`);
   }
-  if (out.length === 0 && recorded.digest !== actual.digest) out.push('other columns differ from what the trail last recorded');
+  // Likewise the later columns: compared only against facts that hold their digest.
+  const laterDiffer = 'laterDigest' in recorded && recorded.laterDigest !== actual.laterDigest;
+  if (out.length === 0 && (recorded.digest !== actual.digest || laterDiffer)) out.push('other columns differ from what the trail last recorded');
   return out;
 }
 

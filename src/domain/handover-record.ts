@@ -5,6 +5,7 @@
 import type { Destination, RoutingDecision } from './decision.js';
 import type { HostingEvidence } from './evidence.js';
 import type { HandoverState } from './handover-states.js';
+import type { HotlineAssessment, IccamTold, PartnerAssessment, ReferralSource } from './inbound.js';
 import type { Classification, ContentType } from './referral.js';
 
 export interface HandoverRecord {
@@ -19,7 +20,10 @@ export interface HandoverRecord {
   /** The URL exactly as the back office sent it, when that differs from `url`; null otherwise. */
   reportedUrl?: string | null;
   contentType: ContentType | null;
+  /** Its own classification when it has one (a partner item's), else its referral's. */
   classification: Classification;
+  /** The classification it has of its own (a partner item's, as assessed), null when it is its referral's. */
+  ownClassification: Classification | null;
   state: HandoverState;
   destination: Destination | null;
   country: string | null;
@@ -61,7 +65,7 @@ export interface HandoverRecord {
   reportedAt: number | null;
   referralCreatedAt: number;
   referralCreatedBy: string;
-  /** ICCAM country-assignment correction: null, 'hosting-corrected' or 'assigned'. */
+  /** ICCAM country-assignment correction: null, 'hosting-corrected', 'assigned' or 'gave-up'. */
   iccamAssignment: string | null;
   /**
    * When the content was known to be down (the police export's contentRemovedAt, the date of
@@ -73,6 +77,22 @@ export interface HandoverRecord {
   removalOverdueAt: number | null;
   /** The hosting network's autonomous system number, derived from the evidence when it is written. */
   hostingAsn: number | null;
+  /** How many times ICCAM refused an assignment PUT for it (a person after three). */
+  iccamAssignmentTries: number;
+  /** The claim token under which an ICCAM create was about to be sent ("about to send"). */
+  sendingToken: string | null;
+  /** From the referral: where it came from, and for a partner's, the hotline and when ICCAM assigned it to us. */
+  source: ReferralSource;
+  partnerHotline: string | null;
+  countryAssignmentDate: number | null;
+  /** A partner item's ICCAM content id (its report's id is the referral's `iccam:<reportId>`). */
+  inboundContentId: string | null;
+  partnerAssessment: PartnerAssessment | null;
+  hotlineAssessment: HotlineAssessment | null;
+  /** What ICCAM has been told about a partner item. */
+  iccamTold: IccamTold | null;
+  /** When ICCAM was owed nothing more about a partner item. */
+  inboundDoneAt: number | null;
 }
 
 /**
@@ -107,4 +127,25 @@ export const PATCHABLE_HANDOVER_FIELDS = [
   'iccamAssignment',
   'contentRemovedAt',
   'removalOverdueAt',
+  'iccamAssignmentTries',
+  'sendingToken',
+  'ownClassification',
+  'hotlineAssessment',
+  'iccamTold',
+  'inboundDoneAt',
+] as const satisfies readonly (keyof HandoverRecord)[];
+
+/**
+ * Columns added after the facts' digest was fixed (events written before do not cover them): they
+ * are recorded in a digest of their own, `laterDigest` (src/domain/handover-facts.ts).
+ */
+export const LATER_HANDOVER_FIELDS = [
+  'iccamAssignmentTries',
+  'sendingToken',
+  'inboundContentId',
+  'partnerAssessment',
+  'ownClassification',
+  'hotlineAssessment',
+  'iccamTold',
+  'inboundDoneAt',
 ] as const satisfies readonly (keyof HandoverRecord)[];

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { HANDOVER_STATES, LIVE_STATES, OVER_STATES, allowedNextStates, canTransition, isFinalState, type HandoverState } from './handover-states.js';
+import {
+  HANDOVER_STATES,
+  LIVE_STATES,
+  OUTSTANDING_STATES,
+  OVER_STATES,
+  allowedNextStates,
+  canTransition,
+  isFinalState,
+  type HandoverState,
+} from './handover-states.js';
 
 // The contract's table, written out again independently so a slip in either copy shows.
 const CONTRACT: Record<HandoverState, HandoverState[]> = {
@@ -7,12 +16,14 @@ const CONTRACT: Record<HandoverState, HandoverState[]> = {
   needs_review: ['routed', 'locating', 'delivered', 'cancelled'],
   routed: ['delivering', 'locating', 'cancelled'],
   delivering: ['delivered', 'routed', 'failed', 'needs_review'],
-  delivered: ['acknowledged', 'closed', 'failed'],
+  // needs_review: contract §4, ICCAM refused to reassign the report three times (§1's table lacks it).
+  delivered: ['acknowledged', 'closed', 'failed', 'needs_review'],
   acknowledged: ['closed'],
   closed: [],
   failed: ['routed', 'cancelled'],
   cancelled: [],
   duplicate: ['locating'],
+  awaiting_assessment: ['locating', 'closed', 'cancelled'],
 };
 
 describe('handover state machine', () => {
@@ -33,6 +44,11 @@ describe('handover state machine', () => {
     for (const s of HANDOVER_STATES) {
       expect([LIVE_STATES.includes(s), OVER_STATES.includes(s), s === 'duplicate'].filter(Boolean)).toHaveLength(1);
     }
+  });
+
+  it('a partner item waiting for its assessment is live (a referral of its URL is a duplicate of it) and outstanding', () => {
+    expect(LIVE_STATES).toContain('awaiting_assessment');
+    expect(OUTSTANDING_STATES).toContain('awaiting_assessment');
   });
 
   it('no state may move to itself', () => {

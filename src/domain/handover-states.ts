@@ -15,6 +15,8 @@ export const HANDOVER_STATES = [
   // A URL referred again while another handover carries it (issue #15): an entry of its own,
   // linked to that handover, that is never sent; a supervisor's split makes it a case.
   'duplicate',
+  // Handed to the home country by a partner hotline through ICCAM: a Belgian analyst assesses it.
+  'awaiting_assessment',
 ] as const;
 
 export type HandoverState = (typeof HANDOVER_STATES)[number];
@@ -27,12 +29,15 @@ const TRANSITIONS: Readonly<Record<HandoverState, readonly HandoverState[]>> = {
   routed: ['delivering', 'locating', 'cancelled'],
   // → needs_review: the outcome of an ICCAM create is unknown; never sent again without a person.
   delivering: ['delivered', 'routed', 'failed', 'needs_review'],
-  delivered: ['acknowledged', 'closed', 'failed'],
+  // → needs_review: ICCAM refused, three times, to reassign a report we sent (iccam_assignment_refused).
+  delivered: ['acknowledged', 'closed', 'failed', 'needs_review'],
   acknowledged: ['closed'],
   closed: [],
   failed: ['routed', 'cancelled'],
   cancelled: [],
   duplicate: ['locating'],
+  // Illegal here (or ICCAM says Baseline) → locating; not illegal here → closed; withdrawn → cancelled.
+  awaiting_assessment: ['locating', 'closed', 'cancelled'],
 };
 
 /** Narrows a string from outside (a query parameter, a form) to a state. */
@@ -63,7 +68,7 @@ export const OUTSTANDING_STATES: readonly HandoverState[] = HANDOVER_STATES.filt
  * States in which a handover carries its URL (issue #15): a URL referred again while one of
  * these holds it is recorded as a duplicate, not sent twice.
  */
-export const LIVE_STATES: readonly HandoverState[] = ['locating', 'needs_review', 'routed', 'delivering', 'delivered', 'acknowledged'];
+export const LIVE_STATES: readonly HandoverState[] = ['awaiting_assessment', 'locating', 'needs_review', 'routed', 'delivering', 'delivered', 'acknowledged'];
 
 /** States in which a case is over: the same URL referred again is a new case, a reappearance. */
 export const OVER_STATES: readonly HandoverState[] = ['closed', 'failed', 'cancelled'];

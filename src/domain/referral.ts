@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 /** ICCAM's site types, in our spelling (contract §3). */
-const SITE_TYPES = [
+export const SITE_TYPES = [
   'website',
   'file-host',
   'image-store',

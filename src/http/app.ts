@@ -15,6 +15,7 @@ import { errorHandler, notFound } from './middleware/error-handler.js';
 import { requestId } from './middleware/request-id.js';
 import { limitCallbacks, limitFailedAuthentication, StoreRateLimiter } from './middleware/store-rate-limit.js';
 import { OpenApiRegistry } from './openapi-registry.js';
+import { assessmentRoutes } from './routes/assessment.js';
 import { handoverRoutes } from './routes/handovers.js';
 import { operationsRoutes } from './routes/operations.js';
 import { referralRoutes } from './routes/referrals.js';
@@ -105,6 +106,7 @@ export function createApp(ctx: Context, parts: AppParts = {}): Express {
   app.use('/v1', express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(referralRoutes(ctx, openapi));
   app.use(handoverRoutes(ctx, openapi));
+  app.use(assessmentRoutes(ctx, openapi));
   app.use(statsRoutes(ctx, openapi));
   app.use(takedownRoutes(ctx, openapi));
   if (parts.locator) app.use(locateRoutes(ctx, openapi, parts.locator));

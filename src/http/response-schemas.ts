@@ -110,9 +110,36 @@ const auditEventSchema = z.object({
   hash: z.string(),
 });
 
+const partnerSchema = z
+  .object({
+    partnerHotline: z.string().nullable().meta({ description: 'The reporting hotline as ICCAM names it (reportingHotlineId)' }),
+    countryAssignmentDate: isoTime.nullable().meta({ description: 'When ICCAM assigned the content to the home country' }),
+    contentId: z.string().nullable().meta({ description: "ICCAM's content id; ICCAM holds this handover's id as its hotline reference" }),
+    iccamAssessment: z
+      .object({
+        classification: z.enum(['baseline', 'national', 'ignore']).nullable(),
+        classificationName: z.string().nullable(),
+        ageName: z.string().nullable(),
+        genderName: z.string().nullable(),
+      })
+      .nullable()
+      .meta({ description: "ICCAM's last assessment when the item was taken in" }),
+    assessment: z.record(z.string(), z.unknown()).nullable().meta({ description: "Our analyst's assessment (POST /v1/handovers/:id/assessment)" }),
+    iccamTold: z.object({
+      reference: isoTime.nullable(),
+      assessment: isoTime.nullable(),
+      actions: z.record(z.string(), z.object({ at: isoTime.nullable(), alreadyThere: z.boolean() })),
+      leftToAPerson: z.record(z.string(), z.object({ at: isoTime.nullable(), detail: z.string() })),
+      followedTo: z.string().nullable(),
+    }),
+    settledAt: isoTime.nullable(),
+  })
+  .meta({ id: 'PartnerItem', description: 'Content a partner hotline handed to the home country through ICCAM, and what ICCAM was told' });
+
 export const handoverDetailSchema = handoverSummarySchema
   .extend({
     classification: classificationSchema,
+    partner: partnerSchema.nullable(),
     evidence: evidenceSchema.nullable(),
     decision: decisionSchema.nullable(),
     attempts: z.array(attemptSchema),
@@ -125,6 +152,9 @@ export const referralViewSchema = z
   .object({
     referralId: z.string(),
     reportId: z.string(),
+    source: z.enum(['backoffice', 'iccam']).meta({ description: 'The back office, or a partner hotline through ICCAM (reportId iccam:<ICCAM report id>)' }),
+    partnerHotline: z.string().nullable(),
+    countryAssignmentDate: isoTime.nullable(),
     classification: classificationSchema,
     reportedAt: isoTime.nullable(),
     createdAt: isoTime,

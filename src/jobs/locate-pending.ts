@@ -71,7 +71,9 @@ export async function locatePending(
   options: { limit?: number; concurrency?: number } = {},
 ): Promise<Record<LocateResult | 'errors', number>> {
   const now = ctx.clock.now().getTime();
-  const due = await ctx.store.findHandovers({ states: ['locating'], dueBy: now, limit: options.limit ?? 100 });
+  // A partner's item is located only once it is ours in ICCAM (claimed with our reference): what
+  // it leads to — sending it on to another country's hotline, above all — comes after the claim.
+  const due = await ctx.store.findHandovers({ states: ['locating'], dueBy: now, partnerItemsClaimed: true, limit: options.limit ?? 100 });
   const counts: Record<LocateResult | 'errors', number> = { routed: 0, needs_review: 0, retry_later: 0, skipped: 0, errors: 0 };
   await forEachConcurrently(due, options.concurrency ?? 8, async (handover) => {
     try {

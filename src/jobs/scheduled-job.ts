@@ -14,8 +14,10 @@ export type JobReport = Record<string, unknown>;
 
 export interface JobDefinition {
   name: string;
-  /** node-cron expression (5 or 6 fields). */
+  /** node-cron expression (5 or 6 fields); with `everyMs`, only a description of it for people. */
   schedule: string;
+  /** Run every this many ms instead of on the cron schedule (a setting given in ms). */
+  everyMs?: number;
   /** Run in one process at a time across replicas. */
   exclusive: boolean;
   /**
@@ -44,6 +46,7 @@ function schedulePeriodMs(schedule: string): number {
 
 export class ScheduledJob {
   private task: ScheduledTask | null = null;
+  private interval: NodeJS.Timeout | null = null;
   private running: Promise<JobRunResult> | null = null;
   private rerunRequested = false;
   private stopped = false;
@@ -61,14 +64,16 @@ export class ScheduledJob {
   /** The lease an exclusive run takes: as configured, or two periods of the schedule. */
   get leaseMs(): number {
     if (this.definition.leaseMs !== undefined) return this.definition.leaseMs;
-    this.derivedLeaseMs ??= 2 * schedulePeriodMs(this.definition.schedule);
+    this.derivedLeaseMs ??= 2 * (this.definition.everyMs ?? schedulePeriodMs(this.definition.schedule));
     return this.derivedLeaseMs;
   }
   private derivedLeaseMs: number | undefined;
 
   start(): void {
     this.stopped = false;
-    this.task = cron.schedule(this.definition.schedule, () => this.runOnce().then(() => undefined), { name: this.name, noOverlap: true });
+    // runOnce never overlaps itself (a tick during a run is skipped), whichever drives it.
+    if (this.definition.everyMs !== undefined) this.interval = setInterval(() => void this.runOnce(), this.definition.everyMs);
+    else this.task = cron.schedule(this.definition.schedule, () => this.runOnce().then(() => undefined), { name: this.name, noOverlap: true });
     for (const wakeup of this.definition.wakeups ?? []) this.unsubscribe.push(wakeup.subscribe(() => this.nudge()));
   }
 
@@ -151,6 +156,10 @@ export class ScheduledJob {
     if (this.task) {
       await this.task.destroy();
       this.task = null;
+    }
+    if (this.interval) {
+      clearInterval(this.interval);
+      this.interval = null;
     }
     if (this.running) await this.running;
     if (this.definition.exclusive) await this.ctx.store.releaseJobLease(this.name, this.ctx.processId).catch(() => undefined);

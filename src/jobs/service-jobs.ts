@@ -13,6 +13,8 @@ import { auditCheckpointJob } from './audit-checkpoint.js';
 import { locatePending } from './locate-pending.js';
 import { isIccamAdapter } from '../delivery/destinations/iccam-exchange.js';
 import { followUpIccam } from '../delivery/iccam-followup.js';
+import { importFromIccam } from '../delivery/iccam-import.js';
+import { tellIccam } from '../delivery/iccam-tell.js';
 import type { JobDefinition } from './scheduled-job.js';
 
 /** The working parts the jobs drive, built by the composition root (src/compose.ts). */
@@ -62,13 +64,31 @@ export function serviceJobDefinitions(ctx: Context, c: Pick<JobParts, 'locator' 
   ];
 }
 
-/** ICCAM's follow-up (status, country assignment) and its lookup lists (at start-up, then daily). */
+/** The job that tells ICCAM what partner items came to: the import when it is on, else the follow-up. */
+export function iccamTellingJob(config: Context['config']): 'iccam-import' | 'iccam-poll' {
+  return config.destinations.inhope?.import.enabled ? 'iccam-import' : 'iccam-poll';
+}
+
+/**
+ * ICCAM's follow-up (status, country assignment), its lookup lists (at start-up, then daily),
+ * and with ICCAM_IMPORT=on the inbound import. What partner items still owe ICCAM is told by
+ * one job only — the import when it is on, else the follow-up — so two replicas never tell it twice.
+ */
 function iccamJobs(ctx: Context, adapters: Adapters): JobDefinition[] {
   const iccam = adapters.inhope;
   if (!isIccamAdapter(iccam)) return [];
   const s = ctx.config.schedules;
+  const inbound = ctx.config.destinations.inhope?.import ?? { enabled: false, intervalMs: 60_000 };
   let lookupsRead = false;
+  const importJob: JobDefinition = {
+    name: 'iccam-import',
+    schedule: `every ${Math.round(inbound.intervalMs / 1000)} s (ICCAM_IMPORT_INTERVAL_MS)`,
+    everyMs: inbound.intervalMs,
+    exclusive: true,
+    run: async () => ({ ...(await importFromIccam(ctx, iccam)), ...(await tellIccam(ctx, iccam)) }),
+  };
   return [
+    ...(inbound.enabled ? [importJob] : []),
     {
       name: 'iccam-poll',
       schedule: s.iccamPoll,
@@ -83,7 +103,8 @@ function iccamJobs(ctx: Context, adapters: Adapters): JobDefinition[] {
           if (lists.failed.length > 0)
             ctx.logger.warn('ICCAM lookup lists not read; using the stored or seed ones', { component: 'iccam', failed: lists.failed });
         }
-        return { ...(await followUpIccam(ctx, iccam)) };
+        const followed = await followUpIccam(ctx, iccam);
+        return { ...followed, ...(inbound.enabled ? {} : await tellIccam(ctx, iccam)) };
       },
     },
     {

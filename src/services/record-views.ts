@@ -60,10 +60,37 @@ export function reviewView(h: HandoverRecord, now: number): { reasons: string[];
   return { reasons: [...(h.decision?.reviewReasons ?? [])], since: iso(since), ageSeconds: Math.max(0, Math.floor((now - since) / 1000)) };
 }
 
+/**
+ * A partner's item (ICCAM inbound): who handed it over and when ICCAM assigned it, what ICCAM
+ * and our analyst said of it, and what ICCAM has been told. Null for the back office's.
+ */
+export function partnerView(h: HandoverRecord) {
+  if (h.source !== 'iccam') return null;
+  const told = h.iccamTold ?? {};
+  return {
+    partnerHotline: h.partnerHotline,
+    countryAssignmentDate: iso(h.countryAssignmentDate),
+    contentId: h.inboundContentId,
+    iccamAssessment: h.partnerAssessment,
+    assessment: h.hotlineAssessment ? { ...h.hotlineAssessment, at: iso(h.hotlineAssessment.at) } : null,
+    iccamTold: {
+      reference: iso(told.reference?.at ?? null),
+      assessment: iso(told.assessment?.at ?? null),
+      actions: Object.fromEntries(Object.entries(told.actions ?? {}).map(([word, a]) => [word, { at: iso(a.at), alreadyThere: a.found }])),
+      leftToAPerson: Object.fromEntries(Object.entries(told.gaveUp ?? {}).map(([message, g]) => [message, { at: iso(g.at), detail: g.detail }])),
+      followedTo: told.followed?.country ?? null,
+    },
+    settledAt: iso(h.inboundDoneAt),
+  };
+}
+
 export function referralView(referral: ReferralRecord, handovers: HandoverRecord[]) {
   return {
     referralId: referral.id,
     reportId: referral.reportId,
+    source: referral.source,
+    partnerHotline: referral.partnerHotline,
+    countryAssignmentDate: iso(referral.countryAssignmentDate),
     classification: referral.classification,
     reportedAt: iso(referral.reportedAt),
     referredBy: referral.referredBy,

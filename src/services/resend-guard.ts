@@ -7,11 +7,14 @@
  */
 import { OutcomeUnknownError } from '../domain/errors.js';
 import type { HandoverRecord } from '../store/store.js';
-import { DELIVERY_OUTCOME_UNKNOWN } from './resolve-handover.js';
+import { RESOLVABLE_REASONS } from './resolve-handover.js';
 
-/** True when the handover may already be at its destination: a person must look there first. */
+/**
+ * True when the handover may already be at its destination, so a person must look there first:
+ * its delivery outcome is unknown, or ICCAM holds the report and refused to reassign it.
+ */
 export function deliveryOutcomeUnknown(h: Pick<HandoverRecord, 'state' | 'failureReason'>): boolean {
-  return h.state === 'needs_review' && h.failureReason === DELIVERY_OUTCOME_UNKNOWN;
+  return h.state === 'needs_review' && RESOLVABLE_REASONS.includes(h.failureReason ?? '');
 }
 
 /** Throws OutcomeUnknownError (409 `outcome_unknown`) unless sending again was confirmed. */

@@ -34,3 +34,8 @@ export const COUNT_RATE_LIMIT_HIT = `INSERT INTO rate_limit_counters (limit_key,
 export const SELECT_RATE_LIMIT_HITS = 'SELECT hits FROM rate_limit_counters WHERE limit_key = ? AND window_start = ?';
 
 export const PRUNE_RATE_LIMIT_COUNTERS = 'DELETE FROM rate_limit_counters WHERE window_start < ?';
+
+/** When the last inbound import began (one row, migration 0010). */
+export const SELECT_ICCAM_IMPORT_MARK = 'SELECT last_started_at FROM iccam_inbound_state WHERE id = 1';
+
+export const UPDATE_ICCAM_IMPORT_MARK = 'UPDATE iccam_inbound_state SET last_started_at = ? WHERE id = 1';

@@ -1,7 +1,8 @@
 /**
  * What replicas share besides the ledger: named job leases (one runner of an exclusive job),
  * the deployment-wide ICCAM call gate and ICCAM's lookup lists as last read (migration 0004),
- * and rate-limit counters that every replica counts against.
+ * when the last inbound ICCAM import began, and rate-limit counters that every replica counts
+ * against.
  */
 import {
   COUNT_RATE_LIMIT_HIT,
@@ -12,10 +13,12 @@ import {
   PRUNE_RATE_LIMIT_COUNTERS,
   RELEASE_ICCAM_GATE,
   RELEASE_JOB_LEASE,
+  SELECT_ICCAM_IMPORT_MARK,
   SELECT_LOOKUP_LISTS,
   SELECT_RATE_LIMIT_HITS,
   TAKE_ICCAM_GATE,
   TAKE_JOB_LEASE,
+  UPDATE_ICCAM_IMPORT_MARK,
   UPDATE_LOOKUP_LIST,
 } from './coordination-queries.js';
 import type { SqlDriver } from './sql-driver.js';
@@ -93,6 +96,15 @@ export class CoordinationStore {
       fetchedAt = fetchedAt === null ? Number(row.fetched_at) : Math.min(fetchedAt, Number(row.fetched_at));
     }
     return { lists, fetchedAt };
+  }
+
+  async readIccamImportMark(): Promise<number | null> {
+    const row = await this.db.get<{ last_started_at: number | string | null }>(SELECT_ICCAM_IMPORT_MARK);
+    return row?.last_started_at === null || row?.last_started_at === undefined ? null : Number(row.last_started_at);
+  }
+
+  async saveIccamImportMark(startedAt: number): Promise<void> {
+    await this.db.run(UPDATE_ICCAM_IMPORT_MARK, [startedAt]);
   }
 
   async countRateLimitHit(key: string, windowStart: number): Promise<number> {

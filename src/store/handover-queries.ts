@@ -17,6 +17,9 @@ const REFERRAL_COLUMNS: Record<string, string> = {
   reported_at: 'r.reported_at',
   referral_created_at: 'r.created_at',
   referral_created_by: 'r.created_by',
+  source: 'r.source',
+  partner_hotline: 'r.partner_hotline',
+  country_assignment_date: 'r.country_assignment_date',
 };
 
 /** Names of the referral's columns in a handover row (what an UPDATE of handovers cannot return). */
@@ -52,6 +55,9 @@ export const SELECT_HANDOVER_BY_ID = `${SELECT_HANDOVERS} WHERE h.id = ?`;
 export const lockHandoverById = (locking: RowLocking) => locking.forUpdate(SELECT_HANDOVER_BY_ID, 'h');
 
 export const SELECT_HANDOVERS_OF_REFERRAL = `${SELECT_HANDOVERS} WHERE h.referral_id = ? ORDER BY h.position, h.seq`;
+
+/** The content ids of a partner report's items already recorded (params: the referral's id). */
+export const SELECT_INBOUND_CONTENT_IDS = 'SELECT inbound_content_id FROM handovers WHERE referral_id = ? AND inbound_content_id IS NOT NULL';
 
 export const SELECT_SUCCESSORS = `${SELECT_HANDOVERS} WHERE h.parent_id = ? ORDER BY h.seq`;
 
@@ -143,13 +149,17 @@ export function findHandovers(q: HandoverQuery): Query | null {
   if (q.notOverdue) where.push('h.overdue_at IS NULL');
   if (q.notResent) where.push('h.resent_at IS NULL');
   if (q.noSuccessor) where.push('NOT EXISTS (SELECT 1 FROM handovers s WHERE s.parent_id = h.id)');
+  // Written as the partial index handovers_inbound_open is, so the planner can use it.
+  if (q.inboundOpen) where.push('h.inbound_content_id IS NOT NULL AND h.inbound_done_at IS NULL');
+  // A partner item's first message to ICCAM is always its claim (our reference).
+  if (q.partnerItemsClaimed) where.push('(h.inbound_content_id IS NULL OR h.iccam_told IS NOT NULL)');
   params.push(q.limit);
   const order = q.order === 'least-recently-polled' ? 'COALESCE(h.last_polled_at, 0), h.seq' : q.order === 'longest-waiting' ? 'h.updated_at, h.seq' : 'h.seq';
   return { sql: `${SELECT_HANDOVERS} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`, params };
 }
 
 const PATCHABLE = new Set<string>(PATCHABLE_HANDOVER_FIELDS);
-const JSON_FIELDS = new Set<string>(['evidence', 'decision']);
+const JSON_FIELDS = new Set<string>(['evidence', 'decision', 'ownClassification', 'hotlineAssessment', 'iccamTold']);
 
 /** The column a patchable field is stored in: its name in snake_case. */
 const columnOf = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

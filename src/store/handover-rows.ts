@@ -4,6 +4,8 @@
  */
 import type { AuditEvent } from '../domain/audit-chain.js';
 import type { HandoverState } from '../domain/handover-states.js';
+import type { ReferralSource } from '../domain/inbound.js';
+import type { Classification } from '../domain/referral.js';
 import type { AckRecord, AttemptRecord, HandoverRecord, ReferralRecord } from './store.js';
 
 type Row = Record<string, unknown>;
@@ -23,8 +25,14 @@ export function toReferral(row: Row): ReferralRecord {
     referredBy: strOrNull(row.referred_by),
     createdAt: num(row.created_at),
     createdBy: String(row.created_by),
+    source: sourceOf(row.source),
+    partnerHotline: strOrNull(row.partner_hotline),
+    countryAssignmentDate: numOrNull(row.country_assignment_date),
   };
 }
+
+/** Rows read without the referral's source (none predates its column) count as the back office's. */
+const sourceOf = (v: unknown): ReferralSource => (v === 'iccam' ? 'iccam' : 'backoffice');
 
 export function toHandover(row: Row): HandoverRecord {
   return {
@@ -36,7 +44,8 @@ export function toHandover(row: Row): HandoverRecord {
     url: String(row.url),
     reportedUrl: strOrNull(row.reported_url),
     contentType: strOrNull(row.content_type) as HandoverRecord['contentType'],
-    classification: json(row.classification)!,
+    classification: json<Classification>(row.own_classification) ?? json<Classification>(row.classification)!,
+    ownClassification: json(row.own_classification),
     state: String(row.state) as HandoverState,
     destination: strOrNull(row.destination) as HandoverRecord['destination'],
     country: strOrNull(row.country),
@@ -77,6 +86,16 @@ export function toHandover(row: Row): HandoverRecord {
     contentRemovedAt: numOrNull(row.content_removed_at),
     removalOverdueAt: numOrNull(row.removal_overdue_at),
     hostingAsn: numOrNull(row.hosting_asn),
+    iccamAssignmentTries: Number(row.iccam_assignment_tries ?? 0),
+    sendingToken: strOrNull(row.sending_token),
+    source: sourceOf(row.source),
+    partnerHotline: strOrNull(row.partner_hotline),
+    countryAssignmentDate: numOrNull(row.country_assignment_date),
+    inboundContentId: strOrNull(row.inbound_content_id),
+    partnerAssessment: json(row.partner_assessment),
+    hotlineAssessment: json(row.hotline_assessment),
+    iccamTold: json(row.iccam_told),
+    inboundDoneAt: numOrNull(row.inbound_done_at),
   };
 }
 

@@ -7,8 +7,8 @@ import { chainHeadColumns } from './audit-queries.js';
 export const SELECT_REFERRAL_BY_REPORT_ID = 'SELECT * FROM referrals WHERE report_id = ?';
 
 /** The referral, returned as inserted (intake answers with it: no read-back). */
-export const INSERT_REFERRAL =
-  'INSERT INTO referrals (id, report_id, body_hash, classification, reported_at, referred_by, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *';
+export const INSERT_REFERRAL = `INSERT INTO referrals (id, report_id, body_hash, classification, reported_at, referred_by, created_at, created_by, source, partner_hotline, country_assignment_date)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`;
 
 /** The attempt's id, and the head of its handover's chain (send it with the handover locked). */
 export const INSERT_ATTEMPT = `INSERT INTO delivery_attempts (handover_id, attempt_no, destination, claim_token, started_at, finished_at, duration_ms, outcome, status_code, error_class, request_hash, response_digest, detail)

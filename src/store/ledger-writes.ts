@@ -18,12 +18,13 @@ import {
   markPolled,
   patchHandover,
   referralColumnsOf,
+  SELECT_INBOUND_CONTENT_IDS,
   SELECT_LIVE_HOLDER_OF_URL_OF,
   selectDueForClaim,
   withReferralColumns,
 } from './handover-queries.js';
 import { ackEventData, attemptEventData, toHandover, toReferral } from './handover-rows.js';
-import { INSERT_ACK, INSERT_ATTEMPT, INSERT_REFERRAL, INSERT_WEBHOOK_RECEIPT } from './ledger-queries.js';
+import { INSERT_ACK, INSERT_ATTEMPT, INSERT_REFERRAL, INSERT_WEBHOOK_RECEIPT, SELECT_REFERRAL_BY_REPORT_ID } from './ledger-queries.js';
 import { SELECT_OBSERVATIONS_OF_HANDOVER } from './takedown-queries.js';
 import type { SqlDriver, SqlRunner } from './sql-driver.js';
 import type {
@@ -35,6 +36,7 @@ import type {
   HandoverRecord,
   NewAck,
   NewAttempt,
+  NewInboundReport,
   NewObservation,
   NewReferral,
   ReferralRecord,
@@ -58,16 +60,12 @@ export class LedgerWrites {
       return await this.db.transaction(async (tx) => {
         const existing = await readReferralWithHandovers(tx, input.reportId);
         if (existing) return { created: false, ...sameBodyOrConflict(existing, input) };
-        const referralRow = await tx.get<Record<string, unknown>>(INSERT_REFERRAL, [
-          input.id,
-          input.reportId,
-          input.bodyHash,
-          JSON.stringify(input.classification),
-          input.reportedAt,
-          input.referredBy ?? null,
-          now,
+        const referralRow = await insertReferral(
+          tx,
+          { ...input, referredBy: input.referredBy ?? null, source: 'backoffice', partnerHotline: null, countryAssignmentDate: null },
           actor,
-        ]);
+          now,
+        );
         // One live case per URL (issue #15): a URL already carried becomes a duplicate entry.
         const claimed = await insertReferredUrls(
           tx,
@@ -102,8 +100,8 @@ export class LedgerWrites {
             : { ...event, row: null },
         );
         // The answer is built from the rows as inserted (RETURNING), in listing order (position).
-        const referral = toReferral(referralRow!);
-        const referralColumns = referralColumnsOf(referralRow!);
+        const referral = toReferral(referralRow);
+        const referralColumns = referralColumnsOf(referralRow);
         const handovers = claimed.intakes.map((intake) => toHandover(withReferralColumns(intake.row, referralColumns)));
         const byId = new Map(handovers.map((h) => [h.id, h]));
         // Events on earlier handovers (the case a duplicate joins, a reappearance's predecessor)
@@ -120,6 +118,78 @@ export class LedgerWrites {
       if (!existing) throw error;
       return { created: false, ...sameBodyOrConflict(existing, input) };
     }
+  }
+
+  async recordInboundReport(input: NewInboundReport, actor: string, now: number) {
+    try {
+      return await this.recordInboundOnce(input, actor, now);
+    } catch (error) {
+      // Two imports recording the same report at once (PostgreSQL): the loser finds the winner's rows.
+      if (!this.db.isUniqueViolation(error)) throw error;
+      return this.recordInboundOnce(input, actor, now);
+    }
+  }
+
+  private recordInboundOnce(input: NewInboundReport, actor: string, now: number) {
+    return this.db.transaction(async (tx) => {
+      let existing = await readReferralWithHandovers(tx, input.reportId);
+      if (existing && existing.referral.source !== 'iccam') {
+        throw new ConflictError('referral_conflict', `Report ${input.reportId} was referred by the back office, not taken in from ICCAM.`, {
+          referralId: existing.referral.id,
+        });
+      }
+      let referral: ReferralRecord;
+      let referralColumns: Record<string, unknown>;
+      if (existing) {
+        referral = existing.referral;
+        referralColumns = referralColumnsOf((await tx.get<Record<string, unknown>>(SELECT_REFERRAL_BY_REPORT_ID, [input.reportId]))!);
+      } else {
+        const row = await insertReferral(tx, { ...input, id: input.referralId, referredBy: null, source: 'iccam' }, actor, now);
+        referral = toReferral(row);
+        referralColumns = referralColumnsOf(row);
+      }
+      const known = new Set(
+        existing ? (await tx.all<{ inbound_content_id: string }>(SELECT_INBOUND_CONTENT_IDS, [referral.id])).map((r) => String(r.inbound_content_id)) : [],
+      );
+      const fresh = input.items.filter((item, i) => !known.has(item.contentId) && input.items.findIndex((o) => o.contentId === item.contentId) === i);
+      const first = existing?.handovers.length ?? 0;
+      const claimed = await insertReferredUrls(
+        tx,
+        this.db,
+        fresh.map((item, i) => ({
+          handoverId: item.handoverId,
+          referralId: referral.id,
+          reportId: referral.reportId,
+          position: first + i,
+          url: item.url,
+          reportedUrl: item.reportedUrl,
+          contentType: null,
+          partner: {
+            state: item.state,
+            contentId: item.contentId,
+            assessment: item.partnerAssessment,
+            classification: item.classification,
+            auditData: { source: 'iccam', contentId: item.contentId, ...item.auditData },
+          },
+        })),
+        actor,
+        now,
+      );
+      const newIds = new Set(fresh.map((item) => item.handoverId));
+      const created = new Map(claimed.intakes.map((intake) => [intake.handoverId, toHandover(withReferralColumns(intake.row, referralColumns))]));
+      const audit: AuditAppend[] = [];
+      for (const event of claimed.audit) {
+        const own = event.kind === 'intake' && event.handoverId !== null && newIds.has(event.handoverId);
+        audit.push({
+          ...event,
+          row: handoverFacts(created.get(event.handoverId!) ?? (await this.lockHandover(tx, event.handoverId!))),
+          ...(own ? { newChain: true } : {}),
+        });
+      }
+      await this.audit.append(tx, audit);
+      existing = await readReferralWithHandovers(tx, input.reportId);
+      return { referral, handovers: existing!.handovers, recorded: fresh.map((item) => item.contentId) };
+    });
   }
 
   // ---------------------------------------------------------------- changes
@@ -227,7 +297,7 @@ export class LedgerWrites {
     return this.db.transaction(async (tx) => {
       const locked = await this.lockHandoverRow(tx, handoverId);
       const current = toHandover(locked);
-      checkExpectations(current, note.expectState);
+      checkExpectations(current, note.expectState, note.expectLeaseToken);
       const { result, head } = await this.writePatch(tx, locked, current.state, note.set, note.now);
       await this.audit.append(tx, [
         {
@@ -444,6 +514,32 @@ export class LedgerWrites {
       throw error;
     }
   }
+}
+
+/** The referral's row, as inserted (intake answers from it: no read-back). */
+async function insertReferral(
+  tx: SqlRunner,
+  r: Pick<
+    ReferralRecord,
+    'id' | 'reportId' | 'bodyHash' | 'classification' | 'reportedAt' | 'referredBy' | 'source' | 'partnerHotline' | 'countryAssignmentDate'
+  >,
+  actor: string,
+  now: number,
+): Promise<Record<string, unknown>> {
+  const row = await tx.get<Record<string, unknown>>(INSERT_REFERRAL, [
+    r.id,
+    r.reportId,
+    r.bodyHash,
+    JSON.stringify(r.classification),
+    r.reportedAt,
+    r.referredBy,
+    now,
+    actor,
+    r.source,
+    r.partnerHotline,
+    r.countryAssignmentDate,
+  ]);
+  return row!;
 }
 
 /**

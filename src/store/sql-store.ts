@@ -71,6 +71,9 @@ export class SqlStore implements Store {
   createReferral(input: NewReferral, actor: string, now: number) {
     return this.writes.createReferral(input, actor, now);
   }
+  recordInboundReport(...a: Args<'recordInboundReport'>) {
+    return this.writes.recordInboundReport(...a);
+  }
   transition(...a: Args<'transition'>) {
     return this.writes.transition(...a);
   }
@@ -205,6 +208,12 @@ export class SqlStore implements Store {
   }
   loadIccamLookupLists() {
     return this.shared.loadIccamLookupLists();
+  }
+  readIccamImportMark() {
+    return this.shared.readIccamImportMark();
+  }
+  saveIccamImportMark(...a: Args<'saveIccamImportMark'>) {
+    return this.shared.saveIccamImportMark(...a);
   }
   countRateLimitHit(...a: Args<'countRateLimitHit'>) {
     return this.shared.countRateLimitHit(...a);

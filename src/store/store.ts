@@ -14,6 +14,7 @@ import type { HandoverTiming } from '../domain/handover-stats.js';
 import type { ObservationEffect, ObservationKind } from '../domain/observation.js';
 import type { TakedownGroupCounts, TakedownGrouping } from '../domain/takedown-clock.js';
 import type { Classification, ContentType } from '../domain/referral.js';
+import type { PartnerAssessment, ReferralSource } from '../domain/inbound.js';
 
 export interface ReferralRecord {
   id: string;
@@ -25,6 +26,11 @@ export interface ReferralRecord {
   referredBy: string | null;
   createdAt: number;
   createdBy: string;
+  /** Where it came from: the back office, or a partner hotline through ICCAM (one referral per ICCAM report). */
+  source: ReferralSource;
+  /** A partner's referral: the reporting hotline as ICCAM names it, and when ICCAM assigned the content to us (ms). */
+  partnerHotline: string | null;
+  countryAssignmentDate: number | null;
 }
 
 export type { HandoverRecord } from '../domain/handover-record.js';
@@ -75,6 +81,34 @@ export interface NewReferral {
   referredBy?: string | null;
   /** `url`: the WHATWG-serialised URL; `reportedUrl`: the raw string when it differs. */
   urls: { handoverId: string; url: string; contentType: ContentType | null; reportedUrl?: string | null }[];
+}
+
+/**
+ * One ICCAM report a partner hotline made, as the inbound import records it (contract §4
+ * Inbound): its referral (created once, `reportId` `iccam:<ICCAM report id>`), and one handover
+ * per content item, each recorded once by its content id.
+ */
+export interface NewInboundReport {
+  /** The referral's id, when it is new. */
+  referralId: string;
+  reportId: string;
+  bodyHash: string;
+  /** The referral's classification (its first item's); each item may carry its own. */
+  classification: Classification;
+  reportedAt: number | null;
+  partnerHotline: string | null;
+  countryAssignmentDate: number | null;
+  items: {
+    handoverId: string;
+    contentId: string;
+    url: string;
+    reportedUrl: string | null;
+    state: 'locating' | 'awaiting_assessment';
+    partnerAssessment: PartnerAssessment | null;
+    classification: Classification | null;
+    /** Said in the item's intake event (ids and names only, never the URL). */
+    auditData: Record<string, unknown>;
+  }[];
 }
 
 export interface HandoverFilter {
@@ -136,6 +170,8 @@ export interface Annotation {
   set?: HandoverPatch;
   data?: unknown;
   expectState?: HandoverState | readonly HandoverState[];
+  /** Fencing: refuse (LeaseLostError) unless the handover is delivering under this lease. */
+  expectLeaseToken?: string;
   now: number;
 }
 
@@ -187,6 +223,10 @@ export interface HandoverQuery {
   noSuccessor?: boolean;
   /** Last changed at or before this (for a handover waiting for a person: began to wait). */
   updatedBefore?: number;
+  /** Only partner items (ICCAM) that may still owe ICCAM news (not yet settled). */
+  inboundOpen?: boolean;
+  /** Leave out partner items ICCAM has not heard from us about yet (their claim comes first). */
+  partnerItemsClaimed?: boolean;
   /**
    * 'seq' (oldest first, the default), the ones asked least recently first (polling), or the
    * ones unchanged longest first (a queue of handovers waiting for a person, its oldest first).
@@ -291,6 +331,17 @@ export interface Store {
   /** Creates the referral and its handovers, or returns the existing one for the same body. */
   createReferral(input: NewReferral, actor: string, now: number): Promise<{ created: boolean; referral: ReferralRecord; handovers: HandoverRecord[] }>;
   getReferralByReportId(reportId: string): Promise<{ referral: ReferralRecord; handovers: HandoverRecord[] } | null>;
+  /**
+   * Records a partner's ICCAM report: its referral when new, and a handover for each item not
+   * recorded before (by content id); items already recorded are left as they are. A URL another
+   * live handover carries makes a duplicate entry, as at intake. Returns the referral and all of
+   * its handovers, and the content ids recorded now.
+   */
+  recordInboundReport(
+    input: NewInboundReport,
+    actor: string,
+    now: number,
+  ): Promise<{ referral: ReferralRecord; handovers: HandoverRecord[]; recorded: string[] }>;
 
   getHandover(id: string): Promise<HandoverRecord | null>;
   listHandovers(filter: HandoverFilter): Promise<HandoverRecord[]>;
@@ -387,6 +438,9 @@ export interface Store {
   releaseIccamGate(holder: string, notBefore: number): Promise<boolean>;
   saveIccamLookupLists(lists: Record<string, { id: number; name: string }[]>, now: number): Promise<void>;
   loadIccamLookupLists(): Promise<StoredLookupLists>;
+  /** When the last inbound import began (null before the first); the next asks ICCAM from there, less 30 min. */
+  readIccamImportMark(): Promise<number | null>;
+  saveIccamImportMark(startedAt: number): Promise<void>;
 
   /**
    * Checks every chain, the checkpoints in the database and every row against its trail, in

@@ -20,19 +20,15 @@ interface Aliases {
 const HR: Aliases = { h: 'h', r: 'r' };
 
 /**
- * When the takedown clock starts: the referral's arrival here. For content that comes in through
- * ICCAM the clock starts at ICCAM's country assignment instead: point this one expression at that
- * column (e.g. `COALESCE(r.country_assignment_at, r.created_at)`) and every figure, the escalation
- * and the console follow.
+ * When the takedown clock starts: the referral's arrival here, or for content a partner handed to
+ * Belgium through ICCAM, ICCAM's assignment of it to the home country (the time the hotline
+ * became answerable for it). Every figure, the escalation and the console go through this one
+ * expression.
  */
-const clockStart = (a: Aliases = HR): string => `${a.r}.created_at`;
+const clockStart = (a: Aliases = HR): string => `COALESCE(${a.r}.country_assignment_date, ${a.r}.created_at)`;
 
-/**
- * Where the case came from, `backoffice` or `iccam` (the clock's `source` grouping). Every
- * referral comes from the back office today: point this one expression at the referral's source
- * column (e.g. `COALESCE(r.source, 'backoffice')`) once inbound ICCAM items are recorded.
- */
-const clockSource = (_a: Aliases = HR): string => `'backoffice'`;
+/** Where the case came from, `backoffice` or `iccam` (the clock's `source` grouping). */
+const clockSource = (a: Aliases = HR): string => `${a.r}.source`;
 
 /** Per grouping, the SQL that gives a handover's group. */
 const GROUP_KEY: Record<TakedownGrouping | 'all', (a: Aliases) => string> = {

@@ -18,18 +18,27 @@ export const SELECT_URL_KEY_KNOWN = 'SELECT 1 AS known FROM handovers WHERE url_
 export const SELECT_LATEST_OVER_CASE_OF_URL = `SELECT id, state, referral_id FROM handovers WHERE url_key = ? AND state IN (${OVER_IN}) ORDER BY seq DESC LIMIT 1`;
 
 /**
- * A new case in `locating` taking the URL's live key, returned as inserted (intake answers with
- * it: no read-back); inserts and returns nothing when another holds the key.
+ * The columns every referred URL's row starts with (see rowOf in url-claims.ts): a back-office
+ * URL leaves the partner item's three NULL.
  */
-export const INSERT_CASE_TAKING_URL = `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, url_key, host_key, live_url_key, reappearance_of, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, 'locating', ?, ?, ?, ?, ?, ?) ON CONFLICT (live_url_key) DO NOTHING RETURNING *`;
+const REFERRED_URL_COLUMNS =
+  'id, referral_id, position, url, reported_url, content_type, url_key, host_key, inbound_content_id, partner_assessment, own_classification';
+const REFERRED_URL_VALUES = '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?';
+
+/**
+ * A new case (in `locating`, or `awaiting_assessment` for a partner item) taking the URL's live
+ * key, returned as inserted (intake answers with it: no read-back); inserts and returns nothing
+ * when another holds the key.
+ */
+export const INSERT_CASE_TAKING_URL = `INSERT INTO handovers (${REFERRED_URL_COLUMNS}, state, live_url_key, reappearance_of, created_at, updated_at)
+  VALUES (${REFERRED_URL_VALUES}, ?, ?, ?, ?, ?) ON CONFLICT (live_url_key) DO NOTHING RETURNING *`;
 
 /** The handover holding the URL's live key, locked so it cannot become over before the link to it commits. */
 export const lockLiveHolderOfUrl = (locking: RowLocking) => locking.forUpdate('SELECT id, state, referral_id FROM handovers WHERE live_url_key = ?');
 
 /** A duplicate entry linked to the URL's live holder, returned as inserted. */
-export const INSERT_DUPLICATE = `INSERT INTO handovers (id, referral_id, position, url, reported_url, content_type, state, url_key, host_key, duplicate_of, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, 'duplicate', ?, ?, ?, ?, ?) RETURNING *`;
+export const INSERT_DUPLICATE = `INSERT INTO handovers (${REFERRED_URL_COLUMNS}, state, duplicate_of, created_at, updated_at)
+  VALUES (${REFERRED_URL_VALUES}, 'duplicate', ?, ?, ?) RETURNING *`;
 
 /** The handover holding a URL's live key, other than the given one (params: key, id). */
 export const SELECT_OTHER_LIVE_HOLDER = 'SELECT id FROM handovers WHERE live_url_key = ? AND id <> ?';

@@ -13,7 +13,8 @@ import { ConflictError } from '../domain/errors.js';
 import { LIVE_STATES, type HandoverState } from '../domain/handover-states.js';
 import { urlHostSearchKey } from '../domain/host-search-key.js';
 import { urlIdentityKey } from '../domain/url-identity.js';
-import type { ContentType } from '../domain/referral.js';
+import type { PartnerAssessment } from '../domain/inbound.js';
+import type { Classification, ContentType } from '../domain/referral.js';
 import type { RowLocking, SqlRunner } from './sql-driver.js';
 import {
   DROP_LIVE_URL_KEY,
@@ -54,6 +55,15 @@ export interface ReferredUrl {
   /** The string the back office sent, when it differs from the serialised `url`. */
   reportedUrl: string | null;
   contentType: ContentType | null;
+  /** A partner item (ICCAM): where it starts, its content id, ICCAM's assessment, its own classification. */
+  partner?: {
+    state: 'locating' | 'awaiting_assessment';
+    contentId: string;
+    assessment: PartnerAssessment | null;
+    classification: Classification | null;
+    /** Said in its intake event (ids and names only). */
+    auditData: Record<string, unknown>;
+  };
 }
 
 /** The key used for a stored URL; a URL the parser refuses (never accepted) is its own key. */
@@ -63,7 +73,20 @@ function keyOf(url: string): string {
 
 /** The columns a referred URL's row starts with, whether a case or a duplicate (see the INSERTs). */
 function rowOf(u: ReferredUrl, urlKey: string): unknown[] {
-  return [u.handoverId, u.referralId, u.position, u.url, u.reportedUrl, u.contentType, urlKey, urlHostSearchKey(u.url)];
+  const p = u.partner;
+  return [
+    u.handoverId,
+    u.referralId,
+    u.position,
+    u.url,
+    u.reportedUrl,
+    u.contentType,
+    urlKey,
+    urlHostSearchKey(u.url),
+    p?.contentId ?? null,
+    p?.assessment ? JSON.stringify(p.assessment) : null,
+    p?.classification ? JSON.stringify(p.classification) : null,
+  ];
 }
 
 /** How many times intake looks again when the holder it found became over meanwhile. */
@@ -89,17 +112,17 @@ async function insertReferredUrl(
     const earlier = known ? await tx.get<{ id: string; state: string; referral_id: string }>(SELECT_LATEST_OVER_CASE_OF_URL, [urlKey]) : undefined;
     // On PostgreSQL a racing insert of the same key waits here for the other transaction; when
     // that one commits, nothing is inserted and the holder is read below.
-    const inserted = await tx.get<InsertedHandoverRow>(INSERT_CASE_TAKING_URL, [...rowOf(u, urlKey), urlKey, earlier?.id ?? null, now, now]);
+    const state = u.partner?.state ?? 'locating';
+    const inserted = await tx.get<InsertedHandoverRow>(INSERT_CASE_TAKING_URL, [...rowOf(u, urlKey), state, urlKey, earlier?.id ?? null, now, now]);
     if (inserted) {
+      const by = u.partner ? 'handed to us by a partner hotline through ICCAM' : 'referred by the hotline';
       const audit = intakeEvents(
         u,
         actor,
         now,
         {
-          toState: 'locating',
-          reason: earlier
-            ? `referred by the hotline; the URL's earlier case ${earlier.id} is over (${earlier.state}): a reappearance`
-            : 'referred by the hotline',
+          toState: state,
+          reason: earlier ? `${by}; the URL's earlier case ${earlier.id} is over (${earlier.state}): a reappearance` : by,
           data: earlier ? { reappearanceOf: earlier.id } : {},
         },
         earlier && {
@@ -124,7 +147,7 @@ async function insertReferredUrl(
       now,
       {
         toState: 'duplicate',
-        reason: `referred by the hotline; the URL is already carried by handover ${holder.id} (${holder.state}): not sent again`,
+        reason: `${u.partner ? 'handed to us by a partner hotline through ICCAM' : 'referred by the hotline'}; the URL is already carried by handover ${holder.id} (${holder.state}): not sent again`,
         data: { duplicateOf: holder.id },
       },
       {
@@ -308,7 +331,7 @@ function intakeEvents(
   u: ReferredUrl,
   actor: string,
   now: number,
-  own: { toState: 'locating' | 'duplicate'; reason: string; data: Record<string, unknown> },
+  own: { toState: 'locating' | 'awaiting_assessment' | 'duplicate'; reason: string; data: Record<string, unknown> },
   other: { row: { id: string; state: string; referral_id: string }; kind: string; reason: string; data: Record<string, unknown> } | null | undefined,
 ): AuditInput[] {
   const events: AuditInput[] = [
@@ -321,7 +344,7 @@ function intakeEvents(
       fromState: null,
       toState: own.toState,
       reason: own.reason,
-      data: { reportId: u.reportId, position: u.position, ...own.data },
+      data: { reportId: u.reportId, position: u.position, ...(u.partner?.auditData ?? {}), ...own.data },
     },
   ];
   if (other) {

@@ -98,8 +98,10 @@ describe('an ICCAM case from referral to its end', () => {
       reportingAnalystName: string;
       urls: { hostingCountryCode: string; assessment: { assessingAnalystName: string } }[];
     };
-    expect(sent.reportingAnalystName).toBe('A. Analyst');
-    expect(sent.urls[0]!.assessment.assessingAnalystName).toBe('A. Analyst');
+    // ICCAM hears of the ICCAM user (ICCAM_ANALYST_NAME unset); the back office's analyst stays ours.
+    expect(sent.reportingAnalystName).toBe('u');
+    expect(sent.urls[0]!.assessment.assessingAnalystName).toBe('u');
+    expect((await handover(us!)).referredBy).toBe('A. Analyst');
     expect(sent.urls[0]!.hostingCountryCode).toBe('US');
     // The attempt's hash is of the body ICCAM received.
     expect((await svc.ctx.store.listAttempts(us!))[0]!.requestHash).toMatch(/^[0-9a-f]{64}$/);
@@ -117,22 +119,44 @@ describe('an ICCAM case from referral to its end', () => {
     expect(iccam.snapshot().pacingViolations).toEqual([]);
   });
 
-  it("without referredBy, the analyst is the API key's name; the received date is the intake time", async () => {
-    const [id] = await refer('J2', ['nl-host.test']);
-    await dispatchAll();
-    const body = iccam.snapshot().reports[0]!.body as { reportingAnalystName: string; hotlineReceivedDate: string };
-    expect(body.reportingAnalystName).toBe('analyst-key');
-    expect(body.hotlineReceivedDate).toBe(new Date((await handover(id!)).createdAt).toISOString());
+  it('every analyst name is ICCAM_ANALYST_NAME when it is set; the received date is the intake time', async () => {
+    const named = await createTestService({ ICCAM_URL: iccam.url, ICCAM_USERNAME: 'u', ICCAM_PASSWORD: 'p', ICCAM_ANALYST_NAME: 'Child Focus analyst' });
+    try {
+      const composed = await named.recompose({ locator });
+      const { handovers } = await submitReferral(
+        named.ctx,
+        {
+          reportId: 'J2',
+          urls: [{ url: 'https://nl-host.test/x/J2' }],
+          classification: { category: 'baseline', ageGroup: 'unknown' },
+          referredBy: 'A. Analyst',
+        },
+        'key:analyst-key',
+      );
+      await locatePending(named.ctx, locator);
+      await composed.dispatcher.runOnce();
+      const body = iccam.snapshot().reports.find((r) => r.hotlineReference === handovers[0]!.id)!.body as {
+        reportingAnalystName: string;
+        hotlineReceivedDate: string;
+        urls: { assessment: { assessingAnalystName: string } }[];
+      };
+      expect(body.reportingAnalystName).toBe('Child Focus analyst');
+      expect(body.urls[0]!.assessment.assessingAnalystName).toBe('Child Focus analyst');
+      expect(body.hotlineReceivedDate).toBe(new Date(handovers[0]!.createdAt).toISOString());
+    } finally {
+      await named.close();
+    }
   });
 
-  it('corrects a wrong country assignment with two PUTs in separate passes, each in the audit trail', async () => {
-    await iccam.setCountryAssignment({ hostingCountryCode: 'NL', assignedCountryCode: 'DE' });
+  it('moves a report ICCAM assigned to the home country though our evidence says NL: two PUTs in separate passes, each in the audit trail', async () => {
+    await iccam.setCountryAssignment({ hostingCountryCode: 'NL', assignedCountryCode: 'BE' });
     const [id] = await refer('J3', ['nl-host.test']);
     await dispatchAll();
-    // The first pass right after delivery: the hosting PUT; "not in correct state" is tried again.
+    // The first pass right after delivery: the hosting PUT; "not in correct state" is tried again a few minutes later.
     await iccam.failNext({ method: 'PUT', path: /url\/hosting$/, fault: 'not-in-correct-state' });
     expect(await followUp(0)).toMatchObject({ notInState: 1, hostingCorrected: 0 });
-    expect(await followUp(1_000)).toMatchObject({ hostingCorrected: 1, countriesAssigned: 0 });
+    expect(await followUp(1_000)).toMatchObject({ asked: 0 });
+    expect(await followUp(5 * 60_000)).toMatchObject({ hostingCorrected: 1, countriesAssigned: 0 });
     expect(await followUp(1_000)).toMatchObject({ countriesAssigned: 1 });
     expect(iccam.snapshot().contents[0]!.corrections.map((c) => [c.kind, c.query.newCountryCode])).toEqual([
       ['hosting', 'NL'],
@@ -144,6 +168,48 @@ describe('an ICCAM case from referral to its end', () => {
     expect(kinds.indexOf('iccam_hosting_corrected')).toBeLessThan(kinds.indexOf('iccam_country_assigned'));
     // Assigned as we asked: nothing more to correct.
     expect(await followUp()).toMatchObject({ hostingCorrected: 0, countriesAssigned: 0 });
+  });
+
+  it('never moves back a report ICCAM assigned to another country: follows it, recorded, and counts it under that country', async () => {
+    await iccam.setCountryAssignment({ hostingCountryCode: 'NL', assignedCountryCode: 'DE' });
+    const [id] = await refer('J3b', ['nl-host.test']);
+    await dispatchAll();
+    expect(await followUp(0)).toMatchObject({ assignmentsFollowed: 1, hostingCorrected: 0 });
+    expect(iccam.snapshot().contents[0]!.corrections).toEqual([]);
+    expect(await handover(id!)).toMatchObject({ state: 'delivered', country: 'DE', assignedCountry: 'DE', iccamAssignment: 'followed' });
+    expect((await svc.ctx.store.listAuditEvents(id!)).at(-1)).toMatchObject({
+      kind: 'iccam_assignment_followed',
+      data: expect.objectContaining({ assignedCountryCode: 'DE', previousCountry: 'NL' }),
+    });
+    expect(await followUp()).toMatchObject({ assignmentsFollowed: 0, hostingCorrected: 0 });
+  });
+
+  it('a reassignment ICCAM refuses goes to a person after 3 tries, not every pass for ever; resolving it follows the report again', async () => {
+    await iccam.setCountryAssignment({ hostingCountryCode: 'NL', assignedCountryCode: 'BE' });
+    const [id] = await refer('J3c', ['nl-host.test']);
+    await dispatchAll();
+    await iccam.failNext({ method: 'PUT', path: /url\/hosting$/, fault: 'bad-request', times: 10 });
+    await followUp(0);
+    expect(await handover(id!)).toMatchObject({ state: 'delivered', iccamAssignmentTries: 1 });
+    expect(await followUp(1_000)).toMatchObject({ asked: 0 });
+    await followUp(5 * 60_000);
+    await followUp(5 * 60_000);
+    expect(await handover(id!)).toMatchObject({ state: 'needs_review', failureReason: 'iccam_assignment_refused', iccamAssignmentTries: 3 });
+    expect(iccam.snapshot().callLog.filter((c) => c.method === 'PUT')).toHaveLength(3);
+    const reference = (await handover(id!)).reference!;
+    const res = await request(svc.app())
+      .post(`/v1/handovers/${id}/resolve`)
+      .set('Authorization', bearer('supervisor'))
+      .send({ reference, reason: 'reassigned by hand in ICCAM' });
+    expect(res.status).toBe(200);
+    expect(await handover(id!)).toMatchObject({
+      state: 'delivered',
+      reference,
+      secondaryReference: expect.stringMatching(/^\d+$/),
+      iccamAssignment: 'gave-up',
+    });
+    await followUp();
+    expect(iccam.snapshot().callLog.filter((c) => c.method === 'PUT')).toHaveLength(3);
   });
 
   it('Moved closes the case as moved and opens a linked successor that is located again', async () => {
@@ -179,9 +245,10 @@ describe('failed creates end where the contract says', () => {
   });
 
   it("refused (400): failed, with ICCAM's error codes", async () => {
-    const [id] = await refer('F2', ['nl-host.test'], { referredBy: '' });
+    const [id] = await refer('F2', ['nl-host.test']);
+    await iccam.failNext({ method: 'POST', path: 'rest/Reports', fault: 'bad-request' });
     expect(await parts.dispatcher.runOnce()).toMatchObject({ failed: 1 });
-    expect(await handover(id!)).toMatchObject({ state: 'failed', failureReason: expect.stringContaining('reportingAnalystName') });
+    expect(await handover(id!)).toMatchObject({ state: 'failed', failureReason: expect.stringContaining('Request') });
   });
 
   it('not yet in the right state: retried, then failed after 3 h', async () => {
@@ -281,7 +348,11 @@ describe('lookup lists and readiness', () => {
     await iccam.renameLookup('gender-categories', 2, 'Girl');
     await adapter.refreshLookups(svc.clock.now().getTime());
     const ready = await request(app).get('/readyz');
-    expect(ready.body.checks.inhope).toMatchObject({ ok: false, detail: { missing: ['gender-categories: Female'] } });
+    // The word, and what ICCAM lists instead: the name to add to config/iccam-names.json.
+    expect(ready.body.checks.inhope).toMatchObject({
+      ok: false,
+      detail: { missing: ['gender-categories: female'], unmatched: { 'gender-categories': ['Girl'] } },
+    });
     const [id] = await refer('L1', ['nl-host.test']);
     await parts.dispatcher.runOnce();
     expect((await handover(id!)).state).toBe('routed');
@@ -289,11 +360,11 @@ describe('lookup lists and readiness', () => {
   });
 
   it('keeps the lists in the store: another replica reads them from there', async () => {
-    await iccam.renameLookup('site-types', 20, 'Image hosting');
+    await iccam.renameLookup('site-types', 20, 'Picture host');
     await adapter.refreshLookups(svc.clock.now().getTime());
     const other = destinations.adapters({ store: svc.ctx.store }).inhope as IccamAdapter;
     expect(other.vocabulary.missing).toEqual([]);
     await other.vocabulary.load();
-    expect(other.vocabulary.missing).toEqual(['site-types: Image host']);
+    expect(other.vocabulary.missing).toEqual(['site-types: image-host']);
   });
 });

@@ -75,7 +75,6 @@ export function deliveryRequest(overrides: Partial<DeliveryRequest> = {}): Deliv
     classification: { category: 'baseline', ageGroup: 'prepubescent', gender: 'female', siteType: 'image-host', commercial: false },
     evidence: hostingEvidence(),
     decision: routingDecision(),
-    analystName: 'An Analyst',
     receivedAt: Date.parse('2026-01-01T08:30:00.000Z'),
     ...overrides,
   };

@@ -20,7 +20,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(options: { standin?: IccamStandinOptions; clock?: Clock; loginPauseMs?: number; timeoutMs?: number } = {}) {
+async function setup(options: { standin?: IccamStandinOptions; clock?: Clock; loginPauseMs?: number; timeoutMs?: number; analystName?: string } = {}) {
   const clock = options.clock ?? systemClock;
   const iccam: IccamStandin = await startIccamStandin({
     username: 'be-hotline',
@@ -37,6 +37,7 @@ async function setup(options: { standin?: IccamStandinOptions; clock?: Clock; lo
     username: 'be-hotline',
     password: 'pw',
     timeoutMs: options.timeoutMs ?? 2_000,
+    ...(options.analystName === undefined ? {} : { analystName: options.analystName }),
     clock,
     gate: new LocalIccamGate(INTERVAL_MS),
     loginPauseMs: options.loginPauseMs ?? 0,
@@ -61,7 +62,8 @@ describe('ICCAM create (contract §4)', () => {
     expect(outcome.reference).toBe(String(report.reportId));
     expect(outcome.secondaryReference).toBe(String(report.contentIds[0]));
     // The stored hash is of exactly what was sent.
-    const expected = buildIccamReportBody({ ...req, memo: null }, adapter.vocabulary.ids);
+    // Every analyst name is the ICCAM user's by default (ICCAM_ANALYST_NAME unset).
+    const expected = buildIccamReportBody({ ...req, memo: null }, adapter.vocabulary.ids, { analystName: 'be-hotline' });
     expect(report.body).toEqual(JSON.parse(canonicalJson(expected)));
     expect(outcome.requestHash).toBe(sha256Hex(canonicalJson(expected)));
     expect(report.hotlineReference).toBe(req.handoverId);
@@ -99,9 +101,9 @@ describe('ICCAM create (contract §4)', () => {
   });
 
   it('refused (a body ICCAM does not take): failed, with ICCAM error codes', async () => {
-    const { iccam, adapter } = await setup();
     // An analyst name ICCAM requires, left empty: a real ICCAM refuses it with 400.
-    const outcome = await adapter.deliver(deliveryRequest({ analystName: '' }));
+    const { iccam, adapter } = await setup({ analystName: '' });
+    const outcome = await adapter.deliver(deliveryRequest());
     expect(outcome).toMatchObject({ kind: 'failed', statusCode: 400, errorClass: 'rejected' });
     if (outcome.kind === 'failed') expect(outcome.detail).toMatch(/reportingAnalystName/);
     expect(iccam.snapshot().reports).toHaveLength(0);
@@ -117,7 +119,8 @@ describe('ICCAM create (contract §4)', () => {
     const { iccam, adapter } = await setup();
     await iccam.renameLookup('site-types', 20, 'Image hosting service');
     await adapter.refreshLookups(Date.now());
-    expect(adapter.vocabulary.missing).toEqual(['site-types: Image host']);
+    expect(adapter.vocabulary.missing).toEqual(['site-types: image-host']);
+    expect(adapter.vocabulary.unmatched).toEqual({ 'site-types': ['Image hosting service'] });
     expect(await adapter.deliver(deliveryRequest())).toMatchObject({ kind: 'retry', errorClass: 'lookup_missing' });
     expect(iccam.snapshot().reports).toHaveLength(0);
   });
@@ -184,19 +187,25 @@ describe('ICCAM status and assignment (contract §4)', () => {
     expect(isStatusFetchError(answer)).toBe(true);
   });
 
-  it('corrects the assignment with the two PUTs, and tells "not in correct state" apart', async () => {
+  it('corrects the assignment with the two PUTs, and tells "not in correct state" and a refusal apart', async () => {
     const { iccam, adapter } = await setup();
-    await iccam.setCountryAssignment({ hostingCountryCode: 'NL', assignedCountryCode: 'DE' });
+    await iccam.setCountryAssignment({ hostingCountryCode: 'NL', assignedCountryCode: 'BE' });
     const outcome = await adapter.deliver(deliveryRequest());
     if (outcome.kind !== 'delivered') throw new Error('not delivered');
     const contentId = outcome.secondaryReference!;
-    expect(await adapter.readContent(contentId)).toMatchObject({ assignedCountryCode: 'DE' });
+    expect(await adapter.readContent(contentId)).toMatchObject({ assignedCountryCode: 'BE' });
+    await iccam.failNext({ method: 'PUT', path: `rest/Content/${contentId}/url/hosting`, fault: 'bad-request' });
+    expect(await adapter.correctHosting(contentId, '198.51.100.7', 'NL')).toMatchObject({ kind: 'error', statusCode: 400, arrived: 'refused' });
+    await iccam.failNext({ method: 'PUT', path: `rest/Content/${contentId}/url/hosting`, fault: 'unavailable' });
+    expect(await adapter.correctHosting(contentId, '198.51.100.7', 'NL')).toMatchObject({ kind: 'error', statusCode: 503, arrived: 'no' });
     await iccam.failNext({ method: 'PUT', path: `rest/Content/${contentId}/url/hosting`, fault: 'not-in-correct-state' });
     expect(await adapter.correctHosting(contentId, '198.51.100.7', 'NL')).toMatchObject({ kind: 'not_in_state' });
     expect(await adapter.correctHosting(contentId, '198.51.100.7', 'NL')).toMatchObject({ kind: 'done' });
     expect(await adapter.assignCountry(contentId, 'NL')).toMatchObject({ kind: 'done' });
     expect(await adapter.readContent(contentId)).toMatchObject({ assignedCountryCode: 'NL' });
     expect(iccam.snapshot().contents[0]!.corrections.map((c) => c.kind)).toEqual(['hosting', 'assigned-country']);
+    // It is NL's now: moving it again is refused.
+    expect(await adapter.assignCountry(contentId, 'BE')).toMatchObject({ kind: 'error', statusCode: 403, arrived: 'refused' });
   });
 });
 

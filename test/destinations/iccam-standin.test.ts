@@ -207,14 +207,23 @@ describe('ICCAM stand-in: login and tokens', () => {
 });
 
 describe('ICCAM stand-in: lookup lists', () => {
-  it('serves the eight lists with the 2023 seed (action-types and site-types name the id `type`) and can rename an entry', async () => {
+  it('serves the nine lists named as SCARt names them (action-types and site-types name the id `type`) and can rename an entry', async () => {
     const { standin, ready } = await setup();
     const token = await ready();
     const get = async (list: string) => answered(await call(standin.url, 'GET', `rest/${list}`, { token })).json as Record<string, unknown>[];
     expect(await get('classifications')).toEqual([
-      { id: 1, name: 'Baseline' },
-      { id: 2, name: 'National' },
+      { id: 1, name: 'Baseline CSAM' },
+      { id: 2, name: 'National CSAM' },
+      { id: 4, name: 'Ignore' },
     ]);
+    expect(await get('site-types')).toContainEqual({ type: 7, name: 'Banner site' });
+    expect(await get('gender-categories')).toContainEqual({ id: 1, name: 'Not Determined' });
+    expect(await get('action-reasons')).toEqual(
+      expect.arrayContaining([
+        { id: 2, name: 'ContentNotFound' },
+        { id: 21, name: 'AgeOverNationalThreshold' },
+      ]),
+    );
     expect(await get('age-categories')).toContainEqual({ id: 3, name: 'Pre-pubescent' });
     expect(await get('gender-categories')).toContainEqual({ id: 4, name: 'Both' });
     expect(await get('commercialities')).toContainEqual({ id: 3, name: 'Non-Commercial' });
@@ -239,6 +248,17 @@ describe('ICCAM stand-in: lookup lists', () => {
     await standin.renameLookup('classifications', 2, 'National (local law)');
     expect(await get('classifications')).toContainEqual({ id: 2, name: 'National (local law)' });
     await expect(standin.renameLookup('classifications', 99, 'x')).rejects.toThrow();
+  });
+
+  it('serves the names this service used before behind a switch', async () => {
+    const { standin, ready } = await setup({ lookupNames: 'earlier' });
+    const token = await ready();
+    const get = async (list: string) => answered(await call(standin.url, 'GET', `rest/${list}`, { token })).json as Record<string, unknown>[];
+    expect(await get('classifications')).toEqual([
+      { id: 1, name: 'Baseline' },
+      { id: 2, name: 'National' },
+    ]);
+    expect(await get('site-types')).toContainEqual({ type: 7, name: 'Banner' });
   });
 });
 
@@ -318,9 +338,11 @@ describe('ICCAM stand-in: contents, country assignment and actions', () => {
     expect(content.json).toEqual({
       contentId,
       reportId,
+      hotlineReference: null,
       assignedCountryCode: 'NL',
       countryAssignmentDate: clock.now().toISOString(),
-      url: { urlString: 'https://content.example/a.jpg', hostingCountryCode: 'NL', hostingIpAddress: '192.0.2.10' },
+      memo: null,
+      url: { urlString: 'https://content.example/a.jpg', isSourceUrl: true, hostingCountryCode: 'NL', hostingIpAddress: '192.0.2.10' },
       assessments: [expect.objectContaining({ classification: 1, ageCategorization: 3, genderCategorization: 2 })],
       actions: [],
     });
@@ -380,11 +402,15 @@ describe('ICCAM stand-in: contents, country assignment and actions', () => {
     await standin.setCountryAssignment({ clear: true });
     const { contentId: next } = await createReport(standin, token, 'ho_2');
     expect((answered(await call(standin.url, 'GET', `rest/Content/${next}`, { token })).json as Record<string, unknown>).assignedCountryCode).toBe('NL');
+    // Content assigned to another country is that country's hotline's: we have no right to move it.
+    const theirs = answered(await call(standin.url, 'PUT', `rest/Content/${next}/assigned-country?newCountryCode=BE`, { token }));
+    expect(theirs.status).toBe(403);
   });
 
   it('answers the assignment PUTs "not in correct state" while a new content settles', async () => {
     const { standin, ready, clock } = await setup({ contentSettlesAfterMs: 30_000 });
     const token = await ready();
+    await standin.setCountryAssignment({ hostingCountryCode: 'NL', assignedCountryCode: 'BE' });
     const { contentId } = await createReport(standin, token);
     const put = async () => answered(await call(standin.url, 'PUT', `rest/Content/${contentId}/assigned-country?newCountryCode=BE`, { token }));
     const early = await put();
@@ -393,6 +419,127 @@ describe('ICCAM stand-in: contents, country assignment and actions', () => {
     expect(ICCAM_MESSAGES.notInCorrectState.startsWith('Report not in correct state')).toBe(true);
     clock.advance(30_000);
     expect((await put()).status).toBe(200);
+  });
+});
+
+describe('ICCAM stand-in: what partners hand to the hotline country (inbound)', () => {
+  const post = (standin: IccamStandin, token: string, contentId: number, body: Record<string, unknown>) =>
+    call(standin.url, 'POST', `rest/Content/${contentId}/actions`, { token, body }).then(answered);
+  const action = (actionType: number, extra: Record<string, unknown> = {}) => ({
+    actionType,
+    actioningAnalystName: 'be-hotline',
+    actionDate: '2026-03-02T10:00:00Z',
+    ...extra,
+  });
+
+  it('lists the items assigned to BE without a hotline reference, oldest assignment first, within maxResults and since a date', async () => {
+    const { standin, ready, clock } = await setup({ inbound: true });
+    const token = await ready();
+    const list = async (query = '') => answered(await call(standin.url, 'GET', `rest/Content/no-reference${query}`, { token }));
+    const all = (await list('?maxResults=30')).json as { reportId: number; contentId: number; countryAssignmentDate: string }[];
+    // 700005 belongs to FR: not ours, not listed.
+    expect(all.map((i) => [i.reportId, i.contentId])).toEqual([
+      [30001, 700001],
+      [30001, 700002],
+      [30002, 700003],
+      [30003, 700004],
+    ]);
+    expect(((await list('?maxResults=2')).json as unknown[]).length).toBe(2);
+    const since = new Date(clock.now().getTime() - 2 * 3_600_000 - 5_000).toISOString();
+    expect(
+      ((await list(`?maxResults=30&countryAssignmentStartDate=${encodeURIComponent(since)}`)).json as { contentId: number }[]).map((i) => i.contentId),
+    ).toEqual([700003, 700004]);
+    expect((await list('?maxResults=0')).status).toBe(400);
+    expect((await list('?countryAssignmentStartDate=yesterday')).status).toBe(400);
+  });
+
+  it('serves a partner’s report and its items: the hotline that made it, every assessment (the last counts), the source URL', async () => {
+    const { standin, ready } = await setup({ inbound: true });
+    const token = await ready();
+    const report = answered(await call(standin.url, 'GET', 'rest/Reports/30002', { token })).json as Record<string, unknown>;
+    expect(report).toMatchObject({
+      reportId: 30002,
+      reportingHotlineId: 33,
+      reportingAnalystName: 'Partner Analyst FR',
+      reportContents: [
+        { contentId: 700003, urlString: 'https://forum.partner-two.example/t/9' },
+        { contentId: 700005, urlString: 'https://cdn.partner-two.example/t/9/preview.jpg' },
+      ],
+    });
+    const content = answered(await call(standin.url, 'GET', 'rest/Content/700003', { token })).json as Record<string, unknown>;
+    expect(content).toMatchObject({
+      assignedCountryCode: 'BE',
+      hotlineReference: null,
+      url: { isSourceUrl: true, hostingCountryCode: 'BE' },
+      assessments: [{ classification: 1 }, { classification: 2 }],
+      actions: [],
+    });
+  });
+
+  it('takes a hotline reference on our items only; the item then leaves the no-reference list', async () => {
+    const { standin, ready } = await setup({ inbound: true });
+    const token = await ready();
+    const put = async (id: number, query: string) => answered(await call(standin.url, 'PUT', `rest/Content/${id}/hotline-reference${query}`, { token }));
+    expect((await put(700001, '?reference=ours-1')).status).toBe(200);
+    expect((await put(700001, '')).status).toBe(400);
+    expect((await put(700005, '?reference=ours-5')).status).toBe(403);
+    const listed = answered(await call(standin.url, 'GET', 'rest/Content/no-reference', { token })).json as { contentId: number }[];
+    expect(listed.map((i) => i.contentId)).not.toContain(700001);
+    expect(standin.snapshot().contents.find((c) => c.contentId === 700001)).toMatchObject({
+      hotlineReference: 'ours-1',
+      referencePuts: [{ reference: 'ours-1' }],
+    });
+  });
+
+  it('lets our assessment overrule a National one only, on our items only', async () => {
+    const { standin, ready } = await setup({ inbound: true });
+    const token = await ready();
+    const assess = async (id: number, body: unknown) => answered(await call(standin.url, 'PUT', `rest/Content/${id}/assessment`, { token, body }));
+    const ours = { assessingAnalystName: 'be-hotline', classification: 2, ageCategorization: 3, genderCategorization: 2 };
+    expect((await assess(700002, ours)).status).toBe(200);
+    expect(
+      standin
+        .snapshot()
+        .contents.find((c) => c.contentId === 700002)!
+        .assessments.at(-1),
+    ).toMatchObject(ours);
+    // Baseline is illegal everywhere: not to be overruled.
+    expect(await assess(700001, ours)).toMatchObject({ status: 400, json: { errors: { Assessment: [expect.stringContaining('Baseline CSAM')] } } });
+    expect((await assess(700005, ours)).status).toBe(403);
+    expect(await assess(700003, { ...ours, classification: '2' })).toMatchObject({ status: 400, json: { errors: { classification: [expect.any(String)] } } });
+  });
+
+  it('records an action once per type, a reasonId only above action id 3 and always there, on our items only', async () => {
+    const { standin, ready } = await setup({ inbound: true });
+    const token = await ready();
+    expect(await post(standin, token, 700001, action(1, { reasonId: 1, reasonText: 'x' }))).toMatchObject({
+      status: 400,
+      json: { errors: { reasonId: [expect.any(String)] } },
+    });
+    expect((await post(standin, token, 700001, action(1))).status).toBe(200);
+    expect(await post(standin, token, 700001, action(1))).toMatchObject({ status: 400, json: { errors: { Action: [expect.stringContaining('already')] } } });
+    expect(await post(standin, token, 700002, action(6))).toMatchObject({ status: 400, json: { errors: { reasonId: [expect.stringContaining('needs')] } } });
+    expect((await post(standin, token, 700002, action(6, { reasonId: 14, reasonText: 'adult' }))).status).toBe(200);
+    expect((await post(standin, token, 700004, action(4, { reasonId: 99 }))).status).toBe(400);
+    expect((await post(standin, token, 700004, action(4, { reasonId: 2, reasonText: 'gone' }))).status).toBe(200);
+    expect((await post(standin, token, 700005, action(1))).status).toBe(403);
+    const contents = standin.snapshot().contents;
+    expect(contents.find((c) => c.contentId === 700002)!.actions).toEqual([
+      { actionType: 6, actionName: 'NotIllegal', analystName: 'be-hotline', actionDate: '2026-03-02T10:00:00Z', reasonId: 14, reasonText: 'adult' },
+    ]);
+    expect(contents.find((c) => c.contentId === 700005)!.actions).toEqual([]);
+  });
+
+  it('fails the inbound calls on demand like any other: 503 before processing, an action stored and its answer lost', async () => {
+    const { standin, ready } = await setup({ inbound: true });
+    const token = await ready();
+    await standin.failNext({ method: 'GET', path: 'rest/Content/no-reference', fault: 'unavailable' });
+    expect(answered(await call(standin.url, 'GET', 'rest/Content/no-reference', { token })).status).toBe(503);
+    await standin.failNext({ method: 'POST', path: /\/actions$/, fault: 'drop-after-commit' });
+    expect(await call(standin.url, 'POST', 'rest/Content/700001/actions', { token, body: action(1) })).toEqual({
+      error: expect.stringMatching(/ECONNRESET|socket hang up/),
+    });
+    expect(standin.snapshot().contents.find((c) => c.contentId === 700001)!.actions).toHaveLength(1);
   });
 });
 
@@ -497,15 +644,16 @@ describe('ICCAM stand-in: faults on demand', () => {
   it('answers 400 "Report not in correct state" on the assignment PUT, changing nothing', async () => {
     const { standin, ready } = await setup();
     const token = await ready();
+    await standin.setCountryAssignment({ hostingCountryCode: 'NL', assignedCountryCode: 'BE' });
     const { contentId } = await createReport(standin, token);
     await standin.failNext({ method: 'PUT', path: /assigned-country$/, fault: 'not-in-correct-state', times: 2 });
     for (let i = 0; i < 2; i += 1) {
-      const answer = answered(await call(standin.url, 'PUT', `rest/Content/${contentId}/assigned-country?newCountryCode=BE`, { token }));
+      const answer = answered(await call(standin.url, 'PUT', `rest/Content/${contentId}/assigned-country?newCountryCode=NL`, { token }));
       expect(answer.status).toBe(400);
       expect(answer.json).toEqual({ errors: { Report: [ICCAM_MESSAGES.notInCorrectState] } });
     }
-    expect(standin.snapshot().contents[0]).toMatchObject({ assignedCountryCode: 'NL', corrections: [] });
-    expect(answered(await call(standin.url, 'PUT', `rest/Content/${contentId}/assigned-country?newCountryCode=BE`, { token })).status).toBe(200);
+    expect(standin.snapshot().contents[0]).toMatchObject({ assignedCountryCode: 'BE', corrections: [] });
+    expect(answered(await call(standin.url, 'PUT', `rest/Content/${contentId}/assigned-country?newCountryCode=NL`, { token })).status).toBe(200);
   });
 
   it('mixes faults at random from a seed: the same seed serves the same faults, and only where they apply', async () => {

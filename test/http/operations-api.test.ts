@@ -88,6 +88,7 @@ describe('GET /openapi.json', () => {
     ['post', '/v1/handovers/{id}/observations'],
     // Not in contract §3's table: a supervisor's note that a case past the last takedown mark was chased.
     ['post', '/v1/handovers/{id}/chase'],
+    ['post', '/v1/handovers/{id}/assessment'],
     ['post', '/v1/locate'],
     ['post', '/v1/acks/{destination}'],
     ['get', '/v1/stats'],

@@ -78,8 +78,9 @@ function startReplicasUnready(n: number): Promise<ChildService[]> {
           ICCAM_LOGIN_PAUSE_MS: '300',
           ICCAM_POLL_DELIVERED_MS: '500',
           SCHEDULE_ICCAM_POLL: '* * * * * *',
-          // A killed holder of the ICCAM gate frees it after one call's deadline (plus 5 s).
+          // A killed holder of the ICCAM gate frees it after one ICCAM call's deadline (plus 5 s).
           DESTINATION_TIMEOUT_MS: '8000',
+          ICCAM_TIMEOUT_MS: '8000',
           RETRY_BASE_MS: '200',
           RETRY_MAX_DELAY_MS: '2000',
           // A claimed ICCAM handover may wait its turn at the deployment-wide gate: the lease covers
@@ -183,8 +184,13 @@ describe('four replicas on one PostgreSQL', () => {
     expectIccamPaced();
     // Every handover waiting for a person is an ICCAM create whose outcome is unknown, said so.
     const review = await fetch(`${survivors[0]!.baseUrl}/v1/handovers?state=needs_review&limit=500`, { headers });
-    const items = ((await review.json()) as { items: { destination: string; failureReason: string | null }[] }).items;
+    const items = ((await review.json()) as { items: { id: string; destination: string; failureReason: string | null }[] }).items;
     expect(items).toHaveLength(counts.needs_review ?? 0);
     for (const h of items) expect(h).toMatchObject({ destination: 'inhope', failureReason: 'delivery_outcome_unknown' });
+    // "About to send" is recorded just before a create leaves: a case killed while it waited for
+    // the pacing slot or the login went back to routed. So what waits for a person was sent — but
+    // for at most the one create the victim was sending (INHOPE_CONCURRENCY 1) between its mark and the wire.
+    const atIccam = iccam.snapshot().reportsPerHotlineReference;
+    expect(items.filter((h) => !atIccam[h.id]).length).toBeLessThanOrEqual(1);
   }, 330_000);
 });

@@ -29,8 +29,9 @@ function referral(reportId: string, urls: string[]): NewReferral {
   };
 }
 
-/** The checked transitions that bring a new handover (in `locating`) to each state. */
-const PATHS: Record<Exclude<HandoverState, 'duplicate'>, HandoverState[]> = {
+/** The checked transitions that bring a new handover (in `locating`) to each state (a partner item's own state aside). */
+type ReachableState = Exclude<HandoverState, 'duplicate' | 'awaiting_assessment'>;
+const PATHS: Record<ReachableState, HandoverState[]> = {
   locating: [],
   needs_review: ['needs_review'],
   routed: ['routed'],
@@ -83,7 +84,7 @@ for (const [name, makeHarness] of harnesses) {
       return (await store.createReferral(referral(reportId, urls), 'key:analyst', ++now)).handovers;
     }
 
-    async function bring(id: string, state: Exclude<HandoverState, 'duplicate'>): Promise<void> {
+    async function bring(id: string, state: ReachableState): Promise<void> {
       for (const to of PATHS[state]) {
         await store.transition(id, {
           to,
@@ -106,10 +107,69 @@ for (const [name, makeHarness] of harnesses) {
       expect(other).toMatchObject({ state: 'locating', duplicateOf: null });
     });
 
-    for (const state of LIVE_STATES) {
+    it('makes a referral of a URL a partner item carries while it awaits its assessment a duplicate of it, and the other way round', async () => {
+      const { handovers } = await store.recordInboundReport(
+        {
+          referralId: randomUUID(),
+          reportId: 'iccam:30001',
+          bodyHash: 'h',
+          classification,
+          reportedAt: null,
+          partnerHotline: '21',
+          countryAssignmentDate: 500,
+          items: [
+            {
+              handoverId: randomUUID(),
+              contentId: '700001',
+              url: 'https://partner.example/a.jpg',
+              reportedUrl: null,
+              state: 'awaiting_assessment',
+              partnerAssessment: null,
+              classification: null,
+              auditData: {},
+            },
+          ],
+        },
+        'system:iccam-import',
+        ++now,
+      );
+      const [partner] = handovers;
+      expect(partner).toMatchObject({ state: 'awaiting_assessment', inboundContentId: '700001', source: 'iccam' });
+      const [dup] = await refer('R-backoffice', ['https://partner.example/a.jpg']);
+      expect(dup).toMatchObject({ state: 'duplicate', duplicateOf: partner!.id });
+      const [ours] = await refer('R-ours', ['https://ours.example/b.jpg']);
+      const again = await store.recordInboundReport(
+        {
+          referralId: randomUUID(),
+          reportId: 'iccam:30002',
+          bodyHash: 'h2',
+          classification,
+          reportedAt: null,
+          partnerHotline: '33',
+          countryAssignmentDate: 600,
+          items: [
+            {
+              handoverId: randomUUID(),
+              contentId: '700002',
+              url: 'https://ours.example/b.jpg',
+              reportedUrl: null,
+              state: 'locating',
+              partnerAssessment: null,
+              classification: null,
+              auditData: {},
+            },
+          ],
+        },
+        'system:iccam-import',
+        ++now,
+      );
+      expect(again.handovers[0]).toMatchObject({ state: 'duplicate', duplicateOf: ours!.id, inboundContentId: '700002' });
+    });
+
+    for (const state of LIVE_STATES.filter((s) => s !== 'awaiting_assessment')) {
       it(`makes a later referral of the URL a duplicate while the first case is ${state}`, async () => {
         const [first] = await refer('R-first', ['https://host.example/item']);
-        await bring(first!.id, state as Exclude<HandoverState, 'duplicate'>);
+        await bring(first!.id, state as ReachableState);
         const [dup] = await refer('R-again', ['https://host.example/item']);
         expect(dup).toMatchObject({ state: 'duplicate', duplicateOf: first!.id, reappearanceOf: null });
         // Audit events on both sides, and the links from the carrying handover.
@@ -128,7 +188,7 @@ for (const [name, makeHarness] of harnesses) {
     for (const state of OVER_STATES) {
       it(`makes a later referral of the URL a new case, a reappearance, after the first case is ${state}`, async () => {
         const [first] = await refer('R-first', ['https://host.example/item']);
-        await bring(first!.id, state as Exclude<HandoverState, 'duplicate'>);
+        await bring(first!.id, state as ReachableState);
         const [again] = await refer('R-again', ['https://host.example/item']);
         expect(again).toMatchObject({ state: 'locating', duplicateOf: null, reappearanceOf: first!.id });
         expect((await store.listAuditEvents(first!.id)).at(-1)).toMatchObject({ kind: 'reappeared', data: { reappearanceId: again!.id } });

@@ -235,11 +235,13 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         'outcome',
         'failureReason',
         'iccamAssignment',
+        'sendingToken',
       ]);
+      const json = new Set(['evidence', 'decision', 'ownClassification', 'hotlineAssessment', 'iccamTold']);
       const patch = Object.fromEntries(
         PATCHABLE_HANDOVER_FIELDS.map((field, i) => [
           field,
-          field === 'destination' ? 'police' : text.has(field) ? `${field}-value` : field === 'evidence' || field === 'decision' ? { field } : 1_000 + i,
+          field === 'destination' ? 'police' : text.has(field) ? `${field}-value` : json.has(field) ? { field } : 1_000 + i,
         ]),
       ) as unknown as HandoverPatch;
       const written = await store.annotate(handovers[0]!.id, { actor: 'system:test', kind: 'note', reason: null, set: patch, now: 20 });
@@ -307,6 +309,120 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         now: 320,
       });
       expect(done).toMatchObject({ state: 'delivered', reference: 'RCPT-1' });
+    });
+
+    it('refuses an annotation fenced by a lease the handover no longer holds ("about to send"), and writes it under the lease it holds', async () => {
+      const h = await routedHandover('R-mark', 'inhope');
+      await store.claimDue({ destination: 'inhope', now: 100, limit: 1, leaseMs: 50, token: 'mine', actor: 'w1' });
+      const mark = (token: string, now: number) =>
+        store.annotate(h.id, { actor: 'w1', kind: 'about_to_send', reason: null, expectLeaseToken: token, set: { sendingToken: token }, now });
+      await expect(mark('someone-else', 110)).rejects.toMatchObject({ code: 'lease_lost' });
+      expect(await mark('mine', 120)).toMatchObject({ state: 'delivering', sendingToken: 'mine' });
+      await store.transition(h.id, {
+        to: 'routed',
+        actor: 'system:reaper',
+        reason: 'lease expired',
+        expectLeaseToken: 'mine',
+        set: { leaseToken: null },
+        now: 200,
+      });
+      await expect(mark('mine', 210)).rejects.toMatchObject({ code: 'lease_lost' });
+      expect((await store.listAuditEvents(h.id)).filter((e) => e.kind === 'about_to_send')).toHaveLength(1);
+    });
+
+    const partnerReport = (reportId: string, contentIds: string[], state: 'locating' | 'awaiting_assessment' = 'awaiting_assessment') => ({
+      referralId: randomUUID(),
+      reportId,
+      bodyHash: `h-${reportId}`,
+      classification,
+      reportedAt: 900,
+      partnerHotline: '21',
+      countryAssignmentDate: 950,
+      items: contentIds.map((contentId) => ({
+        handoverId: randomUUID(),
+        contentId,
+        url: `https://partner.example/${reportId}/${contentId}`,
+        reportedUrl: null,
+        state,
+        partnerAssessment: { classification: 'national' as const, classificationName: 'National CSAM', ageName: 'Pubescent', genderName: null },
+        classification: { category: 'national' as const, ageGroup: 'pubescent' as const },
+        auditData: { partnerHotline: '21' },
+      })),
+    });
+
+    it('records a partner’s ICCAM report once, and each of its items once by content id, whatever is recorded again', async () => {
+      const first = await store.recordInboundReport(partnerReport('iccam:30001', ['700001']), 'system:iccam-import', 1_000);
+      expect(first.recorded).toEqual(['700001']);
+      expect(first.referral).toMatchObject({ reportId: 'iccam:30001', source: 'iccam', partnerHotline: '21', countryAssignmentDate: 950, reportedAt: 900 });
+      expect(first.handovers[0]).toMatchObject({
+        state: 'awaiting_assessment',
+        inboundContentId: '700001',
+        source: 'iccam',
+        partnerHotline: '21',
+        countryAssignmentDate: 950,
+        partnerAssessment: { classification: 'national' },
+        classification: { category: 'national', ageGroup: 'pubescent' },
+        ownClassification: { category: 'national', ageGroup: 'pubescent' },
+      });
+      expect(await store.listAuditEvents(first.handovers[0]!.id)).toMatchObject([
+        { kind: 'intake', fromState: null, toState: 'awaiting_assessment', data: { source: 'iccam', contentId: '700001', partnerHotline: '21' } },
+      ]);
+      // Again, with one more item (a later import): the first is left as it is, the second added.
+      const again = await store.recordInboundReport(partnerReport('iccam:30001', ['700001', '700002'], 'locating'), 'system:iccam-import', 2_000);
+      expect(again.recorded).toEqual(['700002']);
+      expect(again.referral.id).toBe(first.referral.id);
+      expect(again.handovers.map((h) => [h.inboundContentId, h.state, h.position])).toEqual([
+        ['700001', 'awaiting_assessment', 0],
+        ['700002', 'locating', 1],
+      ]);
+      expect((await store.recordInboundReport(partnerReport('iccam:30001', ['700002']), 'system:iccam-import', 3_000)).recorded).toEqual([]);
+      // A back-office referral keeps its own shape.
+      const ours = await store.createReferral(newReferral('R-ours'), 'key:alice', 4_000);
+      expect(ours.referral).toMatchObject({ source: 'backoffice', partnerHotline: null, countryAssignmentDate: null });
+      expect(ours.handovers[0]).toMatchObject({ source: 'backoffice', inboundContentId: null, ownClassification: null, partnerAssessment: null });
+      await expect(store.recordInboundReport(partnerReport('R-ours', ['1']), 'system:iccam-import', 5_000)).rejects.toMatchObject({
+        code: 'referral_conflict',
+      });
+      expect((await store.verifyAudit()).ok).toBe(true);
+    });
+
+    it('records one handover per item when two imports race', async () => {
+      const input = partnerReport('iccam:30009', ['700009', '700010']);
+      const results = await Promise.all([
+        store.recordInboundReport(input, 'system:iccam-import', 1_000),
+        store.recordInboundReport(
+          { ...input, referralId: randomUUID(), items: input.items.map((i) => ({ ...i, handoverId: randomUUID() })) },
+          'system:iccam-import',
+          1_000,
+        ),
+      ]);
+      expect(results.flatMap((r) => r.recorded).sort()).toEqual(['700009', '700010']);
+      expect((await store.getReferralByReportId('iccam:30009'))!.handovers).toHaveLength(2);
+    });
+
+    it('finds the partner items still owing ICCAM news, and none once settled', async () => {
+      const { handovers } = await store.recordInboundReport(partnerReport('iccam:30002', ['700003', '700004']), 'system:iccam-import', 1_000);
+      await store.createReferral(newReferral('R-not-partner'), 'key:alice', 1_100);
+      const open = () => store.findHandovers({ states: ['awaiting_assessment', 'locating'], inboundOpen: true, limit: 10 });
+      expect((await open()).map((h) => h.inboundContentId)).toEqual(['700003', '700004']);
+      await store.annotate(handovers[0]!.id, {
+        actor: 'system:iccam-inbound',
+        kind: 'iccam_inbound_settled',
+        reason: null,
+        set: { inboundDoneAt: 2_000, iccamTold: { reference: { at: 1_500 } } },
+        now: 2_000,
+      });
+      expect((await open()).map((h) => h.inboundContentId)).toEqual(['700004']);
+      expect(await store.getHandover(handovers[0]!.id)).toMatchObject({ inboundDoneAt: 2_000, iccamTold: { reference: { at: 1_500 } } });
+      // Only the back office's and the claimed partner items, when asked (what is located).
+      const claimed = await store.findHandovers({ states: ['awaiting_assessment', 'locating'], partnerItemsClaimed: true, limit: 10 });
+      expect(claimed.map((h) => h.inboundContentId)).toEqual(['700003', null, null]);
+    });
+
+    it('keeps when the last inbound import began, for every replica', async () => {
+      expect(await store.readIccamImportMark()).toBeNull();
+      await store.saveIccamImportMark(1_700_000_000_000);
+      expect(await store.readIccamImportMark()).toBe(1_700_000_000_000);
     });
 
     it('lists with filters and a cursor that pages through everything once', async () => {

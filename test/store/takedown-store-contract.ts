@@ -4,6 +4,7 @@
  * per grouping, period and week or month; back-office observations, once; and the cases past
  * the last mark, with what was last heard of them.
  */
+import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { StepCounts, TakedownGroupCounts } from '../../src/domain/takedown-clock.js';
 import type { Store, TakedownQuery } from '../../src/store/store.js';
@@ -116,6 +117,54 @@ export function takedownStoreContract(store: () => Store): void {
       [null, 1, 0],
     ]);
     expect(early.find((g) => g.key === 'inhope')!.steps.delivered).toEqual(step(2, HOUR, 2 * HOUR, [2, 2, 2], [0, 0, 0]));
+  });
+
+  it("times a partner item from ICCAM's assignment to the home country and counts it under the source iccam", async () => {
+    await seedTakedownFixture(store());
+    // Assigned to Belgium three hours before it was recorded here; handed to the police an hour after recording.
+    const assignedAt = T0 + 2 * HOUR;
+    const recordedAt = assignedAt + 3 * HOUR;
+    const handoverId = randomUUID();
+    await store().recordInboundReport(
+      {
+        referralId: randomUUID(),
+        reportId: 'iccam:41001',
+        bodyHash: 'inbound',
+        classification: { category: 'baseline', ageGroup: 'unknown' },
+        reportedAt: null,
+        partnerHotline: '21',
+        countryAssignmentDate: assignedAt,
+        items: [
+          {
+            handoverId,
+            contentId: '800001',
+            url: 'https://partner-item.example/p.jpg',
+            reportedUrl: null,
+            state: 'locating',
+            partnerAssessment: null,
+            classification: null,
+            auditData: {},
+          },
+        ],
+      },
+      'system:iccam-import',
+      recordedAt,
+    );
+    const go = (to: 'routed' | 'delivering' | 'delivered', now: number, set: object = {}) =>
+      store().transition(handoverId, { to, actor: 'system:test', reason: 'fixture', set, now });
+    await go('routed', recordedAt + MIN, { destination: 'police', country: 'BE' });
+    await go('delivering', recordedAt + 2 * MIN);
+    await go('delivered', recordedAt + HOUR, { deliveredAt: recordedAt + HOUR, reference: 'R-800001' });
+
+    const bySource = await clock({ groupBy: 'source', from: T0 - DAY });
+    expect(bySource.map((g) => [g.key, g.referred])).toEqual([
+      ['backoffice', 9],
+      ['iccam', 1],
+    ]);
+    // Four hours from the assignment, not one from the recording: within every mark.
+    expect(bySource.find((g) => g.key === 'iccam')!.steps.delivered).toEqual(step(1, 4 * HOUR, 4 * HOUR, [1, 1, 1], [0, 0, 0]));
+    // The period is on the clock's start: a bound between assignment and recording keeps it out.
+    expect((await clock({ groupBy: 'source', from: assignedAt + HOUR })).map((g) => g.key)).not.toContain('iccam');
   });
 
   it('counts the clock per ISO week (from Monday) and per calendar month of the referral, in UTC', async () => {

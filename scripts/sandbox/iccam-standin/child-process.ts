@@ -10,7 +10,9 @@ import type { IccamActionName, IccamFault, IccamProgressionStep, IccamStandinCon
 import { controlClient } from './control-http.js';
 import { isFault } from './faults.js';
 
-export type IccamStandinProcessOptions = Omit<IccamStandinOptions, 'now' | 'pacingNow' | 'random' | 'lookups' | 'controlPort'> & {
+export type IccamStandinProcessOptions = Omit<IccamStandinOptions, 'now' | 'pacingNow' | 'random' | 'lookups' | 'controlPort' | 'inbound'> & {
+  /** The default partner items (a list of one's own cannot cross the process boundary). */
+  inbound?: boolean;
   /** Extra environment for the child. */
   env?: Record<string, string>;
 };
@@ -54,6 +56,9 @@ export function optionsToFlags(options: IccamStandinProcessOptions): string[] {
   add('retry-after-seconds', options.retryAfterSeconds);
   add('send-valid-to', options.sendBearerTokenValidTo);
   add('seed', options.seed);
+  add('hotline-country', options.hotlineCountry);
+  add('lookup-names', options.lookupNames);
+  if (options.inbound) add('inbound', true);
   if (options.progression?.length) add('progression', options.progression.map((s) => `${s.action}:${s.afterMs}`).join(','));
   if (options.chaos) {
     add('chaos-probability', options.chaos.probability);
@@ -80,6 +85,9 @@ export function optionsFromFlags(flags: Map<string, string>): IccamStandinOption
     pacingToleranceMs: num('pacing-tolerance-ms'),
     retryAfterSeconds: num('retry-after-seconds'),
     seed: num('seed'),
+    hotlineCountry: flags.get('hotline-country'),
+    lookupNames: flags.get('lookup-names') === 'earlier' ? 'earlier' : 'scart',
+    inbound: flags.get('inbound') === 'true',
   };
   if (flags.has('send-valid-to')) options.sendBearerTokenValidTo = flags.get('send-valid-to') !== 'false';
   const progression = flags.get('progression');

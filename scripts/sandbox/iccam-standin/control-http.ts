@@ -83,6 +83,9 @@ async function dispatch(s: IccamStandinControl, method: string, path: string, b:
     case 'POST /__standin/country-assignment':
       await s.setCountryAssignment(b as never);
       return { ok: true };
+    case 'POST /__standin/reassign':
+      await s.reassignContent(Number(b.contentId), (b.countryCode as string | null | undefined) ?? null);
+      return { ok: true };
     case 'POST /__standin/actions':
       await s.addAction(Number(b.contentId), b.action as never, {
         analystName: b.analystName as string | undefined,
@@ -128,6 +131,7 @@ export function controlClient(url: string, controlUrl: string): Omit<IccamStandi
     acceptConnections: () => post('accept', {}),
     renameLookup: (list, id, name) => post('rename-lookup', { list, id, name }),
     setCountryAssignment: (rule) => post('country-assignment', rule),
+    reassignContent: (contentId, countryCode) => post('reassign', { contentId, countryCode }),
     addAction: (contentId, action, options = {}) => post('actions', { contentId, action, ...options }),
     setProgression: (steps) => post('progression', { steps }),
     expireTokens: () => post('expire-tokens', {}),

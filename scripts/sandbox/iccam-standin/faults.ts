@@ -15,6 +15,7 @@ export interface CallMatch {
 export interface ChosenFault {
   fault: IccamFault;
   refuseForMs: number;
+  answerAfterMs: number;
 }
 
 export const DEFAULT_REFUSE_FOR_MS = 1_500;
@@ -27,10 +28,13 @@ const ALL_FAULTS: readonly IccamFault[] = [
   'drop-after-commit',
   'hang-after-commit',
   'not-in-correct-state',
+  'bad-request',
+  'slow-answer',
 ];
 
-/** Default mix: every fault but a hang (a hang needs a client timeout to end it). */
-const DEFAULT_MIX: readonly IccamFault[] = ALL_FAULTS.filter((f) => f !== 'hang-after-commit');
+/** Faults only ever queued: a hang needs a client timeout to end it, a refusal or a slow answer is what a test asks for. */
+const QUEUED_ONLY: ReadonlySet<IccamFault> = new Set(['hang-after-commit', 'bad-request', 'slow-answer']);
+const DEFAULT_MIX: readonly IccamFault[] = ALL_FAULTS.filter((f) => !QUEUED_ONLY.has(f));
 
 export function isFault(value: unknown): value is IccamFault {
   return typeof value === 'string' && (ALL_FAULTS as readonly string[]).includes(value);
@@ -83,7 +87,7 @@ export class FaultPlan {
     if (rule) {
       rule.left -= 1;
       if (rule.left <= 0) this.queue.splice(index, 1);
-      return { fault: rule.fault, refuseForMs: rule.refuseForMs ?? DEFAULT_REFUSE_FOR_MS };
+      return { fault: rule.fault, refuseForMs: rule.refuseForMs ?? DEFAULT_REFUSE_FOR_MS, answerAfterMs: rule.answerAfterMs ?? 500 };
     }
     const { probability, only } = this.chaos;
     if (probability <= 0) return null;
@@ -94,6 +98,6 @@ export class FaultPlan {
     if (!hit) return null;
     const candidates = (this.chaos.faults ?? DEFAULT_MIX).filter((f) => applicable(f, method, path));
     const fault = candidates[Math.floor(pick * candidates.length)];
-    return fault === undefined ? null : { fault, refuseForMs: this.chaos.refuseForMs ?? DEFAULT_REFUSE_FOR_MS };
+    return fault === undefined ? null : { fault, refuseForMs: this.chaos.refuseForMs ?? DEFAULT_REFUSE_FOR_MS, answerAfterMs: 500 };
   }
 }

@@ -1,6 +1,9 @@
 /**
- * ICCAM's lookup lists as the stand-in serves them under `rest/<name>`, seeded with the 2023
- * values of contract §4. Two lists name their id `type` on the wire (action-types, site-types:
+ * ICCAM's lookup lists as the stand-in serves them under `rest/<name>`, named by default as
+ * SCARt's table of 2023-03-17 names them (contract §4: "Baseline CSAM", "National CSAM", "Banner
+ * site", "Not Determined"); `lookupNames: 'earlier'` serves the names this service's seed used
+ * before ("Baseline", "National", "Banner"). ICCAM's real names today are not public: a client
+ * must map through names it accepts. Two lists name their id `type` on the wire (action-types, site-types:
  * the fields that carry them are `actionType` and `sourceUrlSiteType`); which lists do so is
  * open in the sources, so a client must accept either. A country entry also carries its ISO
  * 3166-1 alpha-2 `code`, since every country field of the API (`hostingCountryCode`,
@@ -16,13 +19,21 @@ export const LOOKUP_NAMES: readonly IccamLookupName[] = [
   'commercialities',
   'payment-methods',
   'action-types',
+  'action-reasons',
   'countries',
 ];
+
+/** Which names the lists carry: SCARt's table of 2023-03-17 (default), or this service's earlier seed. */
+export type IccamLookupNaming = 'scart' | 'earlier';
 
 /** Lists whose id is called `type` in ICCAM's answer. */
 const ID_CALLED_TYPE: ReadonlySet<IccamLookupName> = new Set(['action-types', 'site-types']);
 
-/** Action type ids; Moved's is open in the contract (7 here). */
+/**
+ * Action type ids. SCARt's table gives Moved no id (0: in v3 a move is the two assignment PUTs);
+ * the stand-in still lists it as 7, so a client that reads an action it never needs by name
+ * (a partner moving its own report) can be tested.
+ */
 export const ACTION_TYPE_IDS: Record<IccamActionName, number> = {
   ReportedToLEA: 1,
   ReportedToISP: 2,
@@ -51,31 +62,76 @@ function countries(): IccamLookupEntry[] {
 
 const entries = (pairs: [number, string][]): IccamLookupEntry[] => pairs.map(([id, name]) => ({ id, name }));
 
+/** Action reasons (SCARt's table; their path, `rest/action-reasons`, is open in the sources). */
+const ACTION_REASONS: [number, string][] = [
+  [1, 'Other'],
+  [2, 'ContentNotFound'],
+  [3, 'ReferrerNotKnownOrIncorrect'],
+  [4, 'UnableToAccess'],
+  [5, 'PasswordProtected'],
+  [6, 'AccountDisabled'],
+  [7, 'LegallyUnableToAccess'],
+  [8, 'LinkExpired'],
+  [9, 'Error404NotFoundOrSiteDown'],
+  [10, 'Error503OrContentTemporarilyUnavailable'],
+  [11, 'PremiumAccountNecessary'],
+  [12, 'MissingPartsToOpenFile'],
+  [13, 'ContentRemovedBeforeAssessment'],
+  [14, 'AdultPornography'],
+  [15, 'NudismOrNotSexualized'],
+  [16, 'DoesNotMeetThresholdForIllegality'],
+  [17, 'ImagesTooSmall'],
+  [18, 'VirtualMaterial'],
+  [19, 'LinkingOrLinklistsNotIllegal'],
+  [20, 'AgeUnclearOrNotAssessable'],
+  [21, 'AgeOverNationalThreshold'],
+];
+
+/** The names that differ between the two namings, by list and id. */
+const NAMING: Record<IccamLookupNaming, Partial<Record<IccamLookupName, Record<number, string>>>> = {
+  scart: {
+    classifications: { 1: 'Baseline CSAM', 2: 'National CSAM', 4: 'Ignore' },
+    'gender-categories': { 1: 'Not Determined' },
+    commercialities: { 1: 'Not Determined' },
+    'site-types': { 7: 'Banner site' },
+  },
+  earlier: {
+    classifications: { 1: 'Baseline', 2: 'National' },
+    'gender-categories': { 1: 'Not determined' },
+    commercialities: { 1: 'Not determined' },
+    'site-types': { 7: 'Banner' },
+  },
+};
+
+/** The classification ids by meaning (the same in both namings): what a partner item's assessment carries. */
+export const CLASSIFICATION_IDS = { baseline: 1, national: 2, ignore: 4 } as const;
+
 /** A fresh copy of the seed, so each stand-in can rename its own entries. */
-export function seedLookups(): Record<IccamLookupName, IccamLookupEntry[]> {
+export function seedLookups(naming: IccamLookupNaming = 'scart'): Record<IccamLookupName, IccamLookupEntry[]> {
+  const named = (list: IccamLookupName, pairs: [number, string][]) => entries(pairs.map(([id, name]) => [id, NAMING[naming][list]?.[id] ?? name]));
   return {
-    classifications: entries([
-      [1, 'Baseline'],
-      [2, 'National'],
-    ]),
+    classifications: named(
+      'classifications',
+      Object.entries(NAMING[naming].classifications!).map(([id, name]) => [Number(id), name]),
+    ),
     'age-categories': entries([
       [1, 'Not categorised'],
       [2, 'Infant'],
       [3, 'Pre-pubescent'],
       [4, 'Pubescent'],
     ]),
-    'gender-categories': entries([
+    'gender-categories': named('gender-categories', [
       [1, 'Not determined'],
       [2, 'Female'],
       [3, 'Male'],
       [4, 'Both'],
     ]),
-    commercialities: entries([
+    commercialities: named('commercialities', [
       [1, 'Not determined'],
       [2, 'Commercial'],
       [3, 'Non-Commercial'],
     ]),
-    'site-types': entries([
+    'site-types': named('site-types', [
       [2, 'Website'],
       [3, 'File host'],
       [4, 'Image store'],
@@ -108,6 +164,7 @@ export function seedLookups(): Record<IccamLookupName, IccamLookupEntry[]> {
       [13, 'Bitcoin'],
     ]),
     'action-types': entries(Object.entries(ACTION_TYPE_IDS).map(([name, id]) => [id, name])),
+    'action-reasons': entries(ACTION_REASONS),
     countries: countries(),
   };
 }

@@ -21,6 +21,7 @@ import type {
 } from '../iccam-standin.js';
 import { startControlServer } from './control-http.js';
 import { FaultPlan, type ChosenFault } from './faults.js';
+import { defaultInboundReports, InboundDesk } from './inbound.js';
 import { ACTION_TYPE_IDS, hasCountryCode, isLookupName, lookupWire, seedLookups } from './lookups.js';
 import { PacingMeter } from './pacing.js';
 import { RefusableServer } from './refusable-server.js';
@@ -55,7 +56,11 @@ type Route =
   | { kind: 'get-report'; id: number }
   | { kind: 'get-content'; id: number }
   | { kind: 'put-hosting'; id: number }
-  | { kind: 'put-assigned-country'; id: number };
+  | { kind: 'put-assigned-country'; id: number }
+  | { kind: 'no-reference' }
+  | { kind: 'put-hotline-reference'; id: number }
+  | { kind: 'put-assessment'; id: number }
+  | { kind: 'post-action'; id: number };
 
 const errors = (code: string, message: string): { errors: IccamErrors } => ({ errors: { [code]: [message] } });
 
@@ -68,7 +73,11 @@ function route(method: string, path: string): Route | null {
   let m: RegExpExecArray | null;
   if (method === 'GET' && (m = /^rest\/([a-z-]+)$/.exec(p)) && m[1] !== undefined && isLookupName(m[1])) return { kind: 'lookup', list: m[1] };
   if (method === 'GET' && (m = /^rest\/reports\/(\d{1,9})$/.exec(p))) return { kind: 'get-report', id: Number(m[1]) };
+  if (method === 'GET' && p === 'rest/content/no-reference') return { kind: 'no-reference' };
   if (method === 'GET' && (m = /^rest\/content\/(\d{1,9})$/.exec(p))) return { kind: 'get-content', id: Number(m[1]) };
+  if (method === 'PUT' && (m = /^rest\/content\/(\d{1,9})\/hotline-reference$/.exec(p))) return { kind: 'put-hotline-reference', id: Number(m[1]) };
+  if (method === 'PUT' && (m = /^rest\/content\/(\d{1,9})\/assessment$/.exec(p))) return { kind: 'put-assessment', id: Number(m[1]) };
+  if (method === 'POST' && (m = /^rest\/content\/(\d{1,9})\/actions$/.exec(p))) return { kind: 'post-action', id: Number(m[1]) };
   if (method === 'PUT' && (m = /^rest\/content\/(\d{1,9})\/url\/hosting$/.exec(p))) return { kind: 'put-hosting', id: Number(m[1]) };
   if (method === 'PUT' && (m = /^rest\/content\/(\d{1,9})\/assigned-country$/.exec(p))) return { kind: 'put-assigned-country', id: Number(m[1]) };
   return null;
@@ -104,7 +113,8 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
   const seed = options.seed ?? 1;
   const minIntervalMs = options.minIntervalMs ?? 1_000;
 
-  const lookups = seedLookups();
+  const hotlineCountry = options.hotlineCountry ?? 'BE';
+  const lookups = seedLookups(options.lookupNames ?? 'scart');
   for (const [name, list] of Object.entries(options.lookups ?? {}) as [IccamLookupName, IccamLookupEntry[]][]) {
     lookups[name] = list.map((entry) => ({ ...entry }));
   }
@@ -123,6 +133,8 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
   const faultsServed: Partial<Record<IccamFault, number>> = {};
   let nextReportId = 40_001;
   let nextContentId = 900_001;
+  const desk = new InboundDesk({ reports, contents, lookups, hotlineCountry, now, actionsOf: (c) => actionsOf(c) });
+  if (options.inbound) desk.seed(options.inbound === true ? defaultInboundReports(hotlineCountry) : options.inbound);
 
   const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -226,6 +238,7 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
       const contentId = nextContentId++;
       const hostingCountryCode = String(u.hostingCountryCode);
       const assigned = assignmentRules.has(hostingCountryCode) ? (assignmentRules.get(hostingCountryCode) ?? null) : hostingCountryCode;
+      const assessment = u.assessment as Record<string, unknown>;
       contents.set(contentId, {
         contentId,
         reportId,
@@ -237,6 +250,19 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
         createdAt: receivedAt,
         actions: [],
         corrections: [],
+        hotlineReference: null,
+        referencePuts: [],
+        isSourceUrl: u.isSourceUrl === true,
+        memo: null,
+        assessments: [
+          {
+            assessingAnalystName: String(assessment.assessingAnalystName),
+            classification: assessment.classification as number,
+            ageCategorization: assessment.ageCategorization as number,
+            genderCategorization: assessment.genderCategorization as number,
+            assessmentDate: receivedAt,
+          },
+        ],
       });
       report.contentIds.push(contentId);
     }
@@ -253,7 +279,10 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
       body: {
         reportId: report.reportId,
         hotlineReference: report.hotlineReference,
+        // A partner's report names the hotline that made it; ours are made by the API user's hotline.
+        reportingHotlineId: b.reportingHotlineId ?? null,
         reportingAnalystName: b.reportingAnalystName,
+        referrerUrl: b.referrerUrl ?? null,
         hotlineReceivedDate: b.hotlineReceivedDate,
         sourceUrlSiteType: b.sourceUrlSiteType,
         sourceUrlCommerciality: b.sourceUrlCommerciality,
@@ -268,17 +297,21 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
   }
 
   function contentWire(c: IccamStoredContent): Record<string, unknown> {
-    const report = reports.get(c.reportId);
-    const posted = report ? (report.body.urls as Record<string, unknown>[])[report.contentIds.indexOf(c.contentId)] : undefined;
-    const assessment = asRecord(posted?.assessment);
     return {
       contentId: c.contentId,
       reportId: c.reportId,
+      hotlineReference: c.hotlineReference,
       assignedCountryCode: c.assignedCountryCode,
       countryAssignmentDate: c.countryAssignmentDate,
-      url: { urlString: c.urlString, hostingCountryCode: c.hostingCountryCode, hostingIpAddress: c.hostingIpAddress },
-      assessments: assessment ? [{ ...assessment, assessmentDate: c.createdAt }] : [],
-      actions: actionsOf(c).map((a) => ({ actionType: a.actionType, analystName: a.analystName, actionDate: a.actionDate })),
+      memo: c.memo,
+      url: { urlString: c.urlString, isSourceUrl: c.isSourceUrl, hostingCountryCode: c.hostingCountryCode, hostingIpAddress: c.hostingIpAddress },
+      assessments: c.assessments.map((a) => ({ ...a })),
+      actions: actionsOf(c).map((a) => ({
+        actionType: a.actionType,
+        analystName: a.analystName,
+        actionDate: a.actionDate,
+        ...(a.reasonId === undefined ? {} : { reasonId: a.reasonId, reasonText: a.reasonText }),
+      })),
     };
   }
 
@@ -289,8 +322,9 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
   }
 
   function assignmentPut(kind: 'hosting' | 'assigned-country', id: number, query: URLSearchParams): Reply {
-    const c = contents.get(id);
-    if (!c) return { status: 404, body: errors('Content', `Content ${id} not found`) };
+    const refused = desk.refuseUnlessOurs(id);
+    if (refused) return refused;
+    const c = contents.get(id)!;
     // ICCAM needs time to take in a new report before its contents can be re-assigned.
     if (now().getTime() < Date.parse(c.createdAt) + contentSettlesAfterMs) {
       return { status: 400, body: errors('Report', ICCAM_MESSAGES.notInCorrectState) };
@@ -335,6 +369,14 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
         return assignmentPut('hosting', r.id, query);
       case 'put-assigned-country':
         return assignmentPut('assigned-country', r.id, query);
+      case 'no-reference':
+        return desk.listNoReference(query);
+      case 'put-hotline-reference':
+        return desk.putHotlineReference(r.id, query);
+      case 'put-assessment':
+        return desk.putAssessment(r.id, body);
+      case 'post-action':
+        return desk.postAction(r.id, body);
     }
   }
 
@@ -392,6 +434,10 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
       log(400, fault);
       return send(res, { status: 400, body: errors('Report', ICCAM_MESSAGES.notInCorrectState) }, false);
     }
+    if (fault === 'bad-request') {
+      log(400, fault);
+      return send(res, { status: 400, body: errors('Request', 'The request was refused.') }, false);
+    }
 
     let reply: Reply | null = r.kind === 'login' || r.kind === 'refresh' ? null : checkToken(req);
     if (reply === null) {
@@ -419,6 +465,12 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
     }
     if (processed && fault === 'hang-after-commit') {
       log('hung', fault);
+      return;
+    }
+    if (fault === 'slow-answer') {
+      log(reply.status, fault);
+      const answer = reply;
+      setTimeout(() => send(res, answer, false), chosen?.answerAfterMs ?? 500).unref();
       return;
     }
     if (fault === 'connection-refused') {
@@ -485,6 +537,12 @@ export async function startIccamStandin(options: IccamStandinOptions = {}): Prom
     async setCountryAssignment(rule) {
       if ('clear' in rule) assignmentRules.clear();
       else assignmentRules.set(rule.hostingCountryCode, rule.assignedCountryCode);
+    },
+    async reassignContent(contentId, countryCode) {
+      const c = contents.get(contentId);
+      if (!c) throw new Error(`no content ${contentId}`);
+      c.assignedCountryCode = countryCode;
+      c.countryAssignmentDate = countryCode === null ? null : now().toISOString();
     },
     async addAction(contentId, action: IccamActionName, opts = {}) {
       const c = contents.get(contentId);

@@ -25,12 +25,21 @@ export interface DeliveryRequest {
    * referred: the destination is told the content is back (issue #15). Absent or null otherwise.
    */
   reappearanceOf?: string | null;
-  /** The referring analyst (`referredBy`), else the name of the API key that referred it. */
-  analystName: string;
   /** When the hotline received the report (`reportedAt`, else the intake time), ms. */
   receivedAt: number;
   /** A note for the receiving hotline (e.g. that the case is a reappearance); none when absent. */
   memo?: string | null;
+  /**
+   * Called just before the request that hands the case over leaves (ICCAM: inside its pacing
+   * slot, after the login): the store records that it is about to be sent. When it throws, the
+   * request is not sent.
+   */
+  markSending?: () => Promise<void>;
+  /**
+   * Content a partner hotline handed to us through ICCAM: its ids there. Sending it on to
+   * another country is reassigning that content (two PUTs), not a new report.
+   */
+  iccamContent?: { reportId: string; contentId: string; homeCountry: string } | null;
 }
 
 /**
@@ -51,6 +60,8 @@ export type DeliveryOutcome =
       durationMs: number;
       /** True when the destination said it already had this handover (a repeat attempt). */
       duplicate: boolean;
+      /** Handing it over ends our part (partner content reassigned to its hosting country's hotline). */
+      closeAs?: 'moved_on';
     }
   | {
       kind: 'retry';
@@ -60,6 +71,9 @@ export type DeliveryOutcome =
       retryAfterMs: number | null;
       /** Retry for at most this long after the first attempt (ICCAM "not in correct state"); then failed. */
       giveUpAfterMs?: number;
+      /** After this many attempts the handover waits for a person (needs_review) with `reviewReason`. */
+      reviewAfterAttempts?: number;
+      reviewReason?: string;
       requestHash: string;
       responseDigest: string | null;
       durationMs: number;

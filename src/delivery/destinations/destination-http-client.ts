@@ -1,8 +1,9 @@
 /**
  * The HTTP transport both destination adapters share: one axios instance per adapter with
  * keep-alive agents, a connect timeout, a whole-exchange deadline, optional TLS material
- * (a private CA, a client certificate for mutual TLS), no redirects, and no status-based
- * throwing — the adapters classify every answer themselves.
+ * (a private CA, a client certificate for mutual TLS), redirects followed only within the same
+ * origin and only when the adapter asks for it (ICCAM), and no status-based throwing — the
+ * adapters classify every answer themselves.
  *
  * Bodies are handled as bytes: what is sent is hashed exactly as sent, what is received is
  * hashed and parsed here and then dropped (it may echo the reported URL; it is never stored
@@ -30,6 +31,11 @@ export interface DestinationHttpOptions {
   clientKeyFile?: string;
   /** Passphrase of an encrypted client key. */
   clientKeyPassphrase?: string;
+  /**
+   * Follow up to this many redirects whose target has the base URL's origin (scheme, host and
+   * port); any other redirect is answered as it came. Default 0: no redirect is followed.
+   */
+  sameOriginRedirects?: number;
 }
 
 export interface HttpExchange {
@@ -49,9 +55,15 @@ export class DestinationHttpClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly timeoutMs: number;
+  private readonly baseUrl: string;
+  private readonly origin: string;
+  private readonly sameOriginRedirects: number;
 
   constructor(options: DestinationHttpOptions) {
     this.timeoutMs = options.timeoutMs;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.origin = new URL(options.baseUrl).origin;
+    this.sameOriginRedirects = options.sameOriginRedirects ?? 0;
     const connectTimeoutMs = options.connectTimeoutMs ?? Math.min(options.timeoutMs, 10_000);
     const tls = {
       ca: readPem(options.caFile, 'CA file'),
@@ -64,7 +76,7 @@ export class DestinationHttpClient {
     this.axios = axios.create({
       baseURL: options.baseUrl.replace(/\/+$/, ''),
       timeout: options.timeoutMs,
-      // A destination that redirects is misconfigured or impersonated: never follow it.
+      // Redirects are never followed by axios: send() follows those within the origin, if asked.
       maxRedirects: 0,
       validateStatus: () => true,
       responseType: 'arraybuffer',
@@ -78,30 +90,69 @@ export class DestinationHttpClient {
     });
   }
 
-  /** Send one request; `body` is the exact text to send (already canonical JSON) or undefined. */
+  /**
+   * Send one request; `body` is the exact text to send (already canonical JSON) or undefined.
+   * The deadline covers the whole exchange, redirects followed included.
+   */
   async send(method: 'GET' | 'POST' | 'PUT', path: string, headers: Record<string, string>, body?: string): Promise<HttpExchange> {
     const started = performance.now();
     // axios' own timeout is an idle timer once connected; this deadline bounds the whole exchange.
     const deadline = AbortSignal.timeout(this.timeoutMs + 50);
+    // The absolute URL, as axios would join it, so a relative Location resolves against it.
+    let request: { method: 'GET' | 'POST' | 'PUT'; url: string; body: string | undefined } = {
+      method,
+      url: `${this.baseUrl}/${path.replace(/^\/+/, '')}`,
+      body,
+    };
     try {
-      const response = await this.axios.request<ArrayBuffer | Buffer>({
-        method,
-        url: path,
-        headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
-        data: body,
-        signal: deadline,
-      });
-      const raw = toBuffer(response.data);
-      return {
-        statusCode: response.status,
-        headers: flattenHeaders(response.headers),
-        json: parseJson(raw),
-        responseDigest: sha256Hex(raw),
-        durationMs: Math.round(performance.now() - started),
-      };
+      for (let hop = 0; ; hop++) {
+        const response = await this.axios.request<ArrayBuffer | Buffer>({
+          method: request.method,
+          url: request.url,
+          headers: { Accept: 'application/json', ...(request.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+          data: request.body,
+          signal: deadline,
+        });
+        const responseHeaders = flattenHeaders(response.headers);
+        const next = hop < this.sameOriginRedirects ? this.redirectTarget(response.status, responseHeaders.location, request) : null;
+        if (next) {
+          request = next;
+          continue;
+        }
+        const raw = toBuffer(response.data);
+        return {
+          statusCode: response.status,
+          headers: responseHeaders,
+          json: parseJson(raw),
+          responseDigest: sha256Hex(raw),
+          durationMs: Math.round(performance.now() - started),
+        };
+      }
     } catch (error) {
       throw toTransportError(error, deadline.aborted, Math.round(performance.now() - started));
     }
+  }
+
+  /**
+   * Where a redirect leads, when it stays within the base URL's origin: 307 and 308 repeat the
+   * request as it was, 301, 302 and 303 ask for the target with GET (what every HTTP client
+   * does); null for anything else, which is then answered as it came.
+   */
+  private redirectTarget(
+    status: number,
+    location: string | undefined,
+    current: { method: 'GET' | 'POST' | 'PUT'; url: string; body: string | undefined },
+  ): { method: 'GET' | 'POST' | 'PUT'; url: string; body: string | undefined } | null {
+    if (![301, 302, 303, 307, 308].includes(status) || !location) return null;
+    let target: URL;
+    try {
+      target = new URL(location, current.url);
+    } catch {
+      return null;
+    }
+    if (target.origin !== this.origin) return null;
+    const keep = status === 307 || status === 308;
+    return { method: keep ? current.method : 'GET', url: target.href, body: keep ? current.body : undefined };
   }
 
   close(): void {

@@ -1,13 +1,15 @@
 /**
  * The body of `POST rest/Reports` (contract §4 `inhope`, Create): one report per handover, with
  * one URL, its hosting and our assessment as ICCAM's numeric ids. Pure: the ids come from the
- * lookup lists (resolved by name), the analyst's name and the received date from the referral.
+ * lookup lists (resolved by name), the received date from the referral, and the analyst's name
+ * is the configured ICCAM one (the people of the back office are not ICCAM users, as in SCARt).
  * Every field but `memo` is always present.
  */
 import { primaryHostingAddress } from '../../domain/evidence.js';
 import { currentSiteType } from '../../domain/referral.js';
 import type { DeliveryRequest } from './destination-adapter.js';
-import type { CommercialityKey, IccamVocabularyIds } from './iccam-lookups.js';
+import type { CommercialityWord } from '../../domain/iccam-words.js';
+import { idOf, type IccamVocabularyIds } from './iccam-lookups.js';
 
 interface IccamAssessment {
   assessingAnalystName: string;
@@ -50,22 +52,21 @@ const UNKNOWN = 'unknown';
 const DEFAULT_PAYMENT_METHODS: readonly number[] = [1];
 
 /** What the report is built from: the delivery request's own fields (the rest it ignores). */
-export type IccamReportInput = Pick<
-  DeliveryRequest,
-  'handoverId' | 'url' | 'contentType' | 'classification' | 'evidence' | 'decision' | 'analystName' | 'receivedAt' | 'memo'
->;
+export type IccamReportInput = Pick<DeliveryRequest, 'handoverId' | 'url' | 'contentType' | 'classification' | 'evidence' | 'decision' | 'receivedAt' | 'memo'>;
 
 export interface IccamReportOptions {
+  /** ICCAM_ANALYST_NAME: the reporting and assessing analyst of every report. */
+  analystName: string;
   contentTypes?: IccamContentTypeIds;
   paymentMethods?: readonly number[];
 }
 
-function commercialityOf(commercial: boolean | undefined): CommercialityKey {
+function commercialityOf(commercial: boolean | undefined): CommercialityWord {
   if (commercial === undefined) return 'not-determined';
   return commercial ? 'commercial' : 'non-commercial';
 }
 
-export function buildIccamReportBody(input: IccamReportInput, ids: IccamVocabularyIds, options: IccamReportOptions = {}): IccamReportBody {
+export function buildIccamReportBody(input: IccamReportInput, ids: IccamVocabularyIds, options: IccamReportOptions): IccamReportBody {
   const c = input.classification;
   const contentTypes = options.contentTypes ?? DEFAULT_CONTENT_TYPE_IDS;
   const hosting = primaryHostingAddress(input.evidence.addresses, input.decision.country);
@@ -73,10 +74,10 @@ export function buildIccamReportBody(input: IccamReportInput, ids: IccamVocabula
   const isp = hosting?.geo.asOrganisation ?? hosting?.registry.networkName ?? UNKNOWN;
   const body: IccamReportBody = {
     hotlineReference: input.handoverId,
-    reportingAnalystName: input.analystName,
+    reportingAnalystName: options.analystName,
     hotlineReceivedDate: new Date(input.receivedAt).toISOString(),
-    sourceUrlSiteType: ids.siteType[c.siteType === undefined ? 'not-applicable' : currentSiteType(c.siteType)],
-    sourceUrlCommerciality: ids.commerciality[commercialityOf(c.commercial)],
+    sourceUrlSiteType: idOf(ids, 'site-types', c.siteType === undefined ? 'not-applicable' : currentSiteType(c.siteType)),
+    sourceUrlCommerciality: idOf(ids, 'commercialities', commercialityOf(c.commercial)),
     sourceUrlPaymentMethods: [...(options.paymentMethods ?? DEFAULT_PAYMENT_METHODS)],
     urls: [
       {
@@ -90,10 +91,10 @@ export function buildIccamReportBody(input: IccamReportInput, ids: IccamVocabula
         hostingIsp: isp,
         hostingOrganization: { organizationName: hosting?.registry.networkName ?? isp },
         assessment: {
-          assessingAnalystName: input.analystName,
-          classification: ids.classification[c.category],
-          ageCategorization: ids.age[c.ageGroup],
-          genderCategorization: ids.gender[c.gender ?? 'unknown'],
+          assessingAnalystName: options.analystName,
+          classification: idOf(ids, 'classifications', c.category),
+          ageCategorization: idOf(ids, 'age-categories', c.ageGroup),
+          genderCategorization: idOf(ids, 'gender-categories', c.gender ?? 'unknown'),
         },
       },
     ],

@@ -125,7 +125,7 @@ export class IccamSession {
     const json = asRecord(exchange.json);
     const token = nonEmptyString(json?.bearerToken);
     const expiresAt = tokenExpiry(json, this.clock.now().getTime());
-    if (token === null || expiresAt === null) {
+    if (token === null) {
       throw new IccamAuthError(`ICCAM ${what} answered without a usable token`, { errorClass: 'bad_response', ...common });
     }
     const now = this.clock.now().getTime();
@@ -134,10 +134,17 @@ export class IccamSession {
   }
 }
 
-/** `bearerTokenValidTo` (ISO) when present and readable, else now + `bearerTokenExpiresIn` seconds. */
-function tokenExpiry(json: Record<string, unknown> | null, now: number): number | null {
+/** How long a token lasts when ICCAM does not say (or says it in words): SCARt's 1800 s. */
+const DEFAULT_TOKEN_SECONDS = 1800;
+
+/**
+ * `bearerTokenValidTo` (ISO) when present and readable, else now + `bearerTokenExpiresIn`
+ * seconds (a number, or a number written as text); a missing or non-numeric one counts as 1800 s.
+ */
+function tokenExpiry(json: Record<string, unknown> | null, now: number): number {
   const validTo = typeof json?.bearerTokenValidTo === 'string' ? Date.parse(json.bearerTokenValidTo) : Number.NaN;
   if (Number.isFinite(validTo) && validTo > now) return validTo;
-  const seconds = json?.bearerTokenExpiresIn;
-  return typeof seconds === 'number' && seconds > 0 ? now + seconds * 1000 : null;
+  const raw = json?.bearerTokenExpiresIn;
+  const seconds = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  return now + (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_TOKEN_SECONDS) * 1000;
 }

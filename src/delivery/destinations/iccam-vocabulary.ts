@@ -1,8 +1,11 @@
 /**
  * The lookup lists the ICCAM adapter maps by, as this process knows them: loaded from the store
  * (where the lookup refresh keeps what ICCAM last served, for every replica), the dated seed for
- * any list never read. `missing` names what we need that ICCAM no longer lists.
+ * any list never read. `missing` names the words ICCAM lists none of the accepted names of
+ * (config/iccam-names.json), and `unmatched` what it lists instead.
  */
+import { installedIccamNames } from '../../config/iccam-names-file.js';
+import type { IccamAcceptedNames } from '../../domain/iccam-words.js';
 import type { Store } from '../../store/store.js';
 import {
   ICCAM_LOOKUP_LISTS,
@@ -16,11 +19,16 @@ import {
 
 export class IccamVocabulary {
   private lists: IccamLookupLists = {};
-  private resolved: ResolvedVocabulary = resolveVocabulary({});
+  private resolved: ResolvedVocabulary;
   /** When the lists were last read from ICCAM (null: only the seed so far). */
   fetchedAt: number | null = null;
 
-  constructor(private readonly store?: Pick<Store, 'loadIccamLookupLists' | 'saveIccamLookupLists'>) {}
+  constructor(
+    private readonly store?: Pick<Store, 'loadIccamLookupLists' | 'saveIccamLookupLists'>,
+    private readonly accepted: IccamAcceptedNames = installedIccamNames().names,
+  ) {
+    this.resolved = resolveVocabulary({}, accepted);
+  }
 
   get ids() {
     return this.resolved.ids;
@@ -28,6 +36,11 @@ export class IccamVocabulary {
 
   get missing(): readonly string[] {
     return this.resolved.missing;
+  }
+
+  /** Per list with a missing word: the names ICCAM lists that no word accepts (what it lists instead). */
+  get unmatched(): ResolvedVocabulary['unmatched'] {
+    return this.resolved.unmatched;
   }
 
   get source(): 'iccam' | 'seed' {
@@ -64,7 +77,7 @@ export class IccamVocabulary {
 
   private apply(lists: IccamLookupLists, fetchedAt: number | null): void {
     this.lists = lists;
-    this.resolved = resolveVocabulary(lists);
+    this.resolved = resolveVocabulary(lists, this.accepted);
     this.fetchedAt = fetchedAt;
   }
 }

@@ -20,6 +20,7 @@ import { createConsoleViews } from './console-views.js';
 import { figuresRoutes } from './pages/figures-page.js';
 import { handoverListRoutes } from './pages/handovers-page.js';
 import { overviewRoutes } from './pages/overview-page.js';
+import { partnerRoutes } from './pages/partners-page.js';
 import { reviewRoutes } from './pages/review-page.js';
 import { signInRoutes } from './pages/sign-in-page.js';
 import { storyRoutes } from './pages/story-page.js';
@@ -66,6 +67,7 @@ export function consoleRouter(ctx: Context, parts: ConsoleParts = {}): Router {
   router.use('/console', requireCsrf(kit));
   router.use(overviewRoutes(ctx, kit, parts));
   router.use(reviewRoutes(ctx, kit));
+  router.use(partnerRoutes(ctx, kit));
   router.use(handoverListRoutes(ctx, kit));
   // Before the story's routes: its POST /console/handovers/:id/:action would take /chase.
   router.use(takedownOverdueRoutes(ctx, kit));

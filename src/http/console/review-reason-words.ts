@@ -15,6 +15,8 @@ const WORDS: Record<ReviewReasonCode, string> & Record<string, string> = {
   anycast: 'An address is anycast: its GeoIP country is only wherever the nearest site happens to be.',
   locate_failed: 'Locating failed on every attempt: no hosting evidence could be gathered.',
   delivery_outcome_unknown: 'The delivery’s outcome is unknown: check the destination before recording its reference or sending again.',
+  iccam_assignment_refused:
+    'ICCAM refused three times to reassign the report to the hosting country: reassign it in ICCAM by hand (or leave it), then resolve with its report id. Never send it again: ICCAM has it.',
 };
 
 export function reasonInWords(code: string): string {

@@ -16,6 +16,7 @@ const STATE_WORDS: Readonly<Record<HandoverState, string>> = {
   failed: 'failed',
   cancelled: 'cancelled',
   duplicate: 'duplicate',
+  awaiting_assessment: 'awaiting assessment',
 };
 
 export function stateInWords(state: string): string {

@@ -17,7 +17,7 @@ import { allowRoles } from '../middleware/authenticate.js';
 import { parseBody, parseParams, parseQuery, parseWith } from '../middleware/validate.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
 import { actorOf, requireCaller } from '../request-context.js';
-import { ackView, attemptView, auditView, handoverSummary, reviewView, urlLinkView } from '../../services/record-views.js';
+import { ackView, attemptView, auditView, handoverSummary, partnerView, reviewView, urlLinkView } from '../../services/record-views.js';
 import { handoverDetailSchema, handoverPageSchema, handoverSummarySchema } from '../response-schemas.js';
 import { errorSchema, READ_ROLES, SUPERVISOR_ONLY } from './shared-schemas.js';
 import type { HandoverRecord } from '../../store/store.js';
@@ -163,6 +163,7 @@ export function handoverRoutes(ctx: Context, openapi: OpenApiRegistry): Router {
     res.json({
       ...handoverSummary(handover),
       classification: handover.classification,
+      partner: partnerView(handover),
       evidence: handover.evidence && normaliseEvidenceOutcomes(handover.evidence),
       decision: handover.decision,
       attempts: attempts.map(attemptView),

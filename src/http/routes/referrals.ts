@@ -27,7 +27,9 @@ const referralBody = z
       .string()
       .min(1)
       .max(128)
-      .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
+      .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')
+      // Partner reports taken in from ICCAM are `iccam:<ICCAM report id>`: not the back office's to use.
+      .refine((id) => !id.toLowerCase().startsWith('iccam:'), 'iccam: is reserved for reports taken in from ICCAM'),
     urls: z
       .array(z.strictObject({ url: reportedUrl, contentType: contentTypeSchema.optional() }))
       .min(1, 'at least one URL is required')
