@@ -52,14 +52,13 @@ const locator = new TableLocator({
 });
 
 /** Refers URLs as the back office does, and lets the locate job take them. */
-async function refer(reportId: string, urls: string[], extra: { referredBy?: string } = {}) {
+async function refer(reportId: string, urls: string[]) {
   const { handovers } = await submitReferral(
     svc.ctx,
     {
       reportId,
       urls: urls.map((url) => ({ url, contentType: 'image' as const })),
       classification: { category: 'baseline', ageGroup: 'prepubescent', siteType: 'image-host' },
-      ...extra,
     },
     'key:analyst-key',
   );
@@ -98,8 +97,9 @@ beforeAll(async () => {
   const [unknown] = await refer('CF-2026-0043', ['https://media.nl-host.test/7']);
   await destinations.iccam.failNext({ method: 'POST', path: 'rest/Reports', fault: 'error-after-processing' });
   await dispatchAll();
-  // ICCAM refuses a report without an analyst's name: refused for good.
-  const [refused] = await refer('CF-2026-0044', ['https://files.nl-host.test/8'], { referredBy: '' });
+  // ICCAM refuses the report outright (a 400 that is not "not yet in the right state"): refused for good.
+  const [refused] = await refer('CF-2026-0044', ['https://files.nl-host.test/8']);
+  await destinations.iccam.failNext({ method: 'POST', path: 'rest/Reports', fault: 'bad-request' });
   await dispatchAll();
   const [duplicate, awkward] = await refer('CF-2026-0045', [
     'https://images.be-host.test/gallery/1.jpg',

@@ -53,6 +53,7 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
   { name: 'story-awkward-text', path: (c) => `/console/handovers/${c.awkwardText}` },
   { name: 'figures', path: () => '/console/figures?from=2025-11-01&to=2026-03-01' },
   { name: 'takedown-overdue', path: () => '/console/takedown-overdue' },
+  { name: 'partners', path: () => '/console/partners' },
   { name: 'not-found', path: () => '/console/no-such-page' },
 ];
 

@@ -18,7 +18,7 @@ import { appParts } from '../../src/service.js';
 import { startStandinDestinations, type StandinDestinations } from '../support/standin-destinations.js';
 import { TableLocator } from '../support/table-locator.js';
 import { createTestService, KEYS, type TestService } from '../support/test-service.js';
-import { launchBrowser, screenshot, seriousAccessibilityProblems, unreachableByKeyboard, type BrowserKit } from './console-browser-kit.js';
+import { launchBrowser, openAllDetails, screenshot, seriousAccessibilityProblems, unreachableByKeyboard, type BrowserKit } from './console-browser-kit.js';
 
 let svc: TestService;
 let destinations: StandinDestinations;
@@ -87,6 +87,21 @@ describe('From partners, in a browser', { timeout: 90_000 }, () => {
       expect(await seriousAccessibilityProblems(page), `axe at ${width} px`).toEqual([]);
       expect(await unreachableByKeyboard(page), `keyboard at ${width} px`).toEqual([]);
       await context.close();
+    }
+  });
+
+  it('has no serious axe finding on the queue and on a partner item’s story, for either role, at 1366 and 390 px, with every <details> open', async () => {
+    const story = `/console/handovers/${(await item('700002')).id}`;
+    for (const role of ['analyst', 'supervisor'] as const) {
+      for (const width of [1366, 390]) {
+        const { context, page } = await signedIn(role, width);
+        for (const path of ['/console/partners', story]) {
+          await page.goto(`${base}${path}`);
+          await openAllDetails(page);
+          expect(await seriousAccessibilityProblems(page), `${role} at ${width} px on ${path}`).toEqual([]);
+        }
+        await context.close();
+      }
     }
   });
 
