@@ -105,6 +105,9 @@ const VARIABLES = {
   RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
   AUTH_FAILURES_PER_MINUTE: positiveInt.default(30),
   CALLBACKS_PER_MINUTE: positiveInt.default(600),
+  OPEN_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
   TRUST_PROXY: z
     .string()
     .regex(
@@ -188,6 +191,11 @@ export interface Config {
     authFailuresPerMinute: number;
     /** Callbacks per client address per minute on /v1/acks, across all replicas. */
     callbacksPerMinute: number;
+    /** Requests per client address per minute on the routes open without a key (probes, metrics, the console's doors), per replica. */
+    openPerMinute: number;
+    /** How long a client may take to send a request's headers, and the whole request. */
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
     /** express `trust proxy`: false, or which proxies' X-Forwarded-* headers to believe. */
     trustProxy: boolean | number | string;
   };
@@ -308,6 +316,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
       authFailuresPerMinute: v.AUTH_FAILURES_PER_MINUTE,
       callbacksPerMinute: v.CALLBACKS_PER_MINUTE,
+      openPerMinute: v.OPEN_RATE_LIMIT_PER_MINUTE,
+      headersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
       trustProxy: parseTrustProxy(v.TRUST_PROXY),
     },
     database: { url: v.DATABASE_URL, poolSize: v.DATABASE_POOL_SIZE, statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS },

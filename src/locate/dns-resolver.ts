@@ -48,20 +48,20 @@ interface CacheEntry {
   expiresAt: number;
 }
 
-const ERROR_OUTCOMES: Record<string, DnsOutcome> = {
-  ENOTFOUND: 'nxdomain',
-  ENODATA: 'nodata',
-  ESERVFAIL: 'servfail',
-  ETIMEOUT: 'timeout',
-  ECONNREFUSED: 'refused',
-  EREFUSED: 'refused',
+const ERROR_OUTCOMES = new Map<string, DnsOutcome>([
+  ['ENOTFOUND', 'nxdomain'],
+  ['ENODATA', 'nodata'],
+  ['ESERVFAIL', 'servfail'],
+  ['ETIMEOUT', 'timeout'],
+  ['ECONNREFUSED', 'refused'],
+  ['EREFUSED', 'refused'],
   // c-ares refuses a malformed name before asking anyone: asking again cannot help.
-  EBADNAME: 'bad_name',
-};
+  ['EBADNAME', 'bad_name'],
+]);
 
 function outcomeOf(error: unknown): { outcome: DnsOutcome; code: string } {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : 'UNKNOWN';
-  return { outcome: ERROR_OUTCOMES[code] ?? 'error', code };
+  return { outcome: ERROR_OUTCOMES.get(code) ?? 'error', code };
 }
 
 /** Outcomes that say something stable about the name and may be cached. */

@@ -8,13 +8,14 @@ import { z } from 'zod';
 import type { Context } from '../../context.js';
 import { DESTINATIONS } from '../../domain/decision.js';
 import { canTransition, type HandoverState } from '../../domain/handover-states.js';
+import { reasonText } from '../../domain/plain-text.js';
 import { cancelHandover, retryFailed, routeByHand } from '../../services/supervisor-actions.js';
 import { lookAgain } from '../../services/look-again.js';
 import { DELIVERY_OUTCOME_UNKNOWN, resolveHandover } from '../../services/resolve-handover.js';
 import { splitDuplicate } from '../../services/split-duplicate.js';
 import type { HandoverRecord } from '../../store/store.js';
 
-const reason = z.string().trim().min(3, 'Give a reason of at least 3 characters.').max(2000);
+const reason = reasonText('Give a reason of at least 3 characters.');
 
 export interface HandoverAction {
   name: string;

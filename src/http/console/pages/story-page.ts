@@ -18,12 +18,13 @@ import { reviewReasonsOf } from '../review-reasons.js';
 
 const uuid = z.uuid();
 
-const DONE: Record<string, string> = {
-  route: 'Routed by hand: it goes out with the next delivery run.',
-  'look-again': 'Sent back to be located again.',
-  retry: 'Sent back for delivery.',
-  cancel: 'Cancelled.',
-};
+/** A Map: the name comes from the query string. */
+const DONE = new Map<string, string>([
+  ['route', 'Routed by hand: it goes out with the next delivery run.'],
+  ['look-again', 'Sent back to be located again.'],
+  ['retry', 'Sent back for delivery.'],
+  ['cancel', 'Cancelled.'],
+]);
 
 export function storyRoutes(ctx: Context, kit: ConsoleKit): Router {
   const router = Router();
@@ -49,7 +50,7 @@ export function storyRoutes(ctx: Context, kit: ConsoleKit): Router {
   };
 
   router.get('/console/handovers/:id', async (req, res) => {
-    const done = DONE[field(req.query, 'done')];
+    const done = DONE.get(field(req.query, 'done'));
     await show(req, res, String(req.params.id), done ? { notice: done } : {});
   });
 
