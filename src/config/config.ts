@@ -54,6 +54,7 @@ const VARIABLES = {
   RDAP_FALLBACK_URL: z.union([z.literal(''), url]).default('https://rdap.arin.net/registry/'),
   PUBLISHED_DATA_DIR: z.string().default('var/published-data'),
   REGISTRY_LOOKUPS: bool.default(true),
+  RDAP_LOCAL_TEST_MODE: bool.default(false),
   POLICE_EXPORT_URL: url.optional(),
   POLICE_EXPORT_TOKEN: z.string().min(1).optional(),
   ICCAM_URL: url.optional(),
@@ -204,7 +205,14 @@ export interface Config {
   homeCountry: string;
   geoip: { countryDb: string | null; asnDb: string | null; maxAgeDays: number };
   dns: { servers: string[] | null; timeoutMs: number; tries: number };
-  registry: { enabled: boolean; rdapBootstrapUrl: string | null; timeoutMs: number; fallbackUrl: string | null };
+  registry: {
+    enabled: boolean;
+    rdapBootstrapUrl: string | null;
+    timeoutMs: number;
+    fallbackUrl: string | null;
+    /** Admit http and loopback registry URLs: the local stand-ins of the tests and the demo only. */
+    localTestMode: boolean;
+  };
   /** Where `referral data update` writes published data (CDN lists, RDAP bootstrap); null: bundled copies only. */
   publishedDataDir: string | null;
   destinations: DestinationSettings;
@@ -331,6 +339,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       rdapBootstrapUrl: v.RDAP_BOOTSTRAP_URL ?? null,
       timeoutMs: v.RDAP_TIMEOUT_MS,
       fallbackUrl: v.RDAP_FALLBACK_URL === '' ? null : v.RDAP_FALLBACK_URL,
+      localTestMode: v.RDAP_LOCAL_TEST_MODE,
     },
     publishedDataDir: v.PUBLISHED_DATA_DIR === '' ? null : v.PUBLISHED_DATA_DIR,
     destinations: {
