@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { bindCheckpointFile } from './audit/checkpoint-binding.js';
 import { loadOrCreateSigningKey, publicKeyFileFor } from './audit/signing-key-file.js';
 import type { Composed } from './compose.js';
 import { suggestSetting } from './config/config.js';
@@ -45,6 +46,15 @@ export async function startService(service: Composed, options: ServiceOptions = 
   const signingKey = loadOrCreateSigningKey(config.audit.signingKeyFile);
   if (signingKey.created)
     log.info('audit signing key created', { file: config.audit.signingKeyFile, publicKeyFile: publicKeyFileFor(config.audit.signingKeyFile) });
+  // The checkpoint file must be this ledger's: one that belongs to another database is refused
+  // here, in one line, rather than left to disagree with this one in silence.
+  try {
+    const binding = await bindCheckpointFile(ctx.store, config.audit.checkpointFile, { newLedgerId: ctx.newId(), now: ctx.clock.now().getTime() });
+    if (binding === 'created') log.info('audit checkpoint file started', { file: config.audit.checkpointFile });
+  } catch (error) {
+    await service.close();
+    throw error;
+  }
   if (config.apiKeys.length === 0) {
     log.warn('no API keys configured: every /v1 call is refused with 401', {
       hint: 'create one with `npx referral keys create --role analyst --name NAME` and add the printed entry to API_KEYS',

@@ -150,12 +150,11 @@ export class PostgresDriver implements SqlDriver {
   }
 
   /**
-   * Takes a client from the pool with an 'error' listener on it. pg emits 'error' on a client
+   * Puts an 'error' listener on a client taken from the pool. pg emits 'error' on a client
    * whose connection dies while no query of it is running (between two statements of a
    * transaction); the pool listens on idle clients only, and an unheard 'error' ends the process.
    */
-  private async checkOut(): Promise<CheckedOut> {
-    const client = await guarded(() => this.pool.connect());
+  private listenOn(client: pg.PoolClient): CheckedOut {
     let lost: Error | null = null;
     const onError = (error: Error) => {
       lost = error;
@@ -173,7 +172,7 @@ export class PostgresDriver implements SqlDriver {
   }
 
   private async inTransaction<T>(begin: string, fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const out = await this.checkOut();
+    const out = this.listenOn(await guarded(() => this.pool.connect()));
     const { client } = out;
     let broken = false;
     try {
@@ -241,7 +240,8 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async migrate(): Promise<string[]> {
-    const out = await this.checkOut();
+    // Not guarded: a server that cannot be reached at all is a start-up refusal naming DATABASE_URL.
+    const out = this.listenOn(await this.pool.connect());
     const { client } = out;
     try {
       if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
@@ -273,8 +273,7 @@ export class PostgresDriver implements SqlDriver {
         if (!out.lost()) await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
       }
     } catch (error) {
-      const lost = out.lost();
-      throw lost ? new StoreUnavailableError(lost) : error;
+      throw out.lost() ?? error;
     } finally {
       out.release();
     }
