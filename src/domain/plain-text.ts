@@ -9,6 +9,7 @@
 import { z } from 'zod';
 
 /** C0 controls, DEL, C1 controls, and the Unicode bidi controls (ALM, LRM, RLM, LRE–RLO, LRI–PDI). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 const LINE_BREAKS_AND_TABS = /[\r\n\t]+/g;
 

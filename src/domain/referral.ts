@@ -60,7 +60,7 @@ export function normaliseClassification(c: Classification): Classification {
  * `reportedAt` must be plausible: within ten years before the intake (older reports are no
  * longer actionable) and at most five minutes after it (clock skew), never year 0000 or 9999.
  */
-export const REPORTED_AT_WINDOW = { beforeMs: 3_652 * 24 * 3_600_000, afterMs: 5 * 60_000 } as const;
+const REPORTED_AT_WINDOW = { beforeMs: 3_652 * 24 * 3_600_000, afterMs: 5 * 60_000 } as const;
 
 /** Why `reportedAt` (ms) is implausible at `now` (ms), or null when it is plausible. */
 export function reportedAtProblem(reportedAt: number, now: number): string | null {

@@ -16,7 +16,7 @@ const health = z.object({ status: z.literal('ok') });
  * Probes and scrapes may come as often as anyone likes: what they read from the store is
  * kept this long, so a flood costs the store one read a second, not one per request.
  */
-export const PROBE_RESULT_MAX_AGE_MS = 1_000;
+const PROBE_RESULT_MAX_AGE_MS = 1_000;
 
 export function operationsRoutes(
   ctx: Context,
