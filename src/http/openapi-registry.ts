@@ -147,6 +147,8 @@ export class OpenApiRegistry {
         };
       }
       if (keyed) standard[403] = { description: `The key's role is not one of: ${op.roles.join(', ')}` };
+      // Open without a key: limited per client address instead (OPEN_RATE_LIMIT_PER_MINUTE).
+      else if (!signed) standard[429] = { description: 'Too many requests from this address' };
       for (const [status, r] of Object.entries(standard)) {
         responses[status] ??= {
           description: r.description,
