@@ -96,7 +96,7 @@ export class RdapBootstrap {
   private readonly entries: Entry[];
 
   /** `source` is recorded in evidence: the snapshot's date or the URL read. */
-  /** Base URLs left out because they may not be asked (see registryUrlAllowed). */
+  /** The base URLs of services left out because none of them may be asked (see registryUrlAllowed). */
   readonly refusedBaseUrls: string[] = [];
 
   constructor(
@@ -109,7 +109,9 @@ export class RdapBootstrap {
       for (const [prefixes, urls] of file.services ?? []) {
         // RFC 9224: prefer an HTTPS URL when several are listed; only one we may ask is used.
         const allowed = (urls ?? []).filter((u) => typeof u === 'string' && registryUrlAllowed(u, options.localTestMode ?? false));
-        this.refusedBaseUrls.push(...(urls ?? []).filter((u) => !allowed.includes(u)));
+        // IANA lists an http alternate beside each https base: only a service left with no
+        // usable base at all is worth a warning.
+        if (allowed.length === 0) this.refusedBaseUrls.push(...(urls ?? []));
         const base = allowed.find((u) => u.startsWith('https:')) ?? allowed[0];
         if (!base) continue;
         const baseUrl = base.endsWith('/') ? base : `${base}/`;

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.js';
 import { ConfigError } from '../../src/domain/errors.js';
 import { createLocator } from '../../src/locate/locator.js';
-import { fetchBootstrap, MAX_BOOTSTRAP_BYTES, RdapBootstrap, registryUrlAllowed } from '../../src/locate/rdap-bootstrap.js';
+import { fetchBootstrap, loadBundledBootstrap, MAX_BOOTSTRAP_BYTES, RdapBootstrap, registryUrlAllowed } from '../../src/locate/rdap-bootstrap.js';
 import { RdapClient } from '../../src/locate/rdap-client.js';
 import { silentLogger } from './support.js';
 
@@ -46,6 +46,18 @@ describe('bootstrap base URLs', () => {
     for (const base of ['https://rdap.db.ripe.net/', 'https://193.0.6.1/rdap/', 'https://[2001:67c:2e8::1]/']) {
       expect(new RdapBootstrap([bootstrapWith(base)], 'test').serviceFor('193.190.198.10')?.baseUrl).toBe(base);
     }
+  });
+
+  it('prefer the https base of a service, and warn of none when IANA lists an http one beside it', () => {
+    const both = new RdapBootstrap([{ services: [[['193.0.0.0/8'], ['http://rdap.db.ripe.net/', 'https://rdap.db.ripe.net/']]] }], 'test');
+    expect(both.serviceFor('193.190.198.10')?.baseUrl).toBe('https://rdap.db.ripe.net/');
+    expect(both.refusedBaseUrls).toEqual([]);
+  });
+
+  it('are all usable in the bundled IANA snapshot', async () => {
+    const bundled = await loadBundledBootstrap();
+    expect(bundled.refusedBaseUrls).toEqual([]);
+    expect(bundled.baseUrls.every((u) => u.startsWith('https://'))).toBe(true);
   });
 
   it('may be http and loopback in the explicit local test mode only', () => {
