@@ -130,6 +130,7 @@ serveWorker<MemoryTask, MemoryReport>(async (task) => ({
       geoipCountryDb: null,
       geoipAsnDb: null,
       rdapBootstrapUrl: rdap.bootstrapUrl,
+      registryLocalTestMode: true,
       rdapTimeoutMs: 2_000,
       registryEnabled: true,
       whoisServers: {},

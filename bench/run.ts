@@ -4,7 +4,7 @@
  * that delivery must be exact (every handover acknowledged, every stand-in case posted once),
  * since a fast wrong answer is no figure at all.
  *
- * One part: `npm run bench -- intake|locate|delivery|queues|memory|growth|audit` (several allowed).
+ * One part: `npm run bench -- intake|locate|delivery|queues|memory|growth|audit|flood` (several allowed).
  * PostgreSQL: the machine's server (BENCH_DATABASE_URL overrides), a schema per run, dropped.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,8 +20,9 @@ import { benchIntakeAgainstBaseline, benchPostgresIntake } from './intake-bench.
 import { benchJobQueue } from './job-queue-bench.js';
 import { benchLocate } from './locate-bench.js';
 import { benchMemory } from './memory-bench.js';
+import { benchOpenFlood } from './open-flood-bench.js';
 
-const PARTS = ['intake', 'locate', 'delivery', 'queues', 'memory', 'growth', 'audit'] as const;
+const PARTS = ['intake', 'locate', 'delivery', 'queues', 'memory', 'growth', 'audit', 'flood'] as const;
 const only = process.argv.slice(2);
 const unknown = only.filter((p) => !(PARTS as readonly string[]).includes(p));
 if (unknown.length) {
@@ -41,6 +42,8 @@ const MEMORY_HANDOVERS = 100_000;
 const AUDIT_SCALE = Number(process.env.BENCH_AUDIT_SCALE ?? 1);
 const AUDIT_CHECKPOINT_EVENTS = Math.round(100_000 * AUDIT_SCALE);
 const AUDIT_VERIFY_EVENTS = Math.round(1_000_000 * AUDIT_SCALE);
+/** How long each open route is flooded while referrals are timed. */
+const FLOOD_SECONDS = Number(process.env.BENCH_FLOOD_SECONDS ?? 10);
 
 const figures: BenchFigure[] = [];
 const failures: string[] = [];
@@ -147,6 +150,10 @@ if (wanted('audit')) {
     figures.push(...result.figures);
     failures.push(...result.failures);
   });
+}
+
+if (wanted('flood')) {
+  await part('open-route floods', async () => void figures.push(...(await benchOpenFlood(FLOOD_SECONDS))));
 }
 
 let growthFile: string | undefined;

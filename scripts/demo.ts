@@ -70,6 +70,7 @@ const config = loadConfig({
   API_KEYS: `${key.entry},${supervisorKey.entry}`,
   DNS_SERVERS: dns.server,
   RDAP_BOOTSTRAP_URL: rdap.bootstrapUrl,
+  RDAP_LOCAL_TEST_MODE: 'true',
   RDAP_TIMEOUT_MS: '1000',
   POLICE_EXPORT_URL: police.url,
   POLICE_EXPORT_TOKEN: 'demo-police-token',

@@ -4,8 +4,9 @@
  * its run in progress), wait for the dispatcher's sends, release the destination adapters and
  * the locator, close the store.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { bindCheckpointFile } from './audit/checkpoint-binding.js';
 import { loadOrCreateSigningKey, publicKeyFileFor } from './audit/signing-key-file.js';
 import type { Composed } from './compose.js';
 import { suggestSetting } from './config/config.js';
@@ -45,6 +46,15 @@ export async function startService(service: Composed, options: ServiceOptions = 
   const signingKey = loadOrCreateSigningKey(config.audit.signingKeyFile);
   if (signingKey.created)
     log.info('audit signing key created', { file: config.audit.signingKeyFile, publicKeyFile: publicKeyFileFor(config.audit.signingKeyFile) });
+  // The checkpoint file must be this ledger's: one that belongs to another database is refused
+  // here, in one line, rather than left to disagree with this one in silence.
+  try {
+    const binding = await bindCheckpointFile(ctx.store, config.audit.checkpointFile, { newLedgerId: ctx.newId(), now: ctx.clock.now().getTime() });
+    if (binding === 'created') log.info('audit checkpoint file started', { file: config.audit.checkpointFile });
+  } catch (error) {
+    await service.close();
+    throw error;
+  }
   if (config.apiKeys.length === 0) {
     log.warn('no API keys configured: every /v1 call is refused with 401', {
       hint: 'create one with `npx referral keys create --role analyst --name NAME` and add the printed entry to API_KEYS',
@@ -63,18 +73,31 @@ export async function startService(service: Composed, options: ServiceOptions = 
   }
 
   const app = createApp(ctx, appParts(service));
-  let server: Server;
+  // Slow clients are cut off in seconds, not Node's five minutes: headers within
+  // HTTP_HEADERS_TIMEOUT_MS, the whole request within HTTP_REQUEST_TIMEOUT_MS (answered 408).
+  // Node enforces both only as often as connectionsCheckingInterval, hence one second.
+  const server: Server = createServer(
+    {
+      headersTimeout: Math.min(config.http.headersTimeoutMs, config.http.requestTimeoutMs),
+      requestTimeout: config.http.requestTimeoutMs,
+      connectionsCheckingInterval: 1_000,
+      // Idle keep-alive connections must not hold shutdown open.
+      keepAliveTimeout: 5_000,
+    },
+    app,
+  );
   try {
-    server = await new Promise<Server>((resolve, reject) => {
-      // Express 5 hands a listen error to this callback (and the server is not listening).
-      const s = app.listen(config.http.port, config.http.host, (error?: Error) => (error ? reject(error) : resolve(s)));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.http.port, config.http.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
   } catch (error) {
     await service.close();
     throw listenRefusal(config.http.host, config.http.port, error);
   }
-  // Idle keep-alive connections must not hold shutdown open.
-  server.keepAliveTimeout = 5_000;
   const port = (server.address() as AddressInfo).port;
   if (config.schedules.enabled) service.jobs.start();
   log.info('listening', { bind: `${config.http.host}:${port}`, store: ctx.store.dialect, jobs: config.schedules.enabled });

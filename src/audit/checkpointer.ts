@@ -5,9 +5,10 @@
  * appends it), never ahead, so "the file holds a checkpoint the database lacks" always means
  * the database was rolled back.
  */
-import type { KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import type { SignedCheckpoint } from '../domain/audit-checkpoint.js';
 import type { Store } from '../store/store.js';
+import { bindCheckpointFile } from './checkpoint-binding.js';
 import { appendCheckpoints, readCheckpointFile } from './checkpoint-file.js';
 
 export interface CheckpointRunResult {
@@ -16,7 +17,13 @@ export interface CheckpointRunResult {
   appended: number;
 }
 
-export async function runAuditCheckpoint(store: Store, options: { privateKey: KeyObject; checkpointFile: string; now: number }): Promise<CheckpointRunResult> {
+export async function runAuditCheckpoint(
+  store: Store,
+  /** newLedgerId: the id this ledger gets if it has none yet (default: a random UUID). */
+  options: { privateKey: KeyObject; checkpointFile: string; now: number; newLedgerId?: string },
+): Promise<CheckpointRunResult> {
+  // A file that belongs to another ledger fails the run, loudly, before anything is sealed.
+  await bindCheckpointFile(store, options.checkpointFile, { newLedgerId: options.newLedgerId ?? randomUUID(), now: options.now });
   const sealed = await store.sealAuditCheckpoint(options.privateKey, options.now);
   const inFile = readCheckpointFile(options.checkpointFile) ?? [];
   const fileMax = Math.max(0, ...inFile.flatMap((l) => ('checkpoint' in l ? [l.checkpoint.id] : [])));

@@ -17,4 +17,16 @@ describe('supported Node versions', () => {
     const ci = readFileSync(`${PROJECT_ROOT}/.ci/run`, 'utf8');
     for (const { major } of SUPPORTED_NODE) expect(ci).toContain(`node@${major}`);
   });
+
+  it('are what the npm scripts run on: the pinned runtime is one of them, and every script that runs the service or the suite chooses', () => {
+    const pkg = JSON.parse(readFileSync(`${PROJECT_ROOT}/package.json`, 'utf8')) as {
+      dependencies: Record<string, string>;
+      scripts: Record<string, string>;
+      allowScripts: Record<string, boolean>;
+    };
+    expect(isSupportedNode(pkg.dependencies.node ?? '')).toBe(true);
+    expect(pkg.allowScripts.node).toBe(true);
+    for (const name of ['start', 'referral', 'test', 'bench', 'demo']) expect(pkg.scripts[name]).toMatch(/^sh bin\/on-supported-node\.sh '/);
+    expect(readFileSync(`${PROJECT_ROOT}/README.md`, 'utf8')).toContain(`the \`node\` dependency, ${pkg.dependencies.node}`);
+  });
 });

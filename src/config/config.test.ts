@@ -25,6 +25,9 @@ describe('loadConfig defaults', () => {
       shutdownGraceMs: 10_000,
       authFailuresPerMinute: 30,
       callbacksPerMinute: 600,
+      openPerMinute: 600,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
       trustProxy: false,
     });
     expect(config.database.url).toBe('sqlite:var/referrals.db');
@@ -32,7 +35,7 @@ describe('loadConfig defaults', () => {
     expect(config.homeCountry).toBe('BE');
     expect(config.geoip).toMatchObject({ countryDb: null, asnDb: null });
     expect(config.dns.servers).toBeNull();
-    expect(config.registry).toMatchObject({ enabled: true, rdapBootstrapUrl: null });
+    expect(config.registry).toMatchObject({ enabled: true, rdapBootstrapUrl: null, localTestMode: false });
     expect(config.destinations.police).toBeNull();
     expect(config.destinations.inhope).toBeNull();
     expect(config.ackSecrets).toEqual({ police: [], inhope: [] });

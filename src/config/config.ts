@@ -55,6 +55,7 @@ const VARIABLES = {
   RDAP_FALLBACK_URL: z.union([z.literal(''), url]).default('https://rdap.arin.net/registry/'),
   PUBLISHED_DATA_DIR: z.string().default('var/published-data'),
   REGISTRY_LOOKUPS: bool.default(true),
+  RDAP_LOCAL_TEST_MODE: bool.default(false),
   POLICE_EXPORT_URL: url.optional(),
   POLICE_EXPORT_TOKEN: z.string().min(1).optional(),
   ICCAM_URL: url.optional(),
@@ -111,6 +112,9 @@ const VARIABLES = {
   RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
   AUTH_FAILURES_PER_MINUTE: positiveInt.default(30),
   CALLBACKS_PER_MINUTE: positiveInt.default(600),
+  OPEN_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
   TRUST_PROXY: z
     .string()
     .regex(
@@ -200,6 +204,11 @@ export interface Config {
     authFailuresPerMinute: number;
     /** Callbacks per client address per minute on /v1/acks, across all replicas. */
     callbacksPerMinute: number;
+    /** Requests per client address per minute on the routes open without a key (probes, metrics, the console's doors), per replica. */
+    openPerMinute: number;
+    /** How long a client may take to send a request's headers, and the whole request. */
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
     /** express `trust proxy`: false, or which proxies' X-Forwarded-* headers to believe. */
     trustProxy: boolean | number | string;
   };
@@ -208,7 +217,14 @@ export interface Config {
   homeCountry: string;
   geoip: { countryDb: string | null; asnDb: string | null; maxAgeDays: number };
   dns: { servers: string[] | null; timeoutMs: number; tries: number };
-  registry: { enabled: boolean; rdapBootstrapUrl: string | null; timeoutMs: number; fallbackUrl: string | null };
+  registry: {
+    enabled: boolean;
+    rdapBootstrapUrl: string | null;
+    timeoutMs: number;
+    fallbackUrl: string | null;
+    /** Admit http and loopback registry URLs: the local stand-ins of the tests and the demo only. */
+    localTestMode: boolean;
+  };
   /** Where `referral data update` writes published data (CDN lists, RDAP bootstrap); null: bundled copies only. */
   publishedDataDir: string | null;
   destinations: DestinationSettings;
@@ -332,6 +348,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
       authFailuresPerMinute: v.AUTH_FAILURES_PER_MINUTE,
       callbacksPerMinute: v.CALLBACKS_PER_MINUTE,
+      openPerMinute: v.OPEN_RATE_LIMIT_PER_MINUTE,
+      headersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
       trustProxy: parseTrustProxy(v.TRUST_PROXY),
     },
     database: { url: v.DATABASE_URL, poolSize: v.DATABASE_POOL_SIZE, statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS },
@@ -344,6 +363,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       rdapBootstrapUrl: v.RDAP_BOOTSTRAP_URL ?? null,
       timeoutMs: v.RDAP_TIMEOUT_MS,
       fallbackUrl: v.RDAP_FALLBACK_URL === '' ? null : v.RDAP_FALLBACK_URL,
+      localTestMode: v.RDAP_LOCAL_TEST_MODE,
     },
     publishedDataDir: v.PUBLISHED_DATA_DIR === '' ? null : v.PUBLISHED_DATA_DIR,
     destinations: {

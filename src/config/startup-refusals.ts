@@ -43,12 +43,12 @@ function postgresServer(url: string): string {
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
 /** PostgreSQL codes that mean "you may not come in": bad password, no such database or role. */
-const NOT_ADMITTED: Record<string, string> = {
-  '28P01': 'refused the password',
-  '28000': 'refused the login',
-  '3D000': 'has no such database',
-  '42501': 'refused the permission',
-};
+const NOT_ADMITTED = new Map([
+  ['28P01', 'refused the password'],
+  ['28000', 'refused the login'],
+  ['3D000', 'has no such database'],
+  ['42501', 'refused the permission'],
+]);
 
 /**
  * The store could not be opened or reached: a ConfigError naming DATABASE_URL and the file or
@@ -71,7 +71,8 @@ export function storeRefusal(databaseUrl: string, error: unknown): ConfigError |
     return null;
   }
   if (UNREACHABLE.has(code)) return new ConfigError('DATABASE_URL', `names PostgreSQL at ${postgresServer(databaseUrl)}, which cannot be reached (${code})`);
-  if (NOT_ADMITTED[code]) return new ConfigError('DATABASE_URL', `names PostgreSQL at ${postgresServer(databaseUrl)}, which ${NOT_ADMITTED[code]} (${code})`);
+  const notAdmitted = NOT_ADMITTED.get(code);
+  if (notAdmitted) return new ConfigError('DATABASE_URL', `names PostgreSQL at ${postgresServer(databaseUrl)}, which ${notAdmitted} (${code})`);
   return null;
 }
 

@@ -8,8 +8,9 @@ export type HostKind = 'domain' | 'ipv4' | 'ipv6' | 'onion' | 'unresolvable-name
 
 /**
  * The outcome of resolving the host name; each failure is kept distinct for the record.
- * `bad_name`: the DNS refuses the name as malformed (EBADNAME: a label over 63 characters, over
- * 253 in all, an empty label); final, never retried. `not_applicable`: an address literal or a
+ * `bad_name`: the name cannot be resolved as given: the DNS refuses it as malformed (EBADNAME: a
+ * label over 63 characters, over 253 in all, an empty label), or its CNAME chain loops or runs
+ * past 8 hops (the detail says which); final, never retried. `not_applicable`: an address literal or a
  * name the public DNS never answers (onion), so nothing was asked.
  * Outcome words are snake_case like every other code the service writes (see OUTCOME_WORDS_BEFORE_SNAKE_CASE).
  */

@@ -18,6 +18,9 @@ export function inspectIntakeUrl(raw: string): { problem: IntakeUrlProblem; url:
   const url = new URL(raw);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: 'scheme_not_allowed', url: null };
   if (url.username !== '' || url.password !== '') return { problem: 'credentials_in_url', url: null };
+  // The parser percent-encodes what needs it (a non-ASCII character becomes up to nine): the
+  // limit holds for the URL as stored, delivered and located, not only as typed.
+  if (url.href.length > MAX_URL_LENGTH) return { problem: 'too_long', url: null };
   // Dots only (`http://../`, `http://%E3%80%82./`, ideographic full stops): no name at all.
   if (/^\.*$/.test(url.hostname)) return { problem: 'no_host', url: null };
   return { problem: null, url };

@@ -56,5 +56,19 @@ export function normaliseClassification(c: Classification): Classification {
   return c.siteType === undefined ? c : { ...c, siteType: currentSiteType(c.siteType) };
 }
 
+/**
+ * `reportedAt` must be plausible: within ten years before the intake (older reports are no
+ * longer actionable) and at most five minutes after it (clock skew), never year 0000 or 9999.
+ */
+const REPORTED_AT_WINDOW = { beforeMs: 3_652 * 24 * 3_600_000, afterMs: 5 * 60_000 } as const;
+
+/** Why `reportedAt` (ms) is implausible at `now` (ms), or null when it is plausible. */
+export function reportedAtProblem(reportedAt: number, now: number): string | null {
+  if (!Number.isFinite(reportedAt)) return 'is not a date';
+  if (reportedAt < now - REPORTED_AT_WINDOW.beforeMs) return 'is more than ten years before now';
+  if (reportedAt > now + REPORTED_AT_WINDOW.afterMs) return 'is in the future';
+  return null;
+}
+
 /** `referredBy`: the analyst's name as the back office knows it (no reporter identity). */
 export const MAX_REFERRED_BY_LENGTH = 200;

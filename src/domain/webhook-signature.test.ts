@@ -56,14 +56,38 @@ describe('verifyWebhook', () => {
     { name: 'a changed timestamp', change: () => ({ headers: { ...signed(), 'webhook-timestamp': String(now.getTime() / 1_000 + 1) }, body }) },
     { name: 'another secret', change: () => ({ headers: signed({ secrets: otherSecret }), body }) },
     {
-      name: 'a v2 entry with the right bytes',
-      change: () => ({ headers: { ...signed(), 'webhook-signature': signed()['webhook-signature'].replace('v1,', 'v2,') }, body }),
+      name: 'a v2 entry beside a well-formed v1 entry of other bytes',
+      change: () => ({
+        headers: { ...signed(), 'webhook-signature': `${signed()['webhook-signature'].replace('v1,', 'v2,')} v1,${Buffer.alloc(32).toString('base64')}` },
+        body,
+      }),
     },
-    { name: 'a truncated signature', change: () => ({ headers: { ...signed(), 'webhook-signature': signed()['webhook-signature'].slice(0, 20) }, body }) },
-    { name: 'entries without a version', change: () => ({ headers: { ...signed(), 'webhook-signature': 'v1 , ,,,' }, body }) },
   ])('refuses $name as bad_signature', ({ change }) => {
     const { headers, body: sent } = change();
     expect(verifyWebhook({ headers, body: sent, secrets: secret, now })).toMatchObject({ ok: false, code: 'bad_signature' });
+  });
+
+  // What cannot be a signature, or an id too long to store, is refused from the headers alone:
+  // the route answers it before reading the body.
+  it.each([
+    { name: 'only a v2 entry', signature: () => signed()['webhook-signature'].replace('v1,', 'v2,') },
+    { name: 'a truncated signature', signature: () => signed()['webhook-signature'].slice(0, 20) },
+    { name: 'entries without a version', signature: () => 'v1 , ,,,' },
+    { name: 'seventeen entries', signature: () => Array.from({ length: 17 }, () => signed()['webhook-signature']).join(' ') },
+  ])('refuses $name as malformed_headers, whatever the body', ({ signature }) => {
+    const headers = { ...signed(), 'webhook-signature': signature() };
+    expect(verifyWebhook({ headers, body: '', secrets: secret, now })).toMatchObject({ ok: false, code: 'malformed_headers' });
+  });
+
+  it.each([
+    { name: '129 characters', id: 'm'.repeat(129) },
+    { name: 'a space', id: 'msg 1' },
+    { name: 'a line feed', id: 'msg\n1' },
+    { name: 'non-ASCII', id: 'msg_é' },
+  ])('refuses a webhook-id of $name as malformed_headers', ({ id }) => {
+    const headers = signWebhook({ id, timestamp: now, body, secrets: secret });
+    expect(verifyWebhook({ headers, body, secrets: secret, now })).toMatchObject({ ok: false, code: 'malformed_headers' });
+    expect(verifyWebhook({ headers: signWebhook({ id: 'm'.repeat(128), timestamp: now, body, secrets: secret }), body, secrets: secret, now }).ok).toBe(true);
   });
 
   it('accepts any matching entry, as during the sender rotating its secret', () => {

@@ -19,6 +19,13 @@ const SIGNATURE_VERSION = 'v1';
 const HMAC_SHA256_BYTES = 32;
 /** More entries than this in one header is no rotation but an attempt to make us work. */
 const MAX_SIGNATURES = 16;
+/**
+ * A webhook-id is the sender's message id (`msg_<ulid>` and the like): printable ASCII, and
+ * short, since it is stored to refuse replays.
+ */
+const MAX_WEBHOOK_ID_LENGTH = 128;
+const WEBHOOK_ID = /^[\x21-\x7e]{1,128}$/;
+const SIGNATURE_ENTRY = /^v1,[A-Za-z0-9+/]{43}=$/;
 
 type WebhookFailureCode =
   | 'missing_headers'
@@ -69,6 +76,18 @@ export function verifyWebhook(input: VerifyWebhookInput): WebhookVerification {
   if (!/^\d{1,15}$/.test(timestampText.trim())) {
     return { ok: false, code: 'malformed_headers', message: 'webhook-timestamp must be whole seconds since the epoch.' };
   }
+  if (!WEBHOOK_ID.test(id)) {
+    return { ok: false, code: 'malformed_headers', message: `webhook-id must be 1 to ${MAX_WEBHOOK_ID_LENGTH} printable ASCII characters.` };
+  }
+  // Every entry must at least look like a signature: what cannot match is refused before the body is read.
+  const entries = signatureText.split(/\s+/).filter((entry) => entry !== '');
+  if (entries.length === 0 || entries.length > MAX_SIGNATURES || !entries.some((entry) => SIGNATURE_ENTRY.test(entry))) {
+    return {
+      ok: false,
+      code: 'malformed_headers',
+      message: `webhook-signature must hold 1 to ${MAX_SIGNATURES} space-separated entries, at least one of them v1,<base64 HMAC-SHA256>.`,
+    };
+  }
 
   const timestampSeconds = Number(timestampText.trim());
   const tolerance = input.toleranceMs ?? WEBHOOK_TOLERANCE_MS;
@@ -80,18 +99,14 @@ export function verifyWebhook(input: VerifyWebhookInput): WebhookVerification {
     return { ok: false, code: 'timestamp_in_future', message: 'webhook-timestamp is more than the allowed tolerance in the future.' };
   }
 
-  const offered = signatureText
-    .split(/\s+/)
-    .filter((entry) => entry !== '')
-    .slice(0, MAX_SIGNATURES)
-    .flatMap((entry) => {
-      const comma = entry.indexOf(',');
-      if (comma < 0 || entry.slice(0, comma) !== SIGNATURE_VERSION) return [];
-      const encoded = entry.slice(comma + 1);
-      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return [];
-      const bytes = Buffer.from(encoded, 'base64');
-      return bytes.length === HMAC_SHA256_BYTES ? [bytes] : [];
-    });
+  const offered = entries.flatMap((entry) => {
+    const comma = entry.indexOf(',');
+    if (comma < 0 || entry.slice(0, comma) !== SIGNATURE_VERSION) return [];
+    const encoded = entry.slice(comma + 1);
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return [];
+    const bytes = Buffer.from(encoded, 'base64');
+    return bytes.length === HMAC_SHA256_BYTES ? [bytes] : [];
+  });
 
   const secrets = typeof input.secrets === 'string' ? [input.secrets] : input.secrets;
   let matched = false;

@@ -5,7 +5,7 @@
 import type { ReadinessProbe } from '../services/readiness.js';
 import type { Locator } from '../locate/locator.js';
 import express, { type Express, type RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Context } from '../context.js';
 import { ServiceError } from '../domain/errors.js';
@@ -53,6 +53,24 @@ function observe(ctx: Context): RequestHandler {
   };
 }
 
+/**
+ * Everything outside /v1 is open without a key: the probes, the metrics, the OpenAPI document,
+ * the console's sign-in page, static files and redirects. Each client address gets
+ * OPEN_RATE_LIMIT_PER_MINUTE of them, counted in memory: a flood must cost neither the store
+ * nor the log, so a refusal is answered before anything else runs.
+ */
+function limitOpenRoutes(ctx: Context): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: ctx.config.http.openPerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    skip: (req) => req.path === '/v1' || req.path.startsWith('/v1/'),
+    keyGenerator: (req) => `open:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`,
+    handler: (_req, _res, next) => next(new ServiceError('rate_limited', 429, 'Too many requests from this address; slow down.')),
+  });
+}
+
 /** What the app needs besides the context; absent parts leave their routes out (unit tests). */
 export interface AppParts {
   locator?: Pick<Locator, 'locate'>;
@@ -77,6 +95,7 @@ export function createApp(ctx: Context, parts: AppParts = {}): Express {
     if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     next();
   });
+  app.use(limitOpenRoutes(ctx));
   app.use(observe(ctx));
   app.use(operationsRoutes(ctx, openapi, API_INFO, parts.readiness ?? []));
 

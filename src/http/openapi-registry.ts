@@ -73,6 +73,8 @@ function toJsonSchema(schema: z.ZodType, components: Record<string, unknown>): R
 
 export class OpenApiRegistry {
   private readonly operations: OperationSpec[] = [];
+  /** Built once: the document is open to anyone, and building it converts every schema. */
+  private built: { info: object; document: Record<string, unknown> } | null = null;
 
   /**
    * Refuses, at start-up, an operation the linter (and a client generator) would reject, so a
@@ -89,10 +91,17 @@ export class OpenApiRegistry {
       if (!(response.schema instanceof z.ZodType)) throw new Error(`OpenAPI: ${where} response ${status} has no schema`);
     }
     this.operations.push(spec);
+    this.built = null;
     return spec;
   }
 
+  /** The document, built on the first call and kept until another operation is registered. */
   document(info: { title: string; version: string; description?: string }): Record<string, unknown> {
+    if (this.built?.info !== info) this.built = { info, document: this.build(info) };
+    return this.built.document;
+  }
+
+  private build(info: { title: string; version: string; description?: string }): Record<string, unknown> {
     const paths: Record<string, Record<string, unknown>> = {};
     const schemas: Record<string, unknown> = {};
     const errorRef = () => toJsonSchema(errorSchema, schemas);
@@ -138,6 +147,8 @@ export class OpenApiRegistry {
         };
       }
       if (keyed) standard[403] = { description: `The key's role is not one of: ${op.roles.join(', ')}` };
+      // Open without a key: limited per client address instead (OPEN_RATE_LIMIT_PER_MINUTE).
+      else if (!signed) standard[429] = { description: 'Too many requests from this address' };
       for (const [status, r] of Object.entries(standard)) {
         responses[status] ??= {
           description: r.description,

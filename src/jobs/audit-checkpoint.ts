@@ -16,7 +16,12 @@ export function auditCheckpointJob(ctx: Context): JobDefinition {
     run: async () => {
       // Read each run: a key rotated on disk is picked up without a restart.
       const { privateKey } = loadOrCreateSigningKey(ctx.config.audit.signingKeyFile);
-      const result = await runAuditCheckpoint(ctx.store, { privateKey, checkpointFile: ctx.config.audit.checkpointFile, now: ctx.clock.now().getTime() });
+      const result = await runAuditCheckpoint(ctx.store, {
+        privateKey,
+        checkpointFile: ctx.config.audit.checkpointFile,
+        now: ctx.clock.now().getTime(),
+        newLedgerId: ctx.newId(),
+      });
       return result.sealed
         ? { checkpoint: result.sealed.id, events: result.sealed.size, upToSeq: result.sealed.toSeq, appended: result.appended }
         : { checkpoint: null, appended: result.appended };

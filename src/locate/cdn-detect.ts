@@ -223,7 +223,8 @@ export function readPublishedCdnData(list: CdnNetworks, updatedDir: string | nul
     if (source.format === 'cdncheck') {
       const { data, version } = readPublishedSource(source, updatedDir);
       out.versions.push(version);
-      const name = (key: string) => mapping.cdncheckNames[key] ?? key;
+      // The keys come from downloaded data: only the mapping's own entries count, never Object.prototype's.
+      const name = (key: string) => (Object.hasOwn(mapping.cdncheckNames, key) ? mapping.cdncheckNames[key] : undefined) ?? key;
       for (const [key, cidrs] of data.ranges ?? []) if (!excluded.has(key)) out.ranges.push({ provider: name(key), cidrs });
       for (const [key, suffixes] of data.cnameSuffixes ?? []) if (!excluded.has(key)) out.suffixes.push({ provider: name(key), suffixes });
       continue;

@@ -17,6 +17,7 @@ export function createConfiguredLocator(config: Config, clock: Clock, logger: Lo
     rdapTimeoutMs: config.registry.timeoutMs,
     registryEnabled: config.registry.enabled,
     rdapFallbackUrl: config.registry.fallbackUrl,
+    registryLocalTestMode: config.registry.localTestMode,
     publishedDataDir: config.publishedDataDir,
     clock,
     logger,

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
 import { coerceError } from '../domain/errors.js';
 import { type DataSource, parsePublishedData, readPublishedSource } from './published-data.js';
+import { MAX_BOOTSTRAP_BYTES } from './rdap-bootstrap.js';
 
 type UpdateOutcome = 'updated' | 'unchanged' | 'refused' | 'failed';
 
@@ -64,7 +65,9 @@ export async function updatePublishedData(options: DataUpdateOptions): Promise<S
     options.http ??
     axios.create({
       timeout: options.timeoutMs ?? 30_000,
-      maxRedirects: 3,
+      // No redirect is followed: a published source is fetched from the URL configured for it,
+      // never from wherever an answer points.
+      maxRedirects: 0,
       responseType: 'text',
       transformResponse: (d: unknown) => d,
       maxContentLength: options.maxBytes ?? 32 * 1024 * 1024,
@@ -82,7 +85,8 @@ export async function updatePublishedData(options: DataUpdateOptions): Promise<S
     const base = { id: source.id, previousEntries };
     let text: string;
     try {
-      const response = await http.get<string>(source.url);
+      // The RDAP bootstrap files are a few kB: bounded as registry answers are.
+      const response = await http.get<string>(source.url, source.format === 'rdap-bootstrap' ? { maxContentLength: MAX_BOOTSTRAP_BYTES } : {});
       if (response.status !== 200) {
         results.push({ ...base, outcome: 'failed', entries: null, detail: `HTTP ${response.status}` });
         continue;

@@ -48,20 +48,20 @@ interface CacheEntry {
   expiresAt: number;
 }
 
-const ERROR_OUTCOMES: Record<string, DnsOutcome> = {
-  ENOTFOUND: 'nxdomain',
-  ENODATA: 'nodata',
-  ESERVFAIL: 'servfail',
-  ETIMEOUT: 'timeout',
-  ECONNREFUSED: 'refused',
-  EREFUSED: 'refused',
+const ERROR_OUTCOMES = new Map<string, DnsOutcome>([
+  ['ENOTFOUND', 'nxdomain'],
+  ['ENODATA', 'nodata'],
+  ['ESERVFAIL', 'servfail'],
+  ['ETIMEOUT', 'timeout'],
+  ['ECONNREFUSED', 'refused'],
+  ['EREFUSED', 'refused'],
   // c-ares refuses a malformed name before asking anyone: asking again cannot help.
-  EBADNAME: 'bad_name',
-};
+  ['EBADNAME', 'bad_name'],
+]);
 
 function outcomeOf(error: unknown): { outcome: DnsOutcome; code: string } {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : 'UNKNOWN';
-  return { outcome: ERROR_OUTCOMES[code] ?? 'error', code };
+  return { outcome: ERROR_OUTCOMES.get(code) ?? 'error', code };
 }
 
 /** Outcomes that say something stable about the name and may be cached. */
@@ -150,10 +150,9 @@ export class DnsResolver implements HostResolver {
     let current = name;
     // resolve4/resolve6 follow aliases by themselves, but the chain is evidence (a CDN shows
     // itself in a CNAME suffix), so walk it explicitly, one hop per query.
-    for (let hop = 0; ; hop += 1) {
-      if (hop >= this.maxHops) {
-        return { outcome: 'error', cnameChain, addresses: [], detail: `CNAME chain longer than ${this.maxHops} hops` };
-      }
+    // Like a malformed name, a loop or a chain past maxHops aliases is the name's own doing:
+    // asking again does not help, so it goes to a person at once (bad_name), not retried for a day.
+    for (;;) {
       let targets: string[];
       try {
         targets = await this.resolver.resolveCname(current);
@@ -165,9 +164,10 @@ export class DnsResolver implements HostResolver {
       const target = targets[0]?.toLowerCase().replace(/\.$/, '');
       if (!target) break;
       if (target === name || cnameChain.includes(target)) {
-        return { outcome: 'error', cnameChain, addresses: [], detail: 'CNAME loop' };
+        return { outcome: 'bad_name', cnameChain, addresses: [], detail: 'CNAME loop' };
       }
       cnameChain.push(target);
+      if (cnameChain.length > this.maxHops) return { outcome: 'bad_name', cnameChain, addresses: [], detail: `CNAME chain longer than ${this.maxHops} hops` };
       current = target;
     }
 

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'winston';
 import type { Clock } from '../domain/clock.js';
-import { coerceError, errorKind } from '../domain/errors.js';
+import { ConfigError, coerceError, errorKind } from '../domain/errors.js';
 import {
   observationWithoutNetwork,
   type AddressEvidence,
@@ -24,7 +24,7 @@ import { DnsResolver, type DnsResolution, type HostResolver } from './dns-resolv
 import { GeoipCountryDb } from './geoip-country.js';
 import { parseReportedUrl } from './parse-reported-url.js';
 import { dataFingerprint, loadDataSources } from './published-data.js';
-import { fetchBootstrap, loadPublishedBootstrap, type RdapBootstrap } from './rdap-bootstrap.js';
+import { fetchBootstrap, loadPublishedBootstrap, registryUrlAllowed, type RdapBootstrap } from './rdap-bootstrap.js';
 import { RdapClient } from './rdap-client.js';
 import { DEFAULT_WHOIS_SERVERS, WhoisClient, type WhoisServers } from './whois-client.js';
 
@@ -50,6 +50,8 @@ export interface LocatorOptions {
   publishedDataDir?: string | null;
   /** RDAP base URL asked for an address the bootstrap does not cover (registries redirect); null: none. */
   rdapFallbackUrl?: string | null;
+  /** Admit http and non-public registry URLs (local stand-ins); otherwise https on public hosts only. */
+  registryLocalTestMode?: boolean;
   /** How often (clock ms) the published data files are checked for a newer copy. Default 60 s. */
   dataCheckIntervalMs?: number;
   /** Overrides for tests: another CDN list, data source list, other ASN CSVs. */
@@ -129,6 +131,15 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
       });
   }
 
+  const localTestMode = options.registryLocalTestMode ?? false;
+  for (const [setting, value] of [
+    ['RDAP_BOOTSTRAP_URL', options.rdapBootstrapUrl],
+    ['RDAP_FALLBACK_URL', options.rdapFallbackUrl],
+  ] as const) {
+    if (value && !registryUrlAllowed(value, localTestMode)) {
+      throw new ConfigError(setting, 'must be an https URL on a public host (RDAP_LOCAL_TEST_MODE=true admits local stand-ins, for tests only)');
+    }
+  }
   let bootstrapSource = options.rdapBootstrapUrl ?? 'iana-bootstrap';
   let bootstrapPromise: Promise<RdapBootstrap> | null = null;
   let bootstrapRetryAt = Infinity;
@@ -138,15 +149,16 @@ export async function createLocator(options: LocatorOptions): Promise<Locator> {
     bootstrapPromise = (async () => {
       if (options.rdapBootstrapUrl) {
         try {
-          return await fetchBootstrap(options.rdapBootstrapUrl, options.rdapTimeoutMs);
+          return await fetchBootstrap(options.rdapBootstrapUrl, options.rdapTimeoutMs, { localTestMode });
         } catch {
           logger.warn('rdap bootstrap url unreachable; using the bundled snapshot');
           bootstrapRetryAt = clock.now().getTime() + BOOTSTRAP_RETRY_MS;
         }
       }
-      return loadPublishedBootstrap(dataDir, options.dataSourcesPath);
+      return loadPublishedBootstrap(dataDir, options.dataSourcesPath, { localTestMode });
     })().then((b) => {
       bootstrapSource = b.source;
+      if (b.refusedBaseUrls.length) logger.warn('rdap bootstrap base urls refused: not https on a public host', { refused: b.refusedBaseUrls.length });
       return b;
     });
     return bootstrapPromise;

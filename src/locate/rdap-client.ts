@@ -113,7 +113,8 @@ export class RdapClient {
     } catch {
       return { observation: failure('unavailable', observedAt, 'RDAP bootstrap unavailable', null, null), service: null };
     }
-    let service = bootstrap.serviceFor(address);
+    const match = bootstrap.matchFor(address);
+    let service = match?.service ?? null;
     let note: string | undefined;
     if (!service && this.options.fallbackBaseUrl) {
       // Not in the bootstrap (a block newer than the file): registries redirect queries for
@@ -131,7 +132,10 @@ export class RdapClient {
 
     const url = `${service.baseUrl}ip/${address}`;
     const chosen = service;
-    const observation = await this.limitFor(chosen.registry).run(() => this.query(url, chosen, observedAt, key, bootstrap));
+    // The answer is cached only for a range within the prefix the bootstrap listed this registry
+    // under; a fallback answer (no prefix) is not cached at all.
+    const cacheWithin = match?.prefix ?? null;
+    const observation = await this.limitFor(chosen.registry).run(() => this.query(url, chosen, observedAt, key, bootstrap, cacheWithin));
     return { observation: note && observation.outcome === 'ok' ? { ...observation, detail: note } : observation, service };
   }
 
@@ -154,7 +158,14 @@ export class RdapClient {
     }
   }
 
-  private async query(url: string, service: RegistryService, observedAt: string, asked: bigint, bootstrap: RdapBootstrap): Promise<RegistryObservation> {
+  private async query(
+    url: string,
+    service: RegistryService,
+    observedAt: string,
+    asked: bigint,
+    bootstrap: RdapBootstrap,
+    cacheWithin: { start: bigint; end: bigint } | null,
+  ): Promise<RegistryObservation> {
     const log = this.options.logger;
     try {
       const { response, finalUrl } = await this.fetchFollowing(url, bootstrap);
@@ -188,7 +199,10 @@ export class RdapClient {
         ...(facts.bounds !== null && !holds ? { detail: 'the registry named a range that does not hold this address' } : {}),
         observedAt,
       };
-      if (holds && facts.bounds) this.cache.set(facts.bounds.start, facts.bounds.end, observation);
+      // A registry claiming more than the prefix it holds (0.0.0.0 - 255.255.255.255) must not
+      // answer for every address: such a range is recorded for this address only.
+      const withinPrefix = facts.bounds !== null && cacheWithin !== null && cacheWithin.start <= facts.bounds.start && facts.bounds.end <= cacheWithin.end;
+      if (holds && withinPrefix && facts.bounds) this.cache.set(facts.bounds.start, facts.bounds.end, observation);
       return observation;
     } catch (error) {
       if (isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' || error.code === 'ERR_CANCELED')) {

@@ -7,9 +7,9 @@
  */
 import type { Context } from '../context.js';
 import { canonicalJson, sha256Hex } from '../domain/canonical-json.js';
-import { ServiceError } from '../domain/errors.js';
+import { ServiceError, ValidationError } from '../domain/errors.js';
 import { serialiseIntakeUrl } from '../domain/intake-url.js';
-import { normaliseClassification, type Classification, type ContentType } from '../domain/referral.js';
+import { normaliseClassification, reportedAtProblem, type Classification, type ContentType } from '../domain/referral.js';
 import type { HandoverRecord, ReferralRecord } from '../store/store.js';
 
 export interface ReferralSubmission {
@@ -28,6 +28,9 @@ export async function submitReferral(
   // The hash covers the body as submitted, so a repeat in the earlier spelling (`social`) still
   // matches; what is stored carries the current names.
   const bodyHash = sha256Hex(canonicalJson(submission));
+  const reportedAt = submission.reportedAt ? Date.parse(submission.reportedAt) : null;
+  const implausible = reportedAt === null ? null : reportedAtProblem(reportedAt, ctx.clock.now().getTime());
+  if (implausible) throw new ValidationError(`reportedAt ${implausible}.`, [{ path: 'reportedAt', message: implausible }]);
   let result;
   try {
     result = await ctx.store.createReferral(
@@ -36,7 +39,7 @@ export async function submitReferral(
         reportId: submission.reportId,
         bodyHash,
         classification: normaliseClassification(submission.classification),
-        reportedAt: submission.reportedAt ? Date.parse(submission.reportedAt) : null,
+        reportedAt,
         referredBy: submission.referredBy ?? null,
         // Stored and delivered as the WHATWG parser serialises it (what every later reader
         // parses alike); the raw string is kept beside it for the evidence.

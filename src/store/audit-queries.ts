@@ -49,3 +49,7 @@ export const SELECT_CHECKPOINT_ENTRIES_PAGE = 'SELECT seq, chain, chain_seq, has
 
 export const INSERT_CHECKPOINT =
   'INSERT INTO audit_checkpoints (id, from_seq, to_seq, size, root, prev, at, key_id, signature, hash, public_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/** The ledger's id (migration 0013): one row, made once; the first writer of any replica wins. */
+export const INSERT_LEDGER_ID = 'INSERT INTO ledger_identity (singleton, ledger_id, created_at) VALUES (1, ?, ?) ON CONFLICT (singleton) DO NOTHING';
+export const SELECT_LEDGER_ID = 'SELECT ledger_id FROM ledger_identity WHERE singleton = 1';

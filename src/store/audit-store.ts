@@ -28,6 +28,8 @@ import {
   SELECT_CHECKPOINT_ENTRIES_PAGE,
   SELECT_CHECKPOINTS,
   SELECT_LAST_CHECKPOINT,
+  INSERT_LEDGER_ID,
+  SELECT_LEDGER_ID,
   SELECT_LEGACY_HEAD_SEQ,
   SELECT_MAX_AUDIT_SEQ,
 } from './audit-queries.js';
@@ -118,6 +120,16 @@ export class AuditStore {
 
   async listAuditCheckpoints(): Promise<SignedCheckpoint[]> {
     return (await this.db.all(SELECT_CHECKPOINTS)).map(toCheckpoint);
+  }
+
+  async ledgerId(candidate: string, now: number): Promise<string> {
+    await this.db.run(INSERT_LEDGER_ID, [candidate, now]);
+    return (await this.readLedgerId()) ?? candidate;
+  }
+
+  async readLedgerId(): Promise<string | null> {
+    const row = await this.db.get<{ ledger_id: string }>(SELECT_LEDGER_ID);
+    return row ? String(row.ledger_id) : null;
   }
 
   async lastAuditCheckpoint(): Promise<SignedCheckpoint | null> {

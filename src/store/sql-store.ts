@@ -188,6 +188,12 @@ export class SqlStore implements Store {
   lastAuditCheckpoint() {
     return this.audit.lastAuditCheckpoint();
   }
+  ledgerId(candidate: string, now: number) {
+    return this.audit.ledgerId(candidate, now);
+  }
+  readLedgerId() {
+    return this.audit.readLedgerId();
+  }
 
   // ---------------------------------------------------------------- shared between replicas
 

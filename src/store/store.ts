@@ -455,4 +455,11 @@ export interface Store {
   listAuditCheckpoints(): Promise<SignedCheckpoint[]>;
   /** The newest checkpoint, or null before the first (the console's overview). */
   lastAuditCheckpoint(): Promise<SignedCheckpoint | null>;
+  /**
+   * This ledger's id, which the audit checkpoint file names in its first line: the one stored,
+   * or `candidate` stored now when there is none yet (the first caller of any replica wins).
+   */
+  ledgerId(candidate: string, now: number): Promise<string>;
+  /** The stored ledger id without making one (read-only checks); null before the first ledgerId(). */
+  readLedgerId(): Promise<string | null>;
 }

@@ -347,6 +347,8 @@ describe('lookup lists and readiness', () => {
     expect((await request(app).get('/readyz')).body.checks.inhope).toMatchObject({ ok: true, detail: { lookups: 'iccam' } });
     await iccam.renameLookup('gender-categories', 2, 'Girl');
     await adapter.refreshLookups(svc.clock.now().getTime());
+    // Readiness is read at most once a second.
+    svc.clock.advance(1_000);
     const ready = await request(app).get('/readyz');
     // The word, and what ICCAM lists instead: the name to add to config/iccam-names.json.
     expect(ready.body.checks.inhope).toMatchObject({

@@ -53,6 +53,30 @@ const fastlyList = (n: number) =>
   JSON.stringify({ addresses: Array.from({ length: n }, (_, i) => `198.${51 + Math.floor(i / 256)}.${i % 256}.0/24`), ipv6_addresses: [] });
 
 describe('updatePublishedData', () => {
+  it('follows no redirect, and reads no bootstrap larger than registry answers may be', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hrr-data-'));
+    const elsewhere = `${base}/elsewhere`;
+    routes = {
+      '/elsewhere': { body: fastlyList(20) },
+      '/ipv6.json': { body: JSON.stringify({ services: [], padding: 'x'.repeat(1024 * 1024) }) },
+    };
+    const redirecting = http.createServer((_req, res) => res.writeHead(302, { location: elsewhere }).end());
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const [fastly, , bootstrap] = sources();
+      const from = { ...fastly!, url: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/fastly` };
+      const results = await updatePublishedData({ sources: [from, bootstrap!], dir, now });
+      expect(results.map((r) => [r.id, r.outcome])).toEqual([
+        ['fastly', 'failed'],
+        ['rdap-bootstrap-ipv6', 'failed'],
+      ]);
+      expect(requests).not.toContain('/elsewhere');
+      expect(existsSync(join(dir, 'rdap-bootstrap/ipv6.json'))).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => redirecting.close(() => resolve()));
+    }
+  });
+
   it('writes each source that parses, with a manifest of origin and date, and nothing else', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hrr-data-'));
     routes = { '/fastly': { body: fastlyList(20) }, '/cf4': { body: '104.16.0.0/13\n173.245.48.0/20\n' }, '/ipv6.json': { body: bundledBootstrap } };

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.js';
 import { DnsResolver } from '../../src/locate/dns-resolver.js';
+import type { HostingEvidence } from '../../src/domain/evidence.js';
+import { isTransientFailure } from '../../src/services/locate-and-route.js';
 import { startDnsStandin, type DnsStandin } from '../../scripts/sandbox/dns-standin.js';
 
 let dns: DnsStandin;
@@ -20,6 +22,9 @@ beforeAll(async () => {
     'loop-a.hosting.example': { cname: 'loop-b.hosting.example' },
     'loop-b.hosting.example': { cname: 'loop-a.hosting.example' },
     'short.hosting.example': { a: ['193.190.198.10'], ttl: 30 },
+    // hop-0 → hop-1 → … → hop-9: nine aliases, one more than the resolver follows.
+    ...Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`hop-${i}.hosting.example`, { cname: `hop-${i + 1}.hosting.example` }])),
+    'hop-9.hosting.example': { a: ['193.190.198.11'] },
   });
 });
 afterAll(async () => {
@@ -57,10 +62,18 @@ describe('DnsResolver against the local DNS stand-in', () => {
     expect((await res.resolve('silent.hosting.example')).outcome).toBe('timeout');
   });
 
-  it('reports a dangling alias as NXDOMAIN with the chain so far, and a loop as an error', async () => {
+  it('reports a dangling alias as NXDOMAIN with the chain so far, and a loop or a chain past 8 hops as a bad name (final, not retried)', async () => {
     const res = resolver();
     expect(await res.resolve('dangling.hosting.example')).toMatchObject({ outcome: 'nxdomain', cnameChain: ['nowhere.hosting.example'] });
-    expect(await res.resolve('loop-a.hosting.example')).toMatchObject({ outcome: 'error', detail: 'CNAME loop' });
+    const loop = await res.resolve('loop-a.hosting.example');
+    expect(loop).toMatchObject({ outcome: 'bad_name', detail: 'CNAME loop' });
+    const long = await res.resolve('hop-0.hosting.example');
+    expect(long).toMatchObject({ outcome: 'bad_name', detail: 'CNAME chain longer than 8 hops' });
+    expect(long.cnameChain).toHaveLength(9);
+    expect(await res.resolve('hop-1.hosting.example')).toMatchObject({ outcome: 'ok', addresses: [{ address: '193.190.198.11' }] });
+    for (const outcome of [loop, long]) {
+      expect(isTransientFailure({ hostKind: 'domain', dns: { outcome: outcome.outcome } } as HostingEvidence)).toBe(false);
+    }
   });
 
   it('answers from the cache until the TTL runs out on the injected clock', async () => {

@@ -34,6 +34,7 @@ beforeAll(async () => {
     GEOIP_COUNTRY_DB: join(GEOIP_FIXTURES, 'test-country.mmdb'),
     GEOIP_ASN_DB: join(GEOIP_FIXTURES, 'test-asn.mmdb'),
     RDAP_BOOTSTRAP_URL: rdap.bootstrapUrl,
+    RDAP_LOCAL_TEST_MODE: 'true',
     RDAP_TIMEOUT_MS: '1000',
   };
 });

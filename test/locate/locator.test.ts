@@ -59,6 +59,7 @@ function options(overrides: Partial<LocatorOptions> = {}): LocatorOptions {
     geoipCountryDb: join(GEOIP_FIXTURES, 'test-country.mmdb'),
     geoipAsnDb: join(GEOIP_FIXTURES, 'test-asn.mmdb'),
     rdapBootstrapUrl: rdap.bootstrapUrl,
+    registryLocalTestMode: true,
     rdapTimeoutMs: 300,
     registryEnabled: true,
     whoisServers: { ripe: whois.server, arin: whois.server, apnic: whois.server, lacnic: whois.server, afrinic: whois.server },

@@ -63,7 +63,7 @@ describe('RdapClient', () => {
       // Sends every address to RIPE; redirects are checked against the real bootstrap.
       bootstrap: async () =>
         ({
-          serviceFor: () => ({ registry: 'ripe', baseUrl: 'https://rdap.db.ripe.net/' }),
+          matchFor: () => ({ service: { registry: 'ripe', baseUrl: 'https://rdap.db.ripe.net/' }, prefix: { start: 0n, end: 2n ** 32n - 1n } }),
           allowsRedirectTo: (url: string) => bootstrap.allowsRedirectTo(url),
           source: 'test',
         }) as unknown as RdapBootstrap,

@@ -259,7 +259,10 @@ describe('referral audit checkpoint and audit verify', () => {
     expect(sealed.code).toBe(0);
     expect(sealed.stdout).toMatch(/checkpoint 1 sealed: 4 events \(1\.\.4\)/);
     expect(statSync(join(db.dir, 'keys', 'audit.key')).mode & 0o777).toBe(0o600);
-    expect(readFileSync(join(db.dir, 'checkpoints.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+    // The ledger line, then the checkpoint.
+    const lines = readFileSync(join(db.dir, 'checkpoints.jsonl'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ kind: 'hotline-referral-router/audit-checkpoint-file' });
 
     const intact = await runCli(['audit', 'verify'], auditEnv());
     expect(intact.code).toBe(0);

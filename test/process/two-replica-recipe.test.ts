@@ -4,8 +4,9 @@
  * database of its own.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config/project-paths.js';
@@ -22,10 +23,15 @@ async function freePort(): Promise<number> {
 }
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let scratch: string;
 beforeAll(async () => {
   database = await createTestDatabase();
+  scratch = mkdtempSync(join(tmpdir(), 'hrr-recipe-'));
 });
-afterAll(() => database.drop());
+afterAll(async () => {
+  await database.drop();
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 describe('the two-replica recipe', () => {
   it('is in the README word for word', () => {
@@ -44,6 +50,10 @@ describe('the two-replica recipe', () => {
       AUTH_FAILURES_PER_MINUTE: '6',
       // The recipe's replicas run no jobs here: nothing would locate the test URL anyway.
       JOBS_ENABLED: 'false',
+      // This database's own audit files: the default var/ path of the checkout would be another
+      // ledger's by the next run, and is refused.
+      AUDIT_CHECKPOINT_FILE: join(scratch, 'audit-checkpoints.jsonl'),
+      AUDIT_SIGNING_KEY_FILE: join(scratch, 'audit-signing.key'),
     };
     // Its own process group, so nothing it started can outlive the test.
     const child = spawn('bash', [SCRIPT], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -62,6 +62,8 @@ describe('a PostgreSQL outage', () => {
     expect(after.body.handovers).toHaveLength(2);
     expect((await request(app).post('/v1/referrals').set('Authorization', bearer('analyst')).send(secondReferral)).status).toBe(202);
     expect(await job.runOnce()).toMatchObject({ status: 'ok', report: { routed: 4 } });
+    // Readiness is read at most once a second: the next probe sees the store back.
+    svc.clock.advance(1_000);
     expect((await request(app).get('/readyz')).status).toBe(200);
     expect((await svc.ctx.store.verifyAudit()).ok).toBe(true);
   });

@@ -652,6 +652,16 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       await harness.tamper('DELETE FROM audit_events WHERE seq = 1');
       expect(await store.verifyAudit()).toMatchObject({ ok: false, problem: 'sequence_gap' });
     });
+
+    it('keeps one ledger id: the first candidate stored, every later caller (another replica) gets it back', async () => {
+      expect(await store.readLedgerId()).toBeNull();
+      const first = randomUUID();
+      expect(await store.ledgerId(first, 10)).toBe(first);
+      expect(await store.ledgerId(randomUUID(), 20)).toBe(first);
+      const other = new SqlStore(harness.driver);
+      expect(await Promise.all([other.ledgerId(randomUUID(), 30), store.ledgerId(randomUUID(), 30)])).toEqual([first, first]);
+      expect(await store.readLedgerId()).toBe(first);
+    });
   });
 }
 

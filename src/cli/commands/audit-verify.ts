@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
-import { readCheckpointFile } from '../../audit/checkpoint-file.js';
+import { readCheckpointFile, readCheckpointFileLedger, type CheckpointFileLedger } from '../../audit/checkpoint-file.js';
 import { loadPublicKey, publicKeyFileFor } from '../../audit/signing-key-file.js';
 import type { Config } from '../../config/config.js';
 import { keyIdOf } from '../../domain/audit-checkpoint.js';
@@ -61,6 +61,7 @@ export async function auditVerifyCommand(config: Config, options: AuditVerifyOpt
     // Read before the snapshot: the file is only ever appended after the database commits,
     // so everything read here is already in the snapshot taken next.
     const file = readCheckpointFile(checkpointFile);
+    const fileLedger = readCheckpointFileLedger(checkpointFile);
     driver = openReadOnly(config.database.url, config.database.statementTimeoutMs);
     let migrated: boolean;
     try {
@@ -71,7 +72,7 @@ export async function auditVerifyCommand(config: Config, options: AuditVerifyOpt
     if (!migrated) throw new CannotCheckError('the database has no audit trail of this version (not migrated: run `referral migrate`)');
     const store = new SqlStore(driver);
     const started = Date.now();
-    const report = await store.checkAuditTrail({ publicKey: key, file: file ?? [] });
+    const report = withLedgerCheck(await store.checkAuditTrail({ publicKey: key, file: file ?? [] }), fileLedger, await store.readLedgerId().catch(() => null));
     const ms = Date.now() - started;
     if (options.json) {
       out(JSON.stringify({ ...report, publicKey: source, checkpointFile, ms }));
@@ -89,6 +90,17 @@ export async function auditVerifyCommand(config: Config, options: AuditVerifyOpt
   } finally {
     await driver?.close().catch(() => undefined);
   }
+}
+
+/** A file naming another ledger than this database's is a mismatch, whatever its lines say. */
+function withLedgerCheck(report: TrailReport, fileLedger: CheckpointFileLedger, databaseLedger: string | null): TrailReport {
+  if (fileLedger.file !== 'named' || databaseLedger === null || fileLedger.ledgerId === databaseLedger) return report;
+  const problem = {
+    problem: 'checkpoint_file_mismatch' as const,
+    where: 'checkpoint file line 1',
+    detail: `the file belongs to ledger ${fileLedger.ledgerId}; this database's ledger is ${databaseLedger}`,
+  };
+  return { ...report, ok: false, problems: [problem, ...report.problems] };
 }
 
 function printReport(

@@ -31,11 +31,11 @@ export type { ConsoleParts } from './console-read-model.js';
 // Resolved from the project root, not this module: the built dist/ holds no templates or assets.
 const STATIC_DIR = join(PROJECT_ROOT, 'src', 'http', 'console', 'static');
 const requireFrom = createRequire(import.meta.url);
-/** The chart library, served from the installed package (no CDN). */
-const VENDOR_FILES: Record<string, string> = {
-  'uplot.js': requireFrom.resolve('uplot/dist/uPlot.iife.min.js'),
-  'uplot.css': requireFrom.resolve('uplot/dist/uPlot.min.css'),
-};
+/** The chart library, served from the installed package (no CDN). A Map: the name comes from the URL. */
+const VENDOR_FILES = new Map<string, string>([
+  ['uplot.js', requireFrom.resolve('uplot/dist/uPlot.iife.min.js')],
+  ['uplot.css', requireFrom.resolve('uplot/dist/uPlot.min.css')],
+]);
 
 export function consoleRouter(ctx: Context, parts: ConsoleParts = {}): Router {
   const secret = ctx.config.console.sessionSecret ? Buffer.from(ctx.config.console.sessionSecret, 'utf8') : randomBytes(32);
@@ -51,7 +51,7 @@ export function consoleRouter(ctx: Context, parts: ConsoleParts = {}): Router {
 
   router.use('/console', consoleHeaders());
   router.get('/console/static/:file', (req, res, next) => {
-    const vendored = VENDOR_FILES[String(req.params.file)];
+    const vendored = VENDOR_FILES.get(String(req.params.file));
     if (!vendored) return next();
     res.sendFile(vendored, { headers: { 'Cache-Control': 'public, max-age=3600' } });
   });

@@ -9,6 +9,7 @@ import type { Context } from '../../context.js';
 import { DESTINATIONS } from '../../domain/decision.js';
 import { canTransition, type HandoverState } from '../../domain/handover-states.js';
 import { DESTINATION_NAMES, missingForDestination } from '../../domain/routing/destination-needs.js';
+import { reasonText } from '../../domain/plain-text.js';
 import { cancelHandover, retryFailed, routeByHand } from '../../services/supervisor-actions.js';
 import { lookAgain } from '../../services/look-again.js';
 import { deliveryOutcomeUnknown } from '../../services/resend-guard.js';
@@ -17,7 +18,7 @@ import { splitDuplicate } from '../../services/split-duplicate.js';
 import type { AttemptRecord, HandoverRecord } from '../../store/store.js';
 import { refusedForGood } from './failure-kinds.js';
 
-const reason = z.string().trim().min(3, 'Give a reason of at least 3 characters.').max(2000);
+const reason = reasonText('Give a reason of at least 3 characters.');
 
 type ActionField = 'destination' | 'country' | 'reference' | 'reason';
 

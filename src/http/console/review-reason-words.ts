@@ -20,7 +20,7 @@ const WORDS: Record<ReviewReasonCode, string> & Record<string, string> = {
 };
 
 export function reasonInWords(code: string): string {
-  return WORDS[code] ?? `Reason “${code}” (no description yet).`;
+  return (Object.hasOwn(WORDS, code) ? WORDS[code] : undefined) ?? `Reason “${code}” (no description yet).`;
 }
 
 /** Every reason the queue can be filtered by, in a stable order. */

@@ -56,28 +56,31 @@ function tooManyRequests(res: Response, retryAfterS: number, message: string): S
 }
 
 /**
- * Wraps the API-key check: a client address that failed it too often in the window gets 429
- * before its key is even looked at (so a lucky guess is not confirmed), and every failure counts.
+ * Wraps the API-key check and limits failures, not callers: a valid key always passes, however
+ * many failures its address has (behind a proxy without TRUST_PROXY every caller shares one
+ * address). A failure counts against its address; once the address has used up the window,
+ * a failure is answered 429 (counted no further) instead of 401.
  */
 export function limitFailedAuthentication(limiter: StoreRateLimiter, authenticate: RequestHandler): RequestHandler {
   return (req, res, next) => {
+    let failure = null as unknown;
+    try {
+      authenticate(req, res, (error?: unknown) => {
+        failure = error ?? null;
+      });
+    } catch (error) {
+      failure = error;
+    }
+    if (!failure) return next();
+    if (!(failure instanceof ServiceError && failure.status === 401)) return next(failure);
     const client = clientAddress(req);
     void (async () => {
       const { exhausted, retryAfterS } = await limiter.exhausted(client);
       if (exhausted) throw tooManyRequests(res, retryAfterS, 'Too many failed authentications from this address; wait before trying again.');
-      let failure = null as unknown;
-      try {
-        authenticate(req, res, (error?: unknown) => {
-          failure = error ?? null;
-        });
-      } catch (error) {
-        failure = error;
-      }
-      if (failure) {
-        if (failure instanceof ServiceError && failure.status === 401) await limiter.hit(client);
-        throw failure;
-      }
-    })().then(() => next(), next as NextFunction);
+      const { allowed } = await limiter.hit(client);
+      if (!allowed) throw tooManyRequests(res, retryAfterS, 'Too many failed authentications from this address; wait before trying again.');
+      throw failure;
+    })().catch(next as NextFunction);
   };
 }
 

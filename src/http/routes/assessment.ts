@@ -17,6 +17,7 @@ import type { OpenApiRegistry } from '../openapi-registry.js';
 import { actorOf, requireCaller } from '../request-context.js';
 import { handoverSummarySchema } from '../response-schemas.js';
 import { errorSchema, READ_ROLES } from './shared-schemas.js';
+import { noteText } from '../../domain/plain-text.js';
 
 const idParams = z.object({ id: z.uuid() });
 
@@ -30,7 +31,7 @@ export const assessmentBody = z
         .describe(
           'adult: adult pornography; age_over_threshold: over the national age threshold; below_threshold: does not meet the threshold for illegality; virtual: virtual material; not_found: the content was not found (ICCAM is told Unavailable); other',
         ),
-      note: z.string().trim().min(1).max(2000).optional().describe('Sent to ICCAM as the reason text'),
+      note: noteText().optional().describe('Sent to ICCAM as the reason text (line breaks become spaces; other control characters are refused)'),
     }),
   ])
   .meta({ id: 'Assessment', description: 'Illegal in Belgium with its classification, or not illegal with the reason' });

@@ -10,6 +10,7 @@ import type { Context } from '../../context.js';
 import { DESTINATIONS } from '../../domain/decision.js';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import { HANDOVER_STATES } from '../../domain/handover-states.js';
+import { reasonText as plainReasonText } from '../../domain/plain-text.js';
 import { splitDuplicate } from '../../services/split-duplicate.js';
 import { cancelHandover, retryFailed, routeByHand } from '../../services/supervisor-actions.js';
 import { resolveHandover } from '../../services/resolve-handover.js';
@@ -66,7 +67,7 @@ const listQuery = z.strictObject({
 });
 
 const idParams = z.object({ id: z.uuid() });
-const reasonText = z.string().trim().min(3).max(2000);
+const reasonText = plainReasonText();
 const routeBody = z
   .strictObject({
     destination: z.enum(DESTINATIONS as ['police', 'inhope']),

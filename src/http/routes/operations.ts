@@ -5,11 +5,18 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../context.js';
+import { RecentResult } from '../../domain/recent-result.js';
 import { collectReadiness, type ReadinessProbe } from '../../services/readiness.js';
 import type { OpenApiRegistry } from '../openapi-registry.js';
 import { openApiDocumentSchema, readinessSchema } from '../response-schemas.js';
 
 const health = z.object({ status: z.literal('ok') });
+
+/**
+ * Probes and scrapes may come as often as anyone likes: what they read from the store is
+ * kept this long, so a flood costs the store one read a second, not one per request.
+ */
+const PROBE_RESULT_MAX_AGE_MS = 1_000;
 
 export function operationsRoutes(
   ctx: Context,
@@ -43,8 +50,9 @@ export function operationsRoutes(
       503: { description: 'Not ready; checks say why', schema: readinessSchema },
     },
   });
+  const readinessReport = new RecentResult(ctx.clock, PROBE_RESULT_MAX_AGE_MS, () => collectReadiness(readiness));
   router.get('/readyz', async (_req, res) => {
-    const report = await collectReadiness(readiness);
+    const report = await readinessReport.get();
     res.status(report.ready ? 200 : 503).json(report);
   });
 
@@ -56,11 +64,12 @@ export function operationsRoutes(
     summary: 'Prometheus metrics',
     responses: { 200: { description: 'Prometheus text format', schema: z.string(), contentType: 'text/plain' } },
   });
+  // Counts per state come from the store (at most a second old), so every replica reports the
+  // same truth rather than what it happened to change itself.
+  const stateCounts = new RecentResult(ctx.clock, PROBE_RESULT_MAX_AGE_MS, () => ctx.store.countByStateAndDestination());
   router.get('/metrics', async (_req, res) => {
-    // Counts per state come from the store at scrape time, so every replica reports the same
-    // truth rather than what it happened to change itself.
     try {
-      const counts = await ctx.store.countByStateAndDestination();
+      const counts = await stateCounts.get();
       ctx.metrics.handoversByState.reset();
       for (const c of counts) ctx.metrics.handoversByState.set({ state: c.state, destination: c.destination ?? 'none' }, c.count);
     } catch {
@@ -78,8 +87,11 @@ export function operationsRoutes(
     summary: 'This document',
     responses: { 200: { description: 'OpenAPI 3.1', schema: openApiDocumentSchema } },
   });
+  let served: { document: object; text: string } | null = null;
   router.get('/openapi.json', (_req, res) => {
-    res.json(openapi.document(info));
+    const document = openapi.document(info);
+    if (served?.document !== document) served = { document, text: JSON.stringify(document) };
+    res.type('application/json').send(served.text);
   });
 
   return router;

@@ -5,6 +5,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Context } from '../../context.js';
 import { NotFoundError } from '../../domain/errors.js';
+import { hasControlCharacters, NO_CONTROLS } from '../../domain/plain-text.js';
 import { INTAKE_URL_MESSAGES, checkIntakeUrl } from '../../domain/intake-url.js';
 import { MAX_REFERRED_BY_LENGTH, MAX_URLS_PER_REFERRAL, classificationSchema, contentTypeSchema } from '../../domain/referral.js';
 import { submitReferral } from '../../services/intake.js';
@@ -38,12 +39,15 @@ const referralBody = z
     reportedAt: z.iso
       .datetime({ offset: true })
       .optional()
-      .describe('When the hotline received the report (ICCAM hotlineReceivedDate); the intake time when absent'),
+      .describe(
+        'When the hotline received the report (ICCAM hotlineReceivedDate); the intake time when absent. At most 10 years before the intake and 5 minutes after it',
+      ),
     referredBy: z
       .string()
       .trim()
       .min(1)
       .max(MAX_REFERRED_BY_LENGTH)
+      .refine((name) => !hasControlCharacters(name), NO_CONTROLS)
       .optional()
       .describe("The analyst's name as the back office knows it; sent to ICCAM as the reporting and assessing analyst"),
   })

@@ -17,6 +17,7 @@ import type { OpenApiRegistry } from '../openapi-registry.js';
 import { actorOf, requireCaller } from '../request-context.js';
 import { handoverSummarySchema } from '../response-schemas.js';
 import { errorSchema, READ_ROLES, SUPERVISOR_ONLY } from './shared-schemas.js';
+import { nameText, noteText } from '../../domain/plain-text.js';
 
 const idParams = z.object({ id: z.uuid() });
 const isoTime = z.iso.datetime({ offset: true });
@@ -25,8 +26,8 @@ const observationBody = z
   .strictObject({
     kind: z.enum(OBSERVATION_KINDS).describe('What the back office saw: the content removed, unavailable, or still online'),
     observedAt: isoTime.describe('When it was seen (not in the future)'),
-    note: z.string().trim().max(2000).optional(),
-    observedBy: z.string().trim().min(1).max(200).optional().describe('Who saw it, as the back office names them (default: the API key’s name)'),
+    note: noteText(0).optional(),
+    observedBy: nameText().optional().describe('Who saw it, as the back office names them (default: the API key’s name)'),
   })
   .meta({ id: 'Observation' });
 
@@ -41,9 +42,7 @@ const observationResult = z
   })
   .meta({ id: 'ObservationResult' });
 
-const chaseBody = z
-  .strictObject({ note: z.string().trim().min(3).max(2000).describe('What was done, e.g. "asked the partner hotline again"') })
-  .meta({ id: 'RemovalChase' });
+const chaseBody = z.strictObject({ note: noteText(3).describe('What was done, e.g. "asked the partner hotline again"') }).meta({ id: 'RemovalChase' });
 
 const takedownQuery = z.strictObject({
   groupBy: z.enum(TAKEDOWN_GROUPINGS).default('destination'),

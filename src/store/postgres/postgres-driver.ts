@@ -88,10 +88,20 @@ const UNATTACHED_CHAIN_LOCK = 4_823_118;
 /** The advisory lock class of URL keys (the two-number form, apart from the single-number locks above). */
 const URL_KEY_LOCK_CLASS = 15;
 
+/** A client taken from the pool, listened on for as long as it is out. */
+interface CheckedOut {
+  client: pg.PoolClient;
+  /** The error its connection died of while it was out (pg_terminate_backend, a failover), if it did. */
+  lost(): Error | null;
+  /** Back to the pool, or destroyed when its connection is gone. */
+  release(broken?: boolean): void;
+}
+
 export class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
   readonly statistics = POSTGRES_STATISTICS;
   private readonly pool: pg.Pool;
+  private readonly onError: ((error: Error) => void) | undefined;
   private readonly runner: SqlRunner;
   private readonly schema: string | undefined;
   /** Numbered texts by query text: the store's named queries, whose builders vary only in how many `?` a list holds. */
@@ -107,6 +117,7 @@ export class PostgresDriver implements SqlDriver {
 
   constructor(options: PostgresOptions) {
     this.schema = options.schema;
+    this.onError = options.onError;
     if (this.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) throw new Error('invalid schema name');
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
@@ -140,13 +151,36 @@ export class PostgresDriver implements SqlDriver {
     return this.inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
   }
 
+  /**
+   * Puts an 'error' listener on a client taken from the pool. pg emits 'error' on a client
+   * whose connection dies while no query of it is running (between two statements of a
+   * transaction); the pool listens on idle clients only, and an unheard 'error' ends the process.
+   */
+  private listenOn(client: pg.PoolClient): CheckedOut {
+    let lost: Error | null = null;
+    const onError = (error: Error) => {
+      lost = error;
+      this.onError?.(error);
+    };
+    client.on('error', onError);
+    return {
+      client,
+      lost: () => lost,
+      release: (broken = false) => {
+        client.off('error', onError);
+        client.release(broken || lost !== null);
+      },
+    };
+  }
+
   private async inTransaction<T>(begin: string, fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const client = await guarded(() => this.pool.connect());
+    const out = this.listenOn(await guarded(() => this.pool.connect()));
+    const { client } = out;
     let broken = false;
     try {
-      await client.query(begin);
+      await guarded(() => client.query(begin));
       const result = await fn(runnerFor(client, this.toPg));
-      await client.query('COMMIT');
+      await guarded(() => client.query('COMMIT'));
       return result;
     } catch (error) {
       try {
@@ -154,9 +188,12 @@ export class PostgresDriver implements SqlDriver {
       } catch {
         broken = true; // the connection itself is gone: do not return it to the pool
       }
-      throw error;
+      // Whatever a statement made of it, a transaction whose connection died is the store
+      // being unavailable: callers answer 503 or try again on their next run.
+      const lost = out.lost();
+      throw lost && !(error instanceof StoreUnavailableError) ? new StoreUnavailableError(lost) : error;
     } finally {
-      client.release(broken);
+      out.release(broken);
     }
   }
 
@@ -205,7 +242,9 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async migrate(): Promise<string[]> {
-    const client = await this.pool.connect();
+    // Not guarded: a server that cannot be reached at all is a start-up refusal naming DATABASE_URL.
+    const out = this.listenOn(await this.pool.connect());
+    const { client } = out;
     try {
       if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -232,10 +271,13 @@ export class PostgresDriver implements SqlDriver {
         }
         return done;
       } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+        // A connection that died holds no lock any more; its own error is the one to report.
+        if (!out.lost()) await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
       }
+    } catch (error) {
+      throw out.lost() ?? error;
     } finally {
-      client.release();
+      out.release();
     }
   }
 

@@ -24,10 +24,11 @@ import { ASSESSMENT_CHOICES } from '../partner-words.js';
 const READ_LIMIT = 500;
 const uuid = z.uuid();
 
-const DONE: Record<string, string> = {
-  illegal: 'Assessed illegal in Belgium: it is located next, and ICCAM hears of our assessment.',
-  'not-illegal': 'Assessed not illegal in Belgium: closed, and ICCAM is told so.',
-};
+/** A Map: the name comes from the query string. */
+const DONE = new Map<string, string>([
+  ['illegal', 'Assessed illegal in Belgium: it is located next, and ICCAM hears of our assessment.'],
+  ['not-illegal', 'Assessed not illegal in Belgium: closed, and ICCAM is told so.'],
+]);
 
 /** When ICCAM assigned it to us (the referral's), else when it was taken in. */
 const assignedAt = (h: HandoverRecord) => h.countryAssignmentDate ?? h.createdAt;
@@ -66,7 +67,7 @@ export function partnerRoutes(ctx: Context, kit: ConsoleKit): Router {
   };
 
   router.get('/console/partners', async (req, res) => {
-    const done = DONE[field(req.query, 'done')];
+    const done = DONE.get(field(req.query, 'done'));
     await show(req, res, done ? { notice: done } : {});
   });
 

@@ -22,15 +22,16 @@ import { stateInWords } from '../state-words.js';
 
 const uuid = z.uuid();
 
-const DONE: Record<string, string> = {
-  route: 'Routed by hand: it goes out with the next delivery run.',
-  'look-again': 'Sent back to be located again.',
-  retry: 'Sent back for delivery.',
-  resolve: 'Resolved: recorded as delivered with the destination’s reference. Nothing was sent.',
-  split: 'Split off: it is a case of its own now, and is being located.',
-  cancel: 'Cancelled.',
-  chase: 'The chase is noted in the audit trail.',
-};
+/** A Map: the name comes from the query string. */
+const DONE = new Map<string, string>([
+  ['route', 'Routed by hand: it goes out with the next delivery run.'],
+  ['look-again', 'Sent back to be located again.'],
+  ['retry', 'Sent back for delivery.'],
+  ['resolve', 'Resolved: recorded as delivered with the destination’s reference. Nothing was sent.'],
+  ['split', 'Split off: it is a case of its own now, and is being located.'],
+  ['cancel', 'Cancelled.'],
+  ['chase', 'The chase is noted in the audit trail.'],
+]);
 
 /** A refusal from the services in the console's words (the API's mention its JSON fields). */
 function refusalInWords(error: ServiceError): string {
@@ -77,7 +78,7 @@ export function storyRoutes(ctx: Context, kit: ConsoleKit): Router {
 
   router.get('/console/handovers/:id', async (req, res) => {
     const id = String(req.params.id);
-    const done = DONE[field(req.query, 'done')];
+    const done = DONE.get(field(req.query, 'done'));
     const session = req.consoleSession!;
     // What was typed before the last session ran out, kept across the sign-in: shown once, here.
     const draft = keptDraft(session.draft);

@@ -16,11 +16,12 @@ import type { RemovalOverdueEntry } from '../../../store/store.js';
 import { actorOf } from '../../request-context.js';
 import { requireSupervisor } from '../console-auth.js';
 import { field, page, type ConsoleKit } from '../console-request.js';
+import { reasonText } from '../../../domain/plain-text.js';
 
 /** More than this and the page shows the oldest ones (the total is given). */
 const LIST_LIMIT = 500;
 const uuid = z.uuid();
-const note = z.string().trim().min(3, 'Say what was done, in at least 3 characters.').max(2000);
+const note = reasonText('Say what was done, in at least 3 characters.');
 
 export interface OverdueTakedowns {
   total: number;
